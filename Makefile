@@ -1,0 +1,53 @@
+# eks.access — the two commands that matter: `make demo` and `make test`.
+# Everything runs on a fresh machine with Python 3.11 and Go; binaries are
+# cached outside the repo (~/.cache/eks-access-sandbox), the venv in .venv/.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SANDBOX_ENV := .sandbox/env
+
+.PHONY: help venv sandbox sandbox-down sandbox-status demo test sanity units integration bench clean
+
+help:
+	@echo "make demo            venv + sandbox + playbooks/site.yml on it (the main job)"
+	@echo "make test            venv + sandbox + sanity + unit + integration tests"
+	@echo "make sandbox         start the local EKS-like sandbox (no-op when up)"
+	@echo "make sandbox-down    stop it;   make sandbox-status   report"
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt tests/requirements.txt
+	@echo "[venv] creating $(VENV) with $$($(PYTHON) --version)"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(VENV)/bin/pip install --quiet --upgrade pip
+	@$(VENV)/bin/pip install --quiet -r tests/requirements.txt
+	@touch $@
+
+sandbox: venv
+	@$(PY) tests/sandbox/sandbox.py up
+
+sandbox-down:
+	@test -x $(PY) && $(PY) tests/sandbox/sandbox.py down || true
+
+sandbox-status:
+	@$(PY) tests/sandbox/sandbox.py status
+
+demo: sandbox
+	@source $(SANDBOX_ENV) && $$ANSIBLE_PLAYBOOK -i playbooks/inventory/sandbox.yml playbooks/site.yml --diff
+
+test: sandbox
+	@bash tests/run.sh all
+
+sanity: venv
+	@bash tests/run.sh sanity
+
+units: venv
+	@bash tests/run.sh units
+
+integration: sandbox
+	@bash tests/run.sh integration
+
+clean: sandbox-down
+	rm -rf .sandbox tests/output

@@ -1,0 +1,120 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one place that knows how to reach a cluster's Kubernetes API.
+
+Two ways in:
+
+* kubernetes.core's auth options (kubeconfig, context, host, api_key,
+  validate_certs, ... and their ``K8S_AUTH_*`` environment variables), handed
+  to kubernetes.core's own client factory unchanged;
+* ``cluster_name`` and AWS credentials only: DescribeCluster gives the endpoint
+  and CA, and an EKS bearer token is minted from a presigned STS
+  GetCallerIdentity, so AWX needs neither a kubeconfig nor the aws CLI.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import os
+import tempfile
+
+from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
+
+from ansible_collections.eks.access.plugins.module_utils import eks
+from ansible_collections.eks.access.plugins.module_utils.eks_token import mint_token
+
+# Options that mean "the user told kubernetes.core how to connect".
+_EXPLICIT_K8S_OPTIONS = ("kubeconfig", "context", "host", "api_key", "username", "client_cert")
+
+K8S_CONNECTION_ARG_SPEC = copy.deepcopy(AUTH_ARG_SPEC)
+K8S_CONNECTION_ARG_SPEC.update(
+    cluster_name=dict(type="str"),
+    k8s_auth=dict(type="str", default="auto", choices=["auto", "kubernetes", "eks_token"]),
+)
+
+
+class KubernetesConnectionError(Exception):
+    """Raised when no Kubernetes client can be built; the message says why."""
+
+
+def kubernetes_settings_given(params: dict, environ: dict) -> bool:
+    """True when kubernetes.core would find explicit settings (options or environment)."""
+    for name in _EXPLICIT_K8S_OPTIONS:
+        if params.get(name) is not None:
+            return True
+        if environ.get("K8S_AUTH_%s" % name.upper()):
+            return True
+    return bool(environ.get("KUBECONFIG"))
+
+
+def choose_auth(params: dict, environ: dict) -> str:
+    """Decide how to connect: ``kubernetes`` (kubernetes.core settings) or ``eks_token``."""
+    mode = params.get("k8s_auth") or "auto"
+    if mode != "auto":
+        if mode == "eks_token" and not params.get("cluster_name"):
+            raise KubernetesConnectionError("k8s_auth=eks_token needs cluster_name")
+        return mode
+    if params.get("cluster_name") and not kubernetes_settings_given(params, environ):
+        return "eks_token"
+    return "kubernetes"
+
+
+def _write_ca_file(ca_data_b64: str) -> str:
+    # The kubernetes client wants a CA *file*; keep it only for this module run.
+    handle, path = tempfile.mkstemp(prefix="eks-access-ca-", suffix=".crt")
+    with os.fdopen(handle, "wb") as ca_file:
+        ca_file.write(base64.b64decode(ca_data_b64))
+    return path
+
+
+def eks_token_overrides(module, cluster_name: str) -> dict:
+    """kubernetes.core auth values for ``cluster_name``: endpoint, CA file and a fresh token."""
+    facts = eks.describe_cluster(module.client("eks"), cluster_name)
+    if not facts.get("endpoint") or not facts.get("certificate_authority_data"):
+        raise KubernetesConnectionError(
+            "EKS cluster %r has no endpoint or CA yet (status %s)" % (cluster_name, facts.get("status"))
+        )
+    ca_path = _write_ca_file(facts["certificate_authority_data"])
+    module.add_cleanup_file(ca_path)
+    token = mint_token(module.client("sts"), cluster_name)
+    return {"host": facts["endpoint"], "api_key": token, "ca_cert": ca_path, "validate_certs": True}
+
+
+def api_client(module):
+    """Return a ``kubernetes.client.ApiClient`` built by kubernetes.core's factory."""
+    # Imported here so that modules can report a missing library through
+    # fail_json rather than an ImportError at load time.
+    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
+    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import CoreException
+
+    overrides = {}
+    if choose_auth(module.params, os.environ) == "eks_token":
+        overrides = eks_token_overrides(module, module.params["cluster_name"])
+    try:
+        return get_api_client(module=_KubernetesCoreView(module, overrides)).client.client
+    except CoreException as e:
+        raise KubernetesConnectionError(str(e))
+
+
+class _KubernetesCoreView:
+    """What kubernetes.core's get_api_client reads from a module, with overrides applied.
+
+    kubernetes.core gives module params precedence over keyword arguments, so
+    the EKS endpoint/token are merged into a params view instead.
+    """
+
+    server_side_dry_run = False
+
+    def __init__(self, module, overrides):
+        self._module = module
+        self.params = dict(module.params)
+        self.params.update(overrides)
+
+    def requires(self, dependency, minimum=None, reason=None):
+        from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import requires
+
+        try:
+            requires(dependency, minimum, reason=reason)
+        except Exception as e:  # kubernetes.core raises a bare Exception here
+            self._module.fail_json(msg=str(e))

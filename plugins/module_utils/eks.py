@@ -1,0 +1,69 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The few EKS calls the collection makes, and the facts it needs from them."""
+
+from __future__ import annotations
+
+try:
+    import botocore
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+
+class ClusterNotFound(Exception):
+    pass
+
+
+def cluster_facts(cluster: dict) -> dict:
+    """Flatten a DescribeCluster ``cluster`` into what access automation needs."""
+    issuer = ((cluster.get("identity") or {}).get("oidc") or {}).get("issuer")
+    network = cluster.get("kubernetesNetworkConfig") or {}
+    return {
+        "name": cluster.get("name"),
+        "arn": cluster.get("arn"),
+        "status": cluster.get("status"),
+        "version": cluster.get("version"),
+        "endpoint": cluster.get("endpoint"),
+        "certificate_authority_data": (cluster.get("certificateAuthority") or {}).get("data"),
+        "oidc_issuer": issuer,
+        "ip_family": (network.get("ipFamily") or "ipv4").lower(),
+        "role_arn": cluster.get("roleArn"),
+        "authentication_mode": (cluster.get("accessConfig") or {}).get("authenticationMode"),
+    }
+
+
+@AWSRetry.jittered_backoff()
+def _describe_cluster(client, name):
+    return client.describe_cluster(name=name)["cluster"]
+
+
+def describe_cluster(client, name: str) -> dict:
+    """DescribeCluster with throttling retries; ``ClusterNotFound`` when it does not exist."""
+    try:
+        return cluster_facts(_describe_cluster(client, name))
+    except is_boto3_error_code("ResourceNotFoundException"):
+        raise ClusterNotFound("EKS cluster %r was not found in this account and region" % name)
+
+
+@AWSRetry.jittered_backoff()
+def _list_nodegroups(client, name):
+    paginator = client.get_paginator("list_nodegroups")
+    return paginator.paginate(clusterName=name).build_full_result()["nodegroups"]
+
+
+@AWSRetry.jittered_backoff()
+def _describe_nodegroup(client, name, nodegroup):
+    return client.describe_nodegroup(clusterName=name, nodegroupName=nodegroup)["nodegroup"]
+
+
+def managed_node_roles(client, name: str) -> list:
+    """The ``nodeRole`` of every managed node group of the cluster, in listing order, unique."""
+    roles = []
+    for nodegroup in _list_nodegroups(client, name):
+        role = _describe_nodegroup(client, name, nodegroup).get("nodeRole")
+        if role and role not in roles:
+            roles.append(role)
+    return roles

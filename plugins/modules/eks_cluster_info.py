@@ -1,0 +1,162 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: eks_cluster_info
+short_description: Read what access automation needs to know about an EKS cluster
+version_added: 0.1.0
+description:
+  - Describes an Amazon EKS cluster (endpoint, OIDC issuer, IP family, managed node group roles) and
+    the caller's AWS identity.
+  - With O(kubernetes=true) it also connects to the cluster's Kubernetes API, through kubernetes.core's
+    auth options or an EKS token minted from O(cluster_name), and reports the server version, the nodes
+    and the C(aws-node) DaemonSet (VPC CNI) with whether its pods carry IRSA credentials.
+  - Reads only; safe in check mode.
+author:
+  - eks.access developers
+options:
+  cluster_name:
+    description:
+      - Name of the EKS cluster to describe.
+    required: true
+  kubernetes:
+    description:
+      - Also query the Kubernetes API of the cluster.
+    type: bool
+    default: true
+  node_roles:
+    description:
+      - Also list the IAM roles of the cluster's managed node groups (C(nodeRole)).
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - eks.access.cluster
+  - kubernetes.core.k8s_auth_options
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+notes:
+  - Supports C(check_mode); it never changes anything.
+"""
+
+EXAMPLES = r"""
+- name: Describe the cluster and check the Kubernetes connection with an EKS token (no kubeconfig)
+  eks.access.eks_cluster_info:
+    cluster_name: prod-eu
+    region: eu-west-1
+  register: cluster
+
+- name: Use an existing kubeconfig context for the Kubernetes side
+  eks.access.eks_cluster_info:
+    cluster_name: prod-eu
+    kubeconfig: ~/.kube/config
+    context: prod-eu-admin
+
+- name: Only the AWS side
+  eks.access.eks_cluster_info:
+    cluster_name: prod-eu
+    kubernetes: false
+"""
+
+RETURN = r"""
+cluster:
+  description: The cluster as EKS describes it, flattened.
+  returned: always
+  type: dict
+  contains:
+    name: {description: Cluster name., type: str, returned: always}
+    arn: {description: Cluster ARN., type: str, returned: always}
+    status: {description: Cluster status., type: str, returned: always, sample: ACTIVE}
+    version: {description: Kubernetes minor version., type: str, returned: always, sample: "1.34"}
+    endpoint: {description: API server endpoint., type: str, returned: always}
+    oidc_issuer: {description: The cluster's OIDC issuer URL (used by IRSA)., type: str, returned: always}
+    ip_family: {description: C(ipv4) or C(ipv6)., type: str, returned: always}
+    node_roles:
+      description: IAM role ARNs of the managed node groups.
+      type: list
+      elements: str
+      returned: when O(node_roles=true)
+caller:
+  description: The AWS identity the module runs as (STS GetCallerIdentity).
+  returned: always
+  type: dict
+  sample: {account: "123456789012", arn: "arn:aws:iam::123456789012:user/ops"}
+kubernetes:
+  description: What the Kubernetes API reports.
+  returned: when O(kubernetes=true)
+  type: dict
+  contains:
+    auth: {description: How the module authenticated (C(kubernetes) or C(eks_token))., type: str, returned: always}
+    server_version: {description: API server version., type: str, returned: always, sample: v1.34.4}
+    nodes:
+      description: Nodes with readiness and node group.
+      type: list
+      elements: dict
+      returned: always
+    aws_node:
+      description: The C(kube-system/aws-node) DaemonSet, its service account and pods (with C(irsa_env)).
+      type: dict
+      returned: always
+"""
+
+import os
+
+try:
+    import botocore
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
+
+from ansible_collections.eks.access.plugins.module_utils import connection
+from ansible_collections.eks.access.plugins.module_utils import eks
+from ansible_collections.eks.access.plugins.module_utils import kube
+from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
+
+
+def main():
+    argument_spec = dict(connection.K8S_CONNECTION_ARG_SPEC)
+    argument_spec.update(
+        cluster_name=dict(type="str", required=True),
+        kubernetes=dict(type="bool", default=True),
+        node_roles=dict(type="bool", default=True),
+    )
+    module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
+    name = module.params["cluster_name"]
+    eks_client = module.client("eks")
+    try:
+        cluster = eks.describe_cluster(eks_client, name)
+        if module.params["node_roles"]:
+            cluster["node_roles"] = eks.managed_node_roles(eks_client, name)
+        identity = module.client("sts").get_caller_identity()
+    except eks.ClusterNotFound as e:
+        module.fail_json(msg=str(e))
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg="Could not describe EKS cluster %s" % name)
+    cluster.pop("certificate_authority_data", None)
+    result = dict(
+        changed=False,
+        cluster=cluster,
+        caller={"account": identity["Account"], "arn": identity["Arn"], "user_id": identity["UserId"]},
+    )
+
+    if module.params["kubernetes"]:
+        try:
+            auth = connection.choose_auth(module.params, os.environ)
+            api = connection.api_client(module)
+            result["kubernetes"] = dict(
+                auth=auth,
+                server_version=kube.server_version(api),
+                nodes=kube.nodes(api),
+                aws_node=kube.daemonset_pods(api, "kube-system", "aws-node"),
+            )
+        except connection.KubernetesConnectionError as e:
+            module.fail_json(msg="Cannot reach the Kubernetes API of %s: %s" % (name, e), **result)
+        except Exception as e:  # urllib3/kubernetes errors carry no common base class
+            module.fail_json(msg="Kubernetes API of %s failed: %s" % (name, e), **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

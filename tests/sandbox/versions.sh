@@ -1,0 +1,6 @@
+# Pinned versions of the sandbox's servers.  Changing one rebuilds (new cache key).
+# Kubernetes 1.34 is a release Amazon EKS supports.
+K8S_VERSION=v1.34.4
+KWOK_VERSION=v0.7.0
+AUTHENTICATOR_VERSION=v0.6.13
+SANDBOX_KEY="k8s-${K8S_VERSION}_kwok-${KWOK_VERSION}_iamauth-${AUTHENTICATOR_VERSION}"
