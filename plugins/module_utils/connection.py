@@ -60,11 +60,24 @@ def choose_auth(params: dict, environ: dict) -> str:
     return "kubernetes"
 
 
-def _write_ca_file(ca_data_b64: str) -> str:
+def decode_ca_data(cluster_name: str, ca_data_b64: str) -> bytes:
+    """The cluster CA as PEM bytes, or a clear error when EKS returned something else."""
+    try:
+        pem = base64.b64decode(ca_data_b64, validate=True)
+    except ValueError:
+        pem = b""
+    if b"-----BEGIN CERTIFICATE-----" not in pem:
+        raise KubernetesConnectionError(
+            "the certificate authority data of EKS cluster %r is not a base64-encoded PEM certificate" % cluster_name
+        )
+    return pem
+
+
+def _write_ca_file(pem: bytes) -> str:
     # The kubernetes client wants a CA *file*; keep it only for this module run.
     handle, path = tempfile.mkstemp(prefix="eks-access-ca-", suffix=".crt")
     with os.fdopen(handle, "wb") as ca_file:
-        ca_file.write(base64.b64decode(ca_data_b64))
+        ca_file.write(pem)
     return path
 
 
@@ -75,7 +88,7 @@ def eks_token_overrides(module, cluster_name: str) -> dict:
         raise KubernetesConnectionError(
             "EKS cluster %r has no endpoint or CA yet (status %s)" % (cluster_name, facts.get("status"))
         )
-    ca_path = _write_ca_file(facts["certificate_authority_data"])
+    ca_path = _write_ca_file(decode_ca_data(cluster_name, facts["certificate_authority_data"]))
     module.add_cleanup_file(ca_path)
     token = mint_token(module.client("sts"), cluster_name)
     return {"host": facts["endpoint"], "api_key": token, "ca_cert": ca_path, "validate_certs": True}
@@ -86,7 +99,7 @@ def api_client(module):
     # Imported here so that modules can report a missing library through
     # fail_json rather than an ImportError at load time.
     from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
-    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import CoreException
+    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
 
     overrides = {}
     if choose_auth(module.params, os.environ) == "eks_token":

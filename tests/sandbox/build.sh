@@ -34,6 +34,17 @@ run_logged() {
     step "built $name in $((SECONDS - start))s"
 }
 
+version_ldflags() {
+    # What `hack/lib/version.sh` stamps in a release build, so /version reports
+    # the real release and not v0.0.0-master.
+    local minor="${K8S_VERSION#v1.}"; minor="${minor%%.*}"
+    local pkg
+    for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+        printf -- "-X %s.gitVersion=%s -X %s.gitMajor=1 -X %s.gitMinor=%s -X %s.gitTreeState=clean " \
+            "$pkg" "$K8S_VERSION" "$pkg" "$pkg" "$minor" "$pkg"
+    done
+}
+
 build_kubernetes() {
     local want=(kube-apiserver kube-controller-manager kube-scheduler etcd)
     local missing=0
@@ -77,7 +88,7 @@ EOF
     for b in kube-apiserver kube-controller-manager kube-scheduler; do
         [ -x "$bindir/$b" ] && continue
         step "building $b (a few minutes on 2 cores)"
-        run_logged "$b" bash -c "cd '$dir' && go build -trimpath -ldflags='-s -w' -o '$bindir/$b' k8s.io/kubernetes/cmd/$b"
+        run_logged "$b" bash -c "cd '$dir' && go build -trimpath -ldflags='-s -w $(version_ldflags)' -o '$bindir/$b' k8s.io/kubernetes/cmd/$b"
     done
     if [ ! -x "$bindir/etcd" ]; then
         step "building etcd (the version $K8S_VERSION is tested with)"

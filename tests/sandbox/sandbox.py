@@ -243,10 +243,15 @@ def aws_env():
 
 
 def start_moto():
-    moto = os.path.join(os.path.dirname(sys.executable), "moto_server")
-    start("moto", [moto, "-H", "127.0.0.1", "-p", str(PORTS["moto"])],
+    """moto, seeded in-process (moto_launcher.py); returns the seeded facts."""
+    facts_path = path("run", "aws-facts.json")
+    start("moto", [sys.executable, os.path.join(HERE, "moto_launcher.py"), "--port", str(PORTS["moto"]),
+                   "--facts", facts_path, "--apiserver", "https://127.0.0.1:%d" % PORTS["apiserver"],
+                   "--ca", path("pki", "ca.crt")],
           env={"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"})
-    wait_for("moto", lambda: http_ok("http://127.0.0.1:%d/moto-api/" % PORTS["moto"]), 60, "moto")
+    wait_for("moto (seeded)", lambda: os.path.exists(facts_path), 120, "moto")
+    with open(facts_path) as f:
+        return json.load(f)
 
 
 def seed_aws():
@@ -568,9 +573,8 @@ def cmd_up(args):
     say("generating certificates and keys")
     make_pki()
     say("starting moto (IAM, STS, EKS, SSO admin) on 127.0.0.1:%d" % PORTS["moto"])
-    start_moto()
     say("seeding the AWS account: node roles, clusters %s (ipv4) and %s (ipv6)" % (CLUSTER_NAME, IPV6_CLUSTER_NAME))
-    facts = seed_aws()
+    facts = start_moto()
     say("starting etcd, kube-apiserver (issuer %s), controller-manager, scheduler, kwok, webhook" % facts["issuer"])
     kubeconfig = start_control_plane(facts["issuer"])
     say("seeding the cluster: %d fake nodes, aws-node DaemonSet, no aws-auth" % len(NODE_NAMES))
