@@ -18,11 +18,11 @@ help:
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt tests/requirements.txt
+$(VENV)/.installed: requirements.txt tests/requirements.txt tests/requirements-sanity.txt
 	@echo "[venv] creating $(VENV) with $$($(PYTHON) --version)"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(VENV)/bin/pip install --quiet --upgrade pip
-	@$(VENV)/bin/pip install --quiet -r tests/requirements.txt
+	@$(VENV)/bin/pip install --quiet -r tests/requirements.txt -r tests/requirements-sanity.txt
 	@touch $@
 
 sandbox: venv

@@ -283,7 +283,11 @@ def test_pods_needing_restart():
         pod("other-sa", sa_name="coredns", containers=[{"name": "c"}]),
         pod("snake-missing", snake=True, containers=[{"name": "aws-node", "env": None}]),
         pod("snake-ok", snake=True),
-        pod("skipped", containers=[{"name": "aws-node", "env": IRSA_ENV}, {"name": "sidecar"}], annotations={"eks.amazonaws.com/skip-containers": "sidecar, other"}),
+        pod(
+            "skipped",
+            containers=[{"name": "aws-node", "env": IRSA_ENV}, {"name": "sidecar"}],
+            annotations={"eks.amazonaws.com/skip-containers": "sidecar, other"},
+        ),
         pod("done", phase="Succeeded", containers=[{"name": "aws-node"}]),
         pod("terminating", deleting=True, containers=[{"name": "aws-node"}]),
         pod("other-ns", namespace="default", containers=[{"name": "aws-node"}]),

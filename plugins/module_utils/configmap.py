@@ -1,0 +1,159 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read -> plan -> write of the aws-auth ConfigMap, safe against concurrent editors.
+
+The planner is a pure function of the current :class:`AwsAuth`; this layer
+only reads, re-plans after a conflict, and writes with
+``metadata.resourceVersion`` so that the API server refuses a write based on
+a stale read (409) instead of silently dropping another editor's entries.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+from ansible_collections.eks.access.plugins.module_utils import aws_auth
+
+# Enough for a handful of playbooks editing at once; each retry re-reads.
+DEFAULT_MAX_ATTEMPTS = 8
+_BASE_DELAY = 0.2
+_MAX_DELAY = 3.0
+
+
+class ConflictRetriesExhausted(Exception):
+    pass
+
+
+@dataclass
+class WriteOutcome:
+    before: aws_auth.AwsAuth
+    plan: aws_auth.Plan
+    existed: bool
+    before_data: dict
+    after_data: dict
+    before_resource_version: Optional[str]
+    resource_version: Optional[str]
+    written: bool
+    attempts: int
+
+
+def _core(api_client):
+    from kubernetes import client
+
+    return client.CoreV1Api(api_client)
+
+
+def read_configmap(api_client, name=aws_auth.AWS_AUTH_NAME, namespace=aws_auth.AWS_AUTH_NAMESPACE):
+    """The ConfigMap as a JSON-shaped dict, or None when it does not exist."""
+    from kubernetes.client.rest import ApiException
+
+    try:
+        obj = _core(api_client).read_namespaced_config_map(name, namespace)
+    except ApiException as e:
+        if e.status == 404:
+            return None
+        raise
+    return api_client.sanitize_for_serialization(obj)
+
+
+def _backoff(attempt):
+    # Full jitter keeps racing writers from retrying in lock step.
+    return random.uniform(0, min(_MAX_DELAY, _BASE_DELAY * (2 ** attempt)))
+
+
+def apply(
+    api_client,
+    planner: Callable[[aws_auth.AwsAuth], aws_auth.Plan],
+    check_mode: bool,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    sleep: Callable[[float], Any] = time.sleep,
+    name: str = aws_auth.AWS_AUTH_NAME,
+    namespace: str = aws_auth.AWS_AUTH_NAMESPACE,
+    create_missing: bool = True,
+) -> WriteOutcome:
+    """Read, plan with ``planner`` and write when the plan changes something.
+
+    One read and at most one write per attempt; a 409 (stale resourceVersion,
+    or a create that lost the race) re-reads and re-plans.  In check mode the
+    write is sent with ``dryRun=All``: the API server validates it (admission
+    included) and persists nothing.  The rendered data is re-parsed with the
+    authenticator's rules before any write.
+    """
+    from kubernetes.client.rest import ApiException
+
+    core = _core(api_client)
+    dry_run = "All" if check_mode else None
+    for attempt in range(1, max_attempts + 1):
+        current = read_configmap(api_client, name, namespace)
+        before_data = dict((current or {}).get("data") or {})
+        before = aws_auth.parse_aws_auth(before_data if current is not None else None)
+        result = planner(before)
+        version = (current or {}).get("metadata", {}).get("resourceVersion")
+        after_data = aws_auth.render_aws_auth(result.after) if result.changed else before_data
+        outcome = WriteOutcome(before, result, current is not None, before_data, after_data, version, version, False,
+                               attempt)
+        if not result.changed or (current is None and not create_missing):
+            return outcome
+        aws_auth.validate_rendered(after_data)
+        try:
+            if current is None:
+                body = {"apiVersion": "v1", "kind": "ConfigMap",
+                        "metadata": {"name": name, "namespace": namespace}, "data": after_data}
+                written = core.create_namespaced_config_map(namespace, body, dry_run=dry_run)
+            else:
+                body = dict(current)
+                body["data"] = after_data  # metadata (labels, annotations, resourceVersion) kept
+                written = core.replace_namespaced_config_map(name, namespace, body, dry_run=dry_run)
+        except ApiException as e:
+            if e.status == 409 and attempt < max_attempts:
+                sleep(_backoff(attempt))
+                continue
+            if e.status == 409:
+                raise ConflictRetriesExhausted(
+                    "%s/%s kept changing under us: %d attempts ended in 409 Conflict"
+                    % (namespace, name, max_attempts))
+            raise
+        outcome.written = not check_mode
+        if not check_mode:  # a dry run's resourceVersion was never stored
+            outcome.resource_version = written.metadata.resource_version
+        return outcome
+    raise ConflictRetriesExhausted("unreachable")  # pragma: no cover - loop always returns or raises
+
+
+def bound_groups(api_client) -> set:
+    """Every Group subject of any RoleBinding or ClusterRoleBinding."""
+    from kubernetes import client
+
+    rbac = client.RbacAuthorizationV1Api(api_client)
+    groups = set()
+    for binding in rbac.list_cluster_role_binding().items + rbac.list_role_binding_for_all_namespaces().items:
+        for subject in binding.subjects or []:
+            if subject.kind == "Group":
+                groups.add(subject.name)
+    return groups
+
+
+def authenticated_arn(api_client) -> Optional[str]:
+    """The IAM ARN the API server says we are, when it says (EKS puts it in user.extra).
+
+    Uses SelfSubjectReview (GA in Kubernetes 1.28); None when unavailable.
+    """
+    from kubernetes import client
+    from kubernetes.client.rest import ApiException
+
+    api = client.AuthenticationV1Api(api_client)
+    if not hasattr(api, "create_self_subject_review"):  # kubernetes client < 27
+        return None
+    try:
+        review = api.create_self_subject_review({"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"})
+    except ApiException:
+        return None
+    extra = (review.status.user_info.extra if review.status and review.status.user_info else None) or {}
+    for key in ("canonicalArn", "arn"):
+        values = extra.get(key) or []
+        if values:
+            return values[0]
+    return None
