@@ -77,7 +77,7 @@ def parse_iam_arn(arn):
     parts = arn.split(":", 5)
     if len(parts) != 6 or parts[0] != "arn":
         raise ArnError("%r is not an ARN (expected arn:PARTITION:iam::ACCOUNT:RESOURCE)" % arn)
-    _, partition, service, region, account, resource = parts
+    partition, service, region, account, resource = parts[1:]
     if partition not in PARTITIONS:
         raise ArnError("ARN %r has unknown partition %r (expected one of %s)"
                        % (arn, partition, ", ".join(PARTITIONS)))

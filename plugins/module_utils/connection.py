@@ -28,6 +28,8 @@ from ansible_collections.eks.access.plugins.module_utils.eks_token import mint_t
 _EXPLICIT_K8S_OPTIONS = ("kubeconfig", "context", "host", "api_key", "username", "client_cert")
 
 K8S_CONNECTION_ARG_SPEC = copy.deepcopy(AUTH_ARG_SPEC)
+# kubernetes.core documents validate_certs as defaulting to true; say so in the spec too.
+K8S_CONNECTION_ARG_SPEC["validate_certs"]["default"] = True
 K8S_CONNECTION_ARG_SPEC.update(
     cluster_name=dict(type="str"),
     k8s_auth=dict(type="str", default="auto", choices=["auto", "kubernetes", "eks_token"]),

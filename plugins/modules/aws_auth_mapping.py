@@ -26,7 +26,7 @@ description:
     backoff, so concurrent playbooks never lose each other's entries. Every ConfigMap written is first
     re-parsed with the authenticator's rules.
 author:
-  - eks.access developers
+  - eks.access developers (@eks-access)
 options:
   roles:
     description:

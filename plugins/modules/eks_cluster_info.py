@@ -16,7 +16,7 @@ description:
     and the C(aws-node) DaemonSet (VPC CNI) with whether its pods carry IRSA credentials.
   - Reads only; safe in check mode.
 author:
-  - eks.access developers
+  - eks.access developers (@eks-access)
 options:
   cluster_name:
     description:

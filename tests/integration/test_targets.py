@@ -49,7 +49,7 @@ def run_playbook(env, playbook_text, tmp_path, extra_args=()):
                ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
     argv = [env.get("ANSIBLE_PLAYBOOK", "ansible-playbook"), "-i", "localhost,", str(playbook)]
     argv += list(extra_args)
-    return subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
 
 
 def target_playbook(name):
