@@ -34,13 +34,6 @@ def _targets():
     return names
 
 
-@pytest.fixture(scope="session")
-def sandbox_env():
-    if not os.environ.get("KUBECONFIG") or not os.environ.get("AWS_ENDPOINT_URL"):
-        pytest.fail("the sandbox environment is not loaded: run `make sandbox` and source .sandbox/env")
-    return dict(os.environ)
-
-
 def run_playbook(env, playbook_text, tmp_path, extra_args=()):
     playbook = tmp_path / "playbook.yml"
     playbook.write_text(playbook_text)
