@@ -91,9 +91,18 @@ findings:
         C(unbound_group), C(invalid_arn), C(missing_arn), C(invalid_account), C(missing_iam_identity).
       type: str
       returned: always
-    kind: {description: C(mapRoles), C(mapUsers) or C(mapAccounts)., type: str, returned: always}
-    arn: {description: The entry's ARN (or account)., type: str, returned: always}
-    message: {description: What is wrong and what to do., type: str, returned: always}
+    kind:
+      description: The section, C(mapRoles), C(mapUsers) or C(mapAccounts).
+      type: str
+      returned: always
+    arn:
+      description: The entry's ARN (or account).
+      type: str
+      returned: always
+    message:
+      description: What is wrong and what to do.
+      type: str
+      returned: always
 parse_error:
   description: Why the authenticator would reject the ConfigMap, when it would. Nobody mapped in it can log in.
   returned: when the data does not parse
