@@ -67,6 +67,17 @@ def validate_account_id(account_id):
     return account_id
 
 
+def require_role_arn(arn):
+    """Parse ``arn`` and insist it is an IAM role ARN; returns the IamArn."""
+    try:
+        parsed = parse_iam_arn(arn)
+    except ArnError:
+        parsed = None
+    if parsed is None or parsed.service != "iam" or parsed.resource_type != "role":
+        raise ArnError("%r is not an IAM role ARN (arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME)" % (arn,))
+    return parsed
+
+
 def parse_iam_arn(arn):
     """Parse an IAM or STS principal ARN.
 

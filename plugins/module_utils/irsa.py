@@ -10,9 +10,9 @@ Webhook, which reads them from the ServiceAccount when pods are created.
 
 from __future__ import annotations
 
-import re
 
-from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
+from ansible_collections.eks.access.plugins.module_utils.arn import ArnError
+from ansible_collections.eks.access.plugins.module_utils.arn import require_role_arn
 from ansible_collections.eks.access.plugins.module_utils.trust_policy import load_policy
 from ansible_collections.eks.access.plugins.module_utils.trust_policy import policies_equal
 
@@ -42,9 +42,6 @@ TAG_MANAGED_BY = "eks.access/managed-by"
 TAG_CLUSTER = "eks.access/cluster"
 TAG_SERVICE_ACCOUNT = "eks.access/service-account"
 MANAGED_BY_VALUE = "eks.access"
-
-_ACCOUNT_RE = re.compile(r"^[0-9]{12}$")
-
 
 class IrsaError(ValueError):
     """Invalid input for an IRSA plan."""
@@ -104,17 +101,10 @@ def plan_inline_policies(current, desired, purge):
 
 def validate_role_arn(role_arn):
     """Return ``role_arn`` if it is an IAM role ARN, else raise IrsaError."""
-    parsed = parse_aws_arn(role_arn) if isinstance(role_arn, str) and role_arn.startswith("arn:") else None
-    if (
-        not parsed
-        or parsed.get("service") != "iam"
-        or parsed.get("region")
-        or not _ACCOUNT_RE.match(parsed.get("account_id") or "")
-        or parsed.get("resource_type") != "role"
-        or not parsed.get("resource_id")
-        or "*" in role_arn
-    ):
-        raise IrsaError("%r is not an IAM role ARN (arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME)" % (role_arn,))
+    try:
+        require_role_arn(role_arn)
+    except ArnError as e:
+        raise IrsaError(str(e))
     return role_arn
 
 

@@ -28,6 +28,9 @@ from urllib.parse import unquote, unquote_plus
 from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 
+from ansible_collections.eks.access.plugins.module_utils.arn import ArnError
+from ansible_collections.eks.access.plugins.module_utils.arn import require_role_arn
+
 POLICY_VERSION = "2012-10-17"
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
 ASSUME_ROLE_ACTION = "sts:AssumeRole"
@@ -495,28 +498,15 @@ def assume_role_statement(principal_role_arn):
         raise TrustPolicyError("principal must be an IAM role ARN, got %r" % (principal_role_arn,))
     if _has_wildcard(principal_role_arn):
         raise TrustPolicyError("principal role ARN %r must not contain wildcards" % principal_role_arn)
-    parsed = parse_aws_arn(principal_role_arn)
-    if (
-        not parsed
-        or parsed.get("service") != "iam"
-        or parsed.get("region")
-        or not _ACCOUNT_RE.match(parsed.get("account_id") or "")
-        or parsed.get("resource_type") != "role"
-        or not parsed.get("resource_id")
-    ):
-        raise TrustPolicyError(
-            "%r is not an IAM role ARN (arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME)" % principal_role_arn
-        )
-    resource_id = parsed["resource_id"]
-    role_name = resource_id.rsplit("/", 1)[-1]
-    path = "/" + resource_id[: -len(role_name)] if "/" in resource_id else "/"
-    if not role_name:
-        raise TrustPolicyError("%r has no role name" % principal_role_arn)
-    if role_name.startswith(SSO_ROLE_PREFIX) and not path.startswith(SSO_PATH_PREFIX):
+    try:
+        parsed = require_role_arn(principal_role_arn)
+    except ArnError as e:
+        raise TrustPolicyError(str(e))
+    if parsed.name.startswith(SSO_ROLE_PREFIX) and not parsed.path.startswith(SSO_PATH_PREFIX):
         raise TrustPolicyError(
             "%r names an IAM Identity Center role without its path; use "
             "arn:%s:iam::%s:role%s[REGION/]%s (see the role's Arn in IAM)"
-            % (principal_role_arn, parsed["partition"], parsed["account_id"], SSO_PATH_PREFIX, role_name)
+            % (principal_role_arn, parsed.partition, parsed.account_id, SSO_PATH_PREFIX, parsed.name)
         )
     return {
         "Effect": "Allow",

@@ -14,3 +14,9 @@ def sandbox_env():
     if not os.environ.get("KUBECONFIG") or not os.environ.get("AWS_ENDPOINT_URL"):
         pytest.fail("the sandbox environment is not loaded: run `make sandbox` and source .sandbox/env")
     return dict(os.environ)
+
+
+def playbook_env(env):
+    """Environment for an ansible-playbook run in tests: plain output, no retry files."""
+    return dict(env, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0",
+                ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")

@@ -17,6 +17,8 @@ import textwrap
 
 import pytest
 
+from conftest import playbook_env  # pylint: disable=import-error
+
 PLAYBOOKS = 4
 ROLES_EACH = 5
 
@@ -64,8 +66,7 @@ def test_parallel_playbooks_keep_every_entry(sandbox_env, core_api, tmp_path):
         work = tmp_path / ("p%d" % index)
         work.mkdir()
         (work / "playbook.yml").write_text(playbook(index, account, sys.executable))
-        env = dict(sandbox_env, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0",
-                   ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
+        env = playbook_env(sandbox_env)
         procs.append(subprocess.Popen(
             [sandbox_env.get("ANSIBLE_PLAYBOOK", "ansible-playbook"), "-i", "localhost,", str(work / "playbook.yml")],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))

@@ -17,6 +17,8 @@ import textwrap
 
 import pytest
 
+from conftest import playbook_env  # pylint: disable=import-error
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TARGETS = os.path.join(HERE, "targets")
 
@@ -37,9 +39,7 @@ def _targets():
 def run_playbook(env, playbook_text, tmp_path, extra_args=()):
     playbook = tmp_path / "playbook.yml"
     playbook.write_text(playbook_text)
-    env = dict(env, ANSIBLE_ROLES_PATH=TARGETS, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1",
-               ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_LOCALHOST_WARNING="0",
-               ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
+    env = dict(playbook_env(env), ANSIBLE_ROLES_PATH=TARGETS)
     argv = [env.get("ANSIBLE_PLAYBOOK", "ansible-playbook"), "-i", "localhost,", str(playbook)]
     argv += list(extra_args)
     return subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
