@@ -89,7 +89,13 @@ def apply(
     for attempt in range(1, max_attempts + 1):
         current = read_configmap(api_client, name, namespace)
         before_data = dict((current or {}).get("data") or {})
-        before = aws_auth.parse_aws_auth(before_data if current is not None else None)
+        try:
+            before = aws_auth.parse_aws_auth(before_data if current is not None else None)
+        except aws_auth.AwsAuthError as e:
+            # Never overwrite what we cannot read: the entries in it are unknown.
+            raise aws_auth.AwsAuthError(
+                "the existing %s/%s does not parse the way the authenticator reads it (%s); nobody mapped in it "
+                "can log in until it is repaired by hand" % (namespace, name, e))
         result = planner(before)
         version = (current or {}).get("metadata", {}).get("resourceVersion")
         after_data = aws_auth.render_aws_auth(result.after) if result.changed else before_data
