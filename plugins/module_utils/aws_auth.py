@@ -759,7 +759,7 @@ def _guard(kind, before, after, allow_node, protected):
     if _match_key(kind, arn) in protected and _lost_access(before, after):
         raise LockoutError(
             "%s: refusing to %s the mapping of %s, the identity running this task; "
-            "it would lock you out of the cluster"
+            "it would lock you out of the cluster. Set allow_self_lockout to do it anyway"
             % (kind, "remove" if after is None else "reduce", arn))
 
 
@@ -839,7 +839,8 @@ def plan(current, roles=None, users=None, accounts=None, state="present", purge=
                 and key not in mapped:
             raise LockoutError(
                 "mapAccounts: refusing to remove account %s; the identity running this "
-                "task is admitted only through it and would be locked out" % account)
+                "task is admitted only through it and would be locked out. Set allow_self_lockout "
+                "to do it anyway" % account)
 
     result.changed = bool(result.added or result.removed or result.updated)
     return result

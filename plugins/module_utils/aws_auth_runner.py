@@ -97,7 +97,13 @@ def run_mapping(module, roles, users, accounts, state, purge=False, append_group
         warnings[:] = result.warnings
         return result
 
-    outcome = configmap.apply(api_client, planner, module.check_mode)
+    backups = []
+
+    def keep_backup(outcome):
+        if params.get("backup") and outcome.existed:
+            backups.append(write_backup(module, outcome))
+
+    outcome = configmap.apply(api_client, planner, module.check_mode, before_write=keep_backup)
     for warning in dict.fromkeys(warnings):
         module.warn(warning)
     plan = outcome.plan
@@ -111,8 +117,8 @@ def run_mapping(module, roles, users, accounts, state, purge=False, append_group
         created=plan.changed and not outcome.existed,
         protected_arns=list(protected),
     )
-    if plan.changed and params.get("backup") and outcome.existed and not module.check_mode:
-        result["backup_file"] = write_backup(module, outcome)
+    if backups:
+        result["backup_file"] = backups[-1]  # one per attempt; the last one was written over
     if module._diff:
         result["diff"] = dict(
             before_header="%s/%s" % (aws_auth.AWS_AUTH_NAMESPACE, aws_auth.AWS_AUTH_NAME),

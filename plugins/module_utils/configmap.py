@@ -73,6 +73,7 @@ def apply(
     name: str = aws_auth.AWS_AUTH_NAME,
     namespace: str = aws_auth.AWS_AUTH_NAMESPACE,
     create_missing: bool = True,
+    before_write: Optional[Callable[[WriteOutcome], Any]] = None,
 ) -> WriteOutcome:
     """Read, plan with ``planner`` and write when the plan changes something.
 
@@ -80,7 +81,8 @@ def apply(
     or a create that lost the race) re-reads and re-plans.  In check mode the
     write is sent with ``dryRun=All``: the API server validates it (admission
     included) and persists nothing.  The rendered data is re-parsed with the
-    authenticator's rules before any write.
+    authenticator's rules before any write; ``before_write`` (not called in
+    check mode) sees the outcome just before it, e.g. to keep a backup.
     """
     from kubernetes.client.rest import ApiException
 
@@ -104,6 +106,8 @@ def apply(
         if not result.changed or (current is None and not create_missing):
             return outcome
         aws_auth.validate_rendered(after_data)
+        if before_write is not None and not check_mode:
+            before_write(outcome)
         try:
             if current is None:
                 body = {"apiVersion": "v1", "kind": "ConfigMap",

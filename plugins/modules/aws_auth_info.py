@@ -28,7 +28,7 @@ options:
   check_iam:
     description:
       - Report mapped IAM roles and users that do not exist (C(iam:GetRole), C(iam:GetUser)).
-      - Needs AWS credentials for the account(s) of the mapped ARNs.
+      - Only ARNs in the account of the AWS credentials are checked; others cannot be looked up from it.
     type: bool
     default: false
 extends_documentation_fragment:
@@ -125,8 +125,8 @@ from ansible_collections.eks.access.plugins.module_utils.arn import parse_iam_ar
 from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
 
 
-def missing_iam_identities(iam, mappings):
-    """Findings for mapped roles/users that IAM does not know."""
+def missing_iam_identities(iam, mappings, account_id):
+    """Findings for mapped roles/users of ``account_id`` that IAM does not know."""
     findings = []
     for kind, key, resource_type in (("mapRoles", "rolearn", "role"), ("mapUsers", "userarn", "user")):
         for entry in mappings[kind]:
@@ -134,7 +134,7 @@ def missing_iam_identities(iam, mappings):
                 arn = parse_iam_arn(entry[key])
             except ArnError:
                 continue  # lint already reports it
-            if arn.resource_type != resource_type:
+            if arn.resource_type != resource_type or arn.account_id != account_id:
                 continue
             getter = iam.get_role if resource_type == "role" else iam.get_user
             try:
@@ -157,11 +157,16 @@ def main():
     try:
         api_client = connection.api_client(module)
         current = configmap.read_configmap(api_client)
-        groups = configmap.bound_groups(api_client) if module.params["check_bindings"] else None
     except connection.KubernetesConnectionError as e:
         module.fail_json(msg=str(e))
     except Exception as e:  # kubernetes ApiException and transport errors share no base class
         module.fail_json(msg="Could not read aws-auth: %s" % e)
+    groups = None
+    if module.params["check_bindings"]:
+        try:
+            groups = configmap.bound_groups(api_client)
+        except Exception as e:
+            module.fail_json(msg="Could not list RoleBindings/ClusterRoleBindings (set check_bindings=false to skip): %s" % e)
 
     data = dict((current or {}).get("data") or {})
     result = dict(changed=False, exists=current is not None, data=data, findings=[],
@@ -180,7 +185,8 @@ def main():
     if module.params["check_iam"]:
         iam = module.client("iam", retry_decorator=AWSRetry.jittered_backoff())
         try:
-            result["findings"].extend(missing_iam_identities(iam, result["mappings"]))
+            account_id = module.client("sts").get_caller_identity()["Account"]
+            result["findings"].extend(missing_iam_identities(iam, result["mappings"], account_id))
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             module.fail_json_aws(e, msg="Could not check the mapped IAM identities")
     module.exit_json(**result)

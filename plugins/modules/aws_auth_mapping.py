@@ -209,8 +209,8 @@ mappings:
     mapUsers: {description: User mappings., type: list, elements: dict, returned: always}
     mapAccounts: {description: Account IDs., type: list, elements: str, returned: always}
 resource_version:
-  description: C(metadata.resourceVersion) of the ConfigMap after the task (unchanged in check mode).
-  returned: when the ConfigMap exists
+  description: C(metadata.resourceVersion) of the ConfigMap after the task (unchanged in check mode); null when it does not exist.
+  returned: always
   type: str
 created:
   description: Whether the ConfigMap was created by this task.
