@@ -61,8 +61,8 @@ run_pytest() {
 
 case "$what" in
     sanity) run_sanity ;;
-    units) run_pytest tests/unit -q ;;
-    integration) run_pytest tests/integration -v ;;
+    units) run_pytest tests/unit -q "${@:2}" ;;
+    integration) run_pytest tests/integration -v "${@:2}" ;;
     all)
         run_sanity
         run_pytest tests/unit tests/integration -v -rfE

@@ -43,6 +43,7 @@ TAG_CLUSTER = "eks.access/cluster"
 TAG_SERVICE_ACCOUNT = "eks.access/service-account"
 MANAGED_BY_VALUE = "eks.access"
 
+
 class IrsaError(ValueError):
     """Invalid input for an IRSA plan."""
 

@@ -1,0 +1,380 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What irsa_service_account runs: the IAM and Kubernetes I/O around the pure IRSA planners.
+
+The decisions live in trust_policy.py and irsa.py; this file reads the
+current state (EKS issuer, IAM OIDC provider, role, policies, ServiceAccount,
+pods), asks the planners what to change, and writes it (nothing in check
+mode). The Kubernetes refusal check runs before any IAM write, so a refused
+ServiceAccount leaves IAM untouched too.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+
+from ansible_collections.eks.access.plugins.module_utils import connection
+from ansible_collections.eks.access.plugins.module_utils import eks
+from ansible_collections.eks.access.plugins.module_utils import irsa
+from ansible_collections.eks.access.plugins.module_utils import trust_policy
+
+IRSA_ARG_SPEC = dict(
+    cluster_name=dict(type="str", required=True),
+    namespace=dict(type="str", default="default"),
+    name=dict(type="str", required=True),
+    role_name=dict(type="str", required=True),
+    role_path=dict(type="str", default="/"),
+    permissions_boundary=dict(type="str"),
+    description=dict(type="str"),
+    tags=dict(type="dict"),
+    max_session_duration=dict(type="int"),
+    managed_policies=dict(type="list", elements="str"),
+    inline_policies=dict(type="dict"),
+    purge_policies=dict(type="bool", default=True),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    create_oidc_provider=dict(type="bool", default=False),
+    create_service_account=dict(type="bool", default=True),
+    override_existing_annotation=dict(type="bool", default=False),
+    role_only=dict(type="bool", default=False),
+    sts_regional_endpoints=dict(type="bool"),
+    token_expiration=dict(type="int", no_log=False),
+    audience=dict(type="str", default=trust_policy.DEFAULT_AUDIENCE),
+)
+
+# EKS issuers are trusted through AWS's own root CAs; IAM no longer uses the
+# thumbprint for them, but CreateOpenIDConnectProvider may still want one.
+PLACEHOLDER_THUMBPRINT = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280"
+
+# Right after CreateRole/CreatePolicy, IAM may briefly answer NoSuchEntity.
+RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=["NoSuchEntity", "MalformedPolicyDocument"])
+
+
+class IrsaRefused(Exception):
+    """The ServiceAccount cannot be changed as asked (message says why)."""
+
+
+# ---------------------------------------------------------------------------
+# IAM reads
+# ---------------------------------------------------------------------------
+
+
+def find_oidc_provider(iam, provider_arn):
+    providers = iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]
+    return any(p.get("Arn") == provider_arn for p in providers)
+
+
+def get_role(iam, role_name):
+    try:
+        return iam.get_role(RoleName=role_name)["Role"]
+    except is_boto3_error_code("NoSuchEntity"):
+        return None
+
+
+def attached_policies(iam, role_name):
+    paginator = iam.get_paginator("list_attached_role_policies")
+    result = paginator.paginate(RoleName=role_name).build_full_result()
+    return [p["PolicyArn"] for p in result.get("AttachedPolicies", [])]
+
+
+def inline_policies(iam, role_name):
+    paginator = iam.get_paginator("list_role_policies")
+    names = paginator.paginate(RoleName=role_name).build_full_result().get("PolicyNames", [])
+    return dict(
+        (name, trust_policy.load_policy(iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"]))
+        for name in names
+    )
+
+
+def role_tags(iam, role_name):
+    paginator = iam.get_paginator("list_role_tags")
+    return boto3_tag_list_to_ansible_dict(paginator.paginate(RoleName=role_name).build_full_result().get("Tags", []))
+
+
+# ---------------------------------------------------------------------------
+# Kubernetes
+# ---------------------------------------------------------------------------
+
+
+def _is_not_found(error):
+    return getattr(error, "status", None) == 404
+
+
+def read_service_account(core, api_client, namespace, name):
+    from kubernetes.client.rest import ApiException
+
+    try:
+        sa = core.read_namespaced_service_account(name, namespace)
+    except ApiException as e:
+        if _is_not_found(e):
+            return None
+        raise
+    return api_client.sanitize_for_serialization(sa)
+
+
+def list_pods(core, api_client, namespace):
+    pods = core.list_namespaced_pod(namespace)
+    return [api_client.sanitize_for_serialization(p) for p in pods.items]
+
+
+def write_service_account(core, plan, namespace, name, check_mode):
+    kwargs = {"dry_run": "All"} if check_mode else {}
+    if plan["action"] == "create":
+        body = {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": name, "namespace": namespace, "annotations": plan["after_annotations"]},
+        }
+        core.create_namespaced_service_account(namespace, body, **kwargs)
+    elif plan["action"] == "patch":
+        core.patch_namespaced_service_account(name, namespace, plan["patch"], **kwargs)
+
+
+# ---------------------------------------------------------------------------
+# main flow
+# ---------------------------------------------------------------------------
+
+
+def _sa_annotations(sa):
+    return dict(((sa or {}).get("metadata") or {}).get("annotations") or {})
+
+
+def _normalize_path(path):
+    path = path or "/"
+    if not path.startswith("/"):
+        path = "/" + path
+    if not path.endswith("/"):
+        path += "/"
+    return path
+
+
+class _Context:
+    """What both states need: identity, issuer, provider and the role."""
+
+    def __init__(self, module):
+        params = module.params
+        self.module = module
+        self.params = params
+        self.iam = module.client("iam", retry_decorator=RETRY)
+        identity = module.client("sts").get_caller_identity()
+        self.account = identity["Account"]
+        self.partition = identity["Arn"].split(":")[1]
+        facts = eks.describe_cluster(module.client("eks"), params["cluster_name"])
+        self.issuer = facts.get("oidc_issuer")
+        if not self.issuer:
+            raise trust_policy.TrustPolicyError(
+                "EKS cluster %r has no OIDC issuer; IRSA needs one" % params["cluster_name"]
+            )
+        self.provider_arn = trust_policy.oidc_provider_arn(self.partition, self.account, self.issuer)
+        self.role = get_role(self.iam, params["role_name"])
+        if self.role:
+            self.role_arn = self.role["Arn"]
+            self.trust = trust_policy.load_policy(self.role.get("AssumeRolePolicyDocument"))
+            self.attached = attached_policies(self.iam, params["role_name"])
+            self.inline = inline_policies(self.iam, params["role_name"])
+            self.tags = role_tags(self.iam, params["role_name"])
+        else:
+            self.role_arn = "arn:%s:iam::%s:role%s%s" % (
+                self.partition, self.account, _normalize_path(params["role_path"]), params["role_name"])
+            self.trust = None
+            self.attached = []
+            self.inline = {}
+            self.tags = {}
+        self.core = None
+        self.api_client = None
+        self.sa = None
+        if not params["role_only"]:
+            from kubernetes import client as k8s_client
+
+            self.api_client = connection.api_client(module)
+            self.core = k8s_client.CoreV1Api(self.api_client)
+            self.sa = read_service_account(self.core, self.api_client, params["namespace"], params["name"])
+
+
+def _result(ctx, changed, trust_after, attached_after, sa_plan, before_annotations):
+    after_annotations = sa_plan["after_annotations"] if sa_plan else before_annotations
+    result = dict(
+        changed=changed,
+        role_arn=ctx.role_arn,
+        trust_policy=trust_after,
+        attached_policies=attached_after,
+        service_account=None if ctx.params["role_only"] else dict(
+            namespace=ctx.params["namespace"], name=ctx.params["name"], annotations=after_annotations),
+        restart_required=[],
+        oidc_provider_arn=ctx.provider_arn,
+    )
+    if ctx.module._diff:
+        result["diff"] = dict(
+            before=dict(trust_policy=ctx.trust, attached_policies=ctx.attached, annotations=before_annotations),
+            after=dict(trust_policy=trust_after, attached_policies=attached_after, annotations=after_annotations),
+        )
+    return result
+
+
+def _ensure_provider(ctx):
+    """Return True when the provider is (or in check mode would be) created."""
+    if find_oidc_provider(ctx.iam, ctx.provider_arn):
+        return False
+    if not ctx.params["create_oidc_provider"]:
+        raise IrsaRefused(
+            "no IAM OIDC identity provider exists for the issuer %s of cluster %s (%s); set "
+            "create_oidc_provider=true to create it (like eksctl utils associate-iam-oidc-provider)"
+            % (ctx.issuer, ctx.params["cluster_name"], ctx.provider_arn)
+        )
+    if not ctx.module.check_mode:
+        ctx.iam.create_open_id_connect_provider(
+            Url="https://" + trust_policy.issuer_host_path(ctx.issuer),
+            ClientIDList=[trust_policy.DEFAULT_AUDIENCE],
+            ThumbprintList=[PLACEHOLDER_THUMBPRINT],
+        )
+    return True
+
+
+def run_present(ctx):
+    params = ctx.params
+    module = ctx.module
+    iam = ctx.iam
+    role_name = params["role_name"]
+
+    # Kubernetes refusal first: nothing is written when the ServiceAccount cannot be annotated.
+    sa_plan = None
+    before_annotations = _sa_annotations(ctx.sa)
+    if not params["role_only"]:
+        audience = params["audience"] if params["audience"] != trust_policy.DEFAULT_AUDIENCE else None
+        wanted = irsa.service_account_annotations(
+            ctx.role_arn, params["sts_regional_endpoints"], params["token_expiration"], audience)
+        sa_plan = irsa.plan_service_account(
+            ctx.sa, wanted, params["override_existing_annotation"], params["create_service_account"])
+        if sa_plan["action"] == "refuse":
+            raise IrsaRefused("refusing to change service account %s/%s: %s"
+                              % (params["namespace"], params["name"], sa_plan["reason"]))
+
+    changed = _ensure_provider(ctx)
+
+    statement = trust_policy.irsa_statement(
+        ctx.provider_arn, ctx.issuer, params["namespace"], params["name"], params["audience"])
+    trust_after, trust_changed = trust_policy.merge_statement(ctx.trust, statement)
+    to_attach, to_detach = irsa.plan_managed_policies(ctx.attached, params["managed_policies"], params["purge_policies"])
+    to_put, to_delete = irsa.plan_inline_policies(ctx.inline, params["inline_policies"], params["purge_policies"])
+    attached_after = [a for a in ctx.attached if a not in to_detach] + to_attach
+
+    user_tags = params["tags"] or {}
+    role_updates = {}
+    tags_to_add = {}
+    boundary_change = False
+    if ctx.role:
+        if params["description"] is not None and ctx.role.get("Description", "") != params["description"]:
+            role_updates["Description"] = params["description"]
+        if (params["max_session_duration"] is not None
+                and ctx.role.get("MaxSessionDuration") != params["max_session_duration"]):
+            role_updates["MaxSessionDuration"] = params["max_session_duration"]
+        tags_to_add = dict((k, v) for k, v in user_tags.items() if ctx.tags.get(k) != v)
+        current_boundary = (ctx.role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+        boundary_change = bool(params["permissions_boundary"]) and current_boundary != params["permissions_boundary"]
+
+    role_changed = (ctx.role is None or trust_changed or bool(role_updates) or bool(tags_to_add) or boundary_change)
+    changed = changed or role_changed or bool(to_attach or to_detach or to_put or to_delete)
+
+    if not module.check_mode:
+        if ctx.role is None:
+            tags = dict(user_tags)
+            tags.update(irsa.ownership_tags(params["cluster_name"], params["namespace"], params["name"]))
+            kwargs = dict(
+                RoleName=role_name,
+                Path=_normalize_path(params["role_path"]),
+                AssumeRolePolicyDocument=json.dumps(trust_after),
+                Tags=ansible_dict_to_boto3_tag_list(tags),
+            )
+            if params["description"] is not None:
+                kwargs["Description"] = params["description"]
+            if params["max_session_duration"] is not None:
+                kwargs["MaxSessionDuration"] = params["max_session_duration"]
+            if params["permissions_boundary"]:
+                kwargs["PermissionsBoundary"] = params["permissions_boundary"]
+            ctx.role_arn = iam.create_role(aws_retry=True, **kwargs)["Role"]["Arn"]
+        else:
+            if trust_changed:
+                iam.update_assume_role_policy(
+                    aws_retry=True, RoleName=role_name, PolicyDocument=json.dumps(trust_after))
+            if role_updates:
+                iam.update_role(aws_retry=True, RoleName=role_name, **role_updates)
+            if tags_to_add:
+                iam.tag_role(aws_retry=True, RoleName=role_name, Tags=ansible_dict_to_boto3_tag_list(tags_to_add))
+            if boundary_change:
+                iam.put_role_permissions_boundary(
+                    aws_retry=True, RoleName=role_name, PermissionsBoundary=params["permissions_boundary"])
+        for arn in to_attach:
+            iam.attach_role_policy(aws_retry=True, RoleName=role_name, PolicyArn=arn)
+        for arn in to_detach:
+            iam.detach_role_policy(aws_retry=True, RoleName=role_name, PolicyArn=arn)
+        for policy_name, document in to_put.items():
+            iam.put_role_policy(aws_retry=True, RoleName=role_name, PolicyName=policy_name,
+                                PolicyDocument=json.dumps(document))
+        for policy_name in to_delete:
+            iam.delete_role_policy(aws_retry=True, RoleName=role_name, PolicyName=policy_name)
+
+    result = _result(ctx, changed, trust_after, attached_after, sa_plan, before_annotations)
+    if sa_plan is not None:
+        if sa_plan["action"] in ("create", "patch"):
+            result["changed"] = True
+            write_service_account(ctx.core, sa_plan, params["namespace"], params["name"], module.check_mode)
+        pods = list_pods(ctx.core, ctx.api_client, params["namespace"])
+        result["restart_required"] = irsa.pods_needing_restart(pods, params["name"], params["namespace"])
+    return result
+
+
+def run_absent(ctx):
+    params = ctx.params
+    module = ctx.module
+    iam = ctx.iam
+    role_name = params["role_name"]
+
+    sa_plan = None
+    before_annotations = _sa_annotations(ctx.sa)
+    if not params["role_only"]:
+        sa_plan = irsa.plan_remove_annotations(ctx.sa, ctx.role_arn)
+
+    changed = False
+    trust_after = None
+    attached_after = []
+    if ctx.role:
+        trust_after, trust_changed, remaining = trust_policy.remove_service_account(
+            ctx.trust, ctx.provider_arn, ctx.issuer, params["namespace"], params["name"])
+        delete_role = irsa.created_for_only(
+            ctx.tags, remaining, params["cluster_name"], params["namespace"], params["name"])
+        if delete_role:
+            changed = True
+            trust_after = None
+            if not module.check_mode:
+                for arn in ctx.attached:
+                    iam.detach_role_policy(aws_retry=True, RoleName=role_name, PolicyArn=arn)
+                for policy_name in ctx.inline:
+                    iam.delete_role_policy(aws_retry=True, RoleName=role_name, PolicyName=policy_name)
+                iam.delete_role(aws_retry=True, RoleName=role_name)
+        else:
+            attached_after = list(ctx.attached)
+            if trust_changed:
+                changed = True
+                if not remaining:
+                    module.warn("role %s no longer trusts any statement and was not created by eks.access for "
+                                "%s/%s only, so it is kept" % (role_name, params["namespace"], params["name"]))
+                if not module.check_mode:
+                    iam.update_assume_role_policy(
+                        aws_retry=True, RoleName=role_name, PolicyDocument=json.dumps(trust_after))
+
+    result = _result(ctx, changed, trust_after, attached_after, sa_plan, before_annotations)
+    if sa_plan is not None and sa_plan["action"] == "patch":
+        result["changed"] = True
+        write_service_account(ctx.core, sa_plan, params["namespace"], params["name"], module.check_mode)
+    return result
+
+
+def run(module):
+    ctx = _Context(module)
+    if module.params["state"] == "absent":
+        return run_absent(ctx)
+    return run_present(ctx)

@@ -1,0 +1,234 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: irsa_service_account
+short_description: Manage IAM roles for Kubernetes service accounts (IRSA) on EKS
+version_added: 0.1.0
+description:
+  - Like C(eksctl create iamserviceaccount). Makes an IAM role trust one Kubernetes service account of an
+    EKS cluster through the cluster's IAM OIDC identity provider, attaches managed and inline policies to the
+    role, and annotates the service account with C(eks.amazonaws.com/role-arn) so that the EKS Pod Identity
+    Webhook injects C(AWS_ROLE_ARN) and C(AWS_WEB_IDENTITY_TOKEN_FILE) into new pods.
+  - The cluster's OIDC issuer is read with EKS C(DescribeCluster). The trust statement uses C(StringEquals)
+    on C(<issuer>:aud) and C(<issuer>:sub). Several service accounts may share a role; each gets its own
+    statement.
+  - A service account already annotated with another role is refused (nothing is written, in IAM either)
+    unless O(override_existing_annotation=true).
+  - With O(state=absent) the service account's statement is removed from the trust policy and the
+    C(eks.amazonaws.com/*) annotations pointing at the role are removed. The role itself is deleted only
+    when this collection created it for this service account alone (ownership tags) and no other
+    statement remains.
+  - Pods started before the annotation do not have the credentials; they are listed in
+    RV(restart_required).
+author:
+  - eks.access developers (@eks-access)
+options:
+  cluster_name:
+    description:
+      - Name of the EKS cluster; its OIDC issuer is read from EKS.
+    type: str
+    required: true
+  namespace:
+    description: Namespace of the service account.
+    type: str
+    default: default
+  name:
+    description: Name of the service account.
+    type: str
+    required: true
+  role_name:
+    description: Name of the IAM role.
+    type: str
+    required: true
+  role_path:
+    description: Path of the IAM role when it is created.
+    type: str
+    default: /
+  permissions_boundary:
+    description: ARN of a managed policy to set as the role's permissions boundary.
+    type: str
+  description:
+    description: Description of the role.
+    type: str
+  tags:
+    description:
+      - Tags for the role. Added to the role; other tags are kept. On creation the role also gets
+        C(eks.access/*) ownership tags.
+    type: dict
+  max_session_duration:
+    description: Maximum session duration of the role, in seconds (3600 to 43200).
+    type: int
+  managed_policies:
+    description:
+      - ARNs of managed policies to attach. Not given means the attached policies are not managed.
+    type: list
+    elements: str
+  inline_policies:
+    description:
+      - Inline policies of the role, name to policy document (a dict or a JSON string).
+        Not given means the inline policies are not managed.
+    type: dict
+  purge_policies:
+    description:
+      - Detach managed policies not in O(managed_policies) and delete inline policies not in
+        O(inline_policies) (only for the options that are given).
+    type: bool
+    default: true
+  state:
+    description: Whether the service account should be able to assume the role.
+    type: str
+    choices: [present, absent]
+    default: present
+  create_oidc_provider:
+    description:
+      - Create the IAM OIDC identity provider for the cluster issuer when it is missing. Otherwise a
+        missing provider fails the task.
+      - AWS no longer uses the thumbprint for EKS issuers (it trusts them through its own root CAs); a
+        placeholder thumbprint is registered.
+    type: bool
+    default: false
+  create_service_account:
+    description: Create the service account when it does not exist.
+    type: bool
+    default: true
+  override_existing_annotation:
+    description: Replace an existing C(eks.amazonaws.com/role-arn) annotation naming another role.
+    type: bool
+    default: false
+  role_only:
+    description: Only manage the IAM side; do not touch Kubernetes.
+    type: bool
+    default: false
+  sts_regional_endpoints:
+    description: Set the C(eks.amazonaws.com/sts-regional-endpoints) annotation.
+    type: bool
+  token_expiration:
+    description: Set the C(eks.amazonaws.com/token-expiration) annotation, in seconds (3600 to 86400).
+    type: int
+  audience:
+    description:
+      - Audience of the projected token, checked by the trust policy (C(<issuer>:aud)).
+      - Any value other than the default is also written to the C(eks.amazonaws.com/audience) annotation.
+    type: str
+    default: sts.amazonaws.com
+extends_documentation_fragment:
+  - eks.access.cluster
+  - kubernetes.core.k8s_auth_options
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+attributes:
+  check_mode:
+    support: full
+    description: Nothing is written; Kubernetes writes are validated with a server-side dry run.
+  diff_mode:
+    support: full
+    description: Shows the trust policy, attached policies and annotations before and after.
+"""
+
+EXAMPLES = r"""
+- name: Let the aws-load-balancer-controller service account assume a new role
+  eks.access.irsa_service_account:
+    cluster_name: prod-eu
+    namespace: kube-system
+    name: aws-load-balancer-controller
+    role_name: prod-eu-aws-load-balancer-controller
+    managed_policies:
+      - arn:aws:iam::111122223333:policy/AWSLoadBalancerControllerIAMPolicy
+    create_oidc_provider: true
+  register: irsa
+
+- name: Only the IAM role, the service account is managed elsewhere
+  eks.access.irsa_service_account:
+    cluster_name: prod-eu
+    namespace: apps
+    name: reports
+    role_name: reports
+    role_only: true
+    inline_policies:
+      read-reports:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action: s3:GetObject
+            Resource: arn:aws:s3:::reports/*
+
+- name: Stop trusting the service account (deletes the role if it was created for it alone)
+  eks.access.irsa_service_account:
+    cluster_name: prod-eu
+    namespace: apps
+    name: reports
+    role_name: reports
+    state: absent
+"""
+
+RETURN = r"""
+role_arn:
+  description: ARN of the IAM role.
+  returned: always
+  type: str
+  sample: arn:aws:iam::111122223333:role/reports
+trust_policy:
+  description: The role's trust policy after the task (null when the role is deleted).
+  returned: always
+  type: dict
+attached_policies:
+  description: ARNs of the managed policies attached to the role after the task.
+  returned: always
+  type: list
+  elements: str
+service_account:
+  description: The service account and its annotations after the task.
+  returned: unless O(role_only=true)
+  type: dict
+  contains:
+    namespace: {description: Namespace., type: str, returned: always}
+    name: {description: Name., type: str, returned: always}
+    annotations: {description: Annotations., type: dict, returned: always}
+restart_required:
+  description: Pods running as the service account that lack the IRSA environment variables.
+  returned: always
+  type: list
+  elements: str
+oidc_provider_arn:
+  description: ARN of the cluster's IAM OIDC identity provider.
+  returned: always
+  type: str
+"""
+
+from ansible_collections.eks.access.plugins.module_utils import connection
+from ansible_collections.eks.access.plugins.module_utils import eks
+from ansible_collections.eks.access.plugins.module_utils import irsa
+from ansible_collections.eks.access.plugins.module_utils import irsa_runner
+from ansible_collections.eks.access.plugins.module_utils import trust_policy
+from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
+
+try:
+    import botocore
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
+
+def main():
+    argument_spec = dict(connection.K8S_CONNECTION_ARG_SPEC)
+    argument_spec.update(irsa_runner.IRSA_ARG_SPEC)
+    module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
+    try:
+        result = irsa_runner.run(module)
+    except (irsa_runner.IrsaRefused, eks.ClusterNotFound, connection.KubernetesConnectionError) as e:
+        module.fail_json(msg=str(e))
+    except (trust_policy.TrustPolicyError, irsa.IrsaError) as e:
+        module.fail_json(msg="invalid input: %s" % e)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg="IAM/EKS call failed")
+    except Exception as e:  # kubernetes ApiException and transport errors share no base class
+        module.fail_json(msg="IRSA update failed: %s" % e)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
