@@ -16,23 +16,22 @@ from ansible_collections.eks.access.plugins.module_utils import aws_auth
 from ansible_collections.eks.access.plugins.module_utils import configmap
 from ansible_collections.eks.access.plugins.module_utils import connection
 
+
+def _entry_spec(arn_key):
+    """One mapRoles/mapUsers entry: its ARN (alias ``arn``), username and groups."""
+    return dict(
+        type="list", elements="dict",
+        options={
+            arn_key: dict(type="str", required=True, aliases=["arn"]),
+            "username": dict(type="str"),
+            "groups": dict(type="list", elements="str"),
+        },
+    )
+
+
 MAPPING_ARG_SPEC = dict(
-    roles=dict(
-        type="list", elements="dict",
-        options=dict(
-            rolearn=dict(type="str", required=True, aliases=["arn"]),
-            username=dict(type="str"),
-            groups=dict(type="list", elements="str"),
-        ),
-    ),
-    users=dict(
-        type="list", elements="dict",
-        options=dict(
-            userarn=dict(type="str", required=True, aliases=["arn"]),
-            username=dict(type="str"),
-            groups=dict(type="list", elements="str"),
-        ),
-    ),
+    roles=_entry_spec(aws_auth.ARN_KEY["mapRoles"]),
+    users=_entry_spec(aws_auth.ARN_KEY["mapUsers"]),
     accounts=dict(type="list", elements="str"),
     state=dict(type="str", default="present", choices=["present", "absent"]),
     purge=dict(type="bool", default=False),

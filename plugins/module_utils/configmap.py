@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from ansible_collections.eks.access.plugins.module_utils import aws_auth
+from ansible_collections.eks.access.plugins.module_utils import kube
 
 # Enough for a handful of playbooks editing at once; each retry re-reads.
 DEFAULT_MAX_ATTEMPTS = 8
@@ -48,15 +49,7 @@ def _core(api_client):
 
 def read_configmap(api_client, name=aws_auth.AWS_AUTH_NAME, namespace=aws_auth.AWS_AUTH_NAMESPACE):
     """The ConfigMap as a JSON-shaped dict, or None when it does not exist."""
-    from kubernetes.client.rest import ApiException
-
-    try:
-        obj = _core(api_client).read_namespaced_config_map(name, namespace)
-    except ApiException as e:
-        if e.status == 404:
-            return None
-        raise
-    return api_client.sanitize_for_serialization(obj)
+    return kube.read_optional(api_client, _core(api_client).read_namespaced_config_map, name, namespace)
 
 
 def _backoff(attempt):

@@ -155,7 +155,8 @@ def _metadata(obj):
     return meta if isinstance(meta, dict) else {}
 
 
-def _annotations(obj):
+def annotations_of(obj):
+    """A copy of the annotations of a Kubernetes object (dict), empty when it has none."""
     return dict(_metadata(obj).get("annotations") or {})
 
 
@@ -198,7 +199,7 @@ def plan_service_account(current_sa, wanted_annotations, override_existing, crea
         if not create_if_missing:
             return _plan("refuse", {}, {}, "the service account does not exist and creating it was not requested")
         return _plan("create", {}, create, "the service account does not exist")
-    before = _annotations(current_sa)
+    before = annotations_of(current_sa)
     current_role = before.get(ROLE_ARN_ANNOTATION)
     wanted_role = wanted.get(ROLE_ARN_ANNOTATION)
     if current_role and wanted_role and current_role != wanted_role and not override_existing:
@@ -235,7 +236,7 @@ def plan_remove_annotations(current_sa, role_arn):
     """
     if current_sa is None:
         return _plan("none", {}, {}, "the service account does not exist")
-    before = _annotations(current_sa)
+    before = annotations_of(current_sa)
     current_role = before.get(ROLE_ARN_ANNOTATION)
     if current_role is None:
         return _plan("none", before, {}, "the service account has no %s annotation" % ROLE_ARN_ANNOTATION)
@@ -284,7 +285,7 @@ def containers_missing_irsa_env(pod, container_names=None):
     annotation are ignored: the webhook deliberately leaves them alone.
     """
     spec = (pod or {}).get("spec") or {}
-    skip = set(s.strip() for s in (_annotations(pod).get(SKIP_CONTAINERS_ANNOTATION) or "").split(",") if s.strip())
+    skip = set(s.strip() for s in (annotations_of(pod).get(SKIP_CONTAINERS_ANNOTATION) or "").split(",") if s.strip())
     missing = []
     for container in spec.get("containers") or []:
         name = container.get("name")

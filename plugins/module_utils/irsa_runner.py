@@ -18,9 +18,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
+from ansible_collections.eks.access.plugins.module_utils import arn
 from ansible_collections.eks.access.plugins.module_utils import connection
 from ansible_collections.eks.access.plugins.module_utils import eks
 from ansible_collections.eks.access.plugins.module_utils import irsa
+from ansible_collections.eks.access.plugins.module_utils import kube
 from ansible_collections.eks.access.plugins.module_utils import trust_policy
 
 IRSA_ARG_SPEC = dict(
@@ -100,20 +102,8 @@ def role_tags(iam, role_name):
 # ---------------------------------------------------------------------------
 
 
-def _is_not_found(error):
-    return getattr(error, "status", None) == 404
-
-
 def read_service_account(core, api_client, namespace, name):
-    from kubernetes.client.rest import ApiException
-
-    try:
-        sa = core.read_namespaced_service_account(name, namespace)
-    except ApiException as e:
-        if _is_not_found(e):
-            return None
-        raise
-    return api_client.sanitize_for_serialization(sa)
+    return kube.read_optional(api_client, core.read_namespaced_service_account, name, namespace)
 
 
 def list_pods(core, api_client, namespace):
@@ -137,10 +127,6 @@ def write_service_account(core, plan, namespace, name, check_mode):
 # ---------------------------------------------------------------------------
 # main flow
 # ---------------------------------------------------------------------------
-
-
-def _sa_annotations(sa):
-    return dict(((sa or {}).get("metadata") or {}).get("annotations") or {})
 
 
 def _normalize_path(path):
@@ -178,8 +164,8 @@ class _Context:
             self.inline = inline_policies(self.iam, params["role_name"])
             self.tags = role_tags(self.iam, params["role_name"])
         else:
-            self.role_arn = "arn:%s:iam::%s:role%s%s" % (
-                self.partition, self.account, _normalize_path(params["role_path"]), params["role_name"])
+            self.role_arn = arn.role_arn(self.partition, self.account, params["role_name"],
+                                         _normalize_path(params["role_path"]))
             self.trust = None
             self.attached = []
             self.inline = {}
@@ -242,7 +228,7 @@ def run_present(ctx):
 
     # Kubernetes refusal first: nothing is written when the ServiceAccount cannot be annotated.
     sa_plan = None
-    before_annotations = _sa_annotations(ctx.sa)
+    before_annotations = irsa.annotations_of(ctx.sa)
     if not params["role_only"]:
         audience = params["audience"] if params["audience"] != trust_policy.DEFAULT_AUDIENCE else None
         wanted = irsa.service_account_annotations(
@@ -307,10 +293,10 @@ def run_present(ctx):
             if boundary_change:
                 iam.put_role_permissions_boundary(
                     aws_retry=True, RoleName=role_name, PermissionsBoundary=params["permissions_boundary"])
-        for arn in to_attach:
-            iam.attach_role_policy(aws_retry=True, RoleName=role_name, PolicyArn=arn)
-        for arn in to_detach:
-            iam.detach_role_policy(aws_retry=True, RoleName=role_name, PolicyArn=arn)
+        for policy_arn in to_attach:
+            iam.attach_role_policy(aws_retry=True, RoleName=role_name, PolicyArn=policy_arn)
+        for policy_arn in to_detach:
+            iam.detach_role_policy(aws_retry=True, RoleName=role_name, PolicyArn=policy_arn)
         for policy_name, document in to_put.items():
             iam.put_role_policy(aws_retry=True, RoleName=role_name, PolicyName=policy_name,
                                 PolicyDocument=json.dumps(document))
@@ -334,7 +320,7 @@ def run_absent(ctx):
     role_name = params["role_name"]
 
     sa_plan = None
-    before_annotations = _sa_annotations(ctx.sa)
+    before_annotations = irsa.annotations_of(ctx.sa)
     if not params["role_only"]:
         sa_plan = irsa.plan_remove_annotations(ctx.sa, ctx.role_arn)
 
@@ -350,8 +336,8 @@ def run_absent(ctx):
             changed = True
             trust_after = None
             if not module.check_mode:
-                for arn in ctx.attached:
-                    iam.detach_role_policy(aws_retry=True, RoleName=role_name, PolicyArn=arn)
+                for policy_arn in ctx.attached:
+                    iam.detach_role_policy(aws_retry=True, RoleName=role_name, PolicyArn=policy_arn)
                 for policy_name in ctx.inline:
                     iam.delete_role_policy(aws_retry=True, RoleName=role_name, PolicyName=policy_name)
                 iam.delete_role(aws_retry=True, RoleName=role_name)

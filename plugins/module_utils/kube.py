@@ -42,6 +42,18 @@ def to_dict(api_client, obj) -> dict:
     return api_client.sanitize_for_serialization(obj)
 
 
+def read_optional(api_client, read, *args):
+    """``read(*args)`` as a JSON-shaped dict, or None when the object does not exist (404)."""
+    from kubernetes.client.rest import ApiException
+
+    try:
+        return to_dict(api_client, read(*args))
+    except ApiException as e:
+        if e.status == 404:
+            return None
+        raise
+
+
 def server_version(api_client) -> str:
     from kubernetes import client
 
@@ -58,15 +70,10 @@ def nodes(api_client) -> list:
 def daemonset_pods(api_client, namespace: str, name: str) -> dict:
     """Status of a DaemonSet and its pods; ``{"exists": False}`` when it is missing."""
     from kubernetes import client
-    from kubernetes.client.rest import ApiException
 
-    apps = client.AppsV1Api(api_client)
-    try:
-        ds = to_dict(api_client, apps.read_namespaced_daemon_set(name, namespace))
-    except ApiException as e:
-        if e.status == 404:
-            return {"exists": False}
-        raise
+    ds = read_optional(api_client, client.AppsV1Api(api_client).read_namespaced_daemon_set, name, namespace)
+    if ds is None:
+        return {"exists": False}
     selector = ",".join("%s=%s" % kv for kv in sorted(ds["spec"]["selector"].get("matchLabels", {}).items()))
     pods = client.CoreV1Api(api_client).list_namespaced_pod(namespace, label_selector=selector).items
     status = ds.get("status") or {}

@@ -205,6 +205,7 @@ from ansible_collections.eks.access.plugins.module_utils import eks
 from ansible_collections.eks.access.plugins.module_utils import irsa
 from ansible_collections.eks.access.plugins.module_utils import irsa_runner
 from ansible_collections.eks.access.plugins.module_utils import trust_policy
+from ansible_collections.eks.access.plugins.module_utils.arn import ArnError
 from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
 
 try:
@@ -221,7 +222,7 @@ def main():
         result = irsa_runner.run(module)
     except (irsa_runner.IrsaRefused, eks.ClusterNotFound, connection.KubernetesConnectionError) as e:
         module.fail_json(msg=str(e))
-    except (trust_policy.TrustPolicyError, irsa.IrsaError) as e:
+    except (trust_policy.TrustPolicyError, irsa.IrsaError, ArnError) as e:
         module.fail_json(msg="invalid input: %s" % e)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg="IAM/EKS call failed")
