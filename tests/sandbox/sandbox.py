@@ -50,6 +50,10 @@ PORTS = {
     "scheduler": 16259,
     "kwok": 16247,
 }
+# A second sandbox (another checkout, EKS_SANDBOX_DIR elsewhere) can run beside
+# the first with every port shifted by this offset.
+PORT_OFFSET = int(os.environ.get("EKS_SANDBOX_PORT_OFFSET", "0"))
+PORTS = {name: port + PORT_OFFSET for name, port in PORTS.items()}
 NODE_NAMES = ["ip-192-168-10-11.us-west-2.compute.internal",
               "ip-192-168-20-12.us-west-2.compute.internal",
               "ip-192-168-30-13.us-west-2.compute.internal"]
@@ -529,6 +533,9 @@ def write_env(facts):
         "ANSIBLE_PLAYBOOK": os.path.join(venv_bin, "ansible-playbook"),
         "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
         "SANDBOX_BIN": bindir(),
+        "SANDBOX_APISERVER_URL": "https://127.0.0.1:%d" % PORTS["apiserver"],
+        "EKS_SANDBOX_DIR": STATE,
+        "EKS_SANDBOX_PORT_OFFSET": str(PORT_OFFSET),
     })
     with open(path("env"), "w") as f:
         f.write("# written by tests/sandbox/sandbox.py up; source it to use the sandbox\n")
