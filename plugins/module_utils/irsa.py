@@ -38,7 +38,8 @@ ENV_ROLE_ARN = "AWS_ROLE_ARN"
 ENV_TOKEN_FILE = "AWS_WEB_IDENTITY_TOKEN_FILE"
 IRSA_ENV = (ENV_ROLE_ARN, ENV_TOKEN_FILE)
 
-TAG_MANAGED_BY = "eks.access/managed-by"
+OWNERSHIP_TAG_PREFIX = "eks.access/"
+TAG_MANAGED_BY = OWNERSHIP_TAG_PREFIX + "managed-by"
 TAG_CLUSTER = "eks.access/cluster"
 TAG_SERVICE_ACCOUNT = "eks.access/service-account"
 MANAGED_BY_VALUE = "eks.access"
@@ -355,6 +356,25 @@ def tags_to_dict(tags):
         key = tag.get("Key", tag.get("key"))
         result[key] = tag.get("Value", tag.get("value"))
     return result
+
+
+def plan_tags(current, desired, purge):
+    """Tag changes for a role: ``(to_add, to_remove)``.
+
+    ``desired`` None means tags are not managed. Purging never removes the
+    ``eks.access/*`` ownership tags (they decide whether state=absent may
+    delete the role) nor ``aws:*`` tags (IAM refuses to touch them).
+    """
+    if desired is None:
+        return {}, []
+    current = tags_to_dict(current)
+    desired = dict((str(k), "" if v is None else str(v)) for k, v in desired.items())
+    to_add = dict((k, v) for k, v in desired.items() if current.get(k) != v)
+    to_remove = []
+    if purge:
+        to_remove = sorted(k for k in current if k not in desired
+                           and not k.startswith(OWNERSHIP_TAG_PREFIX) and not k.startswith("aws:"))
+    return to_add, to_remove
 
 
 def created_for_only(tags, statements_remaining, cluster_name, namespace, name):

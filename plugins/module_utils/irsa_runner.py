@@ -34,6 +34,7 @@ IRSA_ARG_SPEC = dict(
     permissions_boundary=dict(type="str"),
     description=dict(type="str"),
     tags=dict(type="dict"),
+    purge_tags=dict(type="bool", default=True),
     max_session_duration=dict(type="int"),
     managed_policies=dict(type="list", elements="str"),
     inline_policies=dict(type="dict"),
@@ -251,6 +252,7 @@ def run_present(ctx):
     user_tags = params["tags"] or {}
     role_updates = {}
     tags_to_add = {}
+    tags_to_remove = []
     boundary_change = False
     if ctx.role:
         if params["description"] is not None and ctx.role.get("Description", "") != params["description"]:
@@ -258,11 +260,12 @@ def run_present(ctx):
         if (params["max_session_duration"] is not None
                 and ctx.role.get("MaxSessionDuration") != params["max_session_duration"]):
             role_updates["MaxSessionDuration"] = params["max_session_duration"]
-        tags_to_add = dict((k, v) for k, v in user_tags.items() if ctx.tags.get(k) != v)
+        tags_to_add, tags_to_remove = irsa.plan_tags(ctx.tags, params["tags"], params["purge_tags"])
         current_boundary = (ctx.role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
         boundary_change = bool(params["permissions_boundary"]) and current_boundary != params["permissions_boundary"]
 
-    role_changed = (ctx.role is None or trust_changed or bool(role_updates) or bool(tags_to_add) or boundary_change)
+    role_changed = (ctx.role is None or trust_changed or bool(role_updates) or bool(tags_to_add)
+                    or bool(tags_to_remove) or boundary_change)
     changed = changed or role_changed or bool(to_attach or to_detach or to_put or to_delete)
 
     if not module.check_mode:
@@ -290,6 +293,8 @@ def run_present(ctx):
                 iam.update_role(aws_retry=True, RoleName=role_name, **role_updates)
             if tags_to_add:
                 iam.tag_role(aws_retry=True, RoleName=role_name, Tags=ansible_dict_to_boto3_tag_list(tags_to_add))
+            if tags_to_remove:
+                iam.untag_role(aws_retry=True, RoleName=role_name, TagKeys=tags_to_remove)
             if boundary_change:
                 iam.put_role_permissions_boundary(
                     aws_retry=True, RoleName=role_name, PermissionsBoundary=params["permissions_boundary"])
@@ -346,8 +351,11 @@ def run_absent(ctx):
             if trust_changed:
                 changed = True
                 if not remaining:
-                    module.warn("role %s no longer trusts any statement and was not created by eks.access for "
-                                "%s/%s only, so it is kept" % (role_name, params["namespace"], params["name"]))
+                    # IAM refuses an empty trust policy; close the role instead.
+                    trust_after = trust_policy.closed_policy(ctx.provider_arn)
+                    module.warn("role %s no longer trusts anything and was not created by eks.access for %s/%s "
+                                "only, so it is kept with a deny-only trust policy"
+                                % (role_name, params["namespace"], params["name"]))
                 if not module.check_mode:
                     iam.update_assume_role_policy(
                         aws_retry=True, RoleName=role_name, PolicyDocument=json.dumps(trust_after))

@@ -48,6 +48,7 @@ _DNS1123_SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([
 _PATTERN_CHARS_RE = re.compile(r"^[a-z0-9.*?-]+$")
 _ISSUER_RE = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%!$&'()*+,;=:@-]+)*$")
 _WILDCARDS = ("*", "?")
+CLOSED_SID = "EksAccessNoServiceAccountTrusted"
 # Condition operators whose values are matched as (possibly wildcarded)
 # strings; the ones this module writes or understands.
 _SUB_OPERATORS = ("StringEquals", "StringLike")
@@ -425,7 +426,8 @@ def merge_statement(policy, statement):
     if policy is None:
         return {"Version": POLICY_VERSION, "Statement": [copy.deepcopy(statement)]}, True
     new_policy = load_policy(policy)
-    stmts = statements(new_policy)
+    # The deny left by closed_policy() would override the new grant.
+    stmts = [s for s in statements(new_policy) if s.get("Sid") != CLOSED_SID]
     new_policy.setdefault("Version", POLICY_VERSION)
     for existing in stmts:
         if statement_covers(existing, statement):
@@ -476,6 +478,24 @@ def remove_service_account(policy, provider_arn, issuer, namespace, name):
     new_policy["Statement"] = kept
     new_policy.setdefault("Version", POLICY_VERSION)
     return new_policy, changed, len(kept)
+
+
+def closed_policy(provider_arn):
+    """A trust policy that lets nobody assume the role through ``provider_arn``.
+
+    IAM rejects a trust policy without statements, so a role that no longer
+    trusts any service account (and is not ours to delete) gets this
+    explicit deny instead of an empty statement list.
+    """
+    return {
+        "Version": POLICY_VERSION,
+        "Statement": [{
+            "Sid": CLOSED_SID,
+            "Effect": "Deny",
+            "Principal": {"Federated": provider_arn},
+            "Action": WEB_IDENTITY_ACTION,
+        }],
+    }
 
 
 # ---------------------------------------------------------------------------

@@ -21,7 +21,8 @@ description:
   - With O(state=absent) the service account's statement is removed from the trust policy and the
     C(eks.amazonaws.com/*) annotations pointing at the role are removed. The role itself is deleted only
     when this collection created it for this service account alone (ownership tags) and no other
-    statement remains.
+    statement remains. A role that is kept but no longer trusts anything gets a deny-only trust policy,
+    because IAM refuses an empty one. The service account itself is never deleted.
   - Pods started before the annotation do not have the credentials; they are listed in
     RV(restart_required).
 author:
@@ -56,9 +57,14 @@ options:
     type: str
   tags:
     description:
-      - Tags for the role. Added to the role; other tags are kept. On creation the role also gets
-        C(eks.access/*) ownership tags.
+      - Tags of the role. Not given means the tags are not managed.
+      - On creation the role also gets C(eks.access/*) ownership tags; they are never purged.
     type: dict
+  purge_tags:
+    description:
+      - Remove tags not in O(tags) (only when O(tags) is given). C(eks.access/*) and C(aws:*) tags are kept.
+    type: bool
+    default: true
   max_session_duration:
     description: Maximum session duration of the role, in seconds (3600 to 43200).
     type: int

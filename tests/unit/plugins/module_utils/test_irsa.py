@@ -345,3 +345,25 @@ OWN = irsa.ownership_tags("prod", "kube-system", "aws-node")
 )
 def test_created_for_only(tags, remaining, expected):
     assert irsa.created_for_only(tags, remaining, "prod", "kube-system", "aws-node") is expected
+
+
+# ---------------------------------------------------------------------------
+# plan_tags
+# ---------------------------------------------------------------------------
+
+OWNED = {"eks.access/managed-by": "eks.access", "eks.access/cluster": "prod",
+         "eks.access/service-account": "apps/reports"}
+
+
+@pytest.mark.parametrize("current, desired, purge, expected", [
+    ({"team": "a"}, None, True, ({}, [])),
+    ({"team": "a"}, {"team": "a"}, True, ({}, [])),
+    ({"team": "a"}, {"team": "b"}, True, ({"team": "b"}, [])),
+    ({"team": "a", "old": "x"}, {"team": "a"}, True, ({}, ["old"])),
+    ({"team": "a", "old": "x"}, {"team": "a"}, False, ({}, [])),
+    (dict(OWNED, old="x"), {}, True, ({}, ["old"])),
+    ({"aws:cloudformation:stack-name": "s"}, {}, True, ({}, [])),
+    ([{"Key": "team", "Value": "a"}], {"team": "a", "cost": 7}, True, ({"cost": "7"}, [])),
+])
+def test_plan_tags(current, desired, purge, expected):
+    assert irsa.plan_tags(current, desired, purge) == expected

@@ -491,3 +491,15 @@ def test_assume_role_statement_matches_blog_trust_policy():
 def test_assume_role_statement_rejects(arn, message):
     with pytest.raises(TrustPolicyError, match=message):
         tp.assume_role_statement(arn)
+
+
+def test_closed_policy_denies_the_provider_and_is_not_empty():
+    closed = tp.closed_policy(PROVIDER)
+    assert closed["Statement"] and all(s["Effect"] == "Deny" for s in closed["Statement"])
+    assert tp.trusted_service_accounts(closed) == []
+
+
+def test_merge_into_closed_policy_drops_the_deny():
+    merged, changed = tp.merge_statement(tp.closed_policy(PROVIDER), stmt())
+    assert changed
+    assert merged["Statement"] == [stmt()]
