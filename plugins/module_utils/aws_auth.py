@@ -682,7 +682,7 @@ def _default_username(kind, entry):
 
 
 def _plan_section(kind, current, desired, state, purge, append_groups,
-                  allow_node, protected, plan):
+                  allow_node, protected, plan, update_existing=True):
     arn_key = ARN_KEY[kind]
     wanted = {}
     for entry in desired:
@@ -729,6 +729,8 @@ def _plan_section(kind, current, desired, state, purge, append_groups,
             after.append(new)
             plan.added.append({"kind": kind, "entry": new})
             continue
+        if not update_existing:
+            continue
         before = after[slot[key]]
         new = dict(before)
         new[arn_key] = want[arn_key]
@@ -764,7 +766,8 @@ def _guard(kind, before, after, allow_node, protected):
 
 
 def plan(current, roles=None, users=None, accounts=None, state="present", purge=False,
-         append_groups=False, allow_node_mapping_changes=False, protected_arns=()):
+         append_groups=False, allow_node_mapping_changes=False, protected_arns=(),
+         update_existing=True):
     """Compute the aws-auth after applying the requested entries.
 
     roles/users are lists of requested entries (see normalize_entries),
@@ -776,7 +779,9 @@ def plan(current, roles=None, users=None, accounts=None, state="present", purge=
     without username gets ``system:node:{{EC2PrivateDNSName}}`` when it is a
     node mapping (groups contain system:nodes), else its own ARN, which is
     stable and cannot be influenced by the caller's session name. A new
-    entry without groups gets []. state=absent removes the listed ARNs.
+    entry without groups gets []. With update_existing=False an entry that
+    already exists is left exactly as it is (only missing ones are added).
+    state=absent removes the listed ARNs.
 
     Entries match by ARN the way the authenticator looks them up: case
     insensitively and, for roles, ignoring the path (so a pathful role entry
@@ -807,7 +812,8 @@ def plan(current, roles=None, users=None, accounts=None, state="present", purge=
         desired, warnings = normalize_entries(kind, requested)
         result.warnings.extend(warnings)
         section = _plan_section(kind, current.section(kind), desired, state, purge,
-                                append_groups, allow_node_mapping_changes, protected, result)
+                                append_groups, allow_node_mapping_changes, protected, result,
+                                update_existing)
         if kind == "mapRoles":
             after.map_roles = section
         else:

@@ -75,7 +75,7 @@ def write_backup(module, outcome):
     return path
 
 
-def run_mapping(module, roles, users, accounts, state, purge=False, append_groups=False):
+def run_mapping(module, roles, users, accounts, state, purge=False, append_groups=False, update_existing=True):
     """Apply one batched aws-auth change for ``module``; return the result dict."""
     params = module.params
     api_client = connection.api_client(module)
@@ -91,7 +91,7 @@ def run_mapping(module, roles, users, accounts, state, purge=False, append_group
             current, roles=_entries(roles), users=_entries(users), accounts=accounts, state=state,
             purge=purge, append_groups=append_groups,
             allow_node_mapping_changes=params.get("allow_node_mapping_changes", False),
-            protected_arns=protected,
+            protected_arns=protected, update_existing=update_existing,
         )
         warnings[:] = result.warnings
         return result

@@ -93,6 +93,13 @@ options:
       - Add the listed groups to an existing entry's groups instead of replacing them.
     type: bool
     default: false
+  update_existing:
+    description:
+      - With O(update_existing=false), entries that already exist (matched by ARN) are left exactly as
+        they are and only missing entries are added. This is how the stock node mappings are applied
+        to a cluster that may already have them in another form.
+    type: bool
+    default: true
   allow_node_mapping_changes:
     description:
       - Allow removing node mappings or taking C(system:nodes)/C(system:bootstrappers) from them.
@@ -237,6 +244,7 @@ from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEK
 def main():
     argument_spec = dict(connection.K8S_CONNECTION_ARG_SPEC)
     argument_spec.update(aws_auth_runner.MAPPING_ARG_SPEC)
+    argument_spec.update(update_existing=dict(type="bool", default=True))
     module = AnsibleEKSAccessModule(
         argument_spec=argument_spec,
         supports_check_mode=True,
@@ -246,7 +254,7 @@ def main():
     try:
         result = aws_auth_runner.run_mapping(
             module, p["roles"], p["users"], p["accounts"], p["state"],
-            purge=p["purge"], append_groups=p["append_groups"],
+            purge=p["purge"], append_groups=p["append_groups"], update_existing=p["update_existing"],
         )
     except aws_auth.LockoutError as e:
         module.fail_json(msg="Refusing to change aws-auth: %s" % e)

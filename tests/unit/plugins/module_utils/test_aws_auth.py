@@ -691,3 +691,17 @@ def test_constants():
     assert aws_auth.MAP_KEYS == ("mapRoles", "mapUsers", "mapAccounts")
     assert aws_auth.TEMPLATE_VARIABLES == ("AccountID", "SessionName", "SessionNameRaw",
                                            "EC2PrivateDNSName", "AccessKeyID")
+
+
+def test_plan_update_existing_false_only_adds():
+    node_with_path = "arn:aws:iam::111122223333:role/team/eks-node"
+    result = aws_auth.plan(
+        cluster(),
+        roles=[{"rolearn": node_with_path, "username": "other", "groups": ["system:nodes"]},
+               {"rolearn": DEV, "groups": ["dev"]}],
+        update_existing=False,
+    )
+    assert result.updated == [] and result.removed == []
+    assert [a["entry"]["rolearn"] for a in result.added] == [DEV]
+    assert result.after.map_roles[:len(cluster().map_roles)] == cluster().map_roles
+    assert not aws_auth.plan(cluster(), roles=[{"rolearn": ADMIN, "groups": []}], update_existing=False).changed
