@@ -103,6 +103,14 @@ findings:
       description: What is wrong and what to do.
       type: str
       returned: always
+bound_groups:
+  description:
+    - Every group named as a subject of a RoleBinding or ClusterRoleBinding, sorted. A mapped group
+      outside this list (and not C(system:*)) grants nothing.
+  returned: when O(check_bindings=true)
+  type: list
+  elements: str
+  sample: [eks-console-dashboard-full-access-group]
 parse_error:
   description: Why the authenticator would reject the ConfigMap, when it would. Nobody mapped in it can log in.
   returned: when the data does not parse
@@ -171,6 +179,8 @@ def main():
     data = dict((current or {}).get("data") or {})
     result = dict(changed=False, exists=current is not None, data=data, findings=[],
                   mappings={"mapRoles": [], "mapUsers": [], "mapAccounts": []})
+    if groups is not None:
+        result["bound_groups"] = sorted(groups)
     if current is not None:
         result["resource_version"] = current["metadata"]["resourceVersion"]
     try:
