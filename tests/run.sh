@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Run the test layers: `tests/run.sh sanity|units|integration|all`.
-# `all` runs ansible-test sanity first, then one pytest session over the unit
+# Run the test layers: `tests/run.sh sanity|lint|units|integration|all`.
+# `all` runs ansible-test sanity and ansible-lint first, then one pytest session over the unit
 # tests and the integration targets, so the last line is pytest's summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +48,16 @@ PY
     return "$rc"
 }
 
+run_lint() {
+    # ansible-lint (production profile, .ansible-lint) over the roles and playbooks.
+    # It resolves eks.access.* through a collections path holding this checkout.
+    local top="${TMPDIR:-/tmp}/eks-access-lint"
+    mkdir -p "$top/ansible_collections/eks"
+    ln -sfn "$repo" "$top/ansible_collections/eks/access"
+    echo "[test] ansible-lint --profile production roles playbooks"
+    ANSIBLE_COLLECTIONS_PATH="$top" PATH="$venv/bin:$PATH" "$venv/bin/ansible-lint" --nocolor roles playbooks
+}
+
 run_pytest() {
     export PYTHONPATH="$repo/.sandbox/collections${PYTHONPATH:+:$PYTHONPATH}"
     if [ -f "$repo/.sandbox/env" ]; then
@@ -61,11 +71,13 @@ run_pytest() {
 
 case "$what" in
     sanity) run_sanity ;;
+    lint) run_lint ;;
     units) run_pytest tests/unit -q "${@:2}" ;;
     integration) run_pytest tests/integration -v "${@:2}" ;;
     all)
         run_sanity
+        run_lint
         run_pytest tests/unit tests/integration -v -rfE
         ;;
-    *) echo "usage: $0 sanity|units|integration|all" >&2; exit 2 ;;
+    *) echo "usage: $0 sanity|lint|units|integration|all" >&2; exit 2 ;;
 esac
