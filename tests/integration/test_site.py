@@ -1,0 +1,128 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The site playbook, as users run it: ``ansible-playbook eks.access.site``.
+
+On a fresh sandbox cluster (no aws-auth, no RBAC): first ``--check --diff``
+shows the whole plan and writes nothing; then the real run bootstraps the
+node mappings, the access mappings with their RBAC (and SSO access); a
+second run changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+
+import pytest
+
+from conftest import playbook_env  # pylint: disable=import-error
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+INVENTORY = os.path.join(REPO, "playbooks", "inventory", "sandbox.yml")
+RBAC = [
+    ("ClusterRole", "eks-console-dashboard-full-access-clusterrole", None),
+    ("ClusterRoleBinding", "eks-console-dashboard-full-access-binding", None),
+    ("ClusterRole", "eks-console-dashboard-restricted-access-clusterrole", None),
+    ("ClusterRoleBinding", "eks-console-dashboard-restricted-access-binding", None),
+    ("Role", "eks-console-dashboard-restricted-access-role", "default"),
+    ("RoleBinding", "eks-console-dashboard-restricted-access-role-binding", "default"),
+]
+
+
+@pytest.fixture
+def fresh_cluster(sandbox_env):
+    from kubernetes import client, config
+
+    api_client = config.new_client_from_config(config_file=sandbox_env["KUBECONFIG"])
+    core = client.CoreV1Api(api_client)
+    rbac = client.RbacAuthorizationV1Api(api_client)
+
+    def read_rbac(kind, name, namespace):
+        reader = {
+            "ClusterRole": lambda: rbac.read_cluster_role(name),
+            "ClusterRoleBinding": lambda: rbac.read_cluster_role_binding(name),
+            "Role": lambda: rbac.read_namespaced_role(name, namespace),
+            "RoleBinding": lambda: rbac.read_namespaced_role_binding(name, namespace),
+        }[kind]
+        try:
+            return reader()
+        except client.exceptions.ApiException as e:
+            if e.status == 404:
+                return None
+            raise
+
+    def clean():
+        deleters = [lambda: core.delete_namespaced_config_map("aws-auth", "kube-system")]
+        for kind, name, namespace in RBAC:
+            deleters.append({
+                "ClusterRole": lambda n=name: rbac.delete_cluster_role(n),
+                "ClusterRoleBinding": lambda n=name: rbac.delete_cluster_role_binding(n),
+                "Role": lambda n=name, ns=namespace: rbac.delete_namespaced_role(n, ns),
+                "RoleBinding": lambda n=name, ns=namespace: rbac.delete_namespaced_role_binding(n, ns),
+            }[kind])
+        for delete in deleters:
+            try:
+                delete()
+            except client.exceptions.ApiException as e:
+                if e.status != 404:
+                    raise
+
+    def aws_auth():
+        try:
+            return core.read_namespaced_config_map("aws-auth", "kube-system")
+        except client.exceptions.ApiException as e:
+            if e.status == 404:
+                return None
+            raise
+
+    clean()
+    yield {"aws_auth": aws_auth, "rbac": lambda: [read_rbac(*item) for item in RBAC]}
+    clean()
+
+
+def site(env, *args):
+    argv = [env["ANSIBLE_PLAYBOOK"], "-i", INVENTORY, "eks.access.site"] + list(args)
+    result = subprocess.run(argv, env=playbook_env(env), cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, check=False)
+    assert result.returncode == 0, result.stdout[-20000:]
+    recap = re.search(r"^sandbox\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)",
+                      result.stdout, re.M)
+    assert recap, result.stdout[-5000:]
+    return result.stdout, int(recap.group(2))
+
+
+def test_site_check_then_apply_then_nothing_to_do(sandbox_env, fresh_cluster):
+    node_roles = sandbox_env["EKS_NODE_ROLE_ARNS"].split(",")
+
+    # 1. --check --diff on a fresh cluster: the whole plan, nothing written.
+    out, changed = site(sandbox_env, "--check", "--diff")
+    assert changed > 0
+    for role in node_roles:
+        assert "+- rolearn: %s" % role in out, "node mapping missing from the diff"
+    assert "+- rolearn: arn:aws:iam::%s:role/my-console-viewer-role" % sandbox_env["AWS_ACCOUNT_ID"] in out
+    assert "eks-console-dashboard-full-access-clusterrole" in out
+    assert fresh_cluster["aws_auth"]() is None, "check mode wrote aws-auth"
+    assert fresh_cluster["rbac"]() == [None] * len(RBAC), "check mode wrote RBAC objects"
+
+    # 2. The real run.
+    out, changed = site(sandbox_env)
+    assert changed > 0
+    cm = fresh_cluster["aws_auth"]()
+    assert cm is not None
+    assert all(obj is not None for obj in fresh_cluster["rbac"]())
+    checked = subprocess.run([os.path.join(sandbox_env["SANDBOX_BIN"], "aws-auth-check")],
+                             input=json.dumps(cm.data), capture_output=True, text=True, check=False)
+    assert checked.returncode == 0, checked.stderr
+    mappings = json.loads(checked.stdout)
+    role_arns = [m["rolearn"] for m in mappings["mapRoles"]]
+    assert role_arns[:len(node_roles)] == node_roles
+    assert "arn:aws:iam::%s:role/my-console-viewer-role" % sandbox_env["AWS_ACCOUNT_ID"] in role_arns
+    assert [m["userarn"] for m in mappings["mapUsers"]] == ["arn:aws:iam::%s:user/my-user" % sandbox_env["AWS_ACCOUNT_ID"]]
+
+    # 3. Again: nothing to do.
+    resource_version = cm.metadata.resource_version
+    out, changed = site(sandbox_env)
+    assert changed == 0, out[-20000:]
+    assert fresh_cluster["aws_auth"]().metadata.resource_version == resource_version
