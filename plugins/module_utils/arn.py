@@ -9,11 +9,14 @@ from dataclasses import dataclass
 
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
 
-_ACCOUNT_RE = re.compile(r"^[0-9]{12}$")
+# \Z, not $: "$" also matches before a trailing newline.
+_ACCOUNT_RE = re.compile(r"^[0-9]{12}\Z", re.ASCII)
 # IAM names: letters, digits and +=,.@_- (role/user names), 1..128 chars.
-_NAME_RE = re.compile(r"^[\w+=,.@-]{1,128}$", re.ASCII)
+_NAME_RE = re.compile(r"^[\w+=,.@-]{1,128}\Z", re.ASCII)
 # Path elements share the name alphabet; the path is "/" or "/a/b/".
-_PATH_RE = re.compile(r"^/(?:[\w+=,.@-]+/)*$", re.ASCII)
+_PATH_RE = re.compile(r"^/(?:[\w+=,.@-]+/)*\Z", re.ASCII)
+# IAM limits a path to 512 characters.
+MAX_PATH_LENGTH = 512
 
 SSO_PATH_PREFIX = "/aws-reserved/sso.amazonaws.com/"
 SSO_ROLE_PREFIX = "AWSReservedSSO_"
@@ -134,6 +137,9 @@ def parse_iam_arn(arn):
         raise ArnError("ARN %r has invalid %s name %r" % (arn, rtype, name))
     if not _PATH_RE.match(path):
         raise ArnError("ARN %r has invalid path %r" % (arn, path))
+    if len(path) > MAX_PATH_LENGTH:
+        raise ArnError("ARN %r has a path of %d characters; IAM paths have at most %d"
+                       % (arn, len(path), MAX_PATH_LENGTH))
     return IamArn(partition, service, account, rtype, path, name)
 
 

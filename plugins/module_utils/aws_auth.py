@@ -26,6 +26,7 @@ from __future__ import annotations
 import copy
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 try:
@@ -59,6 +60,9 @@ _STRING_FIELDS = {
 TEMPLATE_VARIABLES = ("AccountID", "SessionName", "SessionNameRaw",
                       "EC2PrivateDNSName", "AccessKeyID")
 _TEMPLATE_RE = re.compile(r"\{\{(.*?)\}\}")
+
+# Kubernetes refuses a ConfigMap whose values add up to more than this (MaxSecretSize).
+MAX_CONFIGMAP_BYTES = 1024 * 1024
 
 NODE_GROUPS = ("system:bootstrappers", "system:nodes")
 NODE_USERNAME = "system:node:{{EC2PrivateDNSName}}"
@@ -436,9 +440,18 @@ def render_aws_auth(aws_auth):
 
 
 def validate_rendered(data):
-    """Re-parse rendered data with the authenticator's rules; raise on error."""
+    """Re-parse rendered data with the authenticator's rules; raise on error.
+
+    Also refuses data Kubernetes would refuse for its size, before any write.
+    """
     if not isinstance(data, dict):
         raise AwsAuthError("aws-auth data must be a mapping of strings")
+    size = sum(len(v.encode("utf-8")) for v in data.values() if isinstance(v, str))
+    if size > MAX_CONFIGMAP_BYTES:
+        raise AwsAuthError(
+            "aws-auth would hold %d bytes, and a ConfigMap holds at most 1 MiB (%d bytes); map fewer or "
+            "shorter entries (a role per team rather than per person), or use EKS access entries"
+            % (size, MAX_CONFIGMAP_BYTES))
     return parse_aws_auth(data)
 
 
@@ -555,6 +568,7 @@ def normalize_entries(kind, entries):
             username = entry["username"]
             if not isinstance(username, str) or not username:
                 raise AwsAuthError("%s %s: username must be a non-empty string" % (kind, label))
+            _check_characters(kind, label, "username", username)
             _check_templates(kind, label, "username", username, warnings)
             out["username"] = username
 
@@ -567,6 +581,7 @@ def normalize_entries(kind, entries):
                 if not isinstance(group, str) or not group:
                     raise AwsAuthError("%s %s: groups must be non-empty strings, got %r"
                                        % (kind, label, group))
+                _check_characters(kind, label, "group", group)
                 _check_templates(kind, label, "groups", group, warnings)
                 if group in clean:
                     warnings.append("%s %s: duplicate group %s ignored" % (kind, label, group))
@@ -586,6 +601,27 @@ def normalize_entries(kind, entries):
         seen[key] = (index, arn)
         result.append(out)
     return result, warnings
+
+
+_REFUSED_CATEGORIES = {
+    "Cc": "a control character",
+    "Zl": "a line break",
+    "Zp": "a line break",
+    "Cf": "an invisible format character",
+    "Cs": "a lone surrogate",
+}
+
+
+def _check_characters(kind, label, what, text):
+    """Refuse characters that break YAML lines or hide in names."""
+    for char in text:
+        category = unicodedata.category(char)
+        if category in _REFUSED_CATEGORIES:
+            raise AwsAuthError(
+                "%s %s: %s %r contains %s (U+%04X); control characters, line breaks and invisible format "
+                "characters are refused: they could inject YAML into aws-auth or make two names look alike"
+                % (kind, label, what, text if len(text) <= 200 else text[:200] + "...",
+                   _REFUSED_CATEGORIES[category], ord(char)))
 
 
 def _check_templates(kind, label, what, text, warnings):

@@ -313,6 +313,19 @@ def write_kubeconfig(name, token, user):
     return target
 
 
+AUDIT_USER = "kubernetes-admin"
+
+
+def write_audit_policy():
+    """Audit only the operator's requests, at Metadata level, one event per request."""
+    with open(path("pki", "audit-policy.yaml"), "w") as f:
+        json.dump({
+            "apiVersion": "audit.k8s.io/v1", "kind": "Policy",
+            "omitStages": ["RequestReceived", "ResponseStarted"],
+            "rules": [{"level": "Metadata", "users": [AUDIT_USER]}, {"level": "None"}],
+        }, f, indent=2)
+
+
 def start_control_plane(issuer):
     bins = bindir()
     tokens = {user: secrets.token_hex(16) for user in
@@ -333,6 +346,7 @@ def start_control_plane(issuer):
     os.chmod(path("pki", "tokens.csv"), 0o600)
     with open(path("pki", "webhook.token"), "w") as f:
         f.write(tokens["webhook"])
+    write_audit_policy()
 
     start("etcd", [os.path.join(bins, "etcd"), "--data-dir", path("etcd"), "--name", "sandbox",
                    "--listen-client-urls", "http://127.0.0.1:%d" % PORTS["etcd"],
@@ -361,6 +375,11 @@ def start_control_plane(issuer):
         "--enable-priority-and-fairness=false",
         "--profiling=false",
         "--event-ttl", "10m",
+        # What the operator (kubernetes-admin) asks, one JSON line per request:
+        # the benchmarks and reliability tests count API requests and writes here.
+        "--audit-policy-file", path("pki", "audit-policy.yaml"),
+        "--audit-log-path", path("logs", "audit.log"),
+        "--audit-log-maxsize", "200", "--audit-log-maxbackup", "1",
     ])
     admin_kubeconfig = write_kubeconfig("kubeconfig", tokens["admin"], "admin")
     write_kubeconfig("kubeconfig-viewer", tokens["viewer"], "viewer")
@@ -536,6 +555,7 @@ def write_env(facts):
         "SANDBOX_APISERVER_URL": "https://127.0.0.1:%d" % PORTS["apiserver"],
         "EKS_SANDBOX_DIR": STATE,
         "EKS_SANDBOX_PORT_OFFSET": str(PORT_OFFSET),
+        "SANDBOX_AUDIT_LOG": path("logs", "audit.log"),
     })
     with open(path("env"), "w") as f:
         f.write("# written by tests/sandbox/sandbox.py up; source it to use the sandbox\n")

@@ -55,6 +55,12 @@ def test_parse_assumed_role_session():
     ("arn:aws:iam::111122223333:widget/x", "unsupported"),
     ("arn:aws:sts::111122223333:assumed-role/RoleOnly", "assumed-role"),
     ("arn:aws:sts::111122223333:session/x", "unsupported"),
+    ("arn:aws:iam::111122223333:role/r\n", "name"),
+    ("arn:aws:iam::111122223333\n:role/r", "account"),
+    ("arn:aws:iam::111122223333:role/r\u00f4le", "name"),
+    ("arn:aws:iam::111122223333:role/\u00e9quipe/r", "path"),
+    ("arn:aws:iam::\u0661\u0661\u0661\u0661\u0662\u0662\u0662\u0662\u0663\u0663\u0663\u0663:role/r", "account"),
+    ("arn:aws:iam::111122223333:role/%s/r" % "/".join(["p" * 60] * 9), "at most 512"),
 ])
 def test_parse_iam_arn_rejects(arn, fragment):
     with pytest.raises(ArnError) as exc:
@@ -95,6 +101,7 @@ def test_role_arn_builder():
 @pytest.mark.parametrize("value, ok", [
     ("111122223333", True), (111122223333, True), ("011122223333", True),
     (11122223333, False), ("1111-2222-3333", False), (True, False), (None, False), ("", False),
+    ("111122223333\n", False), ("\uff11\uff11\uff11\uff11\uff12\uff12\uff12\uff12\uff13\uff13\uff13\uff13", False),
 ])
 def test_validate_account_id(value, ok):
     if ok:

@@ -321,6 +321,15 @@ def test_validate_rendered_rejects():
             aws_auth.validate_rendered(data)
 
 
+def test_validate_rendered_refuses_more_than_a_configmap_holds():
+    entry = "- rolearn: %s\n  username: %s\n" % (ADMIN, "u" * 100)
+    fits = entry * (aws_auth.MAX_CONFIGMAP_BYTES // len(entry))
+    assert len(aws_auth.validate_rendered({"mapRoles": fits}).map_roles) == aws_auth.MAX_CONFIGMAP_BYTES // len(entry)
+    with pytest.raises(AwsAuthError) as exc:
+        aws_auth.validate_rendered({"mapRoles": fits, "mapUsers": "x" * len(entry)})
+    assert "at most 1 MiB (1048576 bytes)" in str(exc.value)
+
+
 def test_to_result_and_diff_text():
     value = AwsAuth(map_roles=[{"rolearn": ADMIN}], map_users=[{"userarn": ALICE, "username": "a", "groups": ["g"],
                                                                 "userid": "x"}], map_accounts=[ACCT])
@@ -394,6 +403,14 @@ def test_normalize_entries(kind, entry, expected, warning):
     ("mapRoles", [{"rolearn": ADMIN, "groups": ["{{Foo}}"]}], "groups"),
     ("mapUsers", [{"userarn": ALICE, "username": "{{EC2PrivateDNSName}}"}], "EC2PrivateDNSName"),
     ("mapRoles", [{"rolearn": ADMIN, "username": ""}], "username must be a non-empty string"),
+    ("mapRoles", [{"rolearn": ADMIN, "username": "dev\n- rolearn: %s\n  groups: [system:masters]" % DEV}],
+     "contains a control character (U+000A)"),
+    ("mapRoles", [{"rolearn": ADMIN, "username": "dev\u2028groups: [system:masters]"}], "a line break (U+2028)"),
+    ("mapRoles", [{"rolearn": ADMIN, "username": "dev\x85x"}], "a control character (U+0085)"),
+    ("mapRoles", [{"rolearn": ADMIN, "username": "\ufeffdev"}], "an invisible format character (U+FEFF)"),
+    ("mapUsers", [{"userarn": ALICE, "username": "a\x00b"}], "U+0000"),
+    ("mapRoles", [{"rolearn": ADMIN, "groups": ["system:mas\u200bters"]}], "contains an invisible format character (U+200B)"),
+    ("mapRoles", [{"rolearn": ADMIN, "groups": ["dev\r\n- system:masters"]}], "U+000D"),
     ("mapRoles", [{"rolearn": ADMIN, "username": 5}], "username must be a non-empty string"),
     ("mapRoles", [{"rolearn": ADMIN, "groups": "g"}], "groups must be a list"),
     ("mapRoles", [{"rolearn": ADMIN, "groups": ["g", ""]}], "non-empty strings"),

@@ -1,0 +1,429 @@
+#!/usr/bin/env python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Benchmarks of aws-auth edits, side by side, on the sandbox (`make bench`).
+
+Every case maps the same 200 IAM roles into an aws-auth that already holds
+the two stock node mappings, then runs again unchanged:
+
+1. eks.access.aws_auth_mapping, one task with the list;
+2. eks.access.aws_auth_mapping in an Ansible loop, one entry per task;
+3. kubernetes.core.k8s with a templated whole ConfigMap (the usual way);
+4. one upsert per mapping from a compiled Go client (tests/bench/upsert-driver).
+
+Wall time is the median of --runs runs (process start included).  Requests
+and writes come from the API server's audit log (tests/bench/apicount.py),
+cross-checked with apiserver_request_total; the result is parsed with
+aws-iam-authenticator's own parser (aws-auth-check).  Then: parse + validate
++ plan + render of 10 000 mappings, and the multi-cluster rollout when the
+sandbox can run several clusters.  Prints a table; --json writes the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+
+import apicount  # noqa: E402  pylint: disable=wrong-import-position
+
+CACHE = os.environ.get("EKS_SANDBOX_CACHE", os.path.expanduser("~/.cache/eks-access-sandbox"))
+DRIVER = os.path.join(CACHE, "bench", "upsert-driver")
+COUNT = 200
+NODE_USERNAME = "system:node:{{EC2PrivateDNSName}}"
+
+
+def log(msg):
+    print("[bench] %s" % msg, flush=True)
+
+
+# --------------------------------------------------------------------------- sandbox helpers
+
+class Sandbox:
+    def __init__(self, env):
+        from kubernetes import client, config
+
+        self.env = env
+        self.core = client.CoreV1Api(config.new_client_from_config(config_file=env["KUBECONFIG"]))
+        self.account = env["AWS_ACCOUNT_ID"]
+        self.node_roles = env["EKS_NODE_ROLE_ARNS"].split(",")
+
+    def mappings(self, count=COUNT, prefix="bench"):
+        return [{"rolearn": "arn:aws:iam::%s:role/%s-%03d" % (self.account, prefix, n),
+                 "username": "%s-%03d" % (prefix, n),
+                 "groups": ["%s-team-%d" % (prefix, n % 10)]} for n in range(count)]
+
+    def delete_aws_auth(self):
+        from kubernetes.client.rest import ApiException
+
+        try:
+            self.core.delete_namespaced_config_map("aws-auth", "kube-system")
+        except ApiException as e:
+            if e.status != 404:
+                raise
+
+    def reset_with_node_mappings(self):
+        """aws-auth as EKS leaves it after two managed node groups: node mappings only."""
+        self.delete_aws_auth()
+        text = "".join("- groups:\n  - system:bootstrappers\n  - system:nodes\n  rolearn: %s\n  username: %s\n"
+                       % (arn, NODE_USERNAME) for arn in self.node_roles)
+        self.core.create_namespaced_config_map("kube-system", {
+            "metadata": {"name": "aws-auth", "namespace": "kube-system"}, "data": {"mapRoles": text}})
+
+    def read_data(self):
+        from kubernetes.client.rest import ApiException
+
+        try:
+            cm = self.core.read_namespaced_config_map("aws-auth", "kube-system")
+        except ApiException as e:
+            if e.status == 404:
+                return None
+            raise
+        return cm.data or {}
+
+    def authenticator_view(self):
+        """The role ARNs aws-iam-authenticator's parser reads from aws-auth (or raises)."""
+        data = self.read_data()
+        checker = subprocess.run([os.path.join(self.env["SANDBOX_BIN"], "aws-auth-check")],
+                                 input=json.dumps(data or {}), capture_output=True, text=True, check=False)
+        if checker.returncode != 0:
+            raise RuntimeError("aws-auth-check refused the ConfigMap: %s" % checker.stderr)
+        return [m["rolearn"] for m in json.loads(checker.stdout)["mapRoles"]]
+
+
+def playbook_env(env):
+    return dict(env, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0",
+                ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
+
+
+# --------------------------------------------------------------------------- the cases
+
+PLAY_HEADER = """\
+- hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+"""
+
+CASE_PLAYBOOKS = {
+    "aws_auth_mapping, one task": PLAY_HEADER + textwrap.indent(textwrap.dedent("""\
+        - name: All mappings in one task
+          eks.access.aws_auth_mapping:
+            kubeconfig: "{{ lookup('env', 'KUBECONFIG') }}"
+            roles: "{{ mappings }}"
+        """), "    "),
+    "aws_auth_mapping, loop": PLAY_HEADER + textwrap.indent(textwrap.dedent("""\
+        - name: One mapping per task
+          eks.access.aws_auth_mapping:
+            kubeconfig: "{{ lookup('env', 'KUBECONFIG') }}"
+            roles: ["{{ item }}"]
+          loop: "{{ mappings }}"
+        """), "    "),
+    "kubernetes.core.k8s, templated ConfigMap": PLAY_HEADER + textwrap.indent(textwrap.dedent("""\
+        - name: The whole aws-auth from a template
+          kubernetes.core.k8s:
+            kubeconfig: "{{ lookup('env', 'KUBECONFIG') }}"
+            state: present
+            template: aws-auth.yml.j2
+        """), "    "),
+}
+
+TEMPLATE = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: aws-auth
+  namespace: kube-system
+data:
+  mapRoles: |
+{{ mappings | to_nice_yaml(indent=2) | indent(4, true) }}
+"""
+
+GO_CASE = "Go client, one upsert per mapping"
+CASES = list(CASE_PLAYBOOKS) + [GO_CASE]
+
+
+def build_driver():
+    """Build tests/bench/upsert-driver into the sandbox cache (once)."""
+    source = os.path.join(HERE, "upsert-driver")
+    stamp = DRIVER + ".src"
+    digest = subprocess.run(["sha256sum", "main.go", "go.mod", "go.sum"], cwd=source, capture_output=True, text=True,
+                            check=True).stdout
+    if os.path.exists(DRIVER) and os.path.exists(stamp) and open(stamp).read() == digest:
+        return DRIVER
+    log("building %s (client-go, first time only: a minute or two)" % DRIVER)
+    os.makedirs(os.path.dirname(DRIVER), exist_ok=True)
+    subprocess.run(["go", "build", "-trimpath", "-ldflags=-s -w", "-o", DRIVER, "."], cwd=source, check=True,
+                   env=dict(os.environ, CGO_ENABLED="0", GOFLAGS="-buildvcs=false"))
+    with open(stamp, "w") as f:
+        f.write(digest)
+    return DRIVER
+
+
+def case_command(case, work, env, sandbox):
+    if case == GO_CASE:
+        return [DRIVER, "-kubeconfig", env["KUBECONFIG"], "-account", sandbox.account, "-count", str(COUNT),
+                "-prefix", "bench"]
+    with open(os.path.join(work, "playbook.yml"), "w") as f:
+        f.write(CASE_PLAYBOOKS[case])
+    os.makedirs(os.path.join(work, "templates"), exist_ok=True)
+    with open(os.path.join(work, "templates", "aws-auth.yml.j2"), "w") as f:
+        f.write(TEMPLATE)
+    with open(os.path.join(work, "vars.json"), "w") as f:
+        json.dump({"mappings": sandbox.mappings()}, f)
+    return [env["ANSIBLE_PLAYBOOK"], "-i", "localhost,", os.path.join(work, "playbook.yml"),
+            "-e", "@" + os.path.join(work, "vars.json")]
+
+
+def timed(argv, env, cwd):
+    t0 = time.monotonic()
+    proc = subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          check=False)
+    elapsed = time.monotonic() - t0
+    if proc.returncode != 0:
+        raise RuntimeError("%s failed (rc=%d):\n%s" % (argv[0], proc.returncode, proc.stdout[-4000:]))
+    return elapsed
+
+
+def measure(fn, env):
+    window = apicount.Window(env["SANDBOX_AUDIT_LOG"]).start()
+    before = apicount.metrics_configmap_requests(env)
+    elapsed = fn()
+    counts = window.stop()
+    delta = apicount.metrics_delta(before, apicount.metrics_configmap_requests(env))
+    counts["metrics_configmap"] = delta
+    counts["metrics_configmap_writes"] = apicount.metrics_writes(delta)
+    return elapsed, counts
+
+
+def run_case(case, runs, env, sandbox):
+    wanted = {m["rolearn"] for m in sandbox.mappings()}
+    results = []
+    for run in range(runs):
+        sandbox.reset_with_node_mappings()
+        with tempfile.TemporaryDirectory(prefix="bench-") as work:
+            argv = case_command(case, work, env, sandbox)
+            penv = playbook_env(env)
+            first, first_counts = measure(lambda: timed(argv, penv, work), env)
+            arns = sandbox.authenticator_view()
+            second, second_counts = measure(lambda: timed(argv, penv, work), env)
+        present = wanted <= set(arns)
+        nodes_kept = all(arn in arns for arn in sandbox.node_roles)
+        results.append(dict(first=first, rerun=second, first_counts=first_counts, rerun_counts=second_counts,
+                            all_present=present, node_mappings_kept=nodes_kept, entries=len(arns)))
+        log("%s, run %d/%d: %.2fs (%d requests, %d aws-auth writes), rerun %.2fs (%d writes); "
+            "200 present: %s; node mappings kept: %s"
+            % (case, run + 1, runs, first, first_counts.requests, first_counts.writes, second,
+               second_counts.writes, present, nodes_kept))
+    sandbox.delete_aws_auth()
+    return summarize(case, results)
+
+
+def summarize(case, results):
+    def med(values):
+        return statistics.median(values)
+
+    return {
+        "case": case,
+        "runs": len(results),
+        "wall_s": med([r["first"] for r in results]),
+        "wall_s_all": [round(r["first"], 2) for r in results],
+        "rerun_wall_s": med([r["rerun"] for r in results]),
+        "requests": med([r["first_counts"].requests for r in results]),
+        "configmap_requests": med([r["first_counts"]["configmap_requests"] for r in results]),
+        "writes": med([r["first_counts"].writes for r in results]),
+        "metrics_configmap_writes": med([r["first_counts"]["metrics_configmap_writes"] for r in results]),
+        "rerun_requests": med([r["rerun_counts"].requests for r in results]),
+        "rerun_writes": med([r["rerun_counts"].writes for r in results]),
+        "all_present": all(r["all_present"] for r in results),
+        "node_mappings_kept": all(r["node_mappings_kept"] for r in results),
+        "requests_by_verb": results[0]["first_counts"]["by"],
+    }
+
+
+# --------------------------------------------------------------------------- pure speed
+
+def pure_speed(count=10000, repeat=5):
+    """Parse + validate + plan + render + re-parse of ``count`` mappings, no I/O."""
+    collections_dir = os.path.join(REPO, ".sandbox", "collections")
+    if collections_dir not in sys.path:
+        sys.path.insert(0, collections_dir)
+    from ansible_collections.eks.access.plugins.module_utils import aws_auth
+
+    roles = [{"rolearn": "arn:aws:iam::123456789012:role/path/team-%05d" % n, "username": "team-%05d" % n,
+              "groups": ["team-%d" % (n % 50)]} for n in range(count)]
+    existing = aws_auth.render_aws_auth(aws_auth.AwsAuth(map_roles=[
+        aws_auth.stock_node_mapping("arn:aws:iam::123456789012:role/node-%d" % n) for n in range(2)]))
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        current = aws_auth.parse_aws_auth(existing)
+        result = aws_auth.plan(current, roles=roles)
+        data = aws_auth.render_aws_auth(result.after)
+        parsed = aws_auth.validate_rendered(data)
+        times.append(time.perf_counter() - t0)
+        assert len(parsed.map_roles) == count + 2
+    # and reading the 10 002-entry ConfigMap back, alone
+    t0 = time.perf_counter()
+    aws_auth.parse_aws_auth(data)
+    parse_only = time.perf_counter() - t0
+    return {"mappings": count, "median_s": statistics.median(times), "runs": [round(t, 3) for t in times],
+            "parse_only_s": parse_only, "bytes": sum(len(v) for v in data.values())}
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LatencyProxy:
+    """latency_proxy.py in front of the API server, and a kubeconfig that goes through it."""
+
+    def __init__(self, env, delay_ms, work):
+        self.env, self.delay_ms, self.work = env, delay_ms, work
+        self.proc = None
+
+    def __enter__(self):
+        port = free_port()
+        target = self.env["SANDBOX_APISERVER_URL"].split("//", 1)[1]
+        self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "latency_proxy.py"),
+                                      "--listen", "127.0.0.1:%d" % port, "--target", target,
+                                      "--delay-ms", str(self.delay_ms)])
+        with open(self.env["KUBECONFIG"]) as f:
+            config = json.load(f)
+        config["clusters"][0]["cluster"]["server"] = "https://127.0.0.1:%d" % port
+        kubeconfig = os.path.join(self.work, "kubeconfig-latency")
+        with open(kubeconfig, "w") as f:
+            json.dump(config, f)
+        os.chmod(kubeconfig, 0o600)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            import socket
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        return dict(self.env, KUBECONFIG=kubeconfig, K8S_AUTH_KUBECONFIG=kubeconfig)
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def multi_cluster_supported(env):
+    return bool(env.get("SANDBOX_CLUSTERS"))
+
+
+# --------------------------------------------------------------------------- report
+
+def machine():
+    mem_kb = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    return "%d cores, %.0f GiB RAM, %s, Python %s" % (os.cpu_count(), mem_kb / 1048576.0, platform.machine(),
+                                                     platform.python_version())
+
+
+def table(rows):
+    head = ("case", "wall s (median)", "rerun s", "API requests", "aws-auth writes", "writes (metrics)",
+            "rerun writes", "200 present", "node mappings kept")
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        lines.append("| %s | %.2f | %.2f | %d | %d | %d | %d | %s | %s |" % (
+            r["case"], r["wall_s"], r["rerun_wall_s"], r["requests"], r["writes"], r["metrics_configmap_writes"],
+            r["rerun_writes"], "yes" if r["all_present"] else "NO", "yes" if r["node_mappings_kept"] else "NO"))
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "3")))
+    parser.add_argument("--cases", default="1,2,3,4", help="comma-separated case numbers")
+    parser.add_argument("--latency-ms", type=float, default=float(os.environ.get("BENCH_LATENCY_MS", "15")),
+                        help="also run every case through a relay adding this delay each way (0: skip)")
+    parser.add_argument("--json", default=os.path.join(REPO, "tests", "output", "bench.json"))
+    args = parser.parse_args(argv)
+
+    env = apicount.load_sandbox_env(REPO)
+    sandbox = Sandbox(env)
+    chosen = [CASES[int(n) - 1] for n in args.cases.split(",") if n]
+    if GO_CASE in chosen:
+        build_driver()
+    log("machine: %s; %s" % (machine(), datetime.datetime.now().astimezone().isoformat(timespec="seconds")))
+    rows = [run_case(case, args.runs, env, sandbox) for case in chosen]
+    latency_rows = []
+    if args.latency_ms > 0:
+        log("again, through a relay adding %g ms each way (a %g ms round trip)" % (args.latency_ms, 2 * args.latency_ms))
+        with tempfile.TemporaryDirectory(prefix="bench-latency-") as work:
+            with LatencyProxy(env, args.latency_ms, work) as slow_env:
+                for case in chosen:
+                    # the loop case takes minutes per run at this latency: one run
+                    runs = 1 if case == CASES[1] else args.runs
+                    latency_rows.append(run_case(case, runs, slow_env, sandbox))
+
+    log("parse + validate + plan + render + re-parse of 10 000 mappings")
+    speed = pure_speed()
+    rollout = None
+    if multi_cluster_supported(env):
+        rollout = "supported but not measured by this version of bench.py"
+    out = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"), "machine": machine(),
+           "count": COUNT, "cases": rows, "latency_ms": args.latency_ms, "latency_cases": latency_rows,
+           "pure_10000": speed,
+           "rollout": rollout or "pending: the sandbox runs one cluster (no multi-cluster sandbox yet)"}
+
+    print()
+    print("Apply %d role mappings to an aws-auth with 2 node mappings, then re-run (median of %d runs)"
+          % (COUNT, args.runs))
+    print(table(rows))
+    print()
+    if latency_rows:
+        print("The same through a relay adding %g ms each way (%g ms round trip, like a regional EKS endpoint)"
+              % (args.latency_ms, 2 * args.latency_ms))
+        print(table(latency_rows))
+        print()
+    print("10 000 mappings, parse + validate + plan + render + re-parse: %.2fs median (%s); parse alone %.2fs; "
+          "%d bytes" % (speed["median_s"], ", ".join("%.2f" % t for t in speed["runs"]), speed["parse_only_s"],
+                        speed["bytes"]))
+    print("Rollout over N clusters: %s" % out["rollout"])
+    for label, group in (("loopback", rows), ("%g ms each way" % args.latency_ms, latency_rows)):
+        targets(label, group)
+    os.makedirs(os.path.dirname(args.json), exist_ok=True)
+    with open(args.json, "w") as f:
+        json.dump(out, f, indent=2, default=dict)
+    log("figures written to %s" % args.json)
+    return 0
+
+
+def targets(label, rows):
+    by_case = {r["case"]: r for r in rows}
+    one = by_case.get(CASES[0])
+    if one:
+        print()
+        print("Targets (%s): case 1 writes %d (<= 2: %s); re-run writes %d (0: %s)"
+              % (label, one["writes"], one["writes"] <= 2, one["rerun_writes"], one["rerun_writes"] == 0))
+        for other in (CASES[1], CASES[3]):
+            if other in by_case:
+                ratio = by_case[other]["wall_s"] / one["wall_s"]
+                print("    %s: %.1fx the time of case 1 (>= 10x: %s)" % (other, ratio, ratio >= 10))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
