@@ -18,13 +18,18 @@ from ansible_collections.eks.access.plugins.module_utils import connection
 
 
 def _entry_spec(arn_key):
-    """One mapRoles/mapUsers entry: its ARN (alias ``arn``), username and groups."""
+    """One mapRoles/mapUsers entry: its ARN (alias ``arn``), username and groups.
+
+    username and the group names are ``raw`` so that a list or a mapping given
+    by mistake reaches aws_auth.normalize_entries and is refused there, instead
+    of being turned into its Python text (``"['a', 'b']"``) and mapped.
+    """
     return dict(
         type="list", elements="dict",
         options={
             arn_key: dict(type="str", required=True, aliases=["arn"]),
-            "username": dict(type="str"),
-            "groups": dict(type="list", elements="str"),
+            "username": dict(type="raw"),
+            "groups": dict(type="list", elements="raw"),
         },
     )
 

@@ -45,12 +45,15 @@ options:
             C({{AccessKeyID}}) and, for nodes, C({{EC2PrivateDNSName}}).
           - Omitted on an existing entry, the current username is kept; on a new entry it defaults to
             C(system:node:{{EC2PrivateDNSName}}) for node mappings and to the role ARN otherwise.
-        type: str
+          - A string (anything else is refused, not converted). Line breaks, control characters and invisible
+            format characters are refused.
+        type: raw
       groups:
         description:
           - Kubernetes groups. Omitted on an existing entry, the current groups are kept.
+          - Each a non-empty string, with the same character rules as O(roles[].username).
         type: list
-        elements: str
+        elements: raw
   users:
     description:
       - User mappings (C(mapUsers)). With O(state=absent) only O(users[].userarn) is used.
@@ -63,12 +66,14 @@ options:
         required: true
         aliases: [arn]
       username:
-        description: Kubernetes username; defaults to the user ARN for a new entry.
-        type: str
+        description:
+          - Kubernetes username; defaults to the user ARN for a new entry.
+          - A string, with the same rules as O(roles[].username).
+        type: raw
       groups:
-        description: Kubernetes groups.
+        description: Kubernetes groups, each a non-empty string.
         type: list
-        elements: str
+        elements: raw
   accounts:
     description:
       - AWS account IDs (12 digits) for C(mapAccounts); every IAM user and role of those accounts is

@@ -326,6 +326,34 @@ def write_audit_policy():
         }, f, indent=2)
 
 
+def apiserver_argv(issuer):
+    bins = bindir()
+    return [
+        os.path.join(bins, "kube-apiserver"),
+        "--etcd-servers", "http://127.0.0.1:%d" % PORTS["etcd"],
+        "--bind-address", "127.0.0.1", "--advertise-address", "127.0.0.1",
+        "--secure-port", str(PORTS["apiserver"]),
+        "--tls-cert-file", path("pki", "apiserver.crt"), "--tls-private-key-file", path("pki", "apiserver.key"),
+        "--client-ca-file", path("pki", "ca.crt"),
+        "--token-auth-file", path("pki", "tokens.csv"),
+        "--authorization-mode", "Node,RBAC",
+        "--service-account-issuer", issuer,
+        "--service-account-key-file", path("pki", "sa.pub"),
+        "--service-account-signing-key-file", path("pki", "sa.key"),
+        "--api-audiences", issuer + ",sts.amazonaws.com",
+        "--service-cluster-ip-range", "10.100.0.0/16",
+        "--allow-privileged=true",
+        "--enable-priority-and-fairness=false",
+        "--profiling=false",
+        "--event-ttl", "10m",
+        # What the operator (kubernetes-admin) asks, one JSON line per request:
+        # the benchmarks and reliability tests count API requests and writes here.
+        "--audit-policy-file", path("pki", "audit-policy.yaml"),
+        "--audit-log-path", path("logs", "audit.log"),
+        "--audit-log-maxsize", "200", "--audit-log-maxbackup", "1",
+    ]
+
+
 def start_control_plane(issuer):
     bins = bindir()
     tokens = {user: secrets.token_hex(16) for user in
@@ -357,30 +385,7 @@ def start_control_plane(issuer):
                    "--unsafe-no-fsync", "--quota-backend-bytes", str(1 << 30)])
     wait_for("etcd", lambda: http_ok("http://127.0.0.1:%d/health" % PORTS["etcd"]), 60, "etcd")
 
-    start("apiserver", [
-        os.path.join(bins, "kube-apiserver"),
-        "--etcd-servers", "http://127.0.0.1:%d" % PORTS["etcd"],
-        "--bind-address", "127.0.0.1", "--advertise-address", "127.0.0.1",
-        "--secure-port", str(PORTS["apiserver"]),
-        "--tls-cert-file", path("pki", "apiserver.crt"), "--tls-private-key-file", path("pki", "apiserver.key"),
-        "--client-ca-file", path("pki", "ca.crt"),
-        "--token-auth-file", path("pki", "tokens.csv"),
-        "--authorization-mode", "Node,RBAC",
-        "--service-account-issuer", issuer,
-        "--service-account-key-file", path("pki", "sa.pub"),
-        "--service-account-signing-key-file", path("pki", "sa.key"),
-        "--api-audiences", issuer + ",sts.amazonaws.com",
-        "--service-cluster-ip-range", "10.100.0.0/16",
-        "--allow-privileged=true",
-        "--enable-priority-and-fairness=false",
-        "--profiling=false",
-        "--event-ttl", "10m",
-        # What the operator (kubernetes-admin) asks, one JSON line per request:
-        # the benchmarks and reliability tests count API requests and writes here.
-        "--audit-policy-file", path("pki", "audit-policy.yaml"),
-        "--audit-log-path", path("logs", "audit.log"),
-        "--audit-log-maxsize", "200", "--audit-log-maxbackup", "1",
-    ])
+    start("apiserver", apiserver_argv(issuer))
     admin_kubeconfig = write_kubeconfig("kubeconfig", tokens["admin"], "admin")
     write_kubeconfig("kubeconfig-viewer", tokens["viewer"], "viewer")
     url = "https://127.0.0.1:%d/readyz" % PORTS["apiserver"]
@@ -616,6 +621,22 @@ def cmd_down(args):
     return 0
 
 
+def cmd_restart(args):
+    """Start the API server again on the state it had (for tests that stop it)."""
+    if args.service != "apiserver":
+        raise StepFailed("only the apiserver can be restarted on its own")
+    with open(path("facts.json")) as f:
+        issuer = json.load(f)["issuer"]
+    if pid_of("apiserver") is None:
+        start("apiserver", apiserver_argv(issuer))
+    with open(path("pki", "tokens.csv")) as f:
+        admin_token = f.readline().split(",")[0]
+    url = "https://127.0.0.1:%d/readyz" % PORTS["apiserver"]
+    wait_for("kube-apiserver", lambda: http_ok(url, admin_token, path("pki", "ca.crt")), 120, "apiserver")
+    say("apiserver running (pid %d)" % pid_of("apiserver"))
+    return 0
+
+
 def cmd_status(args):
     for name in SERVICES:
         pid = pid_of(name)
@@ -626,11 +647,12 @@ def cmd_status(args):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="eks.access local sandbox")
-    parser.add_argument("command", choices=["up", "down", "status"])
+    parser.add_argument("command", choices=["up", "down", "status", "restart"])
+    parser.add_argument("service", nargs="?", help="for restart: the service (apiserver)")
     args = parser.parse_args(argv)
     os.makedirs(STATE, exist_ok=True)
     try:
-        return {"up": cmd_up, "down": cmd_down, "status": cmd_status}[args.command](args)
+        return {"up": cmd_up, "down": cmd_down, "status": cmd_status, "restart": cmd_restart}[args.command](args)
     except StepFailed as e:
         say("FAILED: %s" % e)
         return 1
