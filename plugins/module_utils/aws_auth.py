@@ -404,6 +404,34 @@ def parse_aws_auth(data):
     return result
 
 
+def parse_sections(data):
+    """Parse what can be parsed: ``(AwsAuth, {key: error})``.
+
+    Each of mapRoles, mapUsers and mapAccounts is parsed on its own; a section
+    that does not parse is left out of the AwsAuth (as if it were missing, so
+    render() writes it anew) and its error is returned.  Used to report a
+    malformed aws-auth, and to repair it when the user says how.
+    """
+    _require_yaml()
+    if data is None:
+        return AwsAuth(), {}
+    if not isinstance(data, dict):
+        raise AwsAuthError("aws-auth data must be a mapping of strings")
+    result, broken = AwsAuth(), {}
+    for key, text in data.items():
+        try:
+            part = parse_aws_auth({key: text})
+        except AwsAuthError as exc:
+            broken[key] = str(exc)
+            continue
+        if key in MAP_KEYS:
+            result.section(key).extend(part.section(key))
+            result.raw.update(part.raw)
+        else:
+            result.other.update(part.other)
+    return result, broken
+
+
 # --------------------------------------------------------------------------
 # Rendering
 

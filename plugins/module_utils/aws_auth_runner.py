@@ -44,6 +44,7 @@ MAPPING_ARG_SPEC = dict(
     allow_node_mapping_changes=dict(type="bool", default=False),
     allow_self_lockout=dict(type="bool", default=False),
     backup=dict(type="bool", default=False),
+    repair=dict(type="bool", default=False),
     backup_dir=dict(type="path"),
 )
 
@@ -104,10 +105,15 @@ def run_mapping(module, roles, users, accounts, state, purge=False, append_group
     backups = []
 
     def keep_backup(outcome):
-        if params.get("backup") and outcome.existed:
+        if (params.get("backup") or outcome.repaired) and outcome.existed:
             backups.append(write_backup(module, outcome))
 
-    outcome = configmap.apply(api_client, planner, module.check_mode, before_write=keep_backup)
+    repair_kinds = None
+    if params.get("repair"):
+        given = (("mapRoles", roles), ("mapUsers", users), ("mapAccounts", accounts))
+        repair_kinds = tuple(kind for kind, items in given if items is not None)
+    outcome = configmap.apply(api_client, planner, module.check_mode, before_write=keep_backup,
+                              repair_kinds=repair_kinds)
     for warning in dict.fromkeys(warnings):
         module.warn(warning)
     plan = outcome.plan
@@ -120,6 +126,7 @@ def run_mapping(module, roles, users, accounts, state, purge=False, append_group
         resource_version=outcome.resource_version,
         created=plan.changed and not outcome.existed,
         protected_arns=list(protected),
+        repaired=list(outcome.repaired),
     )
     if backups:
         result["backup_file"] = backups[-1]  # one per attempt; the last one was written over

@@ -39,6 +39,8 @@ class WriteOutcome:
     resource_version: Optional[str]
     written: bool
     attempts: int
+    # Sections that did not parse and were replaced (apply(repair_kinds=...)).
+    repaired: tuple = ()
 
 
 def _core(api_client):
@@ -67,6 +69,7 @@ def apply(
     namespace: str = aws_auth.AWS_AUTH_NAMESPACE,
     create_missing: bool = True,
     before_write: Optional[Callable[[WriteOutcome], Any]] = None,
+    repair_kinds: Optional[tuple] = None,
 ) -> WriteOutcome:
     """Read, plan with ``planner`` and write when the plan changes something.
 
@@ -76,6 +79,11 @@ def apply(
     included) and persists nothing.  The rendered data is re-parsed with the
     authenticator's rules before any write; ``before_write`` (not called in
     check mode) sees the outcome just before it, e.g. to keep a backup.
+
+    An existing ConfigMap that does not parse is never written, unless
+    ``repair_kinds`` names every section that does not parse (the kinds the
+    caller lists entries for): those sections are then planned as if they were
+    missing, so the listed entries replace them, and the plan counts as a change.
     """
     from kubernetes.client.rest import ApiException
 
@@ -84,18 +92,17 @@ def apply(
     for attempt in range(1, max_attempts + 1):
         current = read_configmap(api_client, name, namespace)
         before_data = dict((current or {}).get("data") or {})
-        try:
-            before = aws_auth.parse_aws_auth(before_data if current is not None else None)
-        except aws_auth.AwsAuthError as e:
-            # Never overwrite what we cannot read: the entries in it are unknown.
-            raise aws_auth.AwsAuthError(
-                "the existing %s/%s does not parse the way the authenticator reads it (%s); nobody mapped in it "
-                "can log in until it is repaired by hand" % (namespace, name, e))
+        before, broken = aws_auth.parse_sections(before_data if current is not None else None)
+        if broken:
+            # Never overwrite what we cannot read, unless told how: the entries in it are unknown.
+            _refuse_malformed(namespace, name, broken, repair_kinds)
         result = planner(before)
+        if broken:
+            result.changed = True  # the broken text goes, even when the listed entries were all there
         version = (current or {}).get("metadata", {}).get("resourceVersion")
         after_data = aws_auth.render_aws_auth(result.after) if result.changed else before_data
         outcome = WriteOutcome(before, result, current is not None, before_data, after_data, version, version, False,
-                               attempt)
+                               attempt, tuple(sorted(broken)))
         if not result.changed or (current is None and not create_missing):
             return outcome
         aws_auth.validate_rendered(after_data)
@@ -124,6 +131,25 @@ def apply(
             outcome.resource_version = written.metadata.resource_version
         return outcome
     raise ConflictRetriesExhausted("unreachable")  # pragma: no cover - loop always returns or raises
+
+
+def _refuse_malformed(namespace, name, broken, repair_kinds):
+    """Raise AwsAuthError unless repair_kinds covers every section that does not parse."""
+    problems = "; ".join(broken[key] for key in sorted(broken))
+    unparsed = ", ".join(sorted(broken))
+    if repair_kinds is None:
+        raise aws_auth.AwsAuthError(
+            "the existing %s/%s does not parse the way the authenticator reads it (%s); nobody mapped in it can "
+            "log in until it is repaired. Nothing was written. Fix it by hand, or re-run with repair=true and list "
+            "every entry that %s should hold: they replace the broken text, and the old content is kept as a backup"
+            % (namespace, name, problems, unparsed))
+    unmanaged = [key for key in sorted(broken) if key not in aws_auth.MAP_KEYS]
+    missing = [key for key in sorted(broken) if key in aws_auth.MAP_KEYS and key not in repair_kinds]
+    if unmanaged or missing:
+        raise aws_auth.AwsAuthError(
+            "the existing %s/%s does not parse (%s); repair=true replaces a broken section only with entries the "
+            "task lists, and this task lists none for %s. Nothing was written"
+            % (namespace, name, problems, ", ".join(unmanaged + missing)))
 
 
 def bound_groups(api_client) -> set:

@@ -124,8 +124,18 @@ options:
         O(backup_dir) and return its path as RV(backup_file).
     type: bool
     default: false
-  backup_dir:
+  repair:
     description:
+      - What to do when the existing aws-auth does not parse the way the authenticator reads it (for example
+        after a hand edit broke its YAML). Nobody mapped in it can log in then.
+      - With V(false) the module refuses to write anything and says which sections are broken.
+      - With V(true), each broken section (C(mapRoles), C(mapUsers), C(mapAccounts)) is replaced by the entries
+        this task lists for it, so the task must list every entry that section should hold (O(roles), O(users) or
+        O(accounts)); the lockout guard cannot see the lost entries, so list the node mappings too. Sections that
+        parse are edited as usual. The previous content is always kept as a backup (RV(backup_file)).
+    type: bool
+    default: false
+  backup_dir:
       - Where backups go, on the host that runs the module. Defaults to C(~/.ansible/backups/eks.access).
     type: path
 extends_documentation_fragment:
@@ -188,6 +198,16 @@ EXAMPLES = r"""
     backup: true
   register: result
 
+- name: Repair an aws-auth whose mapRoles a hand edit broke, listing everything it should hold
+  eks.access.aws_auth_mapping:
+    roles:
+      - rolearn: arn:aws:iam::111122223333:role/eks-node-role
+        username: !unsafe "system:node:{{EC2PrivateDNSName}}"
+        groups: [system:bootstrappers, system:nodes]
+      - rolearn: arn:aws:iam::111122223333:role/platform-admins
+        groups: [platform-admins]
+    repair: true
+
 - name: Preview with check mode and diff
   eks.access.aws_auth_mapping:
     accounts: ["444455556666"]
@@ -233,9 +253,14 @@ protected_arns:
   returned: always
   type: list
   elements: str
+repaired:
+  description: Sections that did not parse and were replaced (O(repair=true)).
+  returned: always
+  type: list
+  elements: str
 backup_file:
   description: Path of the backup of the previous ConfigMap content.
-  returned: when O(backup=true) and the ConfigMap changed
+  returned: when O(backup=true) or O(repair=true) and the ConfigMap changed
   type: str
 """
 

@@ -722,3 +722,27 @@ def test_plan_update_existing_false_only_adds():
     assert [a["entry"]["rolearn"] for a in result.added] == [DEV]
     assert result.after.map_roles[:len(cluster().map_roles)] == cluster().map_roles
     assert not aws_auth.plan(cluster(), roles=[{"rolearn": ADMIN, "groups": []}], update_existing=False).changed
+
+
+# ---------------------------------------------------------------- parse_sections
+
+def test_parse_sections_keeps_what_parses_and_names_what_does_not():
+    data = {"mapRoles": "- rolearn: %s\n  groups: [a\n" % ADMIN,
+            "mapUsers": "- userarn: %s\n  username: alice\n" % ALICE,
+            "mapAccounts": "- '%s'\n" % ACCT, "other": "kept"}
+    parsed, broken = aws_auth.parse_sections(data)
+    assert list(broken) == ["mapRoles"] and "invalid YAML" in broken["mapRoles"]
+    assert parsed.map_roles == [] and parsed.map_users == [{"userarn": ALICE, "username": "alice"}]
+    assert parsed.map_accounts == [ACCT] and parsed.other == {"other": "kept"}
+    # the broken section is planned as missing: what the task lists replaces it
+    result = aws_auth.plan(parsed, roles=[{"rolearn": NODE, "groups": list(aws_auth.NODE_GROUPS)}])
+    data_after = aws_auth.render_aws_auth(result.after)
+    assert data_after["mapUsers"] == data["mapUsers"] and data_after["other"] == "kept"
+    assert aws_auth.parse_aws_auth(data_after).map_roles[0]["rolearn"] == NODE
+
+
+def test_parse_sections_of_good_and_missing_data():
+    assert aws_auth.parse_sections(None) == (AwsAuth(), {})
+    parsed, broken = aws_auth.parse_sections({"mapRoles": "- rolearn: %s\n" % ADMIN})
+    assert broken == {} and parsed.map_roles == [{"rolearn": ADMIN}]
+    assert aws_auth.parse_sections({"mapAccounts": "{a: 1}"})[1].keys() == {"mapAccounts"}
