@@ -55,6 +55,8 @@ PLACEHOLDER_THUMBPRINT = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280"
 
 # Right after CreateRole/CreatePolicy, IAM may briefly answer NoSuchEntity.
 RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=["NoSuchEntity", "MalformedPolicyDocument"])
+# Throttling and 5xx only, for reads where NoSuchEntity is an answer.
+READ_RETRY = AWSRetry.jittered_backoff()
 
 
 class IrsaRefused(Exception):
@@ -67,35 +69,39 @@ class IrsaRefused(Exception):
 
 
 def find_oidc_provider(iam, provider_arn):
-    providers = iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]
+    providers = iam.list_open_id_connect_providers(aws_retry=True)["OpenIDConnectProviderList"]
     return any(p.get("Arn") == provider_arn for p in providers)
 
 
 def get_role(iam, role_name):
     try:
-        return iam.get_role(RoleName=role_name)["Role"]
+        return READ_RETRY(iam.get_role)(RoleName=role_name)["Role"]
     except is_boto3_error_code("NoSuchEntity"):
         return None
 
 
+@RETRY
+def _paginate(iam, operation, **kwargs):
+    """A whole listing, retried as one call (a throttled page restarts it)."""
+    return iam.get_paginator(operation).paginate(**kwargs).build_full_result()
+
+
 def attached_policies(iam, role_name):
-    paginator = iam.get_paginator("list_attached_role_policies")
-    result = paginator.paginate(RoleName=role_name).build_full_result()
+    result = _paginate(iam, "list_attached_role_policies", RoleName=role_name)
     return [p["PolicyArn"] for p in result.get("AttachedPolicies", [])]
 
 
 def inline_policies(iam, role_name):
-    paginator = iam.get_paginator("list_role_policies")
-    names = paginator.paginate(RoleName=role_name).build_full_result().get("PolicyNames", [])
+    names = _paginate(iam, "list_role_policies", RoleName=role_name).get("PolicyNames", [])
     return dict(
-        (name, trust_policy.load_policy(iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"]))
+        (name, trust_policy.load_policy(
+            iam.get_role_policy(aws_retry=True, RoleName=role_name, PolicyName=name)["PolicyDocument"]))
         for name in names
     )
 
 
 def role_tags(iam, role_name):
-    paginator = iam.get_paginator("list_role_tags")
-    return boto3_tag_list_to_ansible_dict(paginator.paginate(RoleName=role_name).build_full_result().get("Tags", []))
+    return boto3_tag_list_to_ansible_dict(_paginate(iam, "list_role_tags", RoleName=role_name).get("Tags", []))
 
 
 # ---------------------------------------------------------------------------
@@ -147,7 +153,7 @@ class _Context:
         self.module = module
         self.params = params
         self.iam = module.client("iam", retry_decorator=RETRY)
-        identity = module.client("sts").get_caller_identity()
+        identity = module.client("sts", retry_decorator=READ_RETRY).get_caller_identity(aws_retry=True)
         self.account = identity["Account"]
         self.partition = identity["Arn"].split(":")[1]
         facts = eks.describe_cluster(module.client("eks"), params["cluster_name"])
@@ -214,6 +220,7 @@ def _ensure_provider(ctx):
         )
     if not ctx.module.check_mode:
         ctx.iam.create_open_id_connect_provider(
+            aws_retry=True,
             Url="https://" + trust_policy.issuer_host_path(ctx.issuer),
             ClientIDList=[trust_policy.DEFAULT_AUDIENCE],
             ThumbprintList=[PLACEHOLDER_THUMBPRINT],

@@ -146,7 +146,7 @@ def missing_iam_identities(iam, mappings, account_id):
                 continue
             getter = iam.get_role if resource_type == "role" else iam.get_user
             try:
-                getter(**{"RoleName" if resource_type == "role" else "UserName": arn.name})
+                getter(aws_retry=True, **{"RoleName" if resource_type == "role" else "UserName": arn.name})
             except is_boto3_error_code("NoSuchEntity"):
                 findings.append({
                     "code": "missing_iam_identity", "kind": kind, "arn": entry[key],
@@ -195,7 +195,8 @@ def main():
     if module.params["check_iam"]:
         iam = module.client("iam", retry_decorator=AWSRetry.jittered_backoff())
         try:
-            account_id = module.client("sts").get_caller_identity()["Account"]
+            sts = module.client("sts", retry_decorator=AWSRetry.jittered_backoff())
+            account_id = sts.get_caller_identity(aws_retry=True)["Account"]
             result["findings"].extend(missing_iam_identities(iam, result["mappings"], account_id))
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             module.fail_json_aws(e, msg="Could not check the mapped IAM identities")
