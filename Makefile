@@ -8,13 +8,15 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SANDBOX_ENV := .sandbox/env
 
-.PHONY: help venv sandbox sandbox-down sandbox-status demo test sanity units integration bench clean
+.PHONY: help venv sandbox sandbox-down sandbox-status demo test sanity units integration bench reliability clean
 
 help:
 	@echo "make demo            venv + sandbox + playbooks/site.yml on it (the main job)"
 	@echo "make test            venv + sandbox + sanity + unit + integration tests"
 	@echo "make sandbox         start the local EKS-like sandbox (no-op when up)"
 	@echo "make sandbox-down    stop it;   make sandbox-status   report"
+	@echo "make bench           side-by-side benchmarks on the sandbox (docs/benchmarks.md; not part of make test)"
+	@echo "make reliability     the reliability suite on the sandbox (docs/reliability.md; not part of make test)"
 
 venv: $(VENV)/.installed
 
@@ -48,6 +50,12 @@ units: venv
 
 integration: sandbox
 	@bash tests/run.sh integration
+
+bench: sandbox
+	@bash tests/run.sh bench
+
+reliability: sandbox
+	@bash tests/run.sh reliability
 
 clean: sandbox-down
 	rm -rf .sandbox tests/output

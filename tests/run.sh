@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Run the test layers: `tests/run.sh sanity|lint|units|integration|all`.
+# `bench` and `reliability` (make bench / make reliability) are separate: never part of `all`.
 # `all` runs ansible-test sanity and ansible-lint first, then one pytest session over the unit
 # tests and the integration targets, so the last line is pytest's summary.
 set -euo pipefail
@@ -15,7 +16,7 @@ collection_tree() {
     local top="${TMPDIR:-/tmp}/eks-access-sanity"
     local dest="$top/ansible_collections/eks/access"
     rm -rf "$top"; mkdir -p "$dest"
-    git ls-files -co --exclude-standard -z | grep -zv '^tests/sandbox/aws-auth-check/' |
+    git ls-files -co --exclude-standard -z | grep -zv -e '^tests/sandbox/aws-auth-check/' -e '^tests/bench/upsert-driver/' |
         xargs -0 -I{} cp --parents {} "$dest/" 2>/dev/null || true
     # The dependencies' collections must sit beside ours for import/validate tests.
     local site; site="$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
@@ -74,10 +75,16 @@ case "$what" in
     lint) run_lint ;;
     units) run_pytest tests/unit -q "${@:2}" ;;
     integration) run_pytest tests/integration -v "${@:2}" ;;
+    bench)
+        # shellcheck disable=SC1091
+        . "$repo/.sandbox/env"
+        "$venv/bin/python" tests/bench/bench.py "${@:2}"
+        ;;
+    reliability) run_pytest tests/reliability -v -s -rfEs "${@:2}" ;;
     all)
         run_sanity
         run_lint
         run_pytest tests/unit tests/integration -v -rfE
         ;;
-    *) echo "usage: $0 sanity|lint|units|integration|all" >&2; exit 2 ;;
+    *) echo "usage: $0 sanity|lint|units|integration|all|bench|reliability" >&2; exit 2 ;;
 esac
