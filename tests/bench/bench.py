@@ -325,8 +325,70 @@ class LatencyProxy:
         self.proc.wait(timeout=10)
 
 
-def multi_cluster_supported(env):
-    return bool(env.get("SANDBOX_CLUSTERS"))
+def sandbox_clusters(env):
+    """[(name, kubeconfig)] of every sandbox cluster with a real API server.
+
+    A multi-cluster sandbox (``sandbox.py up --clusters N``) lists them in
+    EKS_SANDBOX_CLUSTERS as name:region, with kubeconfig-<name> beside the
+    first one's; a one-cluster sandbox has just $KUBECONFIG.
+    """
+    names = [item.split(":")[0] for item in env.get("EKS_SANDBOX_CLUSTERS", "").split(",") if item]
+    clusters = []
+    for name in names:
+        kubeconfig = os.path.join(env["EKS_SANDBOX_DIR"], "kubeconfig-" + name)
+        clusters.append((name, kubeconfig if os.path.exists(kubeconfig) else env["KUBECONFIG"]))
+    return clusters or [(env.get("EKS_CLUSTER_NAME", "sandbox"), env["KUBECONFIG"])]
+
+
+ROLLOUT_PLAYBOOK = """\
+- hosts: all
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: The same mappings on every cluster
+      eks.access.aws_auth_mapping:
+        kubeconfig: "{{ kubeconfig }}"
+        roles: "{{ mappings }}"
+"""
+
+
+def rollout(env, sandbox, clusters, runs):
+    """Wall time of one playbook over the clusters at forks=N and forks=1, and over one cluster."""
+    from kubernetes import client, config
+    from kubernetes.client.rest import ApiException
+
+    def reset():
+        for _name, kubeconfig in clusters:
+            core = client.CoreV1Api(config.new_client_from_config(config_file=kubeconfig))
+            try:
+                core.delete_namespaced_config_map("aws-auth", "kube-system")
+            except ApiException as e:
+                if e.status != 404:
+                    raise
+
+    def one(hosts, forks):
+        times = []
+        for _run in range(runs):
+            reset()
+            with tempfile.TemporaryDirectory(prefix="bench-rollout-") as work:
+                inventory = {"all": {"hosts": {name: {"kubeconfig": kubeconfig} for name, kubeconfig in hosts}}}
+                with open(os.path.join(work, "inventory.json"), "w") as f:
+                    json.dump(inventory, f)
+                with open(os.path.join(work, "playbook.yml"), "w") as f:
+                    f.write(ROLLOUT_PLAYBOOK)
+                with open(os.path.join(work, "vars.json"), "w") as f:
+                    json.dump({"mappings": sandbox.mappings()}, f)
+                argv = [env["ANSIBLE_PLAYBOOK"], "-i", os.path.join(work, "inventory.json"), "-f", str(forks),
+                        os.path.join(work, "playbook.yml"), "-e", "@" + os.path.join(work, "vars.json")]
+                times.append(timed(argv, playbook_env(env), work))
+        reset()
+        return statistics.median(times)
+
+    n = len(clusters)
+    result = {"clusters": n, "one_cluster_s": one(clusters[:1], 1), "serial_s": one(clusters, 1),
+              "parallel_s": one(clusters, n)}
+    result["speedup"] = result["serial_s"] / result["parallel_s"]
+    return result
 
 
 # --------------------------------------------------------------------------- report
@@ -380,13 +442,16 @@ def main(argv=None):
 
     log("parse + validate + plan + render + re-parse of 10 000 mappings")
     speed = pure_speed()
-    rollout = None
-    if multi_cluster_supported(env):
-        rollout = "supported but not measured by this version of bench.py"
+    clusters = sandbox_clusters(env)
+    if len(clusters) > 1:
+        log("rollout of the %d mappings over %d clusters" % (COUNT, len(clusters)))
+        rollout_figures = rollout(env, sandbox, clusters, args.runs)
+    else:
+        rollout_figures = None
     out = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"), "machine": machine(),
            "count": COUNT, "cases": rows, "latency_ms": args.latency_ms, "latency_cases": latency_rows,
            "pure_10000": speed,
-           "rollout": rollout or "pending: the sandbox runs one cluster (no multi-cluster sandbox yet)"}
+           "rollout": rollout_figures or "pending: this sandbox runs one cluster (start it with several to measure)"}
 
     print()
     print("Apply %d role mappings to an aws-auth with 2 node mappings, then re-run (median of %d runs)"
@@ -401,7 +466,12 @@ def main(argv=None):
     print("10 000 mappings, parse + validate + plan + render + re-parse: %.2fs median (%s); parse alone %.2fs; "
           "%d bytes" % (speed["median_s"], ", ".join("%.2f" % t for t in speed["runs"]), speed["parse_only_s"],
                         speed["bytes"]))
-    print("Rollout over N clusters: %s" % out["rollout"])
+    if rollout_figures:
+        print("Rollout of %d mappings over %d clusters: forks=%d %.2fs, forks=1 %.2fs (%.1fx), one cluster %.2fs"
+              % (COUNT, rollout_figures["clusters"], rollout_figures["clusters"], rollout_figures["parallel_s"],
+                 rollout_figures["serial_s"], rollout_figures["speedup"], rollout_figures["one_cluster_s"]))
+    else:
+        print("Rollout over N clusters: %s" % out["rollout"])
     for label, group in (("loopback", rows), ("%g ms each way" % args.latency_ms, latency_rows)):
         targets(label, group)
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
