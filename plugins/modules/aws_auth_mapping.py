@@ -136,6 +136,7 @@ options:
     type: bool
     default: false
   backup_dir:
+    description:
       - Where backups go, on the host that runs the module. Defaults to C(~/.ansible/backups/eks.access).
     type: path
 extends_documentation_fragment:

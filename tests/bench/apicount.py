@@ -32,7 +32,7 @@ def load_sandbox_env(repo):
         for line in f:
             line = line.strip()
             if line.startswith("export "):
-                key, _, value = line[len("export "):].partition("=")
+                key, _sep, value = line[len("export "):].partition("=")
                 env[key] = value.strip("'")
     return env
 

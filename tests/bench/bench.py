@@ -266,7 +266,7 @@ def pure_speed(count=10000, repeat=5):
     existing = aws_auth.render_aws_auth(aws_auth.AwsAuth(map_roles=[
         aws_auth.stock_node_mapping("arn:aws:iam::123456789012:role/node-%d" % n) for n in range(2)]))
     times = []
-    for _ in range(repeat):
+    for _run in range(repeat):
         t0 = time.perf_counter()
         current = aws_auth.parse_aws_auth(existing)
         result = aws_auth.plan(current, roles=roles)
@@ -399,8 +399,8 @@ def machine():
         for line in f:
             if line.startswith("MemTotal:"):
                 mem_kb = int(line.split()[1])
-    return "%d cores, %.0f GiB RAM, %s, Python %s" % (os.cpu_count(), mem_kb / 1048576.0, platform.machine(),
-                                                     platform.python_version())
+    return "%d cores, %.0f GiB RAM, %s, Python %s" % (
+        os.cpu_count(), mem_kb / 1048576.0, platform.machine(), platform.python_version())
 
 
 def table(rows):

@@ -67,7 +67,7 @@ def serve(listen, target, delay):
 
 
 def _addr(text):
-    host, _, port = text.rpartition(":")
+    host, _sep, port = text.rpartition(":")
     return host, int(port)
 
 

@@ -112,7 +112,7 @@ def main():
     parser.add_argument("--fail", type=float, default=0.3, help="share of requests to fail (0..1)")
     parser.add_argument("--seed", type=int, default=9)
     args = parser.parse_args()
-    host, _, port = args.listen.rpartition(":")
+    host, _sep, port = args.listen.rpartition(":")
     if host not in ("127.0.0.1", "localhost"):
         parser.error("listens on loopback only")
     server = http.server.ThreadingHTTPServer((host, int(port)), make_handler(args.target, Faults(args.fail, args.seed)))
