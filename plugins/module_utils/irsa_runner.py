@@ -350,9 +350,9 @@ def run_absent(ctx):
     if ctx.role:
         trust_after, trust_changed, remaining = trust_policy.remove_service_account(
             ctx.trust, ctx.provider_arn, ctx.issuer, params["namespace"], params["name"])
-        delete_role = irsa.created_for_only(
+        owned_alone = irsa.created_for_only(
             ctx.tags, remaining, params["cluster_name"], params["namespace"], params["name"])
-        if delete_role:
+        if owned_alone:
             changed = True
             trust_after = None
             if not module.check_mode:
