@@ -130,7 +130,7 @@ def provisioning_hint(permission_set, account_id):
 
 
 class CreatorRole:
-    """The cluster-creator role as IAM has it now."""
+    """The cluster-creator role as IAM has it now (the planners below only read its attributes)."""
 
     def __init__(self, iam, options, partition, account_id):
         self.options = options
@@ -151,11 +151,13 @@ class CreatorRole:
             self.inline = {}
             self.tags = {}
 
-    def snapshot(self):
-        if self.role is None:
-            return {}
-        return {"arn": self.arn, "trust_policy": self.trust, "attached_policies": self.attached,
-                "inline_policies": self.inline}
+
+def snapshot(creator):
+    """The creator role's diff-relevant state ({} when it does not exist)."""
+    if creator.role is None:
+        return {}
+    return {"arn": creator.arn, "trust_policy": creator.trust, "attached_policies": list(creator.attached),
+            "inline_policies": dict(creator.inline)}
 
 
 # ---------------------------------------------------------------------------
@@ -191,7 +193,7 @@ def plan_creator_absent(creator, permission_set_name, account_id):
     trust_after, removed, remaining = sso.plan_creator_trust_removal(creator.trust, permission_set_name, account_id)
     if not remaining and irsa.carries_tags(creator.tags, sso.creator_ownership_tags(permission_set_name)):
         return {"action": "delete", "untrusted": removed, "after": {}}
-    after = creator.snapshot()
+    after = snapshot(creator)
     after["trust_policy"] = trust_after
     return {"action": "untrust" if removed else "none", "untrusted": removed, "trust_after": trust_after,
             "remaining": remaining, "after": after}
@@ -328,6 +330,6 @@ def run(module):
         diffs = [mapping["diff"]]
         if creator is not None:
             diffs.append(dict(before_header="IAM role %s" % creator.name, after_header="IAM role %s" % creator.name,
-                              before=creator.snapshot(), after=creator_plan["after"]))
+                              before=snapshot(creator), after=creator_plan["after"]))
         result["diff"] = diffs
     return result
