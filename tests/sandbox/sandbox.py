@@ -60,6 +60,22 @@ NODE_NAMES = ["ip-192-168-10-11.us-west-2.compute.internal",
 NODEGROUPS = [("ng-general", "eksctl-sandbox-nodegroup-ng-general-NodeInstanceRole-1A2B3C"),
               ("ng-spot", "eksctl-sandbox-nodegroup-ng-spot-NodeInstanceRole-4D5E6F")]
 NODE_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"]
+# IAM Identity Center (SSO): the roles it provisions into an account, as
+# (permission set, role name, path).  The first sits under the global path
+# (Identity Center in us-east-1), the second under the regional path; the
+# third is a decoy whose name starts like the first's.
+SSO_SAML_PROVIDER = "AWSSSO_0a1b2c3d4e5f6a7b_DO_NOT_DELETE"
+SSO_ROLES = [
+    ("EKSClusterAdminAccess", "AWSReservedSSO_EKSClusterAdminAccess_4ffa4321e413c0b0",
+     "/aws-reserved/sso.amazonaws.com/"),
+    ("EKSReadOnly", "AWSReservedSSO_EKSReadOnly_6a316cc66d154241",
+     "/aws-reserved/sso.amazonaws.com/eu-west-1/"),
+    ("EKSClusterAdminAccessReadOnly", "AWSReservedSSO_EKSClusterAdminAccessReadOnly_9b8c7d6e5f4a3b2c",
+     "/aws-reserved/sso.amazonaws.com/"),
+]
+# Permission sets of the SSO admin instance: the three above, plus one that is
+# provisioned to the account but has no role in IAM (yet).
+SSO_PERMISSION_SETS = [name for name, _role, _path in SSO_ROLES] + ["EKSDevelopers"]
 SERVICES = ["moto", "etcd", "apiserver", "controller-manager", "scheduler", "kwok", "webhook"]
 
 
@@ -290,7 +306,48 @@ def seed_aws():
         eks.create_nodegroup(clusterName=CLUSTER_NAME, nodegroupName=nodegroup, nodeRole=role_arn,
                              subnets=vpc["subnetIds"], scalingConfig={"minSize": 1, "maxSize": 3, "desiredSize": 2})
     issuer = clusters[CLUSTER_NAME]["identity"]["oidc"]["issuer"]
-    return {"issuer": issuer, "node_roles": node_roles, "cluster_arn": clusters[CLUSTER_NAME]["arn"]}
+    facts = {"issuer": issuer, "node_roles": node_roles, "cluster_arn": clusters[CLUSTER_NAME]["arn"]}
+    facts.update(seed_sso(session, endpoint))
+    return facts
+
+
+def seed_sso(session, endpoint):
+    """IAM Identity Center as an account assigned to it sees it: SAML provider, AWSReservedSSO roles,
+    and the SSO admin instance with its permission sets (moto makes one instance per region)."""
+    iam = session.client("iam", endpoint_url=endpoint)
+    sso_admin = session.client("sso-admin", endpoint_url=endpoint)
+    # IAM wants at least 1000 characters of SAML metadata; the certificate is a placeholder.
+    portal = "https://portal.sso.us-east-1.amazonaws.com/saml/assertion/c2FuZGJveA"
+    metadata = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="%s">'
+        '<md:IDPSSODescriptor WantAuthnRequestsSigned="false" '
+        'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+        '<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#">'
+        '<ds:X509Data><ds:X509Certificate>%s</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>'
+        '<md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>'
+        '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="%s"/>'
+        '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="%s"/>'
+        '</md:IDPSSODescriptor></md:EntityDescriptor>'
+        % (portal, base64.b64encode(b"sandbox placeholder certificate " * 16).decode(), portal, portal))
+    provider = iam.create_saml_provider(Name=SSO_SAML_PROVIDER, SAMLMetadataDocument=metadata)["SAMLProviderArn"]
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Federated": provider},
+        "Action": ["sts:AssumeRoleWithSAML", "sts:TagSession"],
+        "Condition": {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}}]})
+    roles = {}
+    for permission_set, role_name, role_path in SSO_ROLES:
+        role = iam.create_role(RoleName=role_name, Path=role_path, AssumeRolePolicyDocument=trust,
+                               Description="Identity Center permission set %s (sandbox seed)" % permission_set)
+        roles[permission_set] = role["Role"]["Arn"]
+    instance_arn = sso_admin.list_instances()["Instances"][0]["InstanceArn"]
+    permission_sets = {}
+    for name in SSO_PERMISSION_SETS:
+        ps_arn = sso_admin.create_permission_set(InstanceArn=instance_arn, Name=name)["PermissionSet"]["PermissionSetArn"]
+        sso_admin.provision_permission_set(InstanceArn=instance_arn, PermissionSetArn=ps_arn,
+                                           TargetType="AWS_ACCOUNT", TargetId=ACCOUNT_ID)
+        permission_sets[name] = ps_arn
+    return {"sso_instance_arn": instance_arn, "sso_permission_sets": permission_sets, "sso_roles": roles}
 
 
 # --------------------------------------------------------------------------- Kubernetes
@@ -528,6 +585,8 @@ def write_env(facts):
         "EKS_IPV6_CLUSTER_NAME": IPV6_CLUSTER_NAME,
         "EKS_OIDC_ISSUER": facts["issuer"],
         "EKS_NODE_ROLE_ARNS": ",".join(facts["node_roles"]),
+        "EKS_SSO_INSTANCE_ARN": facts["sso_instance_arn"],
+        "EKS_SSO_PERMISSION_SETS": json.dumps(facts["sso_permission_sets"], sort_keys=True),
         "AWS_ACCOUNT_ID": ACCOUNT_ID,
         "ANSIBLE_COLLECTIONS_PATH": collections,
         "ANSIBLE_PLAYBOOK": os.path.join(venv_bin, "ansible-playbook"),
@@ -579,7 +638,8 @@ def cmd_up(args):
     say("generating certificates and keys")
     make_pki()
     say("starting moto (IAM, STS, EKS, SSO admin) on 127.0.0.1:%d" % PORTS["moto"])
-    say("seeding the AWS account: node roles, clusters %s (ipv4) and %s (ipv6)" % (CLUSTER_NAME, IPV6_CLUSTER_NAME))
+    say("seeding the AWS account: node roles, clusters %s (ipv4) and %s (ipv6), IAM Identity Center roles"
+        " and permission sets" % (CLUSTER_NAME, IPV6_CLUSTER_NAME))
     facts = start_moto()
     say("starting etcd, kube-apiserver (issuer %s), controller-manager, scheduler, kwok, webhook" % facts["issuer"])
     kubeconfig = start_control_plane(facts["issuer"])
