@@ -8,7 +8,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SANDBOX_ENV := .sandbox/env
 
-.PHONY: help venv sandbox sandbox-down sandbox-status demo test sanity units integration bench clean
+.PHONY: help venv sandbox sandbox-down sandbox-status demo test sanity units integration docs bench clean
 
 help:
 	@echo "make demo            venv + sandbox + playbooks/site.yml on it (the main job)"
@@ -48,6 +48,9 @@ units: venv
 
 integration: sandbox
 	@bash tests/run.sh integration
+
+docs: venv
+	@bash tests/run.sh docs
 
 clean: sandbox-down
 	rm -rf .sandbox tests/output

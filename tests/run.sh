@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run the test layers: `tests/run.sh sanity|lint|units|integration|all`.
+# Run the test layers: `tests/run.sh sanity|lint|units|integration|all`;
+# `tests/run.sh docs [DIR]` writes the reference pages (docs/reference).
 # `all` runs ansible-test sanity and ansible-lint first, then one pytest session over the unit
 # tests and the integration targets, so the last line is pytest's summary.
 set -euo pipefail
@@ -58,6 +59,18 @@ run_lint() {
     ANSIBLE_COLLECTIONS_PATH="$top" PATH="$venv/bin:$PATH" "$venv/bin/ansible-lint" --nocolor roles playbooks
 }
 
+run_docs() {
+    # Reference pages for every module, plugin and role, from their own
+    # documentation (antsibull-docs), into docs/reference or the given folder.
+    local dest="${1:-$repo/docs/reference}"
+    local top="${TMPDIR:-/tmp}/eks-access-docs"
+    mkdir -p "$top/ansible_collections/eks"
+    ln -sfn "$repo" "$top/ansible_collections/eks/access"
+    rm -rf "$dest"; mkdir -p "$dest"
+    ANSIBLE_COLLECTIONS_PATH="$top" PATH="$venv/bin:$PATH" "$venv/bin/antsibull-docs" collection \
+        --use-current --dest-dir "$dest" --output-format simplified-rst eks.access
+}
+
 run_pytest() {
     export PYTHONPATH="$repo/.sandbox/collections${PYTHONPATH:+:$PYTHONPATH}"
     if [ -f "$repo/.sandbox/env" ]; then
@@ -72,6 +85,7 @@ run_pytest() {
 case "$what" in
     sanity) run_sanity ;;
     lint) run_lint ;;
+    docs) run_docs "${@:2}" ;;
     units) run_pytest tests/unit -q "${@:2}" ;;
     integration) run_pytest tests/integration -v "${@:2}" ;;
     all)
@@ -79,5 +93,5 @@ case "$what" in
         run_lint
         run_pytest tests/unit tests/integration -v -rfE
         ;;
-    *) echo "usage: $0 sanity|lint|units|integration|all" >&2; exit 2 ;;
+    *) echo "usage: $0 sanity|lint|docs|units|integration|all" >&2; exit 2 ;;
 esac
