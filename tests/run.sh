@@ -44,7 +44,7 @@ for line in subprocess.run([sys.executable, "-m", "pip", "config", "list"], capt
 open(sys.argv[1], "w").write("\n".join(dict.fromkeys(lines)) + "\n")
 PY
     echo "[test] ansible-test sanity (python 3.11) in $dest"
-    (cd "$dest" && "$venv/bin/ansible-test" sanity --local --python 3.11 --color no 2>&1 | tail -n 80)
+    (cd "$dest" && PATH="$venv/bin:$PATH" "$venv/bin/ansible-test" sanity --local --python 3.11 --color no 2>&1 | tail -n 80)
     local rc=${PIPESTATUS[0]}
     return "$rc"
 }

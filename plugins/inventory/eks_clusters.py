@@ -245,4 +245,4 @@ class InventoryModule(AWSInventoryBase):
         if not cached:
             result = [[region, cluster] for region, cluster in self._fetch()]
         self.update_cached_result(path, cache, result)
-        self._populate([(region, cluster) for region, cluster in result])
+        self._populate(result)
