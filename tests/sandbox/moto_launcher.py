@@ -21,6 +21,7 @@ import json
 import os
 import sys
 import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -80,6 +81,7 @@ def main(argv=None):
     parser.add_argument("--ca", required=True)
     args = parser.parse_args(argv)
     clusters = json.loads(args.clusters)
+    t0 = time.time()
 
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     from moto.eks.models import eks_backends
@@ -100,7 +102,7 @@ def main(argv=None):
     with open(tmp, "w") as f:
         json.dump(facts, f, indent=2)
     os.rename(tmp, args.facts)
-    print("moto seeded and serving on 127.0.0.1:%d" % args.port, flush=True)
+    print("moto seeded in %.1fs and serving on 127.0.0.1:%d" % (time.time() - t0, args.port), flush=True)
     threading.Event().wait()
 
 
