@@ -69,8 +69,8 @@ def fleet(sandbox_env):
 
 def inventory(clusters, python):
     hosts = {name: {"eks_cluster_name": name, "eks_region": region} for name, region in clusters}
-    return json.dumps({"all": {"hosts": hosts, "vars": {"ansible_connection": "local",
-                                                         "ansible_python_interpreter": python}}}, indent=2)
+    group_vars = {"ansible_connection": "local", "ansible_python_interpreter": python}
+    return json.dumps({"all": {"hosts": hosts, "vars": group_vars}}, indent=2)
 
 
 PLAYBOOK = textwrap.dedent("""\

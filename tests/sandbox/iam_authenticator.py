@@ -284,8 +284,8 @@ def call_sts(url, cluster_name):
         with urllib.request.urlopen(request, timeout=10) as response:
             return parse_sts_response(response.read())
     except urllib.error.HTTPError as e:
-        raise Refused("error from AWS (expected 200, got %d). Body: %s" % (e.code, e.read()[:300].decode("utf-8",
-                                                                                                           "replace")))
+        body = e.read()[:300].decode("utf-8", "replace")
+        raise Refused("error from AWS (expected 200, got %d). Body: %s" % (e.code, body))
     except urllib.error.URLError as e:
         raise Refused("error during GET: %s" % e.reason)
 

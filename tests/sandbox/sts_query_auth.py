@@ -168,4 +168,3 @@ class QueryAuthMiddleware:
         environ["wsgi.input"] = io.BytesIO(body)
         self.log("presigned STS request of %s verified" % access_key)
         return self.app(environ, start_response)
-
