@@ -13,7 +13,7 @@ SANDBOX_ENV := .sandbox/env
 help:
 	@echo "make demo            venv + sandbox + playbooks/site.yml on it (the main job)"
 	@echo "make test            venv + sandbox + sanity + unit + integration tests"
-	@echo "make sandbox         start the local EKS-like sandbox (no-op when up)"
+	@echo "make sandbox         start the local EKS-like sandbox (no-op when up); CLUSTERS=N for N clusters"
 	@echo "make sandbox-down    stop it;   make sandbox-status   report"
 
 venv: $(VENV)/.installed
@@ -25,8 +25,10 @@ $(VENV)/.installed: requirements.txt tests/requirements.txt tests/requirements-s
 	@$(VENV)/bin/pip install --quiet -r tests/requirements.txt -r tests/requirements-sanity.txt
 	@touch $@
 
+# CLUSTERS=N: clusters with a real API server (sandbox, sandbox-2, ...; default 1).
+# `make test` and `make integration` want 3, for the fleet test.
 sandbox: venv
-	@$(PY) tests/sandbox/sandbox.py up
+	@$(PY) tests/sandbox/sandbox.py up --clusters $(or $(CLUSTERS),1)
 
 sandbox-down:
 	@test -x $(PY) && $(PY) tests/sandbox/sandbox.py down || true
@@ -37,6 +39,7 @@ sandbox-status:
 demo: sandbox
 	@source $(SANDBOX_ENV) && $$ANSIBLE_PLAYBOOK -i playbooks/inventory/sandbox.yml playbooks/site.yml --diff
 
+test: CLUSTERS ?= 3
 test: sandbox
 	@bash tests/run.sh all
 
@@ -46,6 +49,7 @@ sanity: venv
 units: venv
 	@bash tests/run.sh units
 
+integration: CLUSTERS ?= 3
 integration: sandbox
 	@bash tests/run.sh integration
 
