@@ -17,6 +17,8 @@ description:
     C(eks_ip_family), C(eks_authentication_mode), C(eks_status), C(eks_tags), C(eks_k8s_auth).'
   - A region (or account) that cannot be listed is reported as a warning and the others are still listed,
     unless O(strict_regions=true).
+  - Hosts are added in the order of O(regions) (then as EKS lists the clusters), which is the order a
+    C(serial) rollout visits them.
   - Uses a YAML configuration file whose name ends with C(eks_clusters.yml) or C(eks_clusters.yaml).
 author:
   - eks.access developers (@eks-access)

@@ -1,16 +1,16 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""One playbook over a fleet of clusters, each reached by name with an EKS token.
+"""Playbooks over a fleet of clusters listed by the eks_clusters inventory plugin.
 
 Needs a sandbox with at least three clusters (``make sandbox CLUSTERS=3``;
 ``make test`` starts one): ``sandbox`` (us-west-2), ``sandbox-2`` (eu-west-1)
 and ``sandbox-3`` (ap-northeast-1), each its own kube-apiserver registered in
-moto in its own region.  The inventory has one host per cluster with only
-``eks_cluster_name`` and ``eks_region``; the playbook runs without any
-kubeconfig or ``K8S_AUTH_*`` setting, so ``eks.access.aws_auth_mapping`` can
-only get there through DescribeCluster in the host's region and an EKS token
-that the cluster's authenticator accepts.  Each cluster must end up with its
-own mapping and none of the others'.
+moto in its own region.  The inventory plugin lists them, one host per
+cluster; the playbooks run without any kubeconfig or ``K8S_AUTH_*`` setting,
+so the modules can only get there through DescribeCluster in the host's
+region and an EKS token that the cluster's authenticator accepts.  Each
+cluster must end up with its own mapping and none of the others', and a
+batched rollout must stop at a broken cluster.
 """
 
 from __future__ import annotations
@@ -68,9 +68,18 @@ def fleet(sandbox_env):
 
 
 def inventory(clusters, python):
-    hosts = {name: {"eks_cluster_name": name, "eks_region": region} for name, region in clusters}
-    group_vars = {"ansible_connection": "local", "ansible_python_interpreter": python}
-    return json.dumps({"all": {"hosts": hosts, "vars": group_vars}}, indent=2)
+    """An eks_clusters inventory source for the sandbox clusters (not sandbox-v6, nor other tests' clusters).
+
+    Hosts come in the order of ``regions``, so the rollout order is the clusters' order.
+    """
+    return textwrap.dedent("""\
+        plugin: eks.access.eks_clusters
+        regions: %s
+        include_clusters: %s
+        compose:
+          ansible_python_interpreter: "'%s'"
+        """) % (json.dumps(list(dict.fromkeys(region for _name, region in clusters))),
+                json.dumps([name for name, _region in clusters]), python)
 
 
 PLAYBOOK = textwrap.dedent("""\
@@ -90,7 +99,7 @@ PLAYBOOK = textwrap.dedent("""\
           eks.access.aws_auth_mapping:
             cluster_name: "{{ eks_cluster_name }}"
             region: "{{ eks_region }}"
-            k8s_auth: eks_token
+            k8s_auth: "{{ eks_k8s_auth }}"
             roles:
               - rolearn: "arn:aws:iam::{{ lookup('env', 'AWS_ACCOUNT_ID') }}:role/fleet-{{ eks_cluster_name }}"
                 username: "fleet-{{ eks_cluster_name }}"
@@ -109,12 +118,17 @@ PLAYBOOK = textwrap.dedent("""\
 
 
 def run_fleet_playbook(sandbox_env, tmp_path, clusters, first_run):
-    (tmp_path / "inventory.json").write_text(inventory(clusters, sys.executable))
     (tmp_path / "fleet.yml").write_text(PLAYBOOK)
+    return run_playbook(sandbox_env, tmp_path, clusters, str(tmp_path / "fleet.yml"), "-e", "first_run=%s" % first_run)
+
+
+def run_playbook(sandbox_env, tmp_path, clusters, playbook, *args):
+    (tmp_path / "fleet.eks_clusters.yml").write_text(inventory(clusters, sys.executable))
     env = {k: v for k, v in playbook_env(sandbox_env).items()
            if k != "KUBECONFIG" and not k.startswith("K8S_AUTH_")}
-    argv = [sandbox_env.get("ANSIBLE_PLAYBOOK", "ansible-playbook"), "-i", str(tmp_path / "inventory.json"),
-            str(tmp_path / "fleet.yml"), "-e", "first_run=%s" % first_run]
+    env["ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED"] = "1"
+    argv = [sandbox_env.get("ANSIBLE_PLAYBOOK", "ansible-playbook"), "-i", str(tmp_path / "fleet.eks_clusters.yml")]
+    argv += list(args) + [playbook]
     return subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
 
 
@@ -158,3 +172,52 @@ def test_one_playbook_maps_each_cluster_and_only_that_one(sandbox_env, fleet, tm
     for name, _region in clusters:
         line = re.search(r"^%s\s+:\s+ok=(\d+)\s+changed=(\d+)" % re.escape(name), recap, re.M)
         assert line and line.group(1) == "3" and line.group(2) == "0", recap
+
+
+def mapped_roles(api):
+    try:
+        data = api.read_namespaced_config_map("aws-auth", "kube-system").data
+    except Exception as e:  # kubernetes ApiException
+        if getattr(e, "status", None) == 404:
+            return None
+        raise
+    return [line.split("rolearn:", 1)[1].strip() for line in data.get("mapRoles", "").splitlines() if "rolearn:" in line]
+
+
+def test_batched_rollout_stops_at_a_broken_cluster_and_resumes(sandbox_env, fleet, tmp_path):
+    """eks.access.access over the fleet one cluster at a time, failing on the second cluster."""
+    clusters = [(name, region) for name, (region, _api) in fleet.items()]
+    names = [name for name, _region in clusters]
+    account = sandbox_env["AWS_ACCOUNT_ID"]
+    shared = "arn:aws:iam::%s:role/fleet-shared" % account
+    (tmp_path / "group_vars").mkdir()
+    (tmp_path / "group_vars" / "all.yml").write_text(textwrap.dedent("""\
+        aws_auth_access_roles__shared:
+          - {rolearn: "%s", username: fleet-shared, groups: [system:authenticated]}
+        """ % shared))
+    broken = tmp_path / "broken.yml"
+    broken.write_text(textwrap.dedent("""\
+        all:
+          hosts:
+            %s:
+              aws_auth_access_roles__broken:
+                - {rolearn: "arn:aws:iam::%s:instance-profile/not-a-role", groups: [system:authenticated]}
+        """ % (names[1], account)))
+    rollout = ("-e", "eks_access_serial=1", "-e", "eks_access_max_fail_percentage=0")
+
+    result = run_playbook(sandbox_env, tmp_path, clusters, "eks.access.access", "-i", str(broken), *rollout)
+    assert result.returncode != 0, result.stdout[-20000:]
+    assert "instance-profile/not-a-role" in result.stdout
+    apis = dict((name, api) for name, (_region, api) in fleet.items())
+    assert mapped_roles(apis[names[0]]) == [shared], "the first batch is done"
+    assert mapped_roles(apis[names[1]]) is None, "the broken cluster got nothing"
+    assert mapped_roles(apis[names[2]]) is None, "the rollout stopped before the third cluster"
+
+    # Fixed (the broken entry removed), the same rollout resumes: done clusters report no change.
+    again = run_playbook(sandbox_env, tmp_path, clusters, "eks.access.access", *rollout)
+    assert again.returncode == 0, again.stdout[-20000:]
+    for name in names:
+        assert mapped_roles(apis[name]) == [shared], name
+    recap = again.stdout.split("PLAY RECAP", 1)[1]
+    first = re.search(r"^%s\s+:\s+ok=\d+\s+changed=(\d+)" % re.escape(names[0]), recap, re.M)
+    assert first and first.group(1) == "0", recap
