@@ -38,6 +38,7 @@ CACHE = os.environ.get("EKS_SANDBOX_CACHE", os.path.expanduser("~/.cache/eks-acc
 REGION = "us-west-2"
 CLUSTER_NAME = "sandbox"
 IPV6_CLUSTER_NAME = "sandbox-v6"
+ADDON_CLUSTER_NAME = "sandbox-addon"
 ACCOUNT_ID = "123456789012"  # moto's default account
 
 PORTS = {
@@ -60,6 +61,12 @@ NODE_NAMES = ["ip-192-168-10-11.us-west-2.compute.internal",
 NODEGROUPS = [("ng-general", "eksctl-sandbox-nodegroup-ng-general-NodeInstanceRole-1A2B3C"),
               ("ng-spot", "eksctl-sandbox-nodegroup-ng-spot-NodeInstanceRole-4D5E6F")]
 NODE_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"]
+# The IPv6 cluster's node role carries the guide's customer managed IPv6 CNI
+# policy instead of AmazonEKS_CNI_Policy; the add-on cluster's node role is
+# like the sandbox's. Both clusters share the sandbox API server in tests.
+IPV6_POLICY_NAME = "AmazonEKS_CNI_IPv6_Policy"
+IPV6_NODEGROUP = ("ng-v6", "eksctl-sandbox-v6-nodegroup-ng-v6-NodeInstanceRole-7G8H9I")
+ADDON_NODEGROUP = ("ng-addon", "eksctl-sandbox-addon-nodegroup-ng-addon-NodeInstanceRole-0J1K2L")
 SERVICES = ["moto", "etcd", "apiserver", "controller-manager", "scheduler", "kwok", "webhook"]
 
 
@@ -250,7 +257,8 @@ def start_moto():
     facts_path = path("run", "aws-facts.json")
     start("moto", [sys.executable, os.path.join(HERE, "moto_launcher.py"), "--port", str(PORTS["moto"]),
                    "--facts", facts_path, "--apiserver", "https://127.0.0.1:%d" % PORTS["apiserver"],
-                   "--ca", path("pki", "ca.crt")],
+                   "--ca", path("pki", "ca.crt"),
+                   "--addon-manager-kubeconfig", path("kubeconfig-addon-manager")],
           env={"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"})
     wait_for("moto (seeded)", lambda: os.path.exists(facts_path), 120, "moto")
     with open(facts_path) as f:
@@ -258,7 +266,7 @@ def start_moto():
 
 
 def seed_aws():
-    """A fresh EKS account: cluster roles, node roles with the CNI policy, two clusters."""
+    """A fresh EKS account: cluster roles, node roles with the CNI policy, three clusters."""
     import boto3
 
     session = boto3.session.Session(region_name=REGION, aws_access_key_id=aws_env()["AWS_ACCESS_KEY_ID"],
@@ -280,20 +288,56 @@ def seed_aws():
             iam.attach_role_policy(RoleName=role_name, PolicyArn="arn:aws:iam::aws:policy/" + policy)
         node_roles.append(role["Role"]["Arn"])
 
+    ipv6_policy = iam.create_policy(PolicyName=IPV6_POLICY_NAME, PolicyDocument=json.dumps(IPV6_POLICY_DOCUMENT),
+                                    Description="IPv6 permissions of the Amazon VPC CNI plugin (EKS user guide)")
+    ipv6_node_role = iam.create_role(RoleName=IPV6_NODEGROUP[1], AssumeRolePolicyDocument=trust("ec2.amazonaws.com"))
+    for policy_arn in ("arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy", ipv6_policy["Policy"]["Arn"],
+                       "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"):
+        iam.attach_role_policy(RoleName=IPV6_NODEGROUP[1], PolicyArn=policy_arn)
+    addon_node_role = iam.create_role(RoleName=ADDON_NODEGROUP[1], AssumeRolePolicyDocument=trust("ec2.amazonaws.com"))
+    for policy in NODE_POLICIES:
+        iam.attach_role_policy(RoleName=ADDON_NODEGROUP[1], PolicyArn="arn:aws:iam::aws:policy/" + policy)
+
     vpc = {"subnetIds": ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"]}
     clusters = {}
-    for name, family in ((CLUSTER_NAME, "ipv4"), (IPV6_CLUSTER_NAME, "ipv6")):
+    for name, family in ((CLUSTER_NAME, "ipv4"), (IPV6_CLUSTER_NAME, "ipv6"), (ADDON_CLUSTER_NAME, "ipv4")):
         cluster = eks.create_cluster(name=name, version="1.34", roleArn=cluster_role["Role"]["Arn"],
                                      resourcesVpcConfig=vpc, kubernetesNetworkConfig={"ipFamily": family})["cluster"]
         clusters[name] = cluster
+    scaling = {"minSize": 1, "maxSize": 3, "desiredSize": 2}
     for (nodegroup, _role_name), role_arn in zip(NODEGROUPS, node_roles):
         eks.create_nodegroup(clusterName=CLUSTER_NAME, nodegroupName=nodegroup, nodeRole=role_arn,
-                             subnets=vpc["subnetIds"], scalingConfig={"minSize": 1, "maxSize": 3, "desiredSize": 2})
+                             subnets=vpc["subnetIds"], scalingConfig=scaling)
+    eks.create_nodegroup(clusterName=IPV6_CLUSTER_NAME, nodegroupName=IPV6_NODEGROUP[0],
+                         nodeRole=ipv6_node_role["Role"]["Arn"], subnets=vpc["subnetIds"], scalingConfig=scaling)
+    eks.create_nodegroup(clusterName=ADDON_CLUSTER_NAME, nodegroupName=ADDON_NODEGROUP[0],
+                         nodeRole=addon_node_role["Role"]["Arn"], subnets=vpc["subnetIds"], scalingConfig=scaling)
     issuer = clusters[CLUSTER_NAME]["identity"]["oidc"]["issuer"]
-    return {"issuer": issuer, "node_roles": node_roles, "cluster_arn": clusters[CLUSTER_NAME]["arn"]}
+    return {"issuer": issuer, "node_roles": node_roles, "cluster_arn": clusters[CLUSTER_NAME]["arn"],
+            "ipv6_node_roles": [ipv6_node_role["Role"]["Arn"]], "ipv6_policy_arn": ipv6_policy["Policy"]["Arn"],
+            "ipv6_issuer": clusters[IPV6_CLUSTER_NAME]["identity"]["oidc"]["issuer"],
+            "addon_node_roles": [addon_node_role["Role"]["Arn"]],
+            "addon_issuer": clusters[ADDON_CLUSTER_NAME]["identity"]["oidc"]["issuer"]}
+
+
+def seed_addons():
+    """vpc-cni as an EKS managed add-on of the add-on cluster (through moto_eks_addons), no role yet."""
+    import boto3
+
+    env = aws_env()
+    eks = boto3.client("eks", region_name=REGION, endpoint_url=env["AWS_ENDPOINT_URL"],
+                       aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+    eks.create_addon(clusterName=ADDON_CLUSTER_NAME, addonName="vpc-cni", addonVersion="v1.20.4-eksbuild.1")
 
 
 # --------------------------------------------------------------------------- Kubernetes
+
+# vpc-cni-ipv6-policy.json of the EKS user guide.
+IPV6_POLICY_DOCUMENT = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["ec2:AssignIpv6Addresses", "ec2:DescribeInstances", "ec2:DescribeTags",
+                                   "ec2:DescribeNetworkInterfaces", "ec2:DescribeInstanceTypes"], "Resource": "*"},
+    {"Effect": "Allow", "Action": ["ec2:CreateTags"], "Resource": ["arn:aws:ec2:*:*:network-interface/*"]}]}
+
 
 def write_kubeconfig(name, token, user):
     server = "https://127.0.0.1:%d" % PORTS["apiserver"]
@@ -316,7 +360,7 @@ def write_kubeconfig(name, token, user):
 def start_control_plane(issuer):
     bins = bindir()
     tokens = {user: secrets.token_hex(16) for user in
-              ("admin", "viewer", "controller-manager", "scheduler", "kwok", "webhook")}
+              ("admin", "viewer", "controller-manager", "scheduler", "kwok", "webhook", "addon-manager")}
     # Static token users: name, uid, groups.  "viewer" has no RBAC grants at all,
     # the least-privileged identity tests use to prove refusals.
     users = {
@@ -326,6 +370,7 @@ def start_control_plane(issuer):
         "scheduler": ("system:kube-scheduler", ""),
         "kwok": ("sandbox-kwok", "system:masters"),
         "webhook": ("sandbox-pod-identity-webhook", "system:masters"),
+        "addon-manager": ("eks:addon-manager", "system:masters"),
     }
     with open(path("pki", "tokens.csv"), "w") as f:
         for key, (user, groups) in users.items():
@@ -364,6 +409,7 @@ def start_control_plane(issuer):
     ])
     admin_kubeconfig = write_kubeconfig("kubeconfig", tokens["admin"], "admin")
     write_kubeconfig("kubeconfig-viewer", tokens["viewer"], "viewer")
+    write_kubeconfig("kubeconfig-addon-manager", tokens["addon-manager"], "addon-manager")
     url = "https://127.0.0.1:%d/readyz" % PORTS["apiserver"]
     wait_for("kube-apiserver", lambda: http_ok(url, tokens["admin"], path("pki", "ca.crt")), 120, "apiserver")
 
@@ -482,12 +528,25 @@ def seed_kubernetes(kubeconfig):
                     "hostNetwork": True,
                     "priorityClassName": "system-node-critical",
                     "tolerations": [{"operator": "Exists"}],
+                    # The shape of the real aws-node pod: an init container and two
+                    # containers, all of which the pod identity webhook mutates.
+                    "initContainers": [{
+                        "name": "aws-vpc-cni-init",
+                        "image": "602401143452.dkr.ecr.%s.amazonaws.com/amazon-k8s-cni-init:v1.20.4" % REGION,
+                        "env": [{"name": "DISABLE_TCP_EARLY_DEMUX", "value": "false"}],
+                    }],
                     "containers": [{
                         "name": "aws-node",
                         "image": "602401143452.dkr.ecr.%s.amazonaws.com/amazon-k8s-cni:v1.20.4" % REGION,
                         "env": [{"name": "AWS_VPC_K8S_CNI_LOGLEVEL", "value": "DEBUG"},
                                 {"name": "MY_NODE_NAME",
                                  "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}],
+                        "resources": {"requests": {"cpu": "25m"}},
+                    }, {
+                        "name": "aws-eks-nodeagent",
+                        "image": "602401143452.dkr.ecr.%s.amazonaws.com/amazon/aws-network-policy-agent:v1.2.7"
+                                 % REGION,
+                        "args": ["--enable-network-policy=false"],
                         "resources": {"requests": {"cpu": "25m"}},
                     }],
                 },
@@ -526,6 +585,10 @@ def write_env(facts):
         "SANDBOX_VIEWER_KUBECONFIG": path("kubeconfig-viewer"),
         "EKS_CLUSTER_NAME": CLUSTER_NAME,
         "EKS_IPV6_CLUSTER_NAME": IPV6_CLUSTER_NAME,
+        "EKS_IPV6_NODE_ROLE_ARNS": ",".join(facts["ipv6_node_roles"]),
+        "EKS_IPV6_CNI_POLICY_ARN": facts["ipv6_policy_arn"],
+        "EKS_ADDON_CLUSTER_NAME": ADDON_CLUSTER_NAME,
+        "EKS_ADDON_NODE_ROLE_ARNS": ",".join(facts["addon_node_roles"]),
         "EKS_OIDC_ISSUER": facts["issuer"],
         "EKS_NODE_ROLE_ARNS": ",".join(facts["node_roles"]),
         "AWS_ACCOUNT_ID": ACCOUNT_ID,
@@ -579,7 +642,8 @@ def cmd_up(args):
     say("generating certificates and keys")
     make_pki()
     say("starting moto (IAM, STS, EKS, SSO admin) on 127.0.0.1:%d" % PORTS["moto"])
-    say("seeding the AWS account: node roles, clusters %s (ipv4) and %s (ipv6)" % (CLUSTER_NAME, IPV6_CLUSTER_NAME))
+    say("seeding the AWS account: node roles, clusters %s (ipv4), %s (ipv6) and %s (ipv4, vpc-cni add-on)"
+        % (CLUSTER_NAME, IPV6_CLUSTER_NAME, ADDON_CLUSTER_NAME))
     facts = start_moto()
     say("starting etcd, kube-apiserver (issuer %s), controller-manager, scheduler, kwok, webhook" % facts["issuer"])
     kubeconfig = start_control_plane(facts["issuer"])
