@@ -119,6 +119,13 @@ def run(module):
             return result
     result.update(changed=True, restarted=True)
     progress(plan["message"])
+    if module._diff:
+        result["diff"] = dict(
+            before_header="%s/%s pods" % (params["namespace"], params["name"]),
+            after_header="%s/%s pods" % (params["namespace"], params["name"]),
+            before="".join("%s\n" % name for name in before),
+            after="".join("%s (restarted: %s)\n" % (name, plan["message"]) for name in before),
+        )
     if module.check_mode:
         result["pods_after"] = before
         return result

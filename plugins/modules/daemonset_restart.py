@@ -78,7 +78,8 @@ attributes:
     support: full
     description: Reports whether a restart is needed and how it would be done; restarts nothing.
   diff_mode:
-    support: none
+    support: full
+    description: Lists the pods that are (would be) restarted and how.
 """
 
 EXAMPLES = r"""
