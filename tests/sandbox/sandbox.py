@@ -425,6 +425,10 @@ def start_control_plane(issuer):
         "--use-service-account-credentials=true",
         "--leader-elect=false",
         "--controllers", "*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller",
+        # kwok posts node status about once a minute, longer than the default 50 s grace: the node lifecycle
+        # controller would keep flipping the nodes to Unknown and mark their pods NotReady, which kwok never
+        # undoes, and DaemonSet rollouts would then wait forever for available pods.
+        "--node-monitor-grace-period", "10m",
     ])
     sched_kubeconfig = write_kubeconfig("kubeconfig-scheduler", tokens["scheduler"], "scheduler")
     start("scheduler", [
