@@ -424,11 +424,11 @@ def start_control_plane(issuer):
         "--root-ca-file", path("pki", "ca.crt"),
         "--use-service-account-credentials=true",
         "--leader-elect=false",
-        "--controllers", "*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller",
-        # kwok posts node status about once a minute, longer than the default 50 s grace: the node lifecycle
-        # controller would keep flipping the nodes to Unknown and mark their pods NotReady, which kwok never
-        # undoes, and DaemonSet rollouts would then wait forever for available pods.
-        "--node-monitor-grace-period", "10m",
+        # No node lifecycle controller: kwok posts node status only now and then, and the controller would
+        # mark the pods of a node it thinks is late NotReady, which kwok never undoes; DaemonSet rollouts
+        # would then wait forever for available pods. kwok itself keeps the nodes Ready.
+        "--controllers", "*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller,"
+                         "-node-lifecycle-controller",
     ])
     sched_kubeconfig = write_kubeconfig("kubeconfig-scheduler", tokens["scheduler"], "scheduler")
     start("scheduler", [
