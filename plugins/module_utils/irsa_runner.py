@@ -351,8 +351,14 @@ def run_absent(ctx):
             if trust_changed:
                 changed = True
                 if not remaining:
-                    module.warn("role %s no longer trusts any statement and was not created by eks.access for "
-                                "%s/%s only, so it is kept" % (role_name, params["namespace"], params["name"]))
+                    # IAM refuses a trust policy without statements (MalformedPolicyDocument).
+                    raise IrsaRefused(
+                        "%s/%s is the last service account role %s trusts, and the role was not created by "
+                        "eks.access for %s %s/%s alone (its eks.access/* tags say otherwise), so it is not "
+                        "deleted; IAM refuses an empty trust policy, so the statement is kept: delete the role "
+                        "yourself if nothing else uses it" % (params["namespace"], params["name"], role_name,
+                                                              params["cluster_name"], params["namespace"],
+                                                              params["name"]))
                 if not module.check_mode:
                     iam.update_assume_role_policy(
                         aws_retry=True, RoleName=role_name, PolicyDocument=json.dumps(trust_after))

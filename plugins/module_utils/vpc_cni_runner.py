@@ -42,7 +42,8 @@ def _identity(module):
 def get_policy_document(iam, policy_arn):
     """The default version's document of a managed policy, or None when it does not exist."""
     try:
-        policy = iam.get_policy(aws_retry=True, PolicyArn=policy_arn)["Policy"]
+        # no aws_retry here: RETRY retries NoSuchEntity, which is the answer for a missing policy
+        policy = iam.get_policy(PolicyArn=policy_arn)["Policy"]
     except is_boto3_error_code("NoSuchEntity"):
         return None
     version = iam.get_policy_version(aws_retry=True, PolicyArn=policy_arn,
