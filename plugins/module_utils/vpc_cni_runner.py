@@ -259,9 +259,9 @@ def run_verify(module):
     desired = (ds.get("status") or {}).get("desiredNumberScheduled")
     report = cni.verify_pods(pods, role_arn, desired, params["expect_irsa"])
     if params["expect_irsa"] and not role_arn:
-        report["failures"].insert(0, {"pod": None, "container": None, "problem": "no role ARN to expect: the service "
-                                      "account %s/%s has no %s annotation" % (namespace, sa_name,
-                                                                            irsa.ROLE_ARN_ANNOTATION)})
+        problem = "no role ARN to expect: the service account %s/%s has no %s annotation" % (
+            namespace, sa_name, irsa.ROLE_ARN_ANNOTATION)
+        report["failures"].insert(0, {"pod": None, "container": None, "problem": problem})
         report["ok"] = False
     return dict(
         changed=False,

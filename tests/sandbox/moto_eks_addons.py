@@ -122,8 +122,8 @@ def create_addon(self):
             "status": "ACTIVE",
             "addonVersion": self._get_param("addonVersion") or DEFAULT_VERSIONS.get(name, "v1.0.0-eksbuild.1"),
             "health": {"issues": []},
-            "addonArn": "arn:aws:eks:%s:%s:addon/%s/%s/%s" % (self.region, self.current_account, cluster, name,
-                                                                uuid.uuid4()),
+            "addonArn": "arn:aws:eks:%s:%s:addon/%s/%s/%s" % (
+                self.region, self.current_account, cluster, name, uuid.uuid4()),
             "createdAt": now,
             "modifiedAt": now,
             "tags": self._get_param("tags") or {},

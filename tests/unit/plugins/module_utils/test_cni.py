@@ -164,7 +164,8 @@ TOKEN = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"
 IRSA_ENV = [{"name": "AWS_ROLE_ARN", "value": ROLE}, {"name": "AWS_WEB_IDENTITY_TOKEN_FILE", "value": TOKEN}]
 
 
-def full_pod(name, env=IRSA_ENV, init_env=IRSA_ENV, agent_env=IRSA_ENV, annotations=None, deleting=False):
+def full_pod(name, env=None, init_env=None, agent_env=None, annotations=None, deleting=False):
+    env, init_env, agent_env = (IRSA_ENV if e is None else e for e in (env, init_env, agent_env))
     meta = {"name": name}
     if annotations:
         meta["annotations"] = annotations
