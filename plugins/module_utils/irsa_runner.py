@@ -44,6 +44,7 @@ IRSA_ARG_SPEC = dict(
     create_service_account=dict(type="bool", default=True),
     override_existing_annotation=dict(type="bool", default=False),
     role_only=dict(type="bool", default=False),
+    keep_role=dict(type="bool", default=False),
     sts_regional_endpoints=dict(type="bool"),
     token_expiration=dict(type="int", no_log=False),
     audience=dict(type="str", default=trust_policy.DEFAULT_AUDIENCE),
@@ -351,7 +352,11 @@ def run_absent(ctx):
     changed = False
     trust_after = None
     attached_after = []
-    if ctx.role:
+    if ctx.role and params["keep_role"]:
+        # Only the annotations go (e.g. to restart pods before the role stops trusting them).
+        trust_after = ctx.trust
+        attached_after = list(ctx.attached)
+    elif ctx.role:
         trust_after, trust_changed, remaining = trust_policy.remove_service_account(
             ctx.trust, ctx.provider_arn, ctx.issuer, params["namespace"], params["name"])
         owned_alone = irsa.created_for_only(

@@ -12,7 +12,11 @@ things no AWS API can do are done on moto's backend directly:
   sandbox CA, which lets DescribeCluster-based connections (``cluster_name`` +
   credentials) reach a real API server;
 * presigned STS requests (EKS tokens) are verified as STS verifies them and
-  answered as the identity that signed them (sts_query_auth.py).
+  answered as the identity that signed them (sts_query_auth.py);
+* moto has no EKS add-on API: ``moto_eks_addons.py`` adds the calls the
+  collection uses, wired here to act like EKS's add-on manager on the sandbox
+  API server (see ``add_on_manager``); the ``sandbox-addon`` cluster shares
+  the ``sandbox`` cluster's endpoint.
 """
 
 import argparse
@@ -72,6 +76,43 @@ def serve(port):
     return server
 
 
+def add_on_manager(apiserver, kubeconfig):
+    """What EKS's add-on manager does when an add-on's ``serviceAccountRoleArn`` changes.
+
+    It owns the add-on's service account: it writes (or, when the role is
+    removed, deletes) the ``eks.amazonaws.com/role-arn`` annotation. Only for
+    clusters whose endpoint is the sandbox API server.
+    """
+    def on_role_change(account, region, cluster_name, addon, old, new):
+        import moto_eks_addons
+        from kubernetes import client, config
+        from moto.eks.models import eks_backends
+
+        cluster = eks_backends[account][region].clusters.get(cluster_name)
+        target = moto_eks_addons.ADDON_SERVICE_ACCOUNTS.get(addon)
+        if cluster is None or cluster.endpoint != apiserver or target is None:
+            return
+        namespace, name = target
+        key = "eks.amazonaws.com/role-arn"
+        try:
+            core = client.CoreV1Api(config.new_client_from_config(config_file=kubeconfig))
+            current = core.read_namespaced_service_account(name, namespace).metadata.annotations or {}
+            if new:
+                value = new
+            elif old and current.get(key) == old:
+                value = None
+            else:
+                return
+            core.patch_namespaced_service_account(name, namespace, {"metadata": {"annotations": {key: value}}},
+                                                  field_manager="eks")
+        except Exception as e:  # like EKS, a failed reconcile does not fail the API call
+            print("add-on manager: %s %s/%s not reconciled: %r" % (cluster_name, namespace, name, e), flush=True)
+            return
+        print("add-on manager: %s %s/%s %s=%s" % (cluster_name, namespace, name, key, value), flush=True)
+
+    return on_role_change
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
@@ -79,6 +120,8 @@ def main(argv=None):
     parser.add_argument("--clusters", required=True,
                         help="JSON list of {name, region, endpoint}: the clusters with a real API server")
     parser.add_argument("--ca", required=True)
+    parser.add_argument("--addon-manager-kubeconfig", required=True,
+                        help="kubeconfig of the add-on manager identity (written after moto starts)")
     args = parser.parse_args(argv)
     clusters = json.loads(args.clusters)
     t0 = time.time()
@@ -86,8 +129,10 @@ def main(argv=None):
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     from moto.eks.models import eks_backends
 
+    import moto_eks_addons
     import sandbox
 
+    moto_eks_addons.install(add_on_manager(clusters[0]["endpoint"], args.addon_manager_kubeconfig))
     serve(args.port)
     create_sandbox_user(sandbox)
     facts = sandbox.seed_aws(clusters)
@@ -97,6 +142,10 @@ def main(argv=None):
         cluster = eks_backends[sandbox.ACCOUNT_ID][spec["region"]].clusters[spec["name"]]
         cluster.endpoint = spec["endpoint"]
         cluster.certificate_authority = {"data": ca_data}
+    addon = eks_backends[sandbox.ACCOUNT_ID][sandbox.REGION].clusters[sandbox.ADDON_CLUSTER_NAME]
+    addon.endpoint = clusters[0]["endpoint"]
+    addon.certificate_authority = {"data": ca_data}
+    sandbox.seed_addons()
     facts["endpoint"] = clusters[0]["endpoint"]
     tmp = args.facts + ".tmp"
     with open(tmp, "w") as f:

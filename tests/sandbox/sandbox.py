@@ -44,6 +44,7 @@ CACHE = os.environ.get("EKS_SANDBOX_CACHE", os.path.expanduser("~/.cache/eks-acc
 REGION = "us-west-2"
 CLUSTER_NAME = "sandbox"
 IPV6_CLUSTER_NAME = "sandbox-v6"
+ADDON_CLUSTER_NAME = "sandbox-addon"
 ACCOUNT_ID = "123456789012"  # moto's default account
 # The IAM user whose keys the sandbox hands out (AWS_ACCESS_KEY_ID); it creates
 # the clusters, so EKS authentication makes it system:masters on each.
@@ -93,6 +94,12 @@ SSO_ROLES = [
 # Permission sets of the SSO admin instance: the three above, plus one that is
 # provisioned to the account but has no role in IAM (yet).
 SSO_PERMISSION_SETS = [name for name, _role, _path in SSO_ROLES] + ["EKSDevelopers"]
+# The IPv6 cluster's node role carries the guide's customer managed IPv6 CNI
+# policy instead of AmazonEKS_CNI_Policy; the add-on cluster's node role is
+# like the sandbox's. Both clusters share the sandbox API server in tests.
+IPV6_POLICY_NAME = "AmazonEKS_CNI_IPv6_Policy"
+IPV6_NODEGROUP = ("ng-v6", "eksctl-sandbox-v6-nodegroup-ng-v6-NodeInstanceRole-7G8H9I")
+ADDON_NODEGROUP = ("ng-addon", "eksctl-sandbox-addon-nodegroup-ng-addon-NodeInstanceRole-0J1K2L")
 SERVICES = ["moto", "authenticator", "etcd", "apiserver", "controller-manager", "scheduler", "kwok", "webhook"]
 
 
@@ -321,7 +328,8 @@ def start_moto(specs):
     facts_path = path("run", "aws-facts.json")
     clusters = [{k: spec[k] for k in ("name", "region", "endpoint")} for spec in specs]
     start("moto", [sys.executable, os.path.join(HERE, "moto_launcher.py"), "--port", str(PORTS["moto"]),
-                   "--facts", facts_path, "--clusters", json.dumps(clusters), "--ca", path("pki", "ca.crt")],
+                   "--facts", facts_path, "--clusters", json.dumps(clusters), "--ca", path("pki", "ca.crt"),
+                   "--addon-manager-kubeconfig", path("kubeconfig-addon-manager")],
           env={"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"})
     return facts_path
 
@@ -339,7 +347,8 @@ def extra_node_role(name):
 
 
 def seed_aws(clusters):
-    """A fresh EKS account: cluster roles, node roles with the CNI policy, the clusters.
+    """A fresh EKS account: cluster roles, node roles with the CNI policy, the clusters
+    (sandbox, sandbox-v6, sandbox-addon and the extra ones).
 
     ``clusters`` lists {name, region, endpoint}; the first one is ``sandbox``.
     Runs inside moto_launcher.py, as the sandbox IAM user.
@@ -365,19 +374,38 @@ def seed_aws(clusters):
             iam.attach_role_policy(RoleName=role_name, PolicyArn="arn:aws:iam::aws:policy/" + policy)
         node_roles.append(role["Role"]["Arn"])
 
+    ipv6_policy = iam.create_policy(PolicyName=IPV6_POLICY_NAME, PolicyDocument=json.dumps(IPV6_POLICY_DOCUMENT),
+                                    Description="IPv6 permissions of the Amazon VPC CNI plugin (EKS user guide)")
+    ipv6_node_role = iam.create_role(RoleName=IPV6_NODEGROUP[1], AssumeRolePolicyDocument=trust("ec2.amazonaws.com"))
+    for policy_arn in ("arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy", ipv6_policy["Policy"]["Arn"],
+                       "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"):
+        iam.attach_role_policy(RoleName=IPV6_NODEGROUP[1], PolicyArn=policy_arn)
+    addon_node_role = iam.create_role(RoleName=ADDON_NODEGROUP[1], AssumeRolePolicyDocument=trust("ec2.amazonaws.com"))
+    for policy in NODE_POLICIES:
+        iam.attach_role_policy(RoleName=ADDON_NODEGROUP[1], PolicyArn="arn:aws:iam::aws:policy/" + policy)
+
     vpc = {"subnetIds": ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"]}
     wanted = clusters
     clusters = {}
-    for name, family in ((CLUSTER_NAME, "ipv4"), (IPV6_CLUSTER_NAME, "ipv6")):
+    for name, family in ((CLUSTER_NAME, "ipv4"), (IPV6_CLUSTER_NAME, "ipv6"), (ADDON_CLUSTER_NAME, "ipv4")):
         cluster = eks.create_cluster(name=name, version="1.34", roleArn=cluster_role["Role"]["Arn"],
                                      resourcesVpcConfig=vpc, kubernetesNetworkConfig={"ipFamily": family})["cluster"]
         clusters[name] = cluster
+    scaling = {"minSize": 1, "maxSize": 3, "desiredSize": 2}
     for (nodegroup, _role_name), role_arn in zip(NODEGROUPS, node_roles):
         eks.create_nodegroup(clusterName=CLUSTER_NAME, nodegroupName=nodegroup, nodeRole=role_arn,
-                             subnets=vpc["subnetIds"], scalingConfig={"minSize": 1, "maxSize": 3, "desiredSize": 2})
+                             subnets=vpc["subnetIds"], scalingConfig=scaling)
+    eks.create_nodegroup(clusterName=IPV6_CLUSTER_NAME, nodegroupName=IPV6_NODEGROUP[0],
+                         nodeRole=ipv6_node_role["Role"]["Arn"], subnets=vpc["subnetIds"], scalingConfig=scaling)
+    eks.create_nodegroup(clusterName=ADDON_CLUSTER_NAME, nodegroupName=ADDON_NODEGROUP[0],
+                         nodeRole=addon_node_role["Role"]["Arn"], subnets=vpc["subnetIds"], scalingConfig=scaling)
     issuer = clusters[CLUSTER_NAME]["identity"]["oidc"]["issuer"]
     facts = {"issuer": issuer, "node_roles": node_roles, "cluster_arn": clusters[CLUSTER_NAME]["arn"],
              "creator_arn": CREATOR_ARN,
+             "ipv6_node_roles": [ipv6_node_role["Role"]["Arn"]], "ipv6_policy_arn": ipv6_policy["Policy"]["Arn"],
+             "ipv6_issuer": clusters[IPV6_CLUSTER_NAME]["identity"]["oidc"]["issuer"],
+             "addon_node_roles": [addon_node_role["Role"]["Arn"]],
+             "addon_issuer": clusters[ADDON_CLUSTER_NAME]["identity"]["oidc"]["issuer"],
              "clusters": [{"name": CLUSTER_NAME, "region": REGION, "arn": clusters[CLUSTER_NAME]["arn"],
                            "issuer": issuer, "node_roles": node_roles, "endpoint": wanted[0]["endpoint"]}]}
 
@@ -440,7 +468,25 @@ def seed_sso(session, endpoint):
     return {"sso_instance_arn": instance_arn, "sso_permission_sets": permission_sets, "sso_roles": roles}
 
 
+def seed_addons():
+    """vpc-cni as an EKS managed add-on of the add-on cluster (through moto_eks_addons), no role yet."""
+    import boto3
+
+    env = aws_env()
+    eks = boto3.client("eks", region_name=REGION, endpoint_url=env["AWS_ENDPOINT_URL"],
+                       aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+    eks.create_addon(clusterName=ADDON_CLUSTER_NAME, addonName="vpc-cni", addonVersion="v1.20.4-eksbuild.1")
+
+
 # --------------------------------------------------------------------------- Kubernetes
+
+# vpc-cni-ipv6-policy.json of the EKS user guide.
+IPV6_POLICY_DOCUMENT = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["ec2:AssignIpv6Addresses", "ec2:DescribeInstances", "ec2:DescribeTags",
+                                   "ec2:DescribeNetworkInterfaces", "ec2:DescribeInstanceTypes"], "Resource": "*"},
+    {"Effect": "Allow", "Action": ["ec2:CreateTags"], "Resource": ["arn:aws:ec2:*:*:network-interface/*"]}]}
+
+
 
 def write_kubeconfig(name, token, user, cluster=CLUSTER_NAME, port=None):
     server = "https://127.0.0.1:%d" % (port or PORTS["apiserver"])
@@ -463,7 +509,8 @@ def write_kubeconfig(name, token, user, cluster=CLUSTER_NAME, port=None):
 def write_tokens():
     """The static bearer tokens, one file for every cluster; returns {key: token}."""
     tokens = {user: secrets.token_hex(16) for user in
-              ("admin", "viewer", "controller-manager", "scheduler", "kwok", "webhook", "authenticator")}
+              ("admin", "viewer", "controller-manager", "scheduler", "kwok", "webhook", "authenticator",
+               "addon-manager")}
     # Static token users: name, uid, groups.  "viewer" has no RBAC grants at all,
     # the least-privileged identity tests use to prove refusals.
     users = {
@@ -474,6 +521,7 @@ def write_tokens():
         "kwok": ("sandbox-kwok", "system:masters"),
         "webhook": ("sandbox-pod-identity-webhook", "system:masters"),
         "authenticator": ("sandbox-iam-authenticator", "system:masters"),
+        "addon-manager": ("eks:addon-manager", "system:masters"),
     }
     with open(path("pki", "tokens.csv"), "w") as f:
         for key, (user, groups) in users.items():
@@ -592,6 +640,7 @@ def start_control_plane(specs, facts, tokens):
     admin_kubeconfig = write_kubeconfig("kubeconfig", tokens["admin"], "admin")
     write_kubeconfig("kubeconfig-" + CLUSTER_NAME, tokens["admin"], "admin")
     write_kubeconfig("kubeconfig-viewer", tokens["viewer"], "viewer")
+    write_kubeconfig("kubeconfig-addon-manager", tokens["addon-manager"], "addon-manager")
     url = "https://127.0.0.1:%d/readyz" % PORTS["apiserver"]
     wait_for("kube-apiserver", lambda: http_ok(url, tokens["admin"], path("pki", "ca.crt")), 120, "apiserver")
 
@@ -606,7 +655,11 @@ def start_control_plane(specs, facts, tokens):
         "--root-ca-file", path("pki", "ca.crt"),
         "--use-service-account-credentials=true",
         "--leader-elect=false",
-        "--controllers", "*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller",
+        # No node lifecycle controller: kwok posts node status only now and then, and the controller would
+        # mark the pods of a node it thinks is late NotReady, which kwok never undoes; DaemonSet rollouts
+        # would then wait forever for available pods. kwok itself keeps the nodes Ready.
+        "--controllers", "*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller,"
+                         "-node-lifecycle-controller",
     ])
     sched_kubeconfig = write_kubeconfig("kubeconfig-scheduler", tokens["scheduler"], "scheduler")
     start("scheduler", [
@@ -718,12 +771,25 @@ def seed_kubernetes(kubeconfig):
                     "hostNetwork": True,
                     "priorityClassName": "system-node-critical",
                     "tolerations": [{"operator": "Exists"}],
+                    # The shape of the real aws-node pod: an init container and two
+                    # containers, all of which the pod identity webhook mutates.
+                    "initContainers": [{
+                        "name": "aws-vpc-cni-init",
+                        "image": "602401143452.dkr.ecr.%s.amazonaws.com/amazon-k8s-cni-init:v1.20.4" % REGION,
+                        "env": [{"name": "DISABLE_TCP_EARLY_DEMUX", "value": "false"}],
+                    }],
                     "containers": [{
                         "name": "aws-node",
                         "image": "602401143452.dkr.ecr.%s.amazonaws.com/amazon-k8s-cni:v1.20.4" % REGION,
                         "env": [{"name": "AWS_VPC_K8S_CNI_LOGLEVEL", "value": "DEBUG"},
                                 {"name": "MY_NODE_NAME",
                                  "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}],
+                        "resources": {"requests": {"cpu": "25m"}},
+                    }, {
+                        "name": "aws-eks-nodeagent",
+                        "image": "602401143452.dkr.ecr.%s.amazonaws.com/amazon/aws-network-policy-agent:v1.2.7"
+                                 % REGION,
+                        "args": ["--enable-network-policy=false"],
                         "resources": {"requests": {"cpu": "25m"}},
                     }],
                 },
@@ -768,6 +834,10 @@ def write_env(facts):
         "SANDBOX_VIEWER_KUBECONFIG": path("kubeconfig-viewer"),
         "EKS_CLUSTER_NAME": CLUSTER_NAME,
         "EKS_IPV6_CLUSTER_NAME": IPV6_CLUSTER_NAME,
+        "EKS_IPV6_NODE_ROLE_ARNS": ",".join(facts["ipv6_node_roles"]),
+        "EKS_IPV6_CNI_POLICY_ARN": facts["ipv6_policy_arn"],
+        "EKS_ADDON_CLUSTER_NAME": ADDON_CLUSTER_NAME,
+        "EKS_ADDON_NODE_ROLE_ARNS": ",".join(facts["addon_node_roles"]),
         "EKS_OIDC_ISSUER": facts["issuer"],
         "EKS_NODE_ROLE_ARNS": ",".join(facts["node_roles"]),
         "EKS_SSO_INSTANCE_ARN": facts["sso_instance_arn"],
@@ -852,9 +922,9 @@ def cmd_up(args):
     link_collection()
     tokens = write_tokens()
     say("starting moto (IAM, STS, EKS, SSO admin) on 127.0.0.1:%d" % PORTS["moto"])
-    say("seeding the AWS account: node roles, IAM Identity Center roles and permission sets, clusters %s (ipv4)"
-        " and %s (ipv6)%s"
-        % (CLUSTER_NAME, IPV6_CLUSTER_NAME,
+    say("seeding the AWS account: node roles, IAM Identity Center roles and permission sets, clusters %s (ipv4),"
+        " %s (ipv6), %s (ipv4, vpc-cni add-on)%s"
+        % (CLUSTER_NAME, IPV6_CLUSTER_NAME, ADDON_CLUSTER_NAME,
            "".join(", %s (%s)" % (spec["name"], spec["region"]) for spec in specs[1:])))
     facts_path = start_moto(specs)
     say("starting the EKS token authenticator on 127.0.0.1:%d, etcd" % PORTS["authenticator"])
