@@ -487,7 +487,6 @@ IPV6_POLICY_DOCUMENT = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": ["ec2:CreateTags"], "Resource": ["arn:aws:ec2:*:*:network-interface/*"]}]}
 
 
-
 def write_kubeconfig(name, token, user, cluster=CLUSTER_NAME, port=None):
     server = "https://127.0.0.1:%d" % (port or PORTS["apiserver"])
     with open(path("pki", "ca.crt"), "rb") as f:
