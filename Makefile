@@ -8,12 +8,12 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SANDBOX_ENV := .sandbox/env
 
-.PHONY: help venv sandbox sandbox-down sandbox-status demo test sanity units integration bench reliability clean
+.PHONY: help venv sandbox sandbox-down sandbox-status demo test sanity units integration docs bench reliability clean
 
 help:
 	@echo "make demo            venv + sandbox + playbooks/site.yml on it (the main job)"
 	@echo "make test            venv + sandbox + sanity + unit + integration tests"
-	@echo "make sandbox         start the local EKS-like sandbox (no-op when up)"
+	@echo "make sandbox         start the local EKS-like sandbox (no-op when up); CLUSTERS=N for N clusters"
 	@echo "make sandbox-down    stop it;   make sandbox-status   report"
 	@echo "make bench           side-by-side benchmarks on the sandbox (docs/benchmarks.md; not part of make test)"
 	@echo "make reliability     the reliability suite on the sandbox (docs/reliability.md; not part of make test)"
@@ -27,8 +27,10 @@ $(VENV)/.installed: requirements.txt tests/requirements.txt tests/requirements-s
 	@$(VENV)/bin/pip install --quiet -r tests/requirements.txt -r tests/requirements-sanity.txt
 	@touch $@
 
+# CLUSTERS=N: clusters with a real API server (sandbox, sandbox-2, ...; default 1).
+# `make test` and `make integration` want 3, for the fleet test.
 sandbox: venv
-	@$(PY) tests/sandbox/sandbox.py up
+	@$(PY) tests/sandbox/sandbox.py up --clusters $(or $(CLUSTERS),1)
 
 sandbox-down:
 	@test -x $(PY) && $(PY) tests/sandbox/sandbox.py down || true
@@ -39,6 +41,7 @@ sandbox-status:
 demo: sandbox
 	@source $(SANDBOX_ENV) && $$ANSIBLE_PLAYBOOK -i playbooks/inventory/sandbox.yml playbooks/site.yml --diff
 
+test: CLUSTERS ?= 3
 test: sandbox
 	@bash tests/run.sh all
 
@@ -48,6 +51,7 @@ sanity: venv
 units: venv
 	@bash tests/run.sh units
 
+integration: CLUSTERS ?= 3
 integration: sandbox
 	@bash tests/run.sh integration
 
@@ -56,6 +60,9 @@ bench: sandbox
 
 reliability: sandbox
 	@bash tests/run.sh reliability
+
+docs: venv
+	@bash tests/run.sh docs
 
 clean: sandbox-down
 	rm -rf .sandbox tests/output

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run the test layers: `tests/run.sh sanity|lint|units|integration|all`.
+# Run the test layers: `tests/run.sh sanity|lint|units|integration|all`;
+# `tests/run.sh docs [DIR]` writes the reference pages (docs/reference).
 # `bench` and `reliability` (make bench / make reliability) are separate: never part of `all`.
 # `all` runs ansible-test sanity and ansible-lint first, then one pytest session over the unit
 # tests and the integration targets, so the last line is pytest's summary.
@@ -44,7 +45,7 @@ for line in subprocess.run([sys.executable, "-m", "pip", "config", "list"], capt
 open(sys.argv[1], "w").write("\n".join(dict.fromkeys(lines)) + "\n")
 PY
     echo "[test] ansible-test sanity (python 3.11) in $dest"
-    (cd "$dest" && "$venv/bin/ansible-test" sanity --local --python 3.11 --color no 2>&1 | tail -n 80)
+    (cd "$dest" && PATH="$venv/bin:$PATH" "$venv/bin/ansible-test" sanity --local --python 3.11 --color no 2>&1 | tail -n 80)
     local rc=${PIPESTATUS[0]}
     return "$rc"
 }
@@ -57,6 +58,18 @@ run_lint() {
     ln -sfn "$repo" "$top/ansible_collections/eks/access"
     echo "[test] ansible-lint --profile production roles playbooks"
     ANSIBLE_COLLECTIONS_PATH="$top" PATH="$venv/bin:$PATH" "$venv/bin/ansible-lint" --nocolor roles playbooks
+}
+
+run_docs() {
+    # Reference pages for every module, plugin and role, from their own
+    # documentation (antsibull-docs), into docs/reference or the given folder.
+    local dest="${1:-$repo/docs/reference}"
+    local top="${TMPDIR:-/tmp}/eks-access-docs"
+    mkdir -p "$top/ansible_collections/eks"
+    ln -sfn "$repo" "$top/ansible_collections/eks/access"
+    rm -rf "$dest"; mkdir -p "$dest"
+    ANSIBLE_COLLECTIONS_PATH="$top" PATH="$venv/bin:$PATH" "$venv/bin/antsibull-docs" collection \
+        --use-current --dest-dir "$dest" --output-format simplified-rst eks.access
 }
 
 run_pytest() {
@@ -73,6 +86,7 @@ run_pytest() {
 case "$what" in
     sanity) run_sanity ;;
     lint) run_lint ;;
+    docs) run_docs "${@:2}" ;;
     units) run_pytest tests/unit -q "${@:2}" ;;
     integration) run_pytest tests/integration -v "${@:2}" ;;
     bench)
@@ -86,5 +100,5 @@ case "$what" in
         run_lint
         run_pytest tests/unit tests/integration -v -rfE
         ;;
-    *) echo "usage: $0 sanity|lint|units|integration|all|bench|reliability" >&2; exit 2 ;;
+    *) echo "usage: $0 sanity|lint|docs|units|integration|all|bench|reliability" >&2; exit 2 ;;
 esac

@@ -82,7 +82,13 @@ def write_backup(module, outcome):
 
 
 def run_mapping(module, roles, users, accounts, state, purge=False, append_groups=False, update_existing=True):
-    """Apply one batched aws-auth change for ``module``; return the result dict."""
+    """Apply one batched aws-auth change for ``module``; return the result dict.
+
+    ``roles`` is a list of mapRoles entries, or a function of the current
+    :class:`aws_auth.AwsAuth` returning one (called again on every attempt,
+    so it sees what a concurrent editor wrote), e.g. to remove entries that
+    can only be recognised in the current data.
+    """
     params = module.params
     api_client = connection.api_client(module)
     protected = ()
@@ -93,8 +99,9 @@ def run_mapping(module, roles, users, accounts, state, purge=False, append_group
     warnings = []
 
     def planner(current):
+        wanted_roles = roles(current) if callable(roles) else roles
         result = aws_auth.plan(
-            current, roles=_entries(roles), users=_entries(users), accounts=accounts, state=state,
+            current, roles=_entries(wanted_roles), users=_entries(users), accounts=accounts, state=state,
             purge=purge, append_groups=append_groups,
             allow_node_mapping_changes=params.get("allow_node_mapping_changes", False),
             protected_arns=protected, update_existing=update_existing,

@@ -96,6 +96,57 @@ def plan_inline_policies(current, desired, purge):
     return to_put, to_delete
 
 
+def plan_role_changes(role, current_tags, attached, inline, trust_changed, description=None,
+                      max_session_duration=None, permissions_boundary=None, tags=None,
+                      managed_policies=None, inline_policies=None, purge_policies=True, purge_tags=False):
+    """Everything to change on one IAM role, from what IAM returned and what the task asks.
+
+    ``role`` is the GetRole ``Role`` dict, or None when the role does not
+    exist yet (it is then created with the settings given). ``attached`` are
+    the attached managed policy ARNs, ``inline`` maps inline policy names to
+    documents, ``trust_changed`` says whether the caller's trust-policy
+    planner changed the trust policy. Options left as None are not managed;
+    with ``purge_tags`` the tags not in ``tags`` are removed (see plan_tags).
+
+    Returns a dict: ``create``, ``trust_changed``, ``role_updates`` (UpdateRole
+    arguments), ``tags_to_add``, ``tags_to_remove``, ``permissions_boundary`` (to put, or None),
+    ``to_attach``, ``to_detach``, ``to_put``, ``to_delete``,
+    ``attached_after`` and ``changed``. Used by irsa_service_account and
+    eks_sso_role (cluster-creator role).
+    """
+    to_attach, to_detach = plan_managed_policies(attached, managed_policies, purge_policies)
+    to_put, to_delete = plan_inline_policies(inline, inline_policies, purge_policies)
+    role_updates = {}
+    tags_to_add, tags_to_remove = {}, []
+    boundary = None
+    if role is not None:
+        if description is not None and role.get("Description", "") != description:
+            role_updates["Description"] = description
+        if max_session_duration is not None and role.get("MaxSessionDuration") != max_session_duration:
+            role_updates["MaxSessionDuration"] = max_session_duration
+        tags_to_add, tags_to_remove = plan_tags(current_tags, tags, purge_tags)
+        current_boundary = (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+        if permissions_boundary and current_boundary != permissions_boundary:
+            boundary = permissions_boundary
+    attached_after = [a for a in _unique(attached or []) if a not in to_detach] + to_attach
+    changed = bool(role is None or trust_changed or role_updates or tags_to_add or tags_to_remove or boundary
+                   or to_attach or to_detach or to_put or to_delete)
+    return {
+        "create": role is None,
+        "trust_changed": bool(trust_changed),
+        "role_updates": role_updates,
+        "tags_to_add": tags_to_add,
+        "tags_to_remove": tags_to_remove,
+        "permissions_boundary": boundary,
+        "to_attach": to_attach,
+        "to_detach": to_detach,
+        "to_put": to_put,
+        "to_delete": to_delete,
+        "attached_after": attached_after,
+        "changed": changed,
+    }
+
+
 # ---------------------------------------------------------------------------
 # ServiceAccount annotations
 # ---------------------------------------------------------------------------
@@ -386,6 +437,10 @@ def created_for_only(tags, statements_remaining, cluster_name, namespace, name):
     """
     if statements_remaining:
         return False
+    return carries_tags(tags, ownership_tags(cluster_name, namespace, name))
+
+
+def carries_tags(tags, wanted):
+    """Whether ``tags`` (dict or boto3 list) hold every key of ``wanted`` with the same value."""
     have = tags_to_dict(tags)
-    wanted = ownership_tags(cluster_name, namespace, name)
     return all(have.get(key) == value for key, value in wanted.items())

@@ -44,6 +44,7 @@ IRSA_ARG_SPEC = dict(
     create_service_account=dict(type="bool", default=True),
     override_existing_annotation=dict(type="bool", default=False),
     role_only=dict(type="bool", default=False),
+    keep_role=dict(type="bool", default=False),
     sts_regional_endpoints=dict(type="bool"),
     token_expiration=dict(type="int", no_log=False),
     audience=dict(type="str", default=trust_policy.DEFAULT_AUDIENCE),
@@ -105,6 +106,66 @@ def role_tags(iam, role_name):
 
 
 # ---------------------------------------------------------------------------
+# IAM writes (shared with the SSO cluster-creator role)
+# ---------------------------------------------------------------------------
+
+
+def apply_role_changes(iam, role_name, changes, trust_policy_doc, path="/", create_tags=None, description=None,
+                       max_session_duration=None, permissions_boundary=None):
+    """Carry out an irsa.plan_role_changes plan; returns the ARN when the role was created, else None.
+
+    ``trust_policy_doc`` is the trust policy after the caller's merge;
+    ``create_tags`` (dict) and the other settings are only used on creation.
+    The caller skips this in check mode.
+    """
+    created_arn = None
+    if changes["create"]:
+        kwargs = dict(
+            RoleName=role_name,
+            Path=normalize_path(path),
+            AssumeRolePolicyDocument=json.dumps(trust_policy_doc),
+            Tags=ansible_dict_to_boto3_tag_list(create_tags or {}),
+        )
+        if description is not None:
+            kwargs["Description"] = description
+        if max_session_duration is not None:
+            kwargs["MaxSessionDuration"] = max_session_duration
+        if permissions_boundary:
+            kwargs["PermissionsBoundary"] = permissions_boundary
+        created_arn = iam.create_role(aws_retry=True, **kwargs)["Role"]["Arn"]
+    else:
+        if changes["trust_changed"]:
+            iam.update_assume_role_policy(aws_retry=True, RoleName=role_name, PolicyDocument=json.dumps(trust_policy_doc))
+        if changes["role_updates"]:
+            iam.update_role(aws_retry=True, RoleName=role_name, **changes["role_updates"])
+        if changes["tags_to_add"]:
+            iam.tag_role(aws_retry=True, RoleName=role_name, Tags=ansible_dict_to_boto3_tag_list(changes["tags_to_add"]))
+        if changes["tags_to_remove"]:
+            iam.untag_role(aws_retry=True, RoleName=role_name, TagKeys=changes["tags_to_remove"])
+        if changes["permissions_boundary"]:
+            iam.put_role_permissions_boundary(
+                aws_retry=True, RoleName=role_name, PermissionsBoundary=changes["permissions_boundary"])
+    for policy_arn in changes["to_attach"]:
+        iam.attach_role_policy(aws_retry=True, RoleName=role_name, PolicyArn=policy_arn)
+    for policy_arn in changes["to_detach"]:
+        iam.detach_role_policy(aws_retry=True, RoleName=role_name, PolicyArn=policy_arn)
+    for policy_name, document in changes["to_put"].items():
+        iam.put_role_policy(aws_retry=True, RoleName=role_name, PolicyName=policy_name, PolicyDocument=json.dumps(document))
+    for policy_name in changes["to_delete"]:
+        iam.delete_role_policy(aws_retry=True, RoleName=role_name, PolicyName=policy_name)
+    return created_arn
+
+
+def delete_role(iam, role_name, attached, inline):
+    """Detach the managed policies, delete the inline ones, then the role."""
+    for policy_arn in attached:
+        iam.detach_role_policy(aws_retry=True, RoleName=role_name, PolicyArn=policy_arn)
+    for policy_name in inline:
+        iam.delete_role_policy(aws_retry=True, RoleName=role_name, PolicyName=policy_name)
+    iam.delete_role(aws_retry=True, RoleName=role_name)
+
+
+# ---------------------------------------------------------------------------
 # Kubernetes
 # ---------------------------------------------------------------------------
 
@@ -136,7 +197,8 @@ def write_service_account(core, plan, namespace, name, check_mode):
 # ---------------------------------------------------------------------------
 
 
-def _normalize_path(path):
+def normalize_path(path):
+    """An IAM path as IAM wants it: ``/``, or ``/a/b/``."""
     path = path or "/"
     if not path.startswith("/"):
         path = "/" + path
@@ -172,7 +234,7 @@ class _Context:
             self.tags = role_tags(self.iam, params["role_name"])
         else:
             self.role_arn = arn.role_arn(self.partition, self.account, params["role_name"],
-                                         _normalize_path(params["role_path"]))
+                                         normalize_path(params["role_path"]))
             self.trust = None
             self.attached = []
             self.inline = {}
@@ -252,68 +314,26 @@ def run_present(ctx):
     statement = trust_policy.irsa_statement(
         ctx.provider_arn, ctx.issuer, params["namespace"], params["name"], params["audience"])
     trust_after, trust_changed = trust_policy.merge_statement(ctx.trust, statement)
-    to_attach, to_detach = irsa.plan_managed_policies(ctx.attached, params["managed_policies"], params["purge_policies"])
-    to_put, to_delete = irsa.plan_inline_policies(ctx.inline, params["inline_policies"], params["purge_policies"])
-    attached_after = [a for a in ctx.attached if a not in to_detach] + to_attach
-
-    user_tags = params["tags"] or {}
-    role_updates = {}
-    tags_to_add = {}
-    tags_to_remove = []
-    boundary_change = False
-    if ctx.role:
-        if params["description"] is not None and ctx.role.get("Description", "") != params["description"]:
-            role_updates["Description"] = params["description"]
-        if (params["max_session_duration"] is not None
-                and ctx.role.get("MaxSessionDuration") != params["max_session_duration"]):
-            role_updates["MaxSessionDuration"] = params["max_session_duration"]
-        tags_to_add, tags_to_remove = irsa.plan_tags(ctx.tags, params["tags"], params["purge_tags"])
-        current_boundary = (ctx.role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
-        boundary_change = bool(params["permissions_boundary"]) and current_boundary != params["permissions_boundary"]
-
-    role_changed = (ctx.role is None or trust_changed or bool(role_updates) or bool(tags_to_add)
-                    or bool(tags_to_remove) or boundary_change)
-    changed = changed or role_changed or bool(to_attach or to_detach or to_put or to_delete)
+    settings = dict(
+        description=params["description"],
+        max_session_duration=params["max_session_duration"],
+        permissions_boundary=params["permissions_boundary"],
+    )
+    changes = irsa.plan_role_changes(
+        ctx.role, ctx.tags, ctx.attached, ctx.inline, trust_changed, tags=params["tags"],
+        purge_tags=params["purge_tags"],
+        managed_policies=params["managed_policies"], inline_policies=params["inline_policies"],
+        purge_policies=params["purge_policies"], **settings)
+    attached_after = changes["attached_after"]
+    changed = changed or changes["changed"]
 
     if not module.check_mode:
-        if ctx.role is None:
-            tags = dict(user_tags)
-            tags.update(irsa.ownership_tags(params["cluster_name"], params["namespace"], params["name"]))
-            kwargs = dict(
-                RoleName=role_name,
-                Path=_normalize_path(params["role_path"]),
-                AssumeRolePolicyDocument=json.dumps(trust_after),
-                Tags=ansible_dict_to_boto3_tag_list(tags),
-            )
-            if params["description"] is not None:
-                kwargs["Description"] = params["description"]
-            if params["max_session_duration"] is not None:
-                kwargs["MaxSessionDuration"] = params["max_session_duration"]
-            if params["permissions_boundary"]:
-                kwargs["PermissionsBoundary"] = params["permissions_boundary"]
-            ctx.role_arn = iam.create_role(aws_retry=True, **kwargs)["Role"]["Arn"]
-        else:
-            if trust_changed:
-                iam.update_assume_role_policy(
-                    aws_retry=True, RoleName=role_name, PolicyDocument=json.dumps(trust_after))
-            if role_updates:
-                iam.update_role(aws_retry=True, RoleName=role_name, **role_updates)
-            if tags_to_add:
-                iam.tag_role(aws_retry=True, RoleName=role_name, Tags=ansible_dict_to_boto3_tag_list(tags_to_add))
-            if tags_to_remove:
-                iam.untag_role(aws_retry=True, RoleName=role_name, TagKeys=tags_to_remove)
-            if boundary_change:
-                iam.put_role_permissions_boundary(
-                    aws_retry=True, RoleName=role_name, PermissionsBoundary=params["permissions_boundary"])
-        for policy_arn in to_attach:
-            iam.attach_role_policy(aws_retry=True, RoleName=role_name, PolicyArn=policy_arn)
-        for policy_arn in to_detach:
-            iam.detach_role_policy(aws_retry=True, RoleName=role_name, PolicyArn=policy_arn)
-        for policy_name, document in to_put.items():
-            iam.put_role_policy(aws_retry=True, RoleName=role_name, PolicyName=policy_name,
-                                PolicyDocument=json.dumps(document))
-        for policy_name in to_delete:
-            iam.delete_role_policy(aws_retry=True, RoleName=role_name, PolicyName=policy_name)
+        create_tags = dict(params["tags"] or {})
+        create_tags.update(irsa.ownership_tags(params["cluster_name"], params["namespace"], params["name"]))
+        created_arn = apply_role_changes(iam, role_name, changes, trust_after, path=params["role_path"],
+                                         create_tags=create_tags, **settings)
+        if created_arn:
+            ctx.role_arn = created_arn
 
     result = _result(ctx, changed, trust_after, attached_after, sa_plan, before_annotations)
     if sa_plan is not None:
@@ -339,20 +359,20 @@ def run_absent(ctx):
     changed = False
     trust_after = None
     attached_after = []
-    if ctx.role:
+    if ctx.role and params["keep_role"]:
+        # Only the annotations go (e.g. to restart pods before the role stops trusting them).
+        trust_after = ctx.trust
+        attached_after = list(ctx.attached)
+    elif ctx.role:
         trust_after, trust_changed, remaining = trust_policy.remove_service_account(
             ctx.trust, ctx.provider_arn, ctx.issuer, params["namespace"], params["name"])
-        delete_role = irsa.created_for_only(
+        owned_alone = irsa.created_for_only(
             ctx.tags, remaining, params["cluster_name"], params["namespace"], params["name"])
-        if delete_role:
+        if owned_alone:
             changed = True
             trust_after = None
             if not module.check_mode:
-                for policy_arn in ctx.attached:
-                    iam.detach_role_policy(aws_retry=True, RoleName=role_name, PolicyArn=policy_arn)
-                for policy_name in ctx.inline:
-                    iam.delete_role_policy(aws_retry=True, RoleName=role_name, PolicyName=policy_name)
-                iam.delete_role(aws_retry=True, RoleName=role_name)
+                delete_role(iam, role_name, ctx.attached, ctx.inline)
         else:
             attached_after = list(ctx.attached)
             if trust_changed:

@@ -20,11 +20,22 @@ import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
 
+from ansible_collections.eks.access.plugins.module_utils import trust_policy
+from ansible_collections.eks.access.plugins.module_utils.arn import ArnError
+from ansible_collections.eks.access.plugins.module_utils.arn import parse_iam_arn
+from ansible_collections.eks.access.plugins.module_utils.irsa import MANAGED_BY_VALUE
+from ansible_collections.eks.access.plugins.module_utils.irsa import TAG_MANAGED_BY
+
 SSO_PATH_PREFIX = "/aws-reserved/sso.amazonaws.com/"
 SSO_ROLE_PREFIX = "AWSReservedSSO_"
 
 # Permission set names: 1..32 of [\w+=,.@-] (sso-admin CreatePermissionSet).
 _PERMISSION_SET_RE = re.compile(r"^[\w+=,.@-]{1,32}$")
+# arn:PARTITION:sso:::permissionSet/ssoins-ID/ps-ID (moto spells it instance/ssoins-ID/ps-ID).
+_PERMISSION_SET_ARN_RE = re.compile(
+    r"^arn:(aws[a-z-]*):sso:::(?:permissionSet|instance)/(ssoins-[0-9a-zA-Z]+)/(ps-[0-9a-zA-Z]+)$")
+_INSTANCE_ARN_RE = re.compile(r"^arn:(aws[a-z-]*):sso:::instance/(ssoins-[0-9a-zA-Z]+)$")
+_TEMPLATE_RE = re.compile(r"\{\{[^}]*\}\}")
 _SSO_PATH_RE = re.compile(r"^/aws-reserved/sso\.amazonaws\.com/(?:([a-z]{2}(?:-[a-z]+)+-[0-9]+)/)?$")
 
 
@@ -123,7 +134,9 @@ def select_sso_role(roles, permission_set_name):
         )
     names = [_role_name(r) for r in matches]
     raise SsoRoleError(
-        "%d IAM Identity Center roles match permission set %r: %s; pass the role ARN explicitly"
+        "%d IAM Identity Center roles match permission set %r: %s; Identity Center keeps one role per "
+        "permission set and account, so all but one are left over from an earlier provisioning: delete the "
+        "stale role(s) from IAM, or map the wanted role ARN with eks.access.aws_auth_mapping"
         % (len(matches), permission_set_name, ", ".join(names)),
         existing=existing,
         matches=names,
@@ -163,3 +176,152 @@ def permission_set_name_from_describe(response):
     if not isinstance(name, str) or not name:
         raise SsoRoleError("DescribePermissionSet response has no PermissionSet.Name")
     return name
+
+
+# ---------------------------------------------------------------------------
+# Permission sets (sso-admin)
+# ---------------------------------------------------------------------------
+
+
+def parse_permission_set_arn(permission_set_arn):
+    """``{"partition", "instance_arn", "permission_set_id"}`` of a permission set ARN.
+
+    The instance is part of the ARN (``permissionSet/ssoins-.../ps-...``), so
+    ``instance_arn`` does not have to be given separately.
+    """
+    m = _PERMISSION_SET_ARN_RE.match(permission_set_arn or "") if isinstance(permission_set_arn, str) else None
+    if not m:
+        raise SsoRoleError(
+            "%r is not a permission set ARN (arn:aws:sso:::permissionSet/ssoins-ID/ps-ID)" % (permission_set_arn,))
+    return {
+        "partition": m.group(1),
+        "instance_arn": "arn:%s:sso:::instance/%s" % (m.group(1), m.group(2)),
+        "permission_set_id": m.group(3),
+    }
+
+
+def validate_instance_arn(instance_arn):
+    if not isinstance(instance_arn, str) or not _INSTANCE_ARN_RE.match(instance_arn):
+        raise SsoRoleError(
+            "%r is not an IAM Identity Center instance ARN (arn:aws:sso:::instance/ssoins-ID)" % (instance_arn,))
+    return instance_arn
+
+
+def instance_for(permission_set_arn=None, instance_arn=None):
+    """The instance ARN to call sso-admin with, from either input; they must agree when both are given."""
+    if instance_arn is not None:
+        validate_instance_arn(instance_arn)
+    if permission_set_arn is None:
+        return instance_arn
+    derived = parse_permission_set_arn(permission_set_arn)["instance_arn"]
+    if instance_arn is not None and instance_arn != derived:
+        raise SsoRoleError(
+            "permission set %s belongs to instance %s, not to instance_arn %s" % (permission_set_arn, derived, instance_arn))
+    return derived
+
+
+def find_permission_set(described, permission_set_name):
+    """The permission set called ``permission_set_name`` among DescribePermissionSet results.
+
+    ``described`` is a list of responses or inner ``PermissionSet`` dicts. Raises
+    SsoRoleError naming the permission sets the instance has when there is none.
+    """
+    validate_permission_set_name(permission_set_name)
+    names = []
+    for response in described or []:
+        inner = _get(response, "PermissionSet", "permission_set") or response
+        name = permission_set_name_from_describe(inner)
+        if name == permission_set_name:
+            return {"Name": name, "PermissionSetArn": _get(inner, "PermissionSetArn", "permission_set_arn")}
+        names.append(name)
+    raise SsoRoleError(
+        "the IAM Identity Center instance has no permission set named %r; it has: %s"
+        % (permission_set_name, ", ".join(sorted(names)) if names else "none"))
+
+
+# ---------------------------------------------------------------------------
+# aws-auth and trust policies: every role of one permission set, any hash
+# ---------------------------------------------------------------------------
+
+
+def is_permission_set_role_arn(role_arn, permission_set_name, account_id):
+    """Whether ``role_arn`` names a role of the permission set in ``account_id``, whatever its hash.
+
+    The path may be Identity Center's (as in IAM and trust policies) or absent
+    (as in aws-auth). Anything that is not an IAM role ARN is not.
+    """
+    pattern = sso_role_name_pattern(permission_set_name)
+    try:
+        parsed = parse_iam_arn(role_arn)
+    except ArnError:
+        return False
+    if parsed.service != "iam" or parsed.resource_type != "role" or parsed.account_id != account_id:
+        return False
+    return bool(pattern.match(parsed.name)) and (parsed.path == "/" or is_sso_path(parsed.path))
+
+
+def permission_set_mappings(map_roles, permission_set_name, account_id):
+    """The ``rolearn`` of every mapRoles entry for the permission set in the account, in order."""
+    found = []
+    for entry in map_roles or []:
+        role_arn = entry.get("rolearn") if isinstance(entry, dict) else None
+        if isinstance(role_arn, str) and is_permission_set_role_arn(role_arn, permission_set_name, account_id):
+            if role_arn not in found:
+                found.append(role_arn)
+    return found
+
+
+def stale_mappings(map_roles, permission_set_name, account_id, role_name):
+    """mapRoles ARNs of the permission set whose role is not ``role_name`` (an earlier hash)."""
+    return [a for a in permission_set_mappings(map_roles, permission_set_name, account_id)
+            if a.rsplit("/", 1)[-1] != role_name]
+
+
+def default_username(permission_set_name):
+    """The Kubernetes username used when the task gives none: fixed, one per permission set."""
+    return "sso:%s" % validate_permission_set_name(permission_set_name)
+
+
+def username_warnings(username):
+    """Warnings for a username made only of template variables (no fixed prefix)."""
+    if isinstance(username, str) and username and not _TEMPLATE_RE.sub("", username):
+        return ["username %r has no fixed part: whoever controls the session name controls the Kubernetes "
+                "username, which could then collide with another user's; add a prefix such as %r"
+                % (username, "sso:" + username)]
+    return []
+
+
+CREATOR_TAG_PERMISSION_SET = "eks.access/sso-permission-set"
+
+
+def creator_ownership_tags(permission_set_name):
+    """IAM tags marking a cluster-creator role as created by eks.access for one permission set."""
+    return {TAG_MANAGED_BY: MANAGED_BY_VALUE, CREATOR_TAG_PERMISSION_SET: validate_permission_set_name(permission_set_name)}
+
+
+def plan_creator_trust(policy, sso_role_arn, permission_set_name, account_id):
+    """Trust policy of the cluster-creator role, letting ``sso_role_arn`` (with its path) assume it.
+
+    Other roles of the same permission set in the same account (an earlier
+    hash) are no longer trusted; every other statement is kept. ``policy``
+    None means the role does not exist yet. Returns
+    ``(new_policy, changed, removed_principals)``.
+    """
+    statement = trust_policy.assume_role_statement(sso_role_arn)
+    removed = []
+    if policy is not None:
+        def stale(principal):
+            return principal != sso_role_arn and is_permission_set_role_arn(principal, permission_set_name, account_id)
+
+        policy, removed, _remaining = trust_policy.remove_aws_principals(policy, stale)
+    new_policy, added = trust_policy.merge_statement(policy, statement)
+    return new_policy, bool(added or removed), removed
+
+
+def plan_creator_trust_removal(policy, permission_set_name, account_id):
+    """Stop trusting every role of the permission set in the account.
+
+    Returns ``(new_policy, removed_principals, remaining_statement_count)``.
+    """
+    return trust_policy.remove_aws_principals(
+        policy, lambda principal: is_permission_set_role_arn(principal, permission_set_name, account_id))

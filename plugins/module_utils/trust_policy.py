@@ -533,3 +533,43 @@ def assume_role_statement(principal_role_arn):
         "Principal": {"AWS": principal_role_arn},
         "Action": ASSUME_ROLE_ACTION,
     }
+
+
+def remove_aws_principals(policy, predicate):
+    """Stop trusting the ``Principal.AWS`` entries for which ``predicate(arn)`` is true.
+
+    Only ``Allow`` statements are edited. A matching principal is taken out of
+    the statement's ``AWS`` list; a statement left with no principal at all
+    is removed (an empty principal is invalid, and widening it is never
+    right). ``Deny`` statements and every other principal type stay as they
+    are. Used to drop the trust of an IAM Identity Center role whose hash
+    changed when its permission set was provisioned again.
+
+    Returns ``(new_policy, removed_arns, remaining_statement_count)``; the
+    input is never modified.
+    """
+    new_policy = load_policy(policy) if policy is not None else {"Version": POLICY_VERSION, "Statement": []}
+    kept = []
+    removed = []
+    for statement in statements(new_policy):
+        principal = statement.get("Principal") if isinstance(statement, dict) else None
+        if statement.get("Effect") != "Allow" or not isinstance(principal, dict) or "AWS" not in principal:
+            kept.append(statement)
+            continue
+        values = _as_list(principal["AWS"])
+        drop = [v for v in values if isinstance(v, str) and predicate(v)]
+        if not drop:
+            kept.append(statement)
+            continue
+        removed.extend(v for v in drop if v not in removed)
+        left = [v for v in values if v not in drop]
+        statement = copy.deepcopy(statement)
+        if left:
+            statement["Principal"]["AWS"] = left if isinstance(principal["AWS"], list) or len(left) > 1 else left[0]
+        else:
+            del statement["Principal"]["AWS"]
+        if statement["Principal"]:
+            kept.append(statement)
+    new_policy["Statement"] = kept
+    new_policy.setdefault("Version", POLICY_VERSION)
+    return new_policy, removed, len(kept)

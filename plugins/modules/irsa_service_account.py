@@ -109,6 +109,12 @@ options:
     description: Only manage the IAM side; do not touch Kubernetes.
     type: bool
     default: false
+  keep_role:
+    description:
+      - With O(state=absent), only remove the service account's annotations and leave the IAM role and its trust
+        policy as they are, for example so that running pods keep working until they are restarted.
+    type: bool
+    default: false
   sts_regional_endpoints:
     description: Set the C(eks.amazonaws.com/sts-regional-endpoints) annotation.
     type: bool
@@ -223,7 +229,8 @@ except ImportError:
 def main():
     argument_spec = dict(connection.K8S_CONNECTION_ARG_SPEC)
     argument_spec.update(irsa_runner.IRSA_ARG_SPEC)
-    module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True,
+                                    mutually_exclusive=[("role_only", "keep_role")])
     try:
         result = irsa_runner.run(module)
     except (irsa_runner.IrsaRefused, eks.ClusterNotFound, connection.KubernetesConnectionError) as e:

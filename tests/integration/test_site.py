@@ -21,6 +21,9 @@ from conftest import playbook_env  # pylint: disable=import-error
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 INVENTORY = os.path.join(REPO, "playbooks", "inventory", "sandbox.yml")
+CREATOR = "EKSClusterCreator"
+SSO_ADMIN = "AWSReservedSSO_EKSClusterAdminAccess_4ffa4321e413c0b0"
+SSO_READONLY = "AWSReservedSSO_EKSReadOnly_6a316cc66d154241"
 RBAC = [
     ("ClusterRole", "eks-console-dashboard-full-access-clusterrole", None),
     ("ClusterRoleBinding", "eks-console-dashboard-full-access-binding", None),
@@ -77,9 +80,32 @@ def fresh_cluster(sandbox_env):
                 return None
             raise
 
+    def creator_role():
+        import boto3
+
+        iam = boto3.client("iam")
+        try:
+            return iam.get_role(RoleName=CREATOR)["Role"]
+        except iam.exceptions.NoSuchEntityException:
+            return None
+
+    def delete_creator():
+        import boto3
+
+        iam = boto3.client("iam")
+        if creator_role() is None:
+            return
+        for name in iam.list_role_policies(RoleName=CREATOR)["PolicyNames"]:
+            iam.delete_role_policy(RoleName=CREATOR, PolicyName=name)
+        for policy in iam.list_attached_role_policies(RoleName=CREATOR)["AttachedPolicies"]:
+            iam.detach_role_policy(RoleName=CREATOR, PolicyArn=policy["PolicyArn"])
+        iam.delete_role(RoleName=CREATOR)
+
     clean()
-    yield {"aws_auth": aws_auth, "rbac": lambda: [read_rbac(*item) for item in RBAC]}
+    delete_creator()
+    yield {"aws_auth": aws_auth, "rbac": lambda: [read_rbac(*item) for item in RBAC], "creator_role": creator_role}
     clean()
+    delete_creator()
 
 
 def site(env, *args):
@@ -103,7 +129,10 @@ def test_site_check_then_apply_then_nothing_to_do(sandbox_env, fresh_cluster):
         assert "+- rolearn: %s" % role in out, "node mapping missing from the diff"
     assert "+- rolearn: arn:aws:iam::%s:role/my-console-viewer-role" % sandbox_env["AWS_ACCOUNT_ID"] in out
     assert "eks-console-dashboard-full-access-clusterrole" in out
+    assert "EKSClusterAdminAccess: arn:aws:iam::%s:role/aws-reserved/sso.amazonaws.com/%s" % (
+        sandbox_env["AWS_ACCOUNT_ID"], SSO_ADMIN) in out
     assert fresh_cluster["aws_auth"]() is None, "check mode wrote aws-auth"
+    assert fresh_cluster["creator_role"]() is None, "check mode created the cluster-creator role"
     assert fresh_cluster["rbac"]() == [None] * len(RBAC), "check mode wrote RBAC objects"
 
     # 2. The real run.
@@ -119,6 +148,15 @@ def test_site_check_then_apply_then_nothing_to_do(sandbox_env, fresh_cluster):
     role_arns = [m["rolearn"] for m in mappings["mapRoles"]]
     assert role_arns[:len(node_roles)] == node_roles
     assert "arn:aws:iam::%s:role/my-console-viewer-role" % sandbox_env["AWS_ACCOUNT_ID"] in role_arns
+    account = sandbox_env["AWS_ACCOUNT_ID"]
+    # SSO roles are mapped without their aws-reserved path, the creator role trusts the path-ful ARN.
+    assert "arn:aws:iam::%s:role/%s" % (account, SSO_ADMIN) in role_arns
+    assert "arn:aws:iam::%s:role/%s" % (account, SSO_READONLY) in role_arns
+    assert not [arn for arn in role_arns if "aws-reserved" in arn]
+    creator = fresh_cluster["creator_role"]()
+    trust = creator["AssumeRolePolicyDocument"]
+    assert [s["Principal"]["AWS"] for s in trust["Statement"]] == [
+        "arn:aws:iam::%s:role/aws-reserved/sso.amazonaws.com/%s" % (account, SSO_ADMIN)]
     assert [m["userarn"] for m in mappings["mapUsers"]] == ["arn:aws:iam::%s:user/my-user" % sandbox_env["AWS_ACCOUNT_ID"]]
 
     # 3. Again: nothing to do.

@@ -2,11 +2,21 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """moto in server mode, seeded like a fresh EKS account, in one process.
 
-The seeding goes through moto's own HTTP API with boto3 like any client.  One
-thing no AWS API can do: give the emulated cluster a real endpoint.  So after
-seeding, the ``sandbox`` cluster's endpoint and CA are set in moto's backend
-to the sandbox kube-apiserver and its CA, which lets DescribeCluster-based
-connections (``cluster_name`` + credentials) reach a real API server.
+The seeding goes through moto's own HTTP API with boto3 like any client.  A few
+things no AWS API can do are done on moto's backend directly:
+
+* the sandbox's access key (``AKIAIOSFODNN7SANDBOX``) belongs to the IAM user
+  ``sandbox-admin`` (with AdministratorAccess), so GetCallerIdentity names a
+  real IAM identity, the one that creates the clusters;
+* each sandbox cluster's endpoint and CA are set to its kube-apiserver and the
+  sandbox CA, which lets DescribeCluster-based connections (``cluster_name`` +
+  credentials) reach a real API server;
+* presigned STS requests (EKS tokens) are verified as STS verifies them and
+  answered as the identity that signed them (sts_query_auth.py);
+* moto has no EKS add-on API: ``moto_eks_addons.py`` adds the calls the
+  collection uses, wired here to act like EKS's add-on manager on the sandbox
+  API server (see ``add_on_manager``); the ``sandbox-addon`` cluster shares
+  the ``sandbox`` cluster's endpoint.
 """
 
 import argparse
@@ -15,38 +25,133 @@ import json
 import os
 import sys
 import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_sandbox_user(sandbox):
+    """The IAM user behind the sandbox's fixed access key."""
+    from moto.iam.models import iam_backends
+
+    iam = iam_backends[sandbox.ACCOUNT_ID]["aws"]
+    iam.create_user(region_name=sandbox.REGION, user_name=sandbox.SANDBOX_USER, path="/", tags=[])
+    iam.attach_user_policy("arn:aws:iam::aws:policy/AdministratorAccess", sandbox.SANDBOX_USER)
+    key = iam.create_access_key(sandbox.SANDBOX_USER)
+    del iam.access_keys[key.access_key_id]
+    key.access_key_id = sandbox.aws_env()["AWS_ACCESS_KEY_ID"]
+    key.secret_access_key = sandbox.aws_env()["AWS_SECRET_ACCESS_KEY"]
+    iam.access_keys[key.access_key_id] = key
+
+
+def secret_for(access_key_id):
+    """The secret of an active IAM or STS access key known to moto, else None."""
+    from moto.iam.models import iam_backends
+    from moto.sts.models import sts_backends
+
+    for account in list(iam_backends.values()):
+        for backend in list(account.values()):
+            key = backend.access_keys.get(access_key_id)
+            if key is not None and key.status == "Active":
+                return key.secret_access_key
+    for account in list(sts_backends.values()):
+        for backend in list(account.values()):
+            role = backend.get_assumed_role_from_access_key(access_key_id)
+            if role is not None:
+                return role.secret_access_key
+    return None
+
+
+def serve(port):
+    """moto's WSGI app behind the presigned-STS check, on 127.0.0.1:port, in a thread."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
+
+    from sts_query_auth import QueryAuthMiddleware
+
+    app = QueryAuthMiddleware(DomainDispatcherApplication(create_backend_app), secret_for,
+                              log=lambda msg: print(msg, flush=True))
+    server = make_server("127.0.0.1", port, app, True, request_handler=MotoRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def add_on_manager(apiserver, kubeconfig):
+    """What EKS's add-on manager does when an add-on's ``serviceAccountRoleArn`` changes.
+
+    It owns the add-on's service account: it writes (or, when the role is
+    removed, deletes) the ``eks.amazonaws.com/role-arn`` annotation. Only for
+    clusters whose endpoint is the sandbox API server.
+    """
+    def on_role_change(account, region, cluster_name, addon, old, new):
+        import moto_eks_addons
+        from kubernetes import client, config
+        from moto.eks.models import eks_backends
+
+        cluster = eks_backends[account][region].clusters.get(cluster_name)
+        target = moto_eks_addons.ADDON_SERVICE_ACCOUNTS.get(addon)
+        if cluster is None or cluster.endpoint != apiserver or target is None:
+            return
+        namespace, name = target
+        key = "eks.amazonaws.com/role-arn"
+        try:
+            core = client.CoreV1Api(config.new_client_from_config(config_file=kubeconfig))
+            current = core.read_namespaced_service_account(name, namespace).metadata.annotations or {}
+            if new:
+                value = new
+            elif old and current.get(key) == old:
+                value = None
+            else:
+                return
+            core.patch_namespaced_service_account(name, namespace, {"metadata": {"annotations": {key: value}}},
+                                                  field_manager="eks")
+        except Exception as e:  # like EKS, a failed reconcile does not fail the API call
+            print("add-on manager: %s %s/%s not reconciled: %r" % (cluster_name, namespace, name, e), flush=True)
+            return
+        print("add-on manager: %s %s/%s %s=%s" % (cluster_name, namespace, name, key, value), flush=True)
+
+    return on_role_change
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--facts", required=True, help="where to write what was seeded (JSON)")
-    parser.add_argument("--apiserver", required=True)
+    parser.add_argument("--clusters", required=True,
+                        help="JSON list of {name, region, endpoint}: the clusters with a real API server")
     parser.add_argument("--ca", required=True)
+    parser.add_argument("--addon-manager-kubeconfig", required=True,
+                        help="kubeconfig of the add-on manager identity (written after moto starts)")
     args = parser.parse_args(argv)
+    clusters = json.loads(args.clusters)
+    t0 = time.time()
 
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     from moto.eks.models import eks_backends
-    from moto.server import ThreadedMotoServer
 
+    import moto_eks_addons
     import sandbox
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.port, verbose=False)
-    server.start()
-    facts = sandbox.seed_aws()
+    moto_eks_addons.install(add_on_manager(clusters[0]["endpoint"], args.addon_manager_kubeconfig))
+    serve(args.port)
+    create_sandbox_user(sandbox)
+    facts = sandbox.seed_aws(clusters)
     with open(args.ca, "rb") as f:
         ca_data = base64.b64encode(f.read()).decode()
-    cluster = eks_backends[sandbox.ACCOUNT_ID][sandbox.REGION].clusters[sandbox.CLUSTER_NAME]
-    cluster.endpoint = args.apiserver
-    cluster.certificate_authority = {"data": ca_data}
-    facts["endpoint"] = args.apiserver
+    for spec in clusters:
+        cluster = eks_backends[sandbox.ACCOUNT_ID][spec["region"]].clusters[spec["name"]]
+        cluster.endpoint = spec["endpoint"]
+        cluster.certificate_authority = {"data": ca_data}
+    addon = eks_backends[sandbox.ACCOUNT_ID][sandbox.REGION].clusters[sandbox.ADDON_CLUSTER_NAME]
+    addon.endpoint = clusters[0]["endpoint"]
+    addon.certificate_authority = {"data": ca_data}
+    sandbox.seed_addons()
+    facts["endpoint"] = clusters[0]["endpoint"]
     tmp = args.facts + ".tmp"
     with open(tmp, "w") as f:
         json.dump(facts, f, indent=2)
     os.rename(tmp, args.facts)
-    print("moto seeded and serving on 127.0.0.1:%d" % args.port, flush=True)
+    print("moto seeded in %.1fs and serving on 127.0.0.1:%d" % (time.time() - t0, args.port), flush=True)
     threading.Event().wait()
 
 

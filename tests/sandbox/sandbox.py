@@ -2,15 +2,21 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A local "EKS-like" sandbox made of real servers, on loopback.
 
-    sandbox.py up        build what is missing, start everything, seed, wait healthy
-    sandbox.py down      stop everything
-    sandbox.py status    say what runs
+    sandbox.py up [--clusters N]   build what is missing, start everything, seed, wait healthy
+    sandbox.py down                stop everything
+    sandbox.py status              say what runs
+    sandbox.py restart apiserver   start the first cluster's API server again (after a test stopped it)
 
 Pieces: etcd, kube-apiserver, kube-controller-manager and kube-scheduler built
 from the Go module proxy (build.sh); kwok faking nodes and pod status; moto in
 server mode as IAM/STS/EKS/SSO admin; the pod identity webhook stand-in
-(pod_identity_webhook.py).  State lives in ``.sandbox/`` of the checkout and is
+(pod_identity_webhook.py); the EKS token authenticator stand-in
+(iam_authenticator.py).  State lives in ``.sandbox/`` of the checkout and is
 rebuilt on every start, so each run begins from a fresh EKS account and cluster.
+
+``--clusters N`` adds clusters ``sandbox-2`` .. ``sandbox-N``, each in another
+region: one more kube-apiserver each, on the same etcd under its own prefix,
+with no controller manager, scheduler or nodes.
 
 Run it with the project venv's Python (it needs boto3, kubernetes, cryptography).
 """
@@ -18,6 +24,7 @@ Run it with the project venv's Python (it needs boto3, kubernetes, cryptography)
 import argparse
 import base64
 import datetime
+import hashlib
 import json
 import os
 import secrets
@@ -38,7 +45,16 @@ CACHE = os.environ.get("EKS_SANDBOX_CACHE", os.path.expanduser("~/.cache/eks-acc
 REGION = "us-west-2"
 CLUSTER_NAME = "sandbox"
 IPV6_CLUSTER_NAME = "sandbox-v6"
+ADDON_CLUSTER_NAME = "sandbox-addon"
 ACCOUNT_ID = "123456789012"  # moto's default account
+# The IAM user whose keys the sandbox hands out (AWS_ACCESS_KEY_ID); it creates
+# the clusters, so EKS authentication makes it system:masters on each.
+SANDBOX_USER = "sandbox-admin"
+CREATOR_ARN = "arn:aws:iam::%s:user/%s" % (ACCOUNT_ID, SANDBOX_USER)
+# Cluster 1 is "sandbox" in REGION; cluster k (k >= 2) is "sandbox-k" in EXTRA_REGIONS[k - 2].
+EXTRA_REGIONS = ["eu-west-1", "ap-northeast-1", "us-east-1", "eu-central-1", "ap-southeast-2",
+                 "ca-central-1", "sa-east-1", "us-east-2", "ap-south-1"]
+MAX_CLUSTERS = 1 + len(EXTRA_REGIONS)
 
 PORTS = {
     "etcd": 12379,
@@ -49,6 +65,9 @@ PORTS = {
     "controller-manager": 16257,
     "scheduler": 16259,
     "kwok": 16247,
+    "authenticator": 16446,
+    # cluster k >= 2 serves on apiserver-extra + k (16462 .. 16470)
+    "apiserver-extra": 16460,
 }
 # A second sandbox (another checkout, EKS_SANDBOX_DIR elsewhere) can run beside
 # the first with every port shifted by this offset.
@@ -60,7 +79,51 @@ NODE_NAMES = ["ip-192-168-10-11.us-west-2.compute.internal",
 NODEGROUPS = [("ng-general", "eksctl-sandbox-nodegroup-ng-general-NodeInstanceRole-1A2B3C"),
               ("ng-spot", "eksctl-sandbox-nodegroup-ng-spot-NodeInstanceRole-4D5E6F")]
 NODE_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"]
-SERVICES = ["moto", "etcd", "apiserver", "controller-manager", "scheduler", "kwok", "webhook"]
+# IAM Identity Center (SSO): the roles it provisions into an account, as
+# (permission set, role name, path).  The first sits under the global path
+# (Identity Center in us-east-1), the second under the regional path; the
+# third is a decoy whose name starts like the first's.
+SSO_SAML_PROVIDER = "AWSSSO_0a1b2c3d4e5f6a7b_DO_NOT_DELETE"
+SSO_ROLES = [
+    ("EKSClusterAdminAccess", "AWSReservedSSO_EKSClusterAdminAccess_4ffa4321e413c0b0",
+     "/aws-reserved/sso.amazonaws.com/"),
+    ("EKSReadOnly", "AWSReservedSSO_EKSReadOnly_6a316cc66d154241",
+     "/aws-reserved/sso.amazonaws.com/eu-west-1/"),
+    ("EKSClusterAdminAccessReadOnly", "AWSReservedSSO_EKSClusterAdminAccessReadOnly_9b8c7d6e5f4a3b2c",
+     "/aws-reserved/sso.amazonaws.com/"),
+]
+# Permission sets of the SSO admin instance: the three above, plus one that is
+# provisioned to the account but has no role in IAM (yet).
+SSO_PERMISSION_SETS = [name for name, _role, _path in SSO_ROLES] + ["EKSDevelopers"]
+# The IPv6 cluster's node role carries the guide's customer managed IPv6 CNI
+# policy instead of AmazonEKS_CNI_Policy; the add-on cluster's node role is
+# like the sandbox's. Both clusters share the sandbox API server in tests.
+IPV6_POLICY_NAME = "AmazonEKS_CNI_IPv6_Policy"
+IPV6_NODEGROUP = ("ng-v6", "eksctl-sandbox-v6-nodegroup-ng-v6-NodeInstanceRole-7G8H9I")
+ADDON_NODEGROUP = ("ng-addon", "eksctl-sandbox-addon-nodegroup-ng-addon-NodeInstanceRole-0J1K2L")
+SERVICES = ["moto", "authenticator", "etcd", "apiserver", "controller-manager", "scheduler", "kwok", "webhook"]
+
+
+def cluster_specs(count):
+    """The sandbox clusters for ``up --clusters count``: name, region, port, service, etcd prefix."""
+    if not 1 <= count <= MAX_CLUSTERS:
+        raise StepFailed("--clusters must be between 1 and %d, got %d" % (MAX_CLUSTERS, count))
+    specs = [{"name": CLUSTER_NAME, "region": REGION, "port": PORTS["apiserver"], "service": "apiserver",
+              "etcd_prefix": "/registry", "cert": "apiserver"}]
+    for k in range(2, count + 1):
+        name = "%s-%d" % (CLUSTER_NAME, k)
+        specs.append({"name": name, "region": EXTRA_REGIONS[k - 2], "port": PORTS["apiserver-extra"] + k,
+                      "service": "apiserver-" + name, "etcd_prefix": "/registry-" + name, "cert": "apiserver-" + name})
+    for spec in specs:
+        spec["endpoint"] = "https://127.0.0.1:%d" % spec["port"]
+    return specs
+
+
+def services(specs):
+    """Every service of a sandbox with these clusters, in start order."""
+    extra = [spec["service"] for spec in specs[1:]]
+    index = SERVICES.index("apiserver") + 1
+    return SERVICES[:index] + extra + SERVICES[index:]
 
 
 def say(msg):
@@ -120,8 +183,19 @@ def start(name, argv, env=None):
     return proc
 
 
+def running_services():
+    """Every service with a pid file, known ones in start order, then the extra API servers."""
+    try:
+        names = sorted(f[:-4] for f in os.listdir(path("run")) if f.endswith(".pid"))
+    except OSError:
+        names = []
+    extra = [n for n in names if n not in SERVICES]
+    index = SERVICES.index("apiserver") + 1
+    return SERVICES[:index] + extra + SERVICES[index:]
+
+
 def stop_all():
-    for name in reversed(SERVICES):
+    for name in reversed(running_services()):
         pid = pid_of(name)
         if pid is None:
             continue
@@ -174,10 +248,10 @@ def http_ok(url, token=None, cafile=None):
 
 # --------------------------------------------------------------------------- PKI
 
-def make_pki():
+def make_pki(specs):
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
     from cryptography.x509.oid import NameOID
     import ipaddress
 
@@ -210,8 +284,10 @@ def make_pki():
     write_key(ca_key, "ca.key")
     write_cert(ca, "ca.crt")
 
-    def serving(name, cn):
-        k = key()
+    def serving(name, cn, fast=False):
+        # New certificates use P-256 keys: generated in a millisecond, so extra
+        # clusters and the authenticator add nothing noticeable to a start.
+        k = ec.generate_private_key(ec.SECP256R1()) if fast else key()
         c = (x509.CertificateBuilder()
              .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
              .issuer_name(ca_name).public_key(k.public_key()).serial_number(x509.random_serial_number())
@@ -226,6 +302,9 @@ def make_pki():
 
     serving("apiserver", "kube-apiserver")
     serving("webhook", "pod-identity-webhook")
+    serving("authenticator", "aws-iam-authenticator", fast=True)
+    for spec in specs[1:]:
+        serving(spec["cert"], "kube-apiserver-" + spec["name"], fast=True)
     sa = key()
     write_key(sa, "sa.key")
     with open(path("pki", "sa.pub"), "wb") as f:
@@ -245,20 +324,36 @@ def aws_env():
     }
 
 
-def start_moto():
+def start_moto(specs):
     """moto, seeded in-process (moto_launcher.py); returns the seeded facts."""
     facts_path = path("run", "aws-facts.json")
+    clusters = [{k: spec[k] for k in ("name", "region", "endpoint")} for spec in specs]
     start("moto", [sys.executable, os.path.join(HERE, "moto_launcher.py"), "--port", str(PORTS["moto"]),
-                   "--facts", facts_path, "--apiserver", "https://127.0.0.1:%d" % PORTS["apiserver"],
-                   "--ca", path("pki", "ca.crt")],
+                   "--facts", facts_path, "--clusters", json.dumps(clusters), "--ca", path("pki", "ca.crt"),
+                   "--addon-manager-kubeconfig", path("kubeconfig-addon-manager")],
           env={"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"})
+    return facts_path
+
+
+def wait_moto(facts_path):
     wait_for("moto (seeded)", lambda: os.path.exists(facts_path), 120, "moto")
     with open(facts_path) as f:
         return json.load(f)
 
 
-def seed_aws():
-    """A fresh EKS account: cluster roles, node roles with the CNI policy, two clusters."""
+def extra_node_role(name):
+    """The node role of cluster ``name``'s one node group (eksctl's naming)."""
+    suffix = hashlib.sha256(name.encode()).hexdigest()[:6].upper()
+    return "eksctl-%s-nodegroup-ng-general-NodeInstanceRole-%s" % (name, suffix)
+
+
+def seed_aws(clusters):
+    """A fresh EKS account: cluster roles, node roles with the CNI policy, the clusters
+    (sandbox, sandbox-v6, sandbox-addon and the extra ones).
+
+    ``clusters`` lists {name, region, endpoint}; the first one is ``sandbox``.
+    Runs inside moto_launcher.py, as the sandbox IAM user.
+    """
     import boto3
 
     session = boto3.session.Session(region_name=REGION, aws_access_key_id=aws_env()["AWS_ACCESS_KEY_ID"],
@@ -280,37 +375,206 @@ def seed_aws():
             iam.attach_role_policy(RoleName=role_name, PolicyArn="arn:aws:iam::aws:policy/" + policy)
         node_roles.append(role["Role"]["Arn"])
 
+    ipv6_policy = iam.create_policy(PolicyName=IPV6_POLICY_NAME, PolicyDocument=json.dumps(IPV6_POLICY_DOCUMENT),
+                                    Description="IPv6 permissions of the Amazon VPC CNI plugin (EKS user guide)")
+    ipv6_node_role = iam.create_role(RoleName=IPV6_NODEGROUP[1], AssumeRolePolicyDocument=trust("ec2.amazonaws.com"))
+    for policy_arn in ("arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy", ipv6_policy["Policy"]["Arn"],
+                       "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"):
+        iam.attach_role_policy(RoleName=IPV6_NODEGROUP[1], PolicyArn=policy_arn)
+    addon_node_role = iam.create_role(RoleName=ADDON_NODEGROUP[1], AssumeRolePolicyDocument=trust("ec2.amazonaws.com"))
+    for policy in NODE_POLICIES:
+        iam.attach_role_policy(RoleName=ADDON_NODEGROUP[1], PolicyArn="arn:aws:iam::aws:policy/" + policy)
+
     vpc = {"subnetIds": ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"]}
+    wanted = clusters
     clusters = {}
-    for name, family in ((CLUSTER_NAME, "ipv4"), (IPV6_CLUSTER_NAME, "ipv6")):
+    for name, family in ((CLUSTER_NAME, "ipv4"), (IPV6_CLUSTER_NAME, "ipv6"), (ADDON_CLUSTER_NAME, "ipv4")):
         cluster = eks.create_cluster(name=name, version="1.34", roleArn=cluster_role["Role"]["Arn"],
                                      resourcesVpcConfig=vpc, kubernetesNetworkConfig={"ipFamily": family})["cluster"]
         clusters[name] = cluster
+    scaling = {"minSize": 1, "maxSize": 3, "desiredSize": 2}
     for (nodegroup, _role_name), role_arn in zip(NODEGROUPS, node_roles):
         eks.create_nodegroup(clusterName=CLUSTER_NAME, nodegroupName=nodegroup, nodeRole=role_arn,
-                             subnets=vpc["subnetIds"], scalingConfig={"minSize": 1, "maxSize": 3, "desiredSize": 2})
+                             subnets=vpc["subnetIds"], scalingConfig=scaling)
+    eks.create_nodegroup(clusterName=IPV6_CLUSTER_NAME, nodegroupName=IPV6_NODEGROUP[0],
+                         nodeRole=ipv6_node_role["Role"]["Arn"], subnets=vpc["subnetIds"], scalingConfig=scaling)
+    eks.create_nodegroup(clusterName=ADDON_CLUSTER_NAME, nodegroupName=ADDON_NODEGROUP[0],
+                         nodeRole=addon_node_role["Role"]["Arn"], subnets=vpc["subnetIds"], scalingConfig=scaling)
     issuer = clusters[CLUSTER_NAME]["identity"]["oidc"]["issuer"]
-    return {"issuer": issuer, "node_roles": node_roles, "cluster_arn": clusters[CLUSTER_NAME]["arn"]}
+    facts = {"issuer": issuer, "node_roles": node_roles, "cluster_arn": clusters[CLUSTER_NAME]["arn"],
+             "creator_arn": CREATOR_ARN,
+             "ipv6_node_roles": [ipv6_node_role["Role"]["Arn"]], "ipv6_policy_arn": ipv6_policy["Policy"]["Arn"],
+             "ipv6_issuer": clusters[IPV6_CLUSTER_NAME]["identity"]["oidc"]["issuer"],
+             "addon_node_roles": [addon_node_role["Role"]["Arn"]],
+             "addon_issuer": clusters[ADDON_CLUSTER_NAME]["identity"]["oidc"]["issuer"],
+             "clusters": [{"name": CLUSTER_NAME, "region": REGION, "arn": clusters[CLUSTER_NAME]["arn"],
+                           "issuer": issuer, "node_roles": node_roles, "endpoint": wanted[0]["endpoint"]}]}
+
+    # The other clusters: one per region, each with one managed node group
+    # whose role exists in IAM with the node policies.
+    for spec in wanted[1:]:
+        role_name = extra_node_role(spec["name"])
+        role = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=trust("ec2.amazonaws.com"))
+        for policy in NODE_POLICIES:
+            iam.attach_role_policy(RoleName=role_name, PolicyArn="arn:aws:iam::aws:policy/" + policy)
+        regional = session.client("eks", endpoint_url=endpoint, region_name=spec["region"])
+        cluster = regional.create_cluster(name=spec["name"], version="1.34", roleArn=cluster_role["Role"]["Arn"],
+                                          resourcesVpcConfig=vpc, kubernetesNetworkConfig={"ipFamily": "ipv4"})
+        regional.create_nodegroup(clusterName=spec["name"], nodegroupName="ng-general",
+                                  nodeRole=role["Role"]["Arn"], subnets=vpc["subnetIds"],
+                                  scalingConfig={"minSize": 1, "maxSize": 3, "desiredSize": 2})
+        facts["clusters"].append({"name": spec["name"], "region": spec["region"], "arn": cluster["cluster"]["arn"],
+                                  "issuer": cluster["cluster"]["identity"]["oidc"]["issuer"],
+                                  "node_roles": [role["Role"]["Arn"]], "endpoint": spec["endpoint"]})
+    facts.update(seed_sso(session, endpoint))
+    return facts
+
+
+def seed_sso(session, endpoint):
+    """IAM Identity Center as an account assigned to it sees it: SAML provider, AWSReservedSSO roles,
+    and the SSO admin instance with its permission sets (moto makes one instance per region)."""
+    iam = session.client("iam", endpoint_url=endpoint)
+    sso_admin = session.client("sso-admin", endpoint_url=endpoint)
+    # IAM wants at least 1000 characters of SAML metadata; the certificate is a placeholder.
+    portal = "https://portal.sso.us-east-1.amazonaws.com/saml/assertion/c2FuZGJveA"
+    metadata = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="%s">'
+        '<md:IDPSSODescriptor WantAuthnRequestsSigned="false" '
+        'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+        '<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#">'
+        '<ds:X509Data><ds:X509Certificate>%s</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>'
+        '<md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>'
+        '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="%s"/>'
+        '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="%s"/>'
+        '</md:IDPSSODescriptor></md:EntityDescriptor>'
+        % (portal, base64.b64encode(b"sandbox placeholder certificate " * 16).decode(), portal, portal))
+    provider = iam.create_saml_provider(Name=SSO_SAML_PROVIDER, SAMLMetadataDocument=metadata)["SAMLProviderArn"]
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Federated": provider},
+        "Action": ["sts:AssumeRoleWithSAML", "sts:TagSession"],
+        "Condition": {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}}]})
+    roles = {}
+    for permission_set, role_name, role_path in SSO_ROLES:
+        role = iam.create_role(RoleName=role_name, Path=role_path, AssumeRolePolicyDocument=trust,
+                               Description="Identity Center permission set %s (sandbox seed)" % permission_set)
+        roles[permission_set] = role["Role"]["Arn"]
+    instance_arn = sso_admin.list_instances()["Instances"][0]["InstanceArn"]
+    permission_sets = {}
+    for name in SSO_PERMISSION_SETS:
+        ps_arn = sso_admin.create_permission_set(InstanceArn=instance_arn, Name=name)["PermissionSet"]["PermissionSetArn"]
+        sso_admin.provision_permission_set(InstanceArn=instance_arn, PermissionSetArn=ps_arn,
+                                           TargetType="AWS_ACCOUNT", TargetId=ACCOUNT_ID)
+        permission_sets[name] = ps_arn
+    return {"sso_instance_arn": instance_arn, "sso_permission_sets": permission_sets, "sso_roles": roles}
+
+
+def seed_addons():
+    """vpc-cni as an EKS managed add-on of the add-on cluster (through moto_eks_addons), no role yet."""
+    import boto3
+
+    env = aws_env()
+    eks = boto3.client("eks", region_name=REGION, endpoint_url=env["AWS_ENDPOINT_URL"],
+                       aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+    eks.create_addon(clusterName=ADDON_CLUSTER_NAME, addonName="vpc-cni", addonVersion="v1.20.4-eksbuild.1")
 
 
 # --------------------------------------------------------------------------- Kubernetes
 
-def write_kubeconfig(name, token, user):
-    server = "https://127.0.0.1:%d" % PORTS["apiserver"]
+# vpc-cni-ipv6-policy.json of the EKS user guide.
+IPV6_POLICY_DOCUMENT = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["ec2:AssignIpv6Addresses", "ec2:DescribeInstances", "ec2:DescribeTags",
+                                   "ec2:DescribeNetworkInterfaces", "ec2:DescribeInstanceTypes"], "Resource": "*"},
+    {"Effect": "Allow", "Action": ["ec2:CreateTags"], "Resource": ["arn:aws:ec2:*:*:network-interface/*"]}]}
+
+
+def write_kubeconfig(name, token, user, cluster=CLUSTER_NAME, port=None):
+    server = "https://127.0.0.1:%d" % (port or PORTS["apiserver"])
     with open(path("pki", "ca.crt"), "rb") as f:
         ca = base64.b64encode(f.read()).decode()
     config = {
         "apiVersion": "v1", "kind": "Config", "preferences": {},
-        "clusters": [{"name": CLUSTER_NAME, "cluster": {"server": server, "certificate-authority-data": ca}}],
+        "clusters": [{"name": cluster, "cluster": {"server": server, "certificate-authority-data": ca}}],
         "users": [{"name": user, "user": {"token": token}}],
-        "contexts": [{"name": user + "@" + CLUSTER_NAME, "context": {"cluster": CLUSTER_NAME, "user": user}}],
-        "current-context": user + "@" + CLUSTER_NAME,
+        "contexts": [{"name": user + "@" + cluster, "context": {"cluster": cluster, "user": user}}],
+        "current-context": user + "@" + cluster,
     }
     target = path(name)
     with open(target, "w") as f:
         json.dump(config, f, indent=2)
     os.chmod(target, 0o600)
     return target
+
+
+def write_tokens():
+    """The static bearer tokens, one file for every cluster; returns {key: token}."""
+    tokens = {user: secrets.token_hex(16) for user in
+              ("admin", "viewer", "controller-manager", "scheduler", "kwok", "webhook", "authenticator",
+               "addon-manager")}
+    # Static token users: name, uid, groups.  "viewer" has no RBAC grants at all,
+    # the least-privileged identity tests use to prove refusals.
+    users = {
+        "admin": ("kubernetes-admin", "system:masters"),
+        "viewer": ("sandbox-viewer", ""),
+        "controller-manager": ("system:kube-controller-manager", ""),
+        "scheduler": ("system:kube-scheduler", ""),
+        "kwok": ("sandbox-kwok", "system:masters"),
+        "webhook": ("sandbox-pod-identity-webhook", "system:masters"),
+        "authenticator": ("sandbox-iam-authenticator", "system:masters"),
+        "addon-manager": ("eks:addon-manager", "system:masters"),
+    }
+    with open(path("pki", "tokens.csv"), "w") as f:
+        for key, (user, groups) in users.items():
+            f.write('%s,%s,%s,"%s"\n' % (tokens[key], user, user, groups))
+    os.chmod(path("pki", "tokens.csv"), 0o600)
+    for key in ("webhook", "authenticator"):
+        with open(path("pki", key + ".token"), "w") as f:
+            f.write(tokens[key])
+        os.chmod(path("pki", key + ".token"), 0o600)
+    return tokens
+
+
+def start_authenticator(specs):
+    """The EKS token authenticator stand-in, for every cluster (iam_authenticator.py)."""
+    env = aws_env()
+    config = {
+        "listen": "127.0.0.1:%d" % PORTS["authenticator"],
+        "tls_cert": path("pki", "authenticator.crt"), "tls_key": path("pki", "authenticator.key"),
+        "sts_endpoint": env["AWS_ENDPOINT_URL"],
+        "aws": {"endpoint": env["AWS_ENDPOINT_URL"], "access_key_id": env["AWS_ACCESS_KEY_ID"],
+                "secret_access_key": env["AWS_SECRET_ACCESS_KEY"]},
+        "apiserver_ca": path("pki", "ca.crt"),
+        "token_file": path("pki", "authenticator.token"),
+        "clusters": {spec["name"]: {"apiserver": spec["endpoint"], "region": spec["region"],
+                                    "creator_arn": CREATOR_ARN} for spec in specs},
+    }
+    with open(path("run", "authenticator.json"), "w") as f:
+        json.dump(config, f, indent=2)
+    start("authenticator", [sys.executable, os.path.join(HERE, "iam_authenticator.py"),
+                            "--config", path("run", "authenticator.json"), "--collections", path("collections")])
+    # The API server of each cluster sends its TokenReviews to /authenticate/<name>.
+    for spec in specs:
+        write_webhook_kubeconfig(spec)
+
+
+def write_webhook_kubeconfig(spec):
+    config = {
+        "apiVersion": "v1", "kind": "Config",
+        "clusters": [{"name": "aws-iam-authenticator", "cluster": {
+            "server": "https://127.0.0.1:%d/authenticate/%s" % (PORTS["authenticator"], spec["name"]),
+            "certificate-authority": path("pki", "ca.crt")}}],
+        "users": [{"name": "apiserver", "user": {}}],
+        "contexts": [{"name": "webhook", "context": {"cluster": "aws-iam-authenticator", "user": "apiserver"}}],
+        "current-context": "webhook",
+    }
+    with open(path("pki", "authn-webhook-%s.kubeconfig" % spec["name"]), "w") as f:
+        json.dump(config, f, indent=2)
+
+
+def wait_authenticator():
+    wait_for("EKS token authenticator",
+             lambda: http_ok("https://127.0.0.1:%d/healthz" % PORTS["authenticator"], cafile=path("pki", "ca.crt")),
+             30, "authenticator")
 
 
 AUDIT_USER = "kubernetes-admin"
@@ -326,16 +590,24 @@ def write_audit_policy():
         }, f, indent=2)
 
 
-def apiserver_argv(issuer):
-    bins = bindir()
+def audit_log(spec):
+    """The audit log of a cluster's API server: audit.log for the first, audit-<name>.log for the others."""
+    return path("logs", "audit.log" if spec["service"] == "apiserver" else "audit-%s.log" % spec["name"])
+
+
+def apiserver_argv(spec, issuer):
     return [
-        os.path.join(bins, "kube-apiserver"),
+        os.path.join(bindir(), "kube-apiserver"),
         "--etcd-servers", "http://127.0.0.1:%d" % PORTS["etcd"],
+        "--etcd-prefix", spec["etcd_prefix"],
         "--bind-address", "127.0.0.1", "--advertise-address", "127.0.0.1",
-        "--secure-port", str(PORTS["apiserver"]),
-        "--tls-cert-file", path("pki", "apiserver.crt"), "--tls-private-key-file", path("pki", "apiserver.key"),
+        "--secure-port", str(spec["port"]),
+        "--tls-cert-file", path("pki", spec["cert"] + ".crt"),
+        "--tls-private-key-file", path("pki", spec["cert"] + ".key"),
         "--client-ca-file", path("pki", "ca.crt"),
         "--token-auth-file", path("pki", "tokens.csv"),
+        "--authentication-token-webhook-config-file", path("pki", "authn-webhook-%s.kubeconfig" % spec["name"]),
+        "--authentication-token-webhook-version", "v1",
         "--authorization-mode", "Node,RBAC",
         "--service-account-issuer", issuer,
         "--service-account-key-file", path("pki", "sa.pub"),
@@ -349,33 +621,31 @@ def apiserver_argv(issuer):
         # What the operator (kubernetes-admin) asks, one JSON line per request:
         # the benchmarks and reliability tests count API requests and writes here.
         "--audit-policy-file", path("pki", "audit-policy.yaml"),
-        "--audit-log-path", path("logs", "audit.log"),
+        "--audit-log-path", audit_log(spec),
         "--audit-log-maxsize", "200", "--audit-log-maxbackup", "1",
     ]
 
 
-def start_control_plane(issuer):
-    bins = bindir()
-    tokens = {user: secrets.token_hex(16) for user in
-              ("admin", "viewer", "controller-manager", "scheduler", "kwok", "webhook")}
-    # Static token users: name, uid, groups.  "viewer" has no RBAC grants at all,
-    # the least-privileged identity tests use to prove refusals.
-    users = {
-        "admin": ("kubernetes-admin", "system:masters"),
-        "viewer": ("sandbox-viewer", ""),
-        "controller-manager": ("system:kube-controller-manager", ""),
-        "scheduler": ("system:kube-scheduler", ""),
-        "kwok": ("sandbox-kwok", "system:masters"),
-        "webhook": ("sandbox-pod-identity-webhook", "system:masters"),
-    }
-    with open(path("pki", "tokens.csv"), "w") as f:
-        for key, (user, groups) in users.items():
-            f.write('%s,%s,%s,"%s"\n' % (tokens[key], user, user, groups))
-    os.chmod(path("pki", "tokens.csv"), 0o600)
-    with open(path("pki", "webhook.token"), "w") as f:
-        f.write(tokens["webhook"])
-    write_audit_policy()
+def start_extra_apiservers(specs, facts, tokens):
+    """kube-apiserver of clusters 2..N (same etcd, own prefix, port, cert, issuer); returns kubeconfigs."""
+    issuers = {c["name"]: c["issuer"] for c in facts["clusters"]}
+    kubeconfigs = {}
+    for spec in specs[1:]:
+        start(spec["service"], apiserver_argv(spec, issuers[spec["name"]]))
+        kubeconfigs[spec["name"]] = write_kubeconfig("kubeconfig-" + spec["name"], tokens["admin"], "admin",
+                                                     spec["name"], spec["port"])
+    return kubeconfigs
 
+
+def wait_extra_apiservers(specs, tokens):
+    for spec in specs[1:]:
+        url = spec["endpoint"] + "/readyz"
+        wait_for("kube-apiserver of " + spec["name"], lambda u=url: http_ok(u, tokens["admin"], path("pki", "ca.crt")),
+                 120, spec["service"])
+
+
+def start_etcd():
+    bins = bindir()
     start("etcd", [os.path.join(bins, "etcd"), "--data-dir", path("etcd"), "--name", "sandbox",
                    "--listen-client-urls", "http://127.0.0.1:%d" % PORTS["etcd"],
                    "--advertise-client-urls", "http://127.0.0.1:%d" % PORTS["etcd"],
@@ -385,9 +655,15 @@ def start_control_plane(issuer):
                    "--unsafe-no-fsync", "--quota-backend-bytes", str(1 << 30)])
     wait_for("etcd", lambda: http_ok("http://127.0.0.1:%d/health" % PORTS["etcd"]), 60, "etcd")
 
-    start("apiserver", apiserver_argv(issuer))
+
+def start_control_plane(specs, facts, tokens):
+    bins = bindir()
+    start("apiserver", apiserver_argv(specs[0], facts["issuer"]))
+    start_extra_apiservers(specs, facts, tokens)
     admin_kubeconfig = write_kubeconfig("kubeconfig", tokens["admin"], "admin")
+    write_kubeconfig("kubeconfig-" + CLUSTER_NAME, tokens["admin"], "admin")
     write_kubeconfig("kubeconfig-viewer", tokens["viewer"], "viewer")
+    write_kubeconfig("kubeconfig-addon-manager", tokens["addon-manager"], "addon-manager")
     url = "https://127.0.0.1:%d/readyz" % PORTS["apiserver"]
     wait_for("kube-apiserver", lambda: http_ok(url, tokens["admin"], path("pki", "ca.crt")), 120, "apiserver")
 
@@ -402,7 +678,11 @@ def start_control_plane(issuer):
         "--root-ca-file", path("pki", "ca.crt"),
         "--use-service-account-credentials=true",
         "--leader-elect=false",
-        "--controllers", "*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller",
+        # No node lifecycle controller: kwok posts node status only now and then, and the controller would
+        # mark the pods of a node it thinks is late NotReady, which kwok never undoes; DaemonSet rollouts
+        # would then wait forever for available pods. kwok itself keeps the nodes Ready.
+        "--controllers", "*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller,"
+                         "-node-lifecycle-controller",
     ])
     sched_kubeconfig = write_kubeconfig("kubeconfig-scheduler", tokens["scheduler"], "scheduler")
     start("scheduler", [
@@ -435,6 +715,14 @@ def start_control_plane(issuer):
              lambda: http_ok("https://127.0.0.1:%d/healthz" % PORTS["webhook"], cafile=path("pki", "ca.crt")),
              30, "webhook")
     return admin_kubeconfig
+
+
+def seed_extra_cluster(kubeconfig, name):
+    """Clusters 2..N: the API server's own bootstrap (namespaces, RBAC roles) is all they get."""
+    from kubernetes import client, config
+
+    core = client.CoreV1Api(config.new_client_from_config(config_file=kubeconfig))
+    wait_for("namespace kube-system in " + name, lambda: core.read_namespace("kube-system") is not None, 60)
 
 
 def seed_kubernetes(kubeconfig):
@@ -506,12 +794,25 @@ def seed_kubernetes(kubeconfig):
                     "hostNetwork": True,
                     "priorityClassName": "system-node-critical",
                     "tolerations": [{"operator": "Exists"}],
+                    # The shape of the real aws-node pod: an init container and two
+                    # containers, all of which the pod identity webhook mutates.
+                    "initContainers": [{
+                        "name": "aws-vpc-cni-init",
+                        "image": "602401143452.dkr.ecr.%s.amazonaws.com/amazon-k8s-cni-init:v1.20.4" % REGION,
+                        "env": [{"name": "DISABLE_TCP_EARLY_DEMUX", "value": "false"}],
+                    }],
                     "containers": [{
                         "name": "aws-node",
                         "image": "602401143452.dkr.ecr.%s.amazonaws.com/amazon-k8s-cni:v1.20.4" % REGION,
                         "env": [{"name": "AWS_VPC_K8S_CNI_LOGLEVEL", "value": "DEBUG"},
                                 {"name": "MY_NODE_NAME",
                                  "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}],
+                        "resources": {"requests": {"cpu": "25m"}},
+                    }, {
+                        "name": "aws-eks-nodeagent",
+                        "image": "602401143452.dkr.ecr.%s.amazonaws.com/amazon/aws-network-policy-agent:v1.2.7"
+                                 % REGION,
+                        "args": ["--enable-network-policy=false"],
                         "resources": {"requests": {"cpu": "25m"}},
                     }],
                 },
@@ -536,12 +837,18 @@ def seed_kubernetes(kubeconfig):
 
 # --------------------------------------------------------------------------- commands
 
-def write_env(facts):
+def link_collection():
+    """.sandbox/collections/ansible_collections/eks/access -> this checkout."""
     collections = path("collections")
     link = os.path.join(collections, "ansible_collections", "eks", "access")
     os.makedirs(os.path.dirname(link), exist_ok=True)
     if not os.path.islink(link):
         os.symlink(REPO, link)
+    return collections
+
+
+def write_env(facts):
+    collections = link_collection()
     venv_bin = os.path.dirname(sys.executable)
     values = dict(aws_env())
     values.update({
@@ -550,8 +857,14 @@ def write_env(facts):
         "SANDBOX_VIEWER_KUBECONFIG": path("kubeconfig-viewer"),
         "EKS_CLUSTER_NAME": CLUSTER_NAME,
         "EKS_IPV6_CLUSTER_NAME": IPV6_CLUSTER_NAME,
+        "EKS_IPV6_NODE_ROLE_ARNS": ",".join(facts["ipv6_node_roles"]),
+        "EKS_IPV6_CNI_POLICY_ARN": facts["ipv6_policy_arn"],
+        "EKS_ADDON_CLUSTER_NAME": ADDON_CLUSTER_NAME,
+        "EKS_ADDON_NODE_ROLE_ARNS": ",".join(facts["addon_node_roles"]),
         "EKS_OIDC_ISSUER": facts["issuer"],
         "EKS_NODE_ROLE_ARNS": ",".join(facts["node_roles"]),
+        "EKS_SSO_INSTANCE_ARN": facts["sso_instance_arn"],
+        "EKS_SSO_PERMISSION_SETS": json.dumps(facts["sso_permission_sets"], sort_keys=True),
         "AWS_ACCOUNT_ID": ACCOUNT_ID,
         "ANSIBLE_COLLECTIONS_PATH": collections,
         "ANSIBLE_PLAYBOOK": os.path.join(venv_bin, "ansible-playbook"),
@@ -561,11 +874,17 @@ def write_env(facts):
         "EKS_SANDBOX_DIR": STATE,
         "EKS_SANDBOX_PORT_OFFSET": str(PORT_OFFSET),
         "SANDBOX_AUDIT_LOG": path("logs", "audit.log"),
+        # name:region of every cluster with a real API server (kubeconfig: $EKS_SANDBOX_DIR/kubeconfig-<name>)
+        "EKS_SANDBOX_CLUSTERS": ",".join("%s:%s" % (c["name"], c["region"]) for c in facts["clusters"]),
+        # the IAM identity that created the clusters: system:masters through EKS token authentication
+        "EKS_CLUSTER_CREATOR_ARN": facts["creator_arn"],
     })
     with open(path("env"), "w") as f:
         f.write("# written by tests/sandbox/sandbox.py up; source it to use the sandbox\n")
         for key, value in values.items():
             f.write("export %s=%s\n" % (key, shlex_quote(value)))
+    for cluster in facts["clusters"]:
+        cluster["kubeconfig"] = path("kubeconfig-" + cluster["name"])
     with open(path("facts.json"), "w") as f:
         json.dump(facts, f, indent=2)
 
@@ -575,20 +894,34 @@ def shlex_quote(value):
     return shlex.quote(str(value))
 
 
-def healthy():
-    if any(pid_of(name) is None for name in SERVICES) or not os.path.exists(path("env")):
+def running_clusters():
+    """The cluster specs of the sandbox that was last brought up ([] when none)."""
+    try:
+        with open(path("facts.json")) as f:
+            count = len(json.load(f)["clusters"])
+        return cluster_specs(count)
+    except (OSError, ValueError, KeyError, StepFailed):
+        return []
+
+
+def healthy(specs=None):
+    """Every service of the running sandbox alive and every API server ready."""
+    specs = specs or running_clusters()
+    if not specs or any(pid_of(name) is None for name in services(specs)) or not os.path.exists(path("env")):
         return False
     try:
         with open(path("pki", "tokens.csv")) as f:
             admin_token = f.readline().split(",")[0]
-        return http_ok("https://127.0.0.1:%d/readyz" % PORTS["apiserver"], admin_token, path("pki", "ca.crt"))
+        return all(http_ok(spec["endpoint"] + "/readyz", admin_token, path("pki", "ca.crt")) for spec in specs)
     except Exception:
         return False
 
 
 def cmd_up(args):
-    if healthy():
-        say("already up; nothing to do (source %s)" % path("env"))
+    specs = cluster_specs(args.clusters)
+    running = running_clusters()
+    if len(running) >= len(specs) and healthy(running):
+        say("already up with %d cluster(s); nothing to do (source %s)" % (len(running), path("env")))
         return 0
     t0 = time.time()
     stop_all()
@@ -598,20 +931,44 @@ def cmd_up(args):
         raise StepFailed("build failed (see the message above)")
     for sub in ("etcd", "pki", "run", "collections"):
         shutil.rmtree(path(sub), ignore_errors=True)
+    for stale in ("env", "facts.json"):
+        if os.path.exists(path(stale)):
+            os.unlink(path(stale))
+    for stale in os.listdir(STATE):
+        if stale.startswith("kubeconfig-%s-" % CLUSTER_NAME):
+            os.unlink(path(stale))
     os.makedirs(path("logs"), exist_ok=True)
+    os.makedirs(path("run"), exist_ok=True)
     for log in os.listdir(path("logs")):
         os.unlink(path("logs", log))
     say("generating certificates and keys")
-    make_pki()
+    make_pki(specs)
+    link_collection()
+    tokens = write_tokens()
+    write_audit_policy()
     say("starting moto (IAM, STS, EKS, SSO admin) on 127.0.0.1:%d" % PORTS["moto"])
-    say("seeding the AWS account: node roles, clusters %s (ipv4) and %s (ipv6)" % (CLUSTER_NAME, IPV6_CLUSTER_NAME))
-    facts = start_moto()
-    say("starting etcd, kube-apiserver (issuer %s), controller-manager, scheduler, kwok, webhook" % facts["issuer"])
-    kubeconfig = start_control_plane(facts["issuer"])
+    say("seeding the AWS account: node roles, IAM Identity Center roles and permission sets, clusters %s (ipv4),"
+        " %s (ipv6), %s (ipv4, vpc-cni add-on)%s"
+        % (CLUSTER_NAME, IPV6_CLUSTER_NAME, ADDON_CLUSTER_NAME,
+           "".join(", %s (%s)" % (spec["name"], spec["region"]) for spec in specs[1:])))
+    facts_path = start_moto(specs)
+    say("starting the EKS token authenticator on 127.0.0.1:%d, etcd" % PORTS["authenticator"])
+    start_authenticator(specs)
+    start_etcd()
+    facts = wait_moto(facts_path)
+    say("starting kube-apiserver (issuer %s)%s, controller-manager, scheduler, kwok, webhook"
+        % (facts["issuer"], "".join(", kube-apiserver of %s (:%d)" % (s["name"], s["port"]) for s in specs[1:])))
+    kubeconfig = start_control_plane(specs, facts, tokens)
+    wait_authenticator()
     say("seeding the cluster: %d fake nodes, aws-node DaemonSet, no aws-auth" % len(NODE_NAMES))
     seed_kubernetes(kubeconfig)
+    if len(specs) > 1:
+        say("waiting for the API servers of %s" % ", ".join(spec["name"] for spec in specs[1:]))
+        wait_extra_apiservers(specs, tokens)
+        for spec in specs[1:]:
+            seed_extra_cluster(path("kubeconfig-" + spec["name"]), spec["name"])
     write_env(facts)
-    say("up in %.0fs; source %s" % (time.time() - t0, path("env")))
+    say("up in %.0fs with %d cluster(s); source %s" % (time.time() - t0, len(specs), path("env")))
     return 0
 
 
@@ -622,33 +979,42 @@ def cmd_down(args):
 
 
 def cmd_restart(args):
-    """Start the API server again on the state it had (for tests that stop it)."""
+    """Start the first cluster's API server again on the state it had (for tests that stop it)."""
     if args.service != "apiserver":
         raise StepFailed("only the apiserver can be restarted on its own")
+    specs = running_clusters()
+    if not specs:
+        raise StepFailed("no sandbox to restart the apiserver of; run up")
     with open(path("facts.json")) as f:
         issuer = json.load(f)["issuer"]
     if pid_of("apiserver") is None:
-        start("apiserver", apiserver_argv(issuer))
+        start("apiserver", apiserver_argv(specs[0], issuer))
     with open(path("pki", "tokens.csv")) as f:
         admin_token = f.readline().split(",")[0]
-    url = "https://127.0.0.1:%d/readyz" % PORTS["apiserver"]
-    wait_for("kube-apiserver", lambda: http_ok(url, admin_token, path("pki", "ca.crt")), 120, "apiserver")
+    wait_for("kube-apiserver", lambda: http_ok(specs[0]["endpoint"] + "/readyz", admin_token, path("pki", "ca.crt")),
+             120, "apiserver")
     say("apiserver running (pid %d)" % pid_of("apiserver"))
     return 0
 
 
 def cmd_status(args):
-    for name in SERVICES:
+    specs = running_clusters()
+    for name in services(specs) if specs else running_services():
         pid = pid_of(name)
-        print("%-20s %s" % (name, "running (pid %d)" % pid if pid else "stopped"))
-    print("%-20s %s" % ("healthy", "yes" if healthy() else "no"))
-    return 0 if healthy() else 1
+        print("%-28s %s" % (name, "running (pid %d)" % pid if pid else "stopped"))
+    for spec in specs:
+        print("%-28s %s %s" % ("cluster " + spec["name"], spec["region"], spec["endpoint"]))
+    ok = healthy(specs)
+    print("%-28s %s" % ("healthy", "yes" if ok else "no"))
+    return 0 if ok else 1
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="eks.access local sandbox")
     parser.add_argument("command", choices=["up", "down", "status", "restart"])
-    parser.add_argument("service", nargs="?", help="for restart: the service (apiserver)")
+    parser.add_argument("service", nargs="?", help="restart: the service to start again (apiserver)")
+    parser.add_argument("--clusters", type=int, default=1,
+                        help="up: how many clusters with a real API server (1-%d, default 1)" % MAX_CLUSTERS)
     args = parser.parse_args(argv)
     os.makedirs(STATE, exist_ok=True)
     try:

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced by build.sh and read by sandbox.py
 # Pinned versions of the sandbox's servers.  Changing one rebuilds (new cache key).
 # Kubernetes 1.34 is a release Amazon EKS supports.
 K8S_VERSION=v1.34.4

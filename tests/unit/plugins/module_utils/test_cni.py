@@ -144,3 +144,223 @@ def test_plan_node_role_detach_edge_inputs():
     assert cni.plan_node_role_detach(None, IPV4_ARN, True) == []
     with pytest.raises(CniError):
         cni.plan_node_role_detach(NODE_ROLES, "AmazonEKS_CNI_Policy", True)
+
+
+# --------------------------------------------------------------------------- IPv6 policy
+
+
+def test_plan_ipv6_policy():
+    assert cni.plan_ipv6_policy(None, GUIDE_IPV6_POLICY) == {"action": "create", "matches_guide": True}
+    assert cni.plan_ipv6_policy(json.dumps(GUIDE_IPV6_POLICY), GUIDE_IPV6_POLICY) == {
+        "action": "none", "matches_guide": True}
+    tightened = {"Version": "2012-10-17", "Statement": [GUIDE_IPV6_POLICY["Statement"][0]]}
+    # an existing, different policy is used as it is, never rewritten
+    assert cni.plan_ipv6_policy(tightened, GUIDE_IPV6_POLICY) == {"action": "none", "matches_guide": False}
+
+
+# --------------------------------------------------------------------------- verify_pods
+
+TOKEN = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"
+IRSA_ENV = [{"name": "AWS_ROLE_ARN", "value": ROLE}, {"name": "AWS_WEB_IDENTITY_TOKEN_FILE", "value": TOKEN}]
+
+
+def full_pod(name, env=None, init_env=None, agent_env=None, annotations=None, deleting=False):
+    env, init_env, agent_env = (IRSA_ENV if e is None else e for e in (env, init_env, agent_env))
+    meta = {"name": name}
+    if annotations:
+        meta["annotations"] = annotations
+    if deleting:
+        meta["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+    return {
+        "metadata": meta,
+        "spec": {"nodeName": "node-" + name,
+                 "initContainers": [{"name": "aws-vpc-cni-init", "env": list(init_env)}],
+                 "containers": [{"name": "aws-node", "env": list(env)}, {"name": "aws-eks-nodeagent", "env": list(agent_env)}]},
+        "status": {"phase": "Running"},
+    }
+
+
+def test_verify_pods_all_good():
+    report = cni.verify_pods([full_pod("a"), full_pod("b")], ROLE, desired=2)
+    assert report["ok"] is True
+    assert report["checked"] == 2
+    assert report["failures"] == []
+    assert [c["name"] for c in report["pods"][0]["containers"]] == ["aws-vpc-cni-init", "aws-node", "aws-eks-nodeagent"]
+    assert report["pods"][0]["containers"][0]["kind"] == "initContainers"
+    assert report["pods"][0]["node"] == "node-a"
+
+
+def test_verify_pods_every_mutated_container_counts():
+    report = cni.verify_pods([full_pod("a", agent_env=[]), full_pod("b", init_env=IRSA_ENV[1:])], ROLE)
+    assert report["ok"] is False
+    assert cni.failure_lines(report) == [
+        "a/aws-eks-nodeagent: AWS_ROLE_ARN is not set",
+        "a/aws-eks-nodeagent: AWS_WEB_IDENTITY_TOKEN_FILE is not set",
+        "b/aws-vpc-cni-init: AWS_ROLE_ARN is not set",
+    ]
+    assert [p["ok"] for p in report["pods"]] == [False, False]
+
+
+def test_verify_pods_wrong_role_and_skip_containers():
+    other = [{"name": "AWS_ROLE_ARN", "value": "arn:aws:iam::111122223333:role/Other"}, IRSA_ENV[1]]
+    report = cni.verify_pods([full_pod("a", agent_env=other)], ROLE)
+    assert cni.failure_lines(report) == ["a/aws-eks-nodeagent: AWS_ROLE_ARN is arn:aws:iam::111122223333:role/Other, not %s" % ROLE]
+    skipped = full_pod("a", agent_env=[], annotations={"eks.amazonaws.com/skip-containers": "aws-eks-nodeagent, x"})
+    assert cni.verify_pods([skipped], ROLE)["ok"] is True
+
+
+def test_verify_pods_missing_nodes_and_terminating_pods():
+    report = cni.verify_pods([full_pod("a"), full_pod("old", env=[], deleting=True)], ROLE, desired=3)
+    assert report["terminating"] == ["old"]
+    assert report["checked"] == 1
+    assert report["ok"] is False
+    assert cni.failure_lines(report) == ["DaemonSet: 1 pods checked but the DaemonSet wants 3: the other nodes were not verified"]
+    assert cni.verify_pods([], ROLE, desired=0)["ok"] is True
+
+
+def test_verify_pods_without_containers_is_not_verified():
+    report = cni.verify_pods([{"metadata": {"name": "x"}, "spec": {}}], ROLE)
+    assert report["ok"] is False
+    assert report["failures"] == [{"pod": "x", "container": None, "problem": "the pod has no containers"}]
+
+
+def test_verify_pods_rollback_expects_no_irsa():
+    plain = full_pod("a", env=[], init_env=[], agent_env=[])
+    assert cni.verify_pods([plain], None, desired=1, expect_irsa=False)["ok"] is True
+    report = cni.verify_pods([full_pod("b")], None, expect_irsa=False)
+    assert report["ok"] is False
+    assert "b/aws-node: AWS_ROLE_ARN is still set (%s)" % ROLE in cni.failure_lines(report)
+
+
+def test_verify_pods_rejects_bad_role():
+    with pytest.raises(CniError):
+        cni.verify_pods([], 42)
+
+
+# --------------------------------------------------------------------------- node roles
+
+NG_ARN = "arn:aws:iam::111122223333:role/eksctl-ng-1-NodeInstanceRole-ABC"
+
+
+@pytest.mark.parametrize("value, name", [
+    ("AmazonEKSNodeRole", "AmazonEKSNodeRole"),
+    (" AmazonEKSNodeRole ", "AmazonEKSNodeRole"),
+    (NG_ARN, "eksctl-ng-1-NodeInstanceRole-ABC"),
+    ("arn:aws:iam::111122223333:role/some/path/Nodes", "Nodes"),
+])
+def test_node_role_name(value, name):
+    assert cni.node_role_name(value) == name
+
+
+@pytest.mark.parametrize("value", ["", None, "arn:aws:iam::111122223333:user/bob", "a/b", "arn:aws:iam::1:role/x"])
+def test_node_role_name_rejects(value):
+    with pytest.raises(CniError):
+        cni.node_role_name(value)
+
+
+def test_aws_auth_node_role_arns():
+    from ansible_collections.eks.access.plugins.module_utils import aws_auth
+
+    model = aws_auth.parse_aws_auth({"mapRoles": "\n".join([
+        "- rolearn: %s" % NG_ARN,
+        "  username: system:node:{{EC2PrivateDNSName}}",
+        "  groups: [system:bootstrappers, system:nodes]",
+        "- rolearn: arn:aws:iam::111122223333:role/admins",
+        "  username: admin",
+        "  groups: [system:masters]",
+        "- rolearn: arn:aws:iam::111122223333:role/windows",
+        "  groups: [system:bootstrappers, system:nodes, eks:kube-proxy-windows]",
+        "- rolearn: %s" % NG_ARN,
+        "  groups: [system:nodes]",
+    ])})
+    assert cni.aws_auth_node_role_arns(model) == [NG_ARN, "arn:aws:iam::111122223333:role/windows"]
+    assert cni.aws_auth_node_role_arns(None) == []
+
+
+def test_collect_node_roles_merges_sources_in_order():
+    roles = cni.collect_node_roles([NG_ARN], ["arn:aws:iam::111122223333:role/self", NG_ARN], ["extra", "self"])
+    assert roles == [
+        {"role_name": "eksctl-ng-1-NodeInstanceRole-ABC", "sources": ["nodegroup", "aws-auth"]},
+        {"role_name": "self", "sources": ["aws-auth", "explicit"]},
+        {"role_name": "extra", "sources": ["explicit"]},
+    ]
+    assert cni.collect_node_roles() == []
+
+
+ROLES = [{"role_name": name, "sources": ["explicit"]} for name in ("with", "without", "excepted", "missing")]
+ATTACHED = {
+    "with": ["arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy", IPV4_ARN],
+    "without": ["arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"],
+    "excepted": [IPV4_ARN],
+    "missing": None,
+}
+
+
+def _by_name(plan):
+    return dict((e["role_name"], e) for e in plan)
+
+
+def test_plan_node_role_policy_detach_exactly_one_policy():
+    plan = _by_name(cni.plan_node_role_policy(ROLES, ATTACHED, IPV4_ARN, "absent", ["arn:aws:iam::111122223333:role/excepted"]))
+    assert plan["with"]["action"] == "detach"
+    assert plan["with"]["after"] == ["arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"]
+    assert plan["without"]["action"] == "none"
+    assert plan["without"]["after"] == plan["without"]["before"]
+    assert plan["excepted"]["action"] == "skip"
+    assert "still needing" in plan["excepted"]["reason"]
+    assert plan["excepted"]["after"] == [IPV4_ARN]
+    assert plan["missing"]["action"] == "skip"
+    assert plan["missing"]["before"] is None
+
+
+def test_plan_node_role_policy_attach_for_rollback():
+    plan = _by_name(cni.plan_node_role_policy(ROLES, ATTACHED, IPV4_ARN, "present"))
+    assert plan["with"]["action"] == "none"
+    assert plan["without"]["action"] == "attach"
+    assert plan["without"]["after"] == ["arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy", IPV4_ARN]
+    assert plan["excepted"]["action"] == "none"
+
+
+def test_plan_node_role_policy_ipv6_leaves_the_ipv4_policy():
+    v6 = "arn:aws:iam::111122223333:policy/AmazonEKS_CNI_IPv6_Policy"
+    plan = cni.plan_node_role_policy(ROLES[:1], {"with": ATTACHED["with"] + [v6]}, v6, "absent")
+    assert plan[0]["after"] == ATTACHED["with"]
+
+
+@pytest.mark.parametrize("policy, state", [("AmazonEKS_CNI_Policy", "absent"), (ROLE, "absent"), (IPV4_ARN, "gone")])
+def test_plan_node_role_policy_rejects(policy, state):
+    with pytest.raises(CniError):
+        cni.plan_node_role_policy(ROLES, ATTACHED, policy, state)
+
+
+# --------------------------------------------------------------------------- managed add-on
+
+
+def test_plan_addon_role():
+    assert cni.plan_addon_role(None, ROLE)["action"] == "absent"
+    addon = {"addonName": "vpc-cni", "addonVersion": "v1.20.4-eksbuild.1", "status": "ACTIVE"}
+    plan = cni.plan_addon_role(addon, ROLE)
+    assert plan["action"] == "update"
+    assert plan["update"] == {"serviceAccountRoleArn": ROLE}
+    assert cni.plan_addon_role(dict(addon, serviceAccountRoleArn=ROLE), ROLE)["action"] == "none"
+
+
+def test_plan_addon_role_removal_is_an_update_without_the_role_keeping_configuration():
+    addon = {"addonName": "vpc-cni", "serviceAccountRoleArn": ROLE, "configurationValues": '{"env":{"WARM_IP_TARGET":"5"}}'}
+    plan = cni.plan_addon_role(addon, None)
+    assert plan["action"] == "update"
+    assert plan["update"] == {"configurationValues": '{"env":{"WARM_IP_TARGET":"5"}}'}
+    assert cni.plan_addon_role({"addonName": "vpc-cni"}, None)["action"] == "none"
+
+
+def test_plan_addon_role_rejects_non_role_arns():
+    with pytest.raises(CniError):
+        cni.plan_addon_role({"addonName": "vpc-cni"}, "arn:aws:iam::111122223333:user/bob")
+
+
+def test_addon_summary():
+    assert cni.addon_summary(None) == {"exists": False, "name": "vpc-cni"}
+    summary = cni.addon_summary({"addonName": "vpc-cni", "addonVersion": "v1", "status": "ACTIVE", "serviceAccountRoleArn": "",
+                                 "addonArn": "arn:aws:eks:us-west-2:111122223333:addon/c/vpc-cni/x"})
+    assert summary["exists"] is True
+    assert summary["service_account_role_arn"] is None

@@ -367,3 +367,54 @@ OWNED = {"eks.access/managed-by": "eks.access", "eks.access/cluster": "prod",
 ])
 def test_plan_tags(current, desired, purge, expected):
     assert irsa.plan_tags(current, desired, purge) == expected
+
+
+# ------------------------------------------------------------ whole-role plan
+
+EXISTING = {"RoleName": "r", "Description": "old", "MaxSessionDuration": 3600,
+            "PermissionsBoundary": {"PermissionsBoundaryArn": MINE}}
+
+
+def test_plan_role_changes_create():
+    plan = irsa.plan_role_changes(None, {}, [], {}, True, description="d", tags={"a": "1"},
+                                  managed_policies=[CNI], inline_policies={"p": json.dumps(DOC)})
+    assert plan["create"] and plan["changed"]
+    assert plan["to_attach"] == [CNI] and plan["to_put"] == {"p": DOC}
+    # settings of a new role go into CreateRole, not into updates
+    assert plan["role_updates"] == {} and plan["tags_to_add"] == {} and plan["permissions_boundary"] is None
+    assert plan["attached_after"] == [CNI]
+
+
+def test_plan_role_changes_nothing_to_do():
+    plan = irsa.plan_role_changes(EXISTING, [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}], [CNI],
+                                  {"p": DOC_LISTY}, False, description="old", max_session_duration=3600,
+                                  permissions_boundary=MINE, tags={"a": "1"}, managed_policies=[CNI],
+                                  inline_policies={"p": DOC})
+    assert not plan["changed"]
+    assert plan["attached_after"] == [CNI]
+
+
+def test_plan_role_changes_updates():
+    plan = irsa.plan_role_changes(EXISTING, {"a": "0", "keep": "x"}, [CNI, S3], {"old": DOC}, False,
+                                  description="new", max_session_duration=7200, permissions_boundary=S3,
+                                  tags={"a": "1"}, managed_policies=[CNI], inline_policies={"p": DOC2})
+    assert plan["changed"] and not plan["create"] and not plan["trust_changed"]
+    assert plan["role_updates"] == {"Description": "new", "MaxSessionDuration": 7200}
+    assert plan["tags_to_add"] == {"a": "1"}
+    assert plan["permissions_boundary"] == S3
+    assert (plan["to_attach"], plan["to_detach"]) == ([], [S3])
+    assert (plan["to_put"], plan["to_delete"]) == ({"p": DOC2}, ["old"])
+    assert plan["attached_after"] == [CNI]
+
+
+def test_plan_role_changes_trust_only_and_unmanaged_policies():
+    plan = irsa.plan_role_changes(EXISTING, {}, [S3], {"old": DOC}, True)
+    assert plan["changed"] and plan["trust_changed"]
+    assert plan["to_detach"] == [] and plan["to_delete"] == [] and plan["attached_after"] == [S3]
+
+
+def test_carries_tags():
+    assert irsa.carries_tags([{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}], {"a": "1"})
+    assert not irsa.carries_tags({"a": "2"}, {"a": "1"})
+    assert not irsa.carries_tags(None, {"a": "1"})
+    assert irsa.carries_tags(None, {})

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ansible_collections.eks.access.plugins.module_utils import sso
@@ -191,3 +193,201 @@ def test_permission_set_name_from_describe(response):
 def test_permission_set_name_from_describe_rejects(response):
     with pytest.raises(SsoRoleError):
         sso.permission_set_name_from_describe(response)
+
+
+# ------------------------------------------------------------------ permission sets (sso-admin)
+
+INSTANCE = "arn:aws:sso:::instance/ssoins-1234567890abcdef"
+PS_ARN = "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-0123456789abcdef"
+
+
+@pytest.mark.parametrize(
+    "ps_arn, expected",
+    [
+        (PS_ARN, {"partition": "aws", "instance_arn": INSTANCE, "permission_set_id": "ps-0123456789abcdef"}),
+        # moto spells permission set ARNs instance/ssoins-.../ps-...
+        ("arn:aws:sso:::instance/ssoins-1234567890abcdef/ps-abc",
+         {"partition": "aws", "instance_arn": INSTANCE, "permission_set_id": "ps-abc"}),
+        ("arn:aws-us-gov:sso:::permissionSet/ssoins-1/ps-2",
+         {"partition": "aws-us-gov", "instance_arn": "arn:aws-us-gov:sso:::instance/ssoins-1", "permission_set_id": "ps-2"}),
+    ],
+)
+def test_parse_permission_set_arn(ps_arn, expected):
+    assert sso.parse_permission_set_arn(ps_arn) == expected
+
+
+@pytest.mark.parametrize("bad", [None, "", INSTANCE, "arn:aws:sso:::permissionSet/ps-1", "EKSClusterAdminAccess",
+                                 "arn:aws:iam::111222333444:role/x", PS_ARN + "/extra"])
+def test_parse_permission_set_arn_rejects(bad):
+    with pytest.raises(SsoRoleError, match="not a permission set ARN"):
+        sso.parse_permission_set_arn(bad)
+
+
+def test_instance_for():
+    assert sso.instance_for() is None
+    assert sso.instance_for(instance_arn=INSTANCE) == INSTANCE
+    assert sso.instance_for(PS_ARN) == INSTANCE
+    assert sso.instance_for(PS_ARN, INSTANCE) == INSTANCE
+    with pytest.raises(SsoRoleError, match="belongs to instance"):
+        sso.instance_for(PS_ARN, "arn:aws:sso:::instance/ssoins-ffffffffffffffff")
+    with pytest.raises(SsoRoleError, match="not an IAM Identity Center instance ARN"):
+        sso.instance_for(instance_arn=PS_ARN)
+
+
+def test_find_permission_set():
+    described = [
+        {"PermissionSet": {"Name": "EKSClusterAdminAccessReadOnly", "PermissionSetArn": PS_ARN + "1"}},
+        {"PermissionSet": {"Name": "EKSClusterAdminAccess", "PermissionSetArn": PS_ARN}},
+    ]
+    assert sso.find_permission_set(described, "EKSClusterAdminAccess") == {
+        "Name": "EKSClusterAdminAccess", "PermissionSetArn": PS_ARN}
+    with pytest.raises(SsoRoleError, match="no permission set named 'EKSCluster'; it has: "
+                                           "EKSClusterAdminAccess, EKSClusterAdminAccessReadOnly"):
+        sso.find_permission_set(described, "EKSCluster")
+    with pytest.raises(SsoRoleError, match="it has: none"):
+        sso.find_permission_set([], "EKSCluster")
+
+
+# ------------------------------------------------------------------ every role of a permission set
+
+HASH_OLD = "AWSReservedSSO_EKSClusterAdminAccess_00000000000000aa"
+
+
+@pytest.mark.parametrize(
+    "role_arn, expected",
+    [
+        (EKS_ADMIN["Arn"], True),  # with the global path (IAM, trust policies)
+        (EKS_ADMIN_REGIONAL["Arn"], True),  # with a regional path
+        ("arn:aws:iam::%s:role/%s" % (ACCOUNT, EKS_ADMIN["RoleName"]), True),  # without path (aws-auth)
+        ("arn:aws:iam::%s:role/%s" % (ACCOUNT, HASH_OLD), True),  # another hash
+        ("arn:aws:iam::999988887777:role/%s" % EKS_ADMIN["RoleName"], False),  # another account
+        ("arn:aws:iam::%s:role/AWSReservedSSO_EKSClusterAdminAccessReadOnly_0123456789abcdef" % ACCOUNT, False),
+        ("arn:aws:iam::%s:role/other/%s" % (ACCOUNT, EKS_ADMIN["RoleName"]), False),  # not Identity Center's path
+        ("arn:aws:iam::%s:user/%s" % (ACCOUNT, EKS_ADMIN["RoleName"]), False),
+        ("arn:aws:sts::%s:assumed-role/%s/alice" % (ACCOUNT, EKS_ADMIN["RoleName"]), False),
+        ("AROAEXAMPLEUNIQUEID", False),  # what IAM shows for a deleted principal
+        ("*", False),
+    ],
+)
+def test_is_permission_set_role_arn(role_arn, expected):
+    assert sso.is_permission_set_role_arn(role_arn, "EKSClusterAdminAccess", ACCOUNT) is expected
+
+
+def test_permission_set_mappings_and_stale():
+    current = "arn:aws:iam::%s:role/%s" % (ACCOUNT, EKS_ADMIN["RoleName"])
+    old = "arn:aws:iam::%s:role/%s" % (ACCOUNT, HASH_OLD)
+    map_roles = [
+        {"rolearn": "arn:aws:iam::%s:role/node" % ACCOUNT, "groups": ["system:nodes"]},
+        {"rolearn": old, "groups": ["system:masters"]},
+        {"rolearn": "arn:aws:iam::%s:role/AWSReservedSSO_EKSClusterAdminAccessReadOnly_0123456789abcdef" % ACCOUNT},
+        {"rolearn": current, "groups": ["admins"]},
+        {"rolearn": current, "groups": ["admins"]},  # duplicate listed once
+        {"groups": ["no-arn"]},
+        "not a dict",
+    ]
+    assert sso.permission_set_mappings(map_roles, "EKSClusterAdminAccess", ACCOUNT) == [old, current]
+    assert sso.stale_mappings(map_roles, "EKSClusterAdminAccess", ACCOUNT, EKS_ADMIN["RoleName"]) == [old]
+    assert sso.permission_set_mappings(map_roles, "EKSClusterAdminAccess", "999988887777") == []
+    assert sso.permission_set_mappings(None, "EKSClusterAdminAccess", ACCOUNT) == []
+
+
+def test_default_username():
+    assert sso.default_username("EKSClusterAdminAccess") == "sso:EKSClusterAdminAccess"
+    with pytest.raises(SsoRoleError):
+        sso.default_username("bad name")
+
+
+@pytest.mark.parametrize(
+    "username, warns",
+    [
+        ("{{SessionName}}", True),
+        ("{{SessionName}}{{AccountID}}", True),
+        ("sso-admin:{{SessionName}}", False),
+        ("cluster-admin", False),
+        (None, False),
+        ("", False),
+    ],
+)
+def test_username_warnings(username, warns):
+    assert bool(sso.username_warnings(username)) is warns
+
+
+def test_creator_ownership_tags():
+    assert sso.creator_ownership_tags("EKSClusterAdminAccess") == {
+        "eks.access/managed-by": "eks.access", "eks.access/sso-permission-set": "EKSClusterAdminAccess"}
+
+
+# ------------------------------------------------------------------ cluster-creator trust policy
+
+BLOG_ASSUME_ROLE = {
+    "Version": "2012-10-17",
+    "Statement": [{
+        "Effect": "Allow",
+        "Principal": {"AWS": EKS_ADMIN["Arn"]},
+        "Action": "sts:AssumeRole",
+        "Condition": {},
+    }],
+}
+OLD_ARN = "arn:aws:iam::%s:role/aws-reserved/sso.amazonaws.com/%s" % (ACCOUNT, HASH_OLD)
+CI_ROLE = "arn:aws:iam::%s:role/ci" % ACCOUNT
+
+
+def _assume(principal):
+    return {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"}
+
+
+def test_plan_creator_trust_new_role():
+    policy, changed, removed = sso.plan_creator_trust(None, EKS_ADMIN["Arn"], "EKSClusterAdminAccess", ACCOUNT)
+    assert changed and removed == []
+    assert policy == {"Version": "2012-10-17", "Statement": [_assume(EKS_ADMIN["Arn"])]}
+
+
+def test_plan_creator_trust_blog_policy_is_already_right():
+    policy, changed, removed = sso.plan_creator_trust(
+        json.dumps(BLOG_ASSUME_ROLE), EKS_ADMIN["Arn"], "EKSClusterAdminAccess", ACCOUNT)
+    assert not changed and removed == []
+    assert policy == BLOG_ASSUME_ROLE
+
+
+def test_plan_creator_trust_replaces_earlier_hash_and_keeps_others():
+    other_account = "arn:aws:iam::999988887777:role/aws-reserved/sso.amazonaws.com/" + HASH_OLD
+    current = {"Version": "2012-10-17", "Statement": [
+        _assume(CI_ROLE),
+        _assume([OLD_ARN, other_account]),
+        _assume(OLD_ARN),
+        {"Effect": "Deny", "Principal": {"AWS": OLD_ARN}, "Action": "sts:AssumeRole"},
+    ]}
+    policy, changed, removed = sso.plan_creator_trust(current, EKS_ADMIN["Arn"], "EKSClusterAdminAccess", ACCOUNT)
+    assert changed and removed == [OLD_ARN]
+    assert policy["Statement"] == [
+        _assume(CI_ROLE),
+        _assume([other_account]),
+        {"Effect": "Deny", "Principal": {"AWS": OLD_ARN}, "Action": "sts:AssumeRole"},
+        _assume(EKS_ADMIN["Arn"]),
+    ]
+    again = sso.plan_creator_trust(policy, EKS_ADMIN["Arn"], "EKSClusterAdminAccess", ACCOUNT)
+    assert again == (policy, False, [])
+
+
+def test_plan_creator_trust_regional_path():
+    policy, changed, _removed = sso.plan_creator_trust(
+        None, EKS_ADMIN_REGIONAL["Arn"], "EKSClusterAdminAccess", ACCOUNT)
+    assert changed
+    assert policy["Statement"][0]["Principal"]["AWS"] == EKS_ADMIN_REGIONAL["Arn"]
+
+
+def test_plan_creator_trust_refuses_pathless_sso_arn():
+    pathless = "arn:aws:iam::%s:role/%s" % (ACCOUNT, EKS_ADMIN["RoleName"])
+    with pytest.raises(ValueError, match="without its path"):
+        sso.plan_creator_trust(None, pathless, "EKSClusterAdminAccess", ACCOUNT)
+
+
+def test_plan_creator_trust_removal():
+    current = {"Version": "2012-10-17", "Statement": [_assume(CI_ROLE), _assume([OLD_ARN, EKS_ADMIN["Arn"]])]}
+    policy, removed, remaining = sso.plan_creator_trust_removal(current, "EKSClusterAdminAccess", ACCOUNT)
+    assert removed == [OLD_ARN, EKS_ADMIN["Arn"]]
+    assert remaining == 1
+    assert policy["Statement"] == [_assume(CI_ROLE)]
+    policy, removed, remaining = sso.plan_creator_trust_removal(BLOG_ASSUME_ROLE, "EKSClusterAdminAccess", ACCOUNT)
+    assert removed == [EKS_ADMIN["Arn"]] and remaining == 0 and policy["Statement"] == []
+    assert sso.plan_creator_trust_removal(policy, "EKSClusterAdminAccess", ACCOUNT)[1:] == ([], 0)

@@ -503,3 +503,46 @@ def test_merge_into_closed_policy_drops_the_deny():
     merged, changed = tp.merge_statement(tp.closed_policy(PROVIDER), stmt())
     assert changed
     assert merged["Statement"] == [stmt()]
+
+
+# ----------------------------------------------------- remove_aws_principals
+
+A = "arn:aws:iam::111122223333:role/a"
+B = "arn:aws:iam::111122223333:role/b"
+
+
+def _allow(principal, **extra):
+    statement = {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}
+    statement.update(extra)
+    return statement
+
+
+@pytest.mark.parametrize(
+    "stmts, expected, removed",
+    [
+        ([_allow({"AWS": A})], [], [A]),
+        ([_allow({"AWS": [A, B]})], [_allow({"AWS": [B]})], [A]),
+        ([_allow({"AWS": [B, A]}), _allow({"AWS": A})], [_allow({"AWS": [B]})], [A]),
+        # other principal types in the same statement stay
+        ([_allow({"AWS": A, "Service": "ec2.amazonaws.com"})], [_allow({"Service": "ec2.amazonaws.com"})], [A]),
+        # Deny and non-AWS principals are not touched
+        ([{"Effect": "Deny", "Principal": {"AWS": A}, "Action": "sts:AssumeRole"}],
+         [{"Effect": "Deny", "Principal": {"AWS": A}, "Action": "sts:AssumeRole"}], []),
+        ([_allow({"Federated": A})], [_allow({"Federated": A})], []),
+        ([_allow("*")], [_allow("*")], []),
+        ([_allow({"AWS": B}, Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}})],
+         [_allow({"AWS": B}, Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}})], []),
+    ],
+)
+def test_remove_aws_principals(stmts, expected, removed):
+    policy = {"Version": "2012-10-17", "Statement": stmts}
+    original = copy.deepcopy(policy)
+    new_policy, got_removed, remaining = tp.remove_aws_principals(json.dumps(policy), lambda p: p == A)
+    assert new_policy == {"Version": "2012-10-17", "Statement": expected}
+    assert got_removed == removed
+    assert remaining == len(expected)
+    assert policy == original
+
+
+def test_remove_aws_principals_none_policy():
+    assert tp.remove_aws_principals(None, lambda p: True) == ({"Version": "2012-10-17", "Statement": []}, [], 0)

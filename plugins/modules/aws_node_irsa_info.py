@@ -1,0 +1,141 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: aws_node_irsa_info
+short_description: Verify that every aws-node pod carries the IRSA credentials of the CNI role
+version_added: 0.1.0
+description:
+  - Step "verify" of the EKS user guide's VPC CNI to IRSA procedure, for every pod rather than one
+    (C(kubectl describe pod ... | grep AWS_ROLE_ARN)).
+  - Reads the DaemonSet (by default C(kube-system/aws-node)), its service account and its pods, and checks each
+    container the pod identity webhook mutates (init and regular containers, except those in the pod's
+    C(eks.amazonaws.com/skip-containers) annotation) for C(AWS_ROLE_ARN) equal to the expected role and for
+    C(AWS_WEB_IDENTITY_TOKEN_FILE).
+  - Fewer live pods than the DaemonSet's C(desiredNumberScheduled) is a failure too (a node was not verified).
+    Pods being deleted are listed in RV(terminating) and not checked.
+  - With O(expect_irsa=false) (after a rollback) the variables must be absent instead.
+  - Reports only; RV(ok) and RV(failure_lines) say what is wrong. It never fails because of what it finds.
+author:
+  - eks.access developers (@eks-access)
+options:
+  namespace:
+    description: Namespace of the DaemonSet.
+    type: str
+    default: kube-system
+  daemonset:
+    description: Name of the DaemonSet.
+    type: str
+    default: aws-node
+  role_arn:
+    description:
+      - The role ARN the pods must carry. Defaults to the service account's C(eks.amazonaws.com/role-arn) annotation.
+    type: str
+  expect_irsa:
+    description: V(true) checks that the variables are present; V(false) that they are gone.
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - eks.access.cluster
+  - kubernetes.core.k8s_auth_options
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+notes:
+  - Supports C(check_mode); it never changes anything.
+"""
+
+EXAMPLES = r"""
+- name: Check the aws-node pods
+  eks.access.aws_node_irsa_info:
+    cluster_name: prod-eu
+    role_arn: arn:aws:iam::111122223333:role/AmazonEKSVPCCNIRole
+  register: verify
+
+- name: Stop here unless every pod carries the role
+  ansible.builtin.assert:
+    that: verify.ok
+    fail_msg: "{{ verify.failure_lines }}"
+"""
+
+RETURN = r"""
+ok:
+  description: Whether every live pod passed and no node was left unchecked.
+  returned: always
+  type: bool
+role_arn:
+  description: The role ARN that was expected.
+  returned: always
+  type: str
+expect_irsa:
+  description: The O(expect_irsa) that was checked.
+  returned: always
+  type: bool
+service_account:
+  description: The DaemonSet's service account (namespace and name and exists and annotations).
+  returned: always
+  type: dict
+desired:
+  description: The DaemonSet's C(desiredNumberScheduled).
+  returned: always
+  type: int
+checked:
+  description: How many live pods were checked.
+  returned: always
+  type: int
+pods:
+  description: Every live pod with its node and phase and its checked containers (name and kind and role_arn and token_file and problems).
+  returned: always
+  type: list
+  elements: dict
+terminating:
+  description: Pods being deleted, not checked.
+  returned: always
+  type: list
+  elements: str
+failures:
+  description: One entry per problem (pod and container and problem).
+  returned: always
+  type: list
+  elements: dict
+failure_lines:
+  description: The failures as text, one line each.
+  returned: always
+  type: list
+  elements: str
+  sample: ["aws-node-x2x9v/aws-node: AWS_ROLE_ARN is not set"]
+"""
+
+from ansible_collections.eks.access.plugins.module_utils import connection
+from ansible_collections.eks.access.plugins.module_utils import vpc_cni_runner
+from ansible_collections.eks.access.plugins.module_utils.cni import CniError
+from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
+
+
+def main():
+    argument_spec = dict(connection.K8S_CONNECTION_ARG_SPEC)
+    argument_spec.update(
+        namespace=dict(type="str", default="kube-system"),
+        daemonset=dict(type="str", default="aws-node"),
+        role_arn=dict(type="str"),
+        expect_irsa=dict(type="bool", default=True),
+    )
+    module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
+    try:
+        result = vpc_cni_runner.run_verify(module)
+    except vpc_cni_runner.CniRefused as e:
+        module.fail_json(msg=str(e))
+    except CniError as e:
+        module.fail_json(msg="invalid input: %s" % e)
+    except connection.KubernetesConnectionError as e:
+        module.fail_json(msg="cannot reach the Kubernetes API: %s" % e)
+    except Exception as e:  # kubernetes ApiException and transport errors share no base class
+        module.fail_json(msg="reading the aws-node pods failed: %s" % e)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,389 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A token-review webhook with the contract of aws-iam-authenticator v0.6.13, for the sandbox.
+
+The real authenticator only accepts pre-signed URLs for AWS's own STS hosts,
+so it cannot verify tokens minted against moto.  This stand-in does, step for
+step, what its server does (pkg/token Verify, pkg/arn Canonicalize, the
+ConfigMap mapper and renderTemplate), with the sandbox's moto as the STS host:
+
+1. the bearer token must be ``k8s-aws-v1.`` + base64url (no padding) of a URL
+   of at most 4 KiB, with the moto endpoint's scheme and host, path ``/``,
+   only the allowed query parameters, each once, ``Action=GetCallerIdentity``,
+   ``x-k8s-aws-id`` among ``X-Amz-SignedHeaders``, ``X-Amz-Expires`` between
+   0 and 900, and an ``X-Amz-Date`` at most 15 minutes old;
+2. the URL is sent to moto with ``x-k8s-aws-id: <this cluster's name>``; moto
+   (see sts_query_auth.py) checks the signature as STS does, so a token
+   minted for another cluster, or tampered with, is refused there;
+3. the caller ARN STS returns is canonicalized (an assumed role becomes its
+   role ARN; anything but an IAM user, role, root or STS assumed role or
+   federated user is refused);
+4. the cluster creator is ``kubernetes-admin`` in ``system:masters`` (EKS
+   maps the identity that created the cluster that way, without aws-auth);
+   anyone else is looked up, case-insensitively, in ``mapRoles`` then
+   ``mapUsers`` of that cluster's ``kube-system/aws-auth``, read with the
+   collection's own parser (plugins/module_utils/aws_auth.py); an account in
+   ``mapAccounts`` admits its identities under their ARN with no groups;
+5. ``{{AccountID}}``, ``{{SessionName}}`` (``@`` becomes ``-``),
+   ``{{SessionNameRaw}}``, ``{{AccessKeyID}}`` and ``{{EC2PrivateDNSName}}``
+   (the private DNS name of the EC2 instance the session is named after, read
+   from moto's EC2) are rendered in the username and groups.
+
+Anything else is answered ``authenticated: false`` with the reason in
+``status.error``, which the API server turns into 401 Unauthorized.
+
+One process serves every sandbox cluster: the API server of cluster NAME
+posts its TokenReviews to ``/authenticate/NAME``.
+"""
+
+import argparse
+import base64
+import binascii
+import datetime
+import json
+import re
+import ssl
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+TOKEN_PREFIX = "k8s-aws-v1."
+MAX_TOKEN_LEN = 4 * 1024
+CLUSTER_ID_HEADER = "x-k8s-aws-id"
+PRESIGNED_URL_EXPIRATION = datetime.timedelta(minutes=15)
+DATE_FORMAT = "%Y%m%dT%H%M%SZ"
+ALLOWED_PARAMETERS = {
+    "action", "version", "x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-expires",
+    "x-amz-security-token", "x-amz-signature", "x-amz-signedheaders",
+}
+PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc")
+INSTANCE_ID_RE = re.compile(r"^i-(\w{8}|\w{17})$")
+CREATOR_USERNAME = "kubernetes-admin"
+CREATOR_GROUPS = ("system:masters",)
+
+
+class Refused(Exception):
+    """The token is not accepted; the message says why."""
+
+
+# --------------------------------------------------------------------------- the token (pure)
+
+def decode_token(token, sts_endpoint, now):
+    """Check a bearer token like aws-iam-authenticator's Verify, up to the STS call.
+
+    Returns (url, lower-cased query parameters).  ``sts_endpoint`` is the only
+    accepted ``scheme://host[:port]``.
+    """
+    if len(token) > MAX_TOKEN_LEN:
+        raise Refused("token is too large")
+    if not token.startswith(TOKEN_PREFIX):
+        raise Refused("token is missing expected %r prefix" % TOKEN_PREFIX)
+    body = token[len(TOKEN_PREFIX):]
+    # Go's base64.RawURLEncoding: URL alphabet, no padding.
+    if "=" in body or not re.match(r"^[A-Za-z0-9_-]*$", body) or len(body) % 4 == 1:
+        raise Refused("token is not base64url without padding")
+    try:
+        url = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as e:
+        raise Refused("token does not decode: %s" % e)
+    parsed = urllib.parse.urlsplit(url)
+    want = urllib.parse.urlsplit(sts_endpoint)
+    if parsed.scheme != want.scheme:
+        raise Refused("unexpected scheme %r in pre-signed URL" % parsed.scheme)
+    if parsed.netloc != want.netloc:
+        raise Refused("unexpected hostname %r in pre-signed URL" % parsed.netloc)
+    if parsed.path != "/":
+        raise Refused("unexpected path in pre-signed URL")
+    try:
+        pairs = urllib.parse.parse_qsl(parsed.query, keep_blank_values=True, strict_parsing=bool(parsed.query))
+    except ValueError:
+        raise Refused("malformed query parameter")
+    params = {}
+    for key, value in pairs:
+        lower = key.lower()
+        if lower in params:
+            raise Refused("duplicate query parameter found: %r" % key)
+        if lower not in ALLOWED_PARAMETERS:
+            raise Refused("non-whitelisted query parameter %r" % key)
+        params[lower] = value
+    if params.get("action") != "GetCallerIdentity":
+        raise Refused("unexpected action parameter in pre-signed URL")
+    signed = [h.lower() for h in params.get("x-amz-signedheaders", "").split(";")]
+    if CLUSTER_ID_HEADER not in signed:
+        raise Refused("client did not sign the %s header in the pre-signed URL" % CLUSTER_ID_HEADER)
+    try:
+        expires = int(params.get("x-amz-expires", ""))
+    except ValueError:
+        expires = -1
+    if expires < 0 or expires > 900:
+        raise Refused("invalid X-Amz-Expires parameter in pre-signed URL: %s" % params.get("x-amz-expires"))
+    if not params.get("x-amz-date"):
+        raise Refused("X-Amz-Date parameter must be present in pre-signed URL")
+    try:
+        date = datetime.datetime.strptime(params["x-amz-date"], DATE_FORMAT).replace(tzinfo=datetime.timezone.utc)
+    except ValueError:
+        raise Refused("error parsing X-Amz-Date parameter %s" % params["x-amz-date"])
+    if now > date + PRESIGNED_URL_EXPIRATION:
+        raise Refused("X-Amz-Date parameter is expired (15 minute expiration) %s" % date)
+    return url, params
+
+
+def canonicalize(arn):
+    """(principal type, canonical ARN) like pkg/arn Canonicalize; raises Refused."""
+    parts = arn.split(":", 5) if isinstance(arn, str) else []
+    if len(parts) != 6 or parts[0] != "arn":
+        raise Refused("arn %r is invalid" % (arn,))
+    _arn, partition, service, _region, account, resource = parts
+    if partition not in PARTITIONS:
+        raise Refused("arn %r does not have a recognized partition" % arn)
+    pieces = resource.split("/")
+    if service == "sts":
+        if pieces[0] == "federated-user":
+            return "federated-user", arn
+        if pieces[0] == "assumed-role":
+            if len(pieces) < 3:
+                raise Refused("assumed-role arn %r does not have a role" % arn)
+            return "assumed-role", "arn:%s:iam::%s:role/%s" % (partition, account, "/".join(pieces[1:-1]))
+        raise Refused("unrecognized resource %s for service sts" % resource)
+    if service == "iam" and pieces[0] in ("role", "user", "root"):
+        return pieces[0], arn
+    if service == "iam":
+        raise Refused("unrecognized resource %s for service iam" % resource)
+    raise Refused("service %s in arn %s is not a valid service for identities" % (service, arn))
+
+
+def identity_from_sts(result, access_key_id):
+    """The identity of a GetCallerIdentity result (Arn, Account, UserId)."""
+    principal, canonical = canonicalize(result.get("Arn"))
+    identity = {"arn": result["Arn"], "canonical_arn": canonical, "account": result.get("Account", ""),
+                "user_id": result.get("UserId", ""), "session_name": "", "access_key_id": access_key_id}
+    if principal not in ("federated-user", "user", "root"):
+        user_id = identity["user_id"].split(":")
+        if len(user_id) != 2:
+            raise Refused("malformed UserID %r" % identity["user_id"])
+        identity["user_id"], identity["session_name"] = user_id
+    return identity
+
+
+def parse_sts_response(body):
+    """Arn/Account/UserId from STS's JSON (what the authenticator asks for) or XML answer."""
+    text = body.decode("utf-8", "replace").strip()
+    if text.startswith("{"):
+        data = json.loads(text)
+        return data["GetCallerIdentityResponse"]["GetCallerIdentityResult"]
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(text)
+    result = {}
+    for element in root.iter():
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag in ("Arn", "Account", "UserId"):
+            result[tag] = (element.text or "").strip()
+    if "Arn" not in result:
+        raise Refused("no Arn in the STS response")
+    return result
+
+
+# --------------------------------------------------------------------------- the mapping (pure)
+
+def find_mapping(identity, aws_auth_data):
+    """(username template, group templates) for ``identity`` from aws-auth ``data``.
+
+    Like the ConfigMap mapper: roles first, then users, keyed by the lower-cased
+    ARN exactly as written (a rolearn with a path never matches a session),
+    then ``mapAccounts`` (username = canonical ARN, no groups).  Raises Refused.
+    """
+    from ansible_collections.eks.access.plugins.module_utils import aws_auth
+
+    try:
+        parsed = aws_auth.parse_aws_auth(aws_auth_data)
+    except aws_auth.AwsAuthError as e:
+        raise Refused("aws-auth does not parse: %s" % e)
+    wanted = identity["canonical_arn"].lower()
+    for entries, key in ((parsed.map_roles, "rolearn"), (parsed.map_users, "userarn")):
+        found = None
+        for entry in entries:
+            # The authenticator keeps the last entry of a duplicated ARN.
+            if (entry.get(key) or "").lower() == wanted:
+                found = entry
+        if found is not None:
+            return found.get("username", ""), list(found.get("groups") or [])
+    if identity["account"] in parsed.map_accounts:
+        return identity["canonical_arn"], []
+    raise Refused("ARN is not mapped: %s" % identity["canonical_arn"])
+
+
+def render(template, identity, dns_name_of=None):
+    """renderTemplate: fill in the aws-auth placeholders.
+
+    ``dns_name_of(instance_id)`` gives an EC2 instance's private DNS name.
+    """
+    if "{{EC2PrivateDNSName}}" in template:
+        if not INSTANCE_ID_RE.match(identity["session_name"]):
+            raise Refused("SessionName did not contain an instance id")
+        if dns_name_of is None:
+            raise Refused("no EC2 API to look up %s" % identity["session_name"])
+        template = template.replace("{{EC2PrivateDNSName}}", dns_name_of(identity["session_name"]))
+    template = template.replace("{{AccountID}}", identity["account"])
+    template = template.replace("{{SessionName}}", identity["session_name"].replace("@", "-"))
+    template = template.replace("{{SessionNameRaw}}", identity["session_name"])
+    return template.replace("{{AccessKeyID}}", identity["access_key_id"])
+
+
+def map_identity(identity, creator_arn, read_aws_auth, dns_name_of=None):
+    """(username, groups) for an authenticated identity, or Refused.
+
+    ``read_aws_auth()`` returns the ConfigMap's data (None when there is none).
+    """
+    if creator_arn and identity["canonical_arn"].lower() == creator_arn.lower():
+        return CREATOR_USERNAME, list(CREATOR_GROUPS)
+    username, groups = find_mapping(identity, read_aws_auth())
+    return render(username, identity, dns_name_of), [render(g, identity, dns_name_of) for g in groups]
+
+
+def review_response(api_version, username=None, identity=None, groups=None, error=None):
+    """The TokenReview the API server gets back."""
+    status = {"authenticated": False}
+    if error is not None:
+        status["error"] = error
+    else:
+        status = {"authenticated": True, "user": {
+            "username": username,
+            "uid": "aws-iam-authenticator:%s:%s" % (identity["account"], identity["user_id"]),
+            "groups": groups,
+            "extra": {"arn": [identity["arn"]], "canonicalArn": [identity["canonical_arn"]],
+                      "sessionName": [identity["session_name"]], "accessKeyId": [identity["access_key_id"]],
+                      "principalId": [identity["user_id"]]},
+        }}
+    return {"apiVersion": api_version or "authentication.k8s.io/v1", "kind": "TokenReview", "status": status}
+
+
+# --------------------------------------------------------------------------- I/O
+
+CONFIG = {}
+
+
+def private_dns_name(region, instance_id):
+    import boto3
+
+    aws = CONFIG["aws"]
+    ec2 = boto3.client("ec2", region_name=region, endpoint_url=aws["endpoint"],
+                       aws_access_key_id=aws["access_key_id"], aws_secret_access_key=aws["secret_access_key"])
+    try:
+        reservations = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
+        return reservations[0]["Instances"][0]["PrivateDnsName"]
+    except Exception as e:
+        raise Refused("no private DNS name for %s: %s" % (instance_id, e))
+
+
+def call_sts(url, cluster_name):
+    request = urllib.request.Request(url, headers={CLUSTER_ID_HEADER: cluster_name, "accept": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return parse_sts_response(response.read())
+    except urllib.error.HTTPError as e:
+        body = e.read()[:300].decode("utf-8", "replace")
+        raise Refused("error from AWS (expected 200, got %d). Body: %s" % (e.code, body))
+    except urllib.error.URLError as e:
+        raise Refused("error during GET: %s" % e.reason)
+
+
+def read_aws_auth(cluster):
+    url = cluster["apiserver"] + "/api/v1/namespaces/kube-system/configmaps/aws-auth"
+    request = urllib.request.Request(url, headers={"Authorization": "Bearer " + CONFIG["token"]})
+    ctx = ssl.create_default_context(cafile=CONFIG["apiserver_ca"])
+    try:
+        with urllib.request.urlopen(request, context=ctx, timeout=10) as response:
+            return json.load(response).get("data")
+    except urllib.error.HTTPError as e:
+        if e.code == 404:
+            return None
+        raise Refused("reading kube-system/aws-auth failed: HTTP %d" % e.code)
+
+
+def authenticate(cluster_name, review, now=None):
+    """The TokenReview answer for ``review`` posted by cluster ``cluster_name``."""
+    api_version = review.get("apiVersion")
+    cluster = CONFIG["clusters"].get(cluster_name)
+    if cluster is None:
+        log("%s: access denied: unknown cluster" % cluster_name)
+        return review_response(api_version, error="unknown cluster %r" % cluster_name)
+    token = (review.get("spec") or {}).get("token") or ""
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    try:
+        url, params = decode_token(token, CONFIG["sts_endpoint"], now)
+        access_key_id = params.get("x-amz-credential", "").split("/")[0]
+        identity = identity_from_sts(call_sts(url, cluster_name), access_key_id)
+        username, groups = map_identity(identity, cluster.get("creator_arn"), lambda: read_aws_auth(cluster),
+                                        lambda instance_id: private_dns_name(cluster["region"], instance_id))
+    except Refused as e:
+        log("%s: access denied: %s" % (cluster_name, e))
+        return review_response(api_version, error="aws-iam-authenticator (sandbox): %s" % e)
+    log("%s: access granted: arn=%s username=%s groups=%s" % (cluster_name, identity["arn"], username, groups))
+    return review_response(api_version, username, identity, groups)
+
+
+def log(message):
+    sys.stderr.write("%s %s\n" % (datetime.datetime.now().strftime("%H:%M:%S"), message))
+    sys.stderr.flush()
+
+
+class Handler(BaseHTTPRequestHandler):
+    server_version = "sandbox-iam-authenticator"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def _reply(self, status, payload):
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        if urllib.parse.urlsplit(self.path).path == "/healthz":
+            self._reply(200, {"status": "ok", "clusters": sorted(CONFIG["clusters"])})
+        else:
+            self._reply(404, {"error": "not found"})
+
+    def do_POST(self):
+        prefix = "/authenticate/"
+        path = urllib.parse.urlsplit(self.path).path
+        if not path.startswith(prefix):
+            self._reply(404, {"error": "POST /authenticate/<cluster name>"})
+            return
+        try:
+            review = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+        except ValueError:
+            self._reply(400, {"error": "expected a TokenReview"})
+            return
+        self._reply(200, authenticate(urllib.parse.unquote(path[len(prefix):]), review))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", required=True, help="JSON: sts_endpoint, aws, apiserver_ca, token_file, clusters")
+    parser.add_argument("--collections", required=True, help="a collections path holding eks.access")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, args.collections)
+    with open(args.config) as f:
+        CONFIG.update(json.load(f))
+    with open(CONFIG["token_file"]) as f:
+        CONFIG["token"] = f.read().strip()
+    from ansible_collections.eks.access.plugins.module_utils import aws_auth  # noqa: F401  (fail early)
+
+    host, port = CONFIG["listen"].rsplit(":", 1)
+    server = ThreadingHTTPServer((host, int(port)), Handler)
+    serving = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    serving.load_cert_chain(CONFIG["tls_cert"], CONFIG["tls_key"])
+    server.socket = serving.wrap_socket(server.socket, server_side=True)
+    log("serving clusters %s on %s" % (", ".join(sorted(CONFIG["clusters"])), CONFIG["listen"]))
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The cluster-creator planners of sso_runner, over plain data (no AWS client)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from ansible_collections.eks.access.plugins.module_utils import sso
+from ansible_collections.eks.access.plugins.module_utils import sso_runner
+
+ACCOUNT = "111222333444"
+PS = "EKSClusterAdminAccess"
+SSO_ARN = "arn:aws:iam::%s:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_%s_4ffa4321e413c0b0" % (ACCOUNT, PS)
+OLD_ARN = "arn:aws:iam::%s:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_%s_00000000000000aa" % (ACCOUNT, PS)
+CI = "arn:aws:iam::%s:role/ci" % ACCOUNT
+CREATOR_ARN = "arn:aws:iam::%s:role/EKSClusterCreator" % ACCOUNT
+POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "eks:*", "Resource": "*"}]}
+OPTIONS = dict(name="EKSClusterCreator", path="/", description=None, managed_policies=None,
+               inline_policies={"create": POLICY}, purge_policies=True, max_session_duration=None,
+               permissions_boundary=None, tags=None)
+
+
+def trust(*principals):
+    return {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": p}, "Action": "sts:AssumeRole"} for p in principals]}
+
+
+def creator(policy=None, tags=None, inline=None, exists=True, options=None):
+    return SimpleNamespace(
+        name="EKSClusterCreator", arn=CREATOR_ARN, options=dict(OPTIONS, **(options or {})),
+        role={"RoleName": "EKSClusterCreator", "Arn": CREATOR_ARN} if exists else None,
+        trust=policy, attached=[], inline=inline if inline is not None else {}, tags=tags or {})
+
+
+def test_present_creates_a_missing_role():
+    plan = sso_runner.plan_creator_present(creator(exists=False), SSO_ARN, PS, ACCOUNT)
+    assert plan["action"] == "create"
+    assert plan["trust_after"] == trust(SSO_ARN)
+    assert plan["after"]["inline_policies"] == {"create": POLICY}
+
+
+def test_present_nothing_to_do():
+    plan = sso_runner.plan_creator_present(creator(trust(SSO_ARN), inline={"create": POLICY}), SSO_ARN, PS, ACCOUNT)
+    assert plan["action"] == "none"
+    assert plan["untrusted"] == []
+
+
+def test_present_replaces_an_earlier_hash_and_purges_unlisted_inline_policies():
+    plan = sso_runner.plan_creator_present(
+        creator(trust(CI, OLD_ARN), inline={"create": POLICY, "old": POLICY}), SSO_ARN, PS, ACCOUNT)
+    assert plan["action"] == "update"
+    assert plan["untrusted"] == [OLD_ARN]
+    assert plan["trust_after"] == trust(CI, SSO_ARN)
+    assert plan["changes"]["to_delete"] == ["old"]
+    assert plan["after"]["inline_policies"] == {"create": POLICY}
+
+
+def test_absent_without_role():
+    assert sso_runner.plan_creator_absent(creator(exists=False), PS, ACCOUNT)["action"] == "none"
+
+
+def test_absent_deletes_only_an_owned_role_that_trusts_nobody_else():
+    owned = sso.creator_ownership_tags(PS)
+    assert sso_runner.plan_creator_absent(creator(trust(SSO_ARN, OLD_ARN), tags=owned), PS, ACCOUNT)["action"] == "delete"
+    # another statement remains: keep the role, only untrust
+    plan = sso_runner.plan_creator_absent(creator(trust(SSO_ARN, CI), tags=owned), PS, ACCOUNT)
+    assert plan["action"] == "untrust" and plan["trust_after"] == trust(CI) and plan["remaining"] == 1
+    # created for another permission set, or not by eks.access: keep it even when nobody is trusted
+    other = sso.creator_ownership_tags("EKSReadOnly")
+    for tags in (other, {}):
+        plan = sso_runner.plan_creator_absent(creator(trust(SSO_ARN), tags=tags), PS, ACCOUNT)
+        assert plan["action"] == "untrust" and plan["remaining"] == 0
+
+
+def test_absent_when_not_trusted_is_a_no_op():
+    plan = sso_runner.plan_creator_absent(creator(trust(CI)), PS, ACCOUNT)
+    assert plan["action"] == "none" and plan["untrusted"] == []
