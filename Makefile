@@ -55,6 +55,7 @@ integration: CLUSTERS ?= 3
 integration: sandbox
 	@bash tests/run.sh integration
 
+bench: CLUSTERS ?= 3
 bench: sandbox
 	@bash tests/run.sh bench
 

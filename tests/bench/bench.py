@@ -381,6 +381,11 @@ def rollout(env, sandbox, clusters, runs):
                 argv = [env["ANSIBLE_PLAYBOOK"], "-i", os.path.join(work, "inventory.json"), "-f", str(forks),
                         os.path.join(work, "playbook.yml"), "-e", "@" + os.path.join(work, "vars.json")]
                 times.append(timed(argv, playbook_env(env), work))
+            for name, kubeconfig in hosts:
+                core = client.CoreV1Api(config.new_client_from_config(config_file=kubeconfig))
+                data = core.read_namespaced_config_map("aws-auth", "kube-system").data
+                if data["mapRoles"].count("rolearn:") != COUNT:
+                    raise RuntimeError("cluster %s did not get the %d mappings" % (name, COUNT))
         reset()
         return statistics.median(times)
 
