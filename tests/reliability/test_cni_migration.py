@@ -70,7 +70,7 @@ def test_cni_migration_killed_repeatedly_resumes_and_never_detaches_early(env, c
             delay = 2 * attempt
             process = playbook(env)
             try:
-                out, _ = process.communicate(timeout=delay)
+                out = process.communicate(timeout=delay)[0]
                 finished = (attempt, process.returncode, out)
                 break
             except subprocess.TimeoutExpired:
@@ -94,7 +94,7 @@ def test_cni_migration_killed_repeatedly_resumes_and_never_detaches_early(env, c
         assert final["cni_on"] == [] and final["pods_on_role"] == final["pods"] > 0, final
     finally:
         rollback = playbook(env, "-e", "vpc_cni_irsa_rollback=true", "-e", "vpc_cni_irsa_rollback_delete_role=true")
-        out, _ = rollback.communicate(timeout=900)
+        out = rollback.communicate(timeout=900)[0]
         issuer = env["EKS_OIDC_ISSUER"].replace("https://", "")
         for provider in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]:
             if provider["Arn"].endswith("oidc-provider/" + issuer):
