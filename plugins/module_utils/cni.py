@@ -15,6 +15,9 @@ from __future__ import annotations
 import copy
 import re
 
+from ansible_collections.eks.access.plugins.module_utils.kube import ENV_ROLE_ARN
+from ansible_collections.eks.access.plugins.module_utils.kube import ENV_TOKEN_FILE
+
 CNI_NAMESPACE = "kube-system"
 CNI_SERVICE_ACCOUNT = "aws-node"
 CNI_CONTAINER = "aws-node"
@@ -24,8 +27,6 @@ DEFAULT_ROLE_NAME = "AmazonEKSVPCCNIRole"
 IPV4_POLICY_NAME = "AmazonEKS_CNI_Policy"
 IPV6_POLICY_NAME = "AmazonEKS_CNI_IPv6_Policy"
 
-ENV_ROLE_ARN = "AWS_ROLE_ARN"
-ENV_TOKEN_FILE = "AWS_WEB_IDENTITY_TOKEN_FILE"
 
 _PARTITION_RE = re.compile(r"^aws(-[a-z]+)*$")
 _ACCOUNT_RE = re.compile(r"^[0-9]{12}$")

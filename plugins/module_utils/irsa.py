@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ansible_collections.eks.access.plugins.module_utils.arn import ArnError
 from ansible_collections.eks.access.plugins.module_utils.arn import require_role_arn
+from ansible_collections.eks.access.plugins.module_utils.kube import IRSA_ENV
 from ansible_collections.eks.access.plugins.module_utils.trust_policy import load_policy
 from ansible_collections.eks.access.plugins.module_utils.trust_policy import policies_equal
 
@@ -34,9 +35,6 @@ MANAGED_ANNOTATIONS = (
 MIN_TOKEN_EXPIRATION = 3600
 MAX_TOKEN_EXPIRATION = 86400
 
-ENV_ROLE_ARN = "AWS_ROLE_ARN"
-ENV_TOKEN_FILE = "AWS_WEB_IDENTITY_TOKEN_FILE"
-IRSA_ENV = (ENV_ROLE_ARN, ENV_TOKEN_FILE)
 
 OWNERSHIP_TAG_PREFIX = "eks.access/"
 TAG_MANAGED_BY = OWNERSHIP_TAG_PREFIX + "managed-by"

@@ -4,7 +4,10 @@
 
 from __future__ import annotations
 
-IRSA_ENV = ("AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE")
+# The variables the pod identity webhook injects; a pod without them has no IRSA credentials.
+ENV_ROLE_ARN = "AWS_ROLE_ARN"
+ENV_TOKEN_FILE = "AWS_WEB_IDENTITY_TOKEN_FILE"
+IRSA_ENV = (ENV_ROLE_ARN, ENV_TOKEN_FILE)
 
 
 def _ready(conditions) -> bool:
