@@ -56,11 +56,11 @@ def _entries(items):
     return [{k: v for k, v in item.items() if v is not None} for item in items]
 
 
-def caller_arn(module, api_client):
+def caller_arn(module, api):
     """The IAM identity this run authenticates to Kubernetes as, when it can be known."""
     if connection.choose_auth(module.params, os.environ) == "eks_token":
         return module.client("sts").get_caller_identity()["Arn"]
-    return configmap.authenticated_arn(api_client)
+    return configmap.authenticated_arn(api)
 
 
 def write_backup(module, outcome):
@@ -90,10 +90,10 @@ def run_mapping(module, roles, users, accounts, state, purge=False, append_group
     can only be recognised in the current data.
     """
     params = module.params
-    api_client = connection.api_client(module)
+    api = connection.kube_api(module)
     protected = ()
     if not params.get("allow_self_lockout"):
-        arn = caller_arn(module, api_client)
+        arn = caller_arn(module, api)
         protected = (arn,) if arn else ()
 
     warnings = []
@@ -119,7 +119,7 @@ def run_mapping(module, roles, users, accounts, state, purge=False, append_group
     if params.get("repair"):
         given = (("mapRoles", roles), ("mapUsers", users), ("mapAccounts", accounts))
         repair_kinds = tuple(kind for kind, items in given if items is not None)
-    outcome = configmap.apply(api_client, planner, module.check_mode, before_write=keep_backup,
+    outcome = configmap.apply(api, planner, module.check_mode, before_write=keep_backup,
                               repair_kinds=repair_kinds)
     for warning in dict.fromkeys(warnings):
         module.warn(warning)

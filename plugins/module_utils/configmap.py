@@ -43,15 +43,13 @@ class WriteOutcome:
     repaired: tuple = ()
 
 
-def _core(api_client):
-    from kubernetes import client
-
-    return client.CoreV1Api(api_client)
+def configmap_path(namespace, name=None):
+    return kube.api_path("v1", "configmaps", namespace, name)
 
 
-def read_configmap(api_client, name=aws_auth.AWS_AUTH_NAME, namespace=aws_auth.AWS_AUTH_NAMESPACE):
+def read_configmap(api, name=aws_auth.AWS_AUTH_NAME, namespace=aws_auth.AWS_AUTH_NAMESPACE):
     """The ConfigMap as a JSON-shaped dict, or None when it does not exist."""
-    return kube.read_optional(api_client, _core(api_client).read_namespaced_config_map, name, namespace)
+    return api.get_optional(configmap_path(namespace, name))
 
 
 def _backoff(attempt):
@@ -60,7 +58,7 @@ def _backoff(attempt):
 
 
 def apply(
-    api_client,
+    api,
     planner: Callable[[aws_auth.AwsAuth], aws_auth.Plan],
     check_mode: bool,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
@@ -85,12 +83,8 @@ def apply(
     caller lists entries for): those sections are then planned as if they were
     missing, so the listed entries replace them, and the plan counts as a change.
     """
-    from kubernetes.client.rest import ApiException
-
-    core = _core(api_client)
-    dry_run = "All" if check_mode else None
     for attempt in range(1, max_attempts + 1):
-        current = read_configmap(api_client, name, namespace)
+        current = read_configmap(api, name, namespace)
         before_data = dict((current or {}).get("data") or {})
         before, broken = aws_auth.parse_sections(before_data if current is not None else None)
         if broken:
@@ -112,23 +106,24 @@ def apply(
             if current is None:
                 body = {"apiVersion": "v1", "kind": "ConfigMap",
                         "metadata": {"name": name, "namespace": namespace}, "data": after_data}
-                written = core.create_namespaced_config_map(namespace, body, dry_run=dry_run)
+                written = api.create(configmap_path(namespace), body, dry_run=check_mode)
             else:
                 body = dict(current)
                 body["data"] = after_data  # metadata (labels, annotations, resourceVersion) kept
-                written = core.replace_namespaced_config_map(name, namespace, body, dry_run=dry_run)
-        except ApiException as e:
-            if e.status == 409 and attempt < max_attempts:
+                written = api.replace(configmap_path(namespace, name), body, dry_run=check_mode)
+        except Exception as e:  # the client's ApiException; a 409 is a lost race
+            status = getattr(e, "status", None)
+            if status == 409 and attempt < max_attempts:
                 sleep(_backoff(attempt))
                 continue
-            if e.status == 409:
+            if status == 409:
                 raise ConflictRetriesExhausted(
                     "%s/%s kept changing under us: %d attempts ended in 409 Conflict"
                     % (namespace, name, max_attempts))
             raise
         outcome.written = not check_mode
         if not check_mode:  # a dry run's resourceVersion was never stored
-            outcome.resource_version = written.metadata.resource_version
+            outcome.resource_version = written["metadata"]["resourceVersion"]
         return outcome
     raise ConflictRetriesExhausted("unreachable")  # pragma: no cover - loop always returns or raises
 
@@ -152,35 +147,30 @@ def _refuse_malformed(namespace, name, broken, repair_kinds):
             % (namespace, name, problems, ", ".join(unmanaged + missing)))
 
 
-def bound_groups(api_client) -> set:
+def bound_groups(api) -> set:
     """Every Group subject of any RoleBinding or ClusterRoleBinding."""
-    from kubernetes import client
-
-    rbac = client.RbacAuthorizationV1Api(api_client)
+    rbac = "rbac.authorization.k8s.io/v1"
     groups = set()
-    for binding in rbac.list_cluster_role_binding().items + rbac.list_role_binding_for_all_namespaces().items:
-        for subject in binding.subjects or []:
-            if subject.kind == "Group":
-                groups.add(subject.name)
+    for binding in api.items(kube.api_path(rbac, "clusterrolebindings")) + api.items(kube.api_path(rbac, "rolebindings")):
+        for subject in binding.get("subjects") or []:
+            if subject.get("kind") == "Group":
+                groups.add(subject.get("name"))
     return groups
 
 
-def authenticated_arn(api_client) -> Optional[str]:
+def authenticated_arn(api) -> Optional[str]:
     """The IAM ARN the API server says we are, when it says (EKS puts it in user.extra).
 
-    Uses SelfSubjectReview (GA in Kubernetes 1.28); None when unavailable.
+    Uses SelfSubjectReview (GA in Kubernetes 1.28); None when the server has none.
     """
-    from kubernetes import client
-    from kubernetes.client.rest import ApiException
-
-    api = client.AuthenticationV1Api(api_client)
-    if not hasattr(api, "create_self_subject_review"):  # kubernetes client < 27
-        return None
+    review = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
     try:
-        review = api.create_self_subject_review({"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"})
-    except ApiException:
+        review = api.create(kube.api_path("authentication.k8s.io/v1", "selfsubjectreviews"), review)
+    except Exception as e:  # the client's ApiException: an older server, or not allowed
+        if getattr(e, "status", None) is None:
+            raise
         return None
-    extra = (review.status.user_info.extra if review.status and review.status.user_info else None) or {}
+    extra = ((review.get("status") or {}).get("userInfo") or {}).get("extra") or {}
     for key in ("canonicalArn", "arn"):
         values = extra.get(key) or []
         if values:

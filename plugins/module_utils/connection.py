@@ -22,6 +22,7 @@ import tempfile
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
 
 from ansible_collections.eks.access.plugins.module_utils import eks
+from ansible_collections.eks.access.plugins.module_utils import kube
 from ansible_collections.eks.access.plugins.module_utils.eks_token import mint_token
 
 # Options that mean "the user told kubernetes.core how to connect".
@@ -96,8 +97,8 @@ def eks_token_overrides(module, cluster_name: str) -> dict:
     return {"host": facts["endpoint"], "api_key": token, "ca_cert": ca_path, "validate_certs": True}
 
 
-def api_client(module):
-    """Return a ``kubernetes.client.ApiClient`` built by kubernetes.core's factory."""
+def kube_api(module):
+    """A :class:`kube.KubeApi` over the DynamicClient that kubernetes.core's factory builds."""
     # Imported here so that modules can report a missing library through
     # fail_json rather than an ImportError at load time.
     from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
@@ -107,7 +108,7 @@ def api_client(module):
     if choose_auth(module.params, os.environ) == "eks_token":
         overrides = eks_token_overrides(module, module.params["cluster_name"])
     try:
-        return get_api_client(module=_KubernetesCoreView(module, overrides)).client.client
+        return kube.KubeApi(get_api_client(module=_KubernetesCoreView(module, overrides)).client)
     except CoreException as e:
         raise KubernetesConnectionError(str(e))
 

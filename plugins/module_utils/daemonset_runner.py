@@ -37,23 +37,25 @@ class _Progress:
 
 class _Cluster:
     def __init__(self, module):
-        from kubernetes import client
-
         from ansible_collections.eks.access.plugins.module_utils import connection
 
-        self.api = connection.api_client(module)
-        self.apps = client.AppsV1Api(self.api)
-        self.core = client.CoreV1Api(self.api)
+        self.api = connection.kube_api(module)
         self.namespace = module.params["namespace"]
         self.name = module.params["name"]
+        self.daemonset_path = kube.api_path("apps/v1", "daemonsets", self.namespace, self.name)
 
     def daemonset(self):
-        return kube.read_optional(self.api, self.apps.read_namespaced_daemon_set, self.name, self.namespace)
+        return self.api.get_optional(self.daemonset_path)
 
     def pods(self, ds):
-        selector = ",".join("%s=%s" % kv for kv in sorted(ds["spec"]["selector"].get("matchLabels", {}).items()))
-        items = self.core.list_namespaced_pod(self.namespace, label_selector=selector).items
-        return [kube.to_dict(self.api, p) for p in items]
+        return self.api.items(kube.api_path("v1", "pods", self.namespace),
+                              label_selector=kube.label_selector(ds["spec"]["selector"].get("matchLabels")))
+
+    def delete_pod(self, name):
+        self.api.delete(kube.api_path("v1", "pods", self.namespace, name))
+
+    def patch_daemonset(self, patch):
+        self.api.merge_patch(self.daemonset_path, patch)
 
 
 def _wait(check, timeout, interval, progress, what):
@@ -77,7 +79,7 @@ def _delete_and_wait(cluster, ds, names, timeout, interval, progress, wanted, wa
     for name in names:
         progress("deleting pod %s" % name)
         try:
-            cluster.core.delete_namespaced_pod(name, cluster.namespace)
+            cluster.delete_pod(name)
         except Exception as e:  # already gone is fine
             if getattr(e, "status", None) != 404:
                 raise
@@ -134,7 +136,7 @@ def run(module):
     deadline_budget = params["wait_timeout"]
     if plan["how"] == "template":
         stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        cluster.apps.patch_namespaced_daemon_set(params["name"], params["namespace"], rollout.restart_patch(stamp))
+        cluster.patch_daemonset(rollout.restart_patch(stamp))
         progress("pod template annotated %s=%s" % (rollout.RESTARTED_AT_ANNOTATION, stamp))
         if params["wait"]:
             _wait_rollout(cluster, deadline_budget, params["poll_interval"], progress)

@@ -170,26 +170,24 @@ def delete_role(iam, role_name, attached, inline):
 # ---------------------------------------------------------------------------
 
 
-def read_service_account(core, api_client, namespace, name):
-    return kube.read_optional(api_client, core.read_namespaced_service_account, name, namespace)
+def read_service_account(api, namespace, name):
+    return api.get_optional(kube.api_path("v1", "serviceaccounts", namespace, name))
 
 
-def list_pods(core, api_client, namespace):
-    pods = core.list_namespaced_pod(namespace)
-    return [api_client.sanitize_for_serialization(p) for p in pods.items]
+def list_pods(api, namespace):
+    return api.items(kube.api_path("v1", "pods", namespace))
 
 
-def write_service_account(core, plan, namespace, name, check_mode):
-    kwargs = {"dry_run": "All"} if check_mode else {}
+def write_service_account(api, plan, namespace, name, check_mode):
     if plan["action"] == "create":
         body = {
             "apiVersion": "v1",
             "kind": "ServiceAccount",
             "metadata": {"name": name, "namespace": namespace, "annotations": plan["after_annotations"]},
         }
-        core.create_namespaced_service_account(namespace, body, **kwargs)
+        api.create(kube.api_path("v1", "serviceaccounts", namespace), body, dry_run=check_mode)
     elif plan["action"] == "patch":
-        core.patch_namespaced_service_account(name, namespace, plan["patch"], **kwargs)
+        api.merge_patch(kube.api_path("v1", "serviceaccounts", namespace, name), plan["patch"], dry_run=check_mode)
 
 
 # ---------------------------------------------------------------------------
@@ -239,15 +237,11 @@ class _Context:
             self.attached = []
             self.inline = {}
             self.tags = {}
-        self.core = None
-        self.api_client = None
+        self.kube = None
         self.sa = None
         if not params["role_only"]:
-            from kubernetes import client as k8s_client
-
-            self.api_client = connection.api_client(module)
-            self.core = k8s_client.CoreV1Api(self.api_client)
-            self.sa = read_service_account(self.core, self.api_client, params["namespace"], params["name"])
+            self.kube = connection.kube_api(module)
+            self.sa = read_service_account(self.kube, params["namespace"], params["name"])
 
 
 def _result(ctx, changed, trust_after, attached_after, sa_plan, before_annotations):
@@ -339,8 +333,8 @@ def run_present(ctx):
     if sa_plan is not None:
         if sa_plan["action"] in ("create", "patch"):
             result["changed"] = True
-            write_service_account(ctx.core, sa_plan, params["namespace"], params["name"], module.check_mode)
-        pods = list_pods(ctx.core, ctx.api_client, params["namespace"])
+            write_service_account(ctx.kube, sa_plan, params["namespace"], params["name"], module.check_mode)
+        pods = list_pods(ctx.kube, params["namespace"])
         result["restart_required"] = irsa.pods_needing_restart(pods, params["name"], params["namespace"])
     return result
 
@@ -390,7 +384,7 @@ def run_absent(ctx):
     result = _result(ctx, changed, trust_after, attached_after, sa_plan, before_annotations)
     if sa_plan is not None and sa_plan["action"] == "patch":
         result["changed"] = True
-        write_service_account(ctx.core, sa_plan, params["namespace"], params["name"], module.check_mode)
+        write_service_account(ctx.kube, sa_plan, params["namespace"], params["name"], module.check_mode)
     return result
 
 

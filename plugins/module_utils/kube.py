@@ -4,6 +4,10 @@
 
 from __future__ import annotations
 
+import json
+from typing import Optional
+from urllib.parse import quote
+
 # The variables the pod identity webhook injects; a pod without them has no IRSA credentials.
 ENV_ROLE_ARN = "AWS_ROLE_ARN"
 ENV_TOKEN_FILE = "AWS_WEB_IDENTITY_TOKEN_FILE"
@@ -40,50 +44,97 @@ def pod_summary(pod: dict) -> dict:
     }
 
 
-def to_dict(api_client, obj) -> dict:
-    """A typed kubernetes client object as the API's own JSON-shaped dict (camelCase keys)."""
-    return api_client.sanitize_for_serialization(obj)
+def label_selector(match_labels: dict) -> str:
+    """``matchLabels`` as a label selector string, in a stable order."""
+    return ",".join("%s=%s" % kv for kv in sorted((match_labels or {}).items()))
 
 
-def read_optional(api_client, read, *args):
-    """``read(*args)`` as a JSON-shaped dict, or None when the object does not exist (404)."""
-    from kubernetes.client.rest import ApiException
-
-    try:
-        return to_dict(api_client, read(*args))
-    except ApiException as e:
-        if e.status == 404:
-            return None
-        raise
-
-
-def server_version(api_client) -> str:
-    from kubernetes import client
-
-    return client.VersionApi(api_client).get_code().git_version
+def api_path(group_version: str, plural: str, namespace: Optional[str] = None, name: Optional[str] = None) -> str:
+    """The REST path of a collection or an object: ``/api/v1/...`` for the core group, else ``/apis/...``."""
+    root = "/api/v1" if group_version == "v1" else "/apis/" + group_version
+    parts = [root]
+    if namespace is not None:
+        parts += ["namespaces", quote(namespace, safe="")]
+    parts.append(plural)
+    if name is not None:
+        parts.append(quote(name, safe=""))
+    return "/".join(parts)
 
 
-def nodes(api_client) -> list:
-    from kubernetes import client
+class KubeApi:
+    """JSON in, JSON out: requests by path through kubernetes' DynamicClient.
 
-    items = client.CoreV1Api(api_client).list_node().items
-    return [node_summary(to_dict(api_client, n)) for n in items]
+    kubernetes.core builds the DynamicClient (auth, proxies, certificates) and
+    its ``request`` knows each kubernetes client version's transport.  Plain
+    paths, rather than the typed ``CoreV1Api``-style classes, because those
+    import every model they mention: about 0.8 s of each module run with
+    kubernetes 37, more than the rest of the run.  Errors are the client's
+    ``ApiException`` subclasses, with ``status``.
+    """
+
+    def __init__(self, dynamic_client):
+        self.dynamic = dynamic_client
+
+    def request(self, method: str, path: str, body=None, **params) -> dict:
+        response = self.dynamic.request(method, path, body=body, serialize=False, **params)
+        data = response.data
+        return json.loads(data) if data else {}
+
+    def get(self, path: str, **params) -> dict:
+        return self.request("GET", path, **params)
+
+    def get_optional(self, path: str, **params) -> Optional[dict]:
+        """The object at ``path``, or None when it does not exist (404)."""
+        try:
+            return self.get(path, **params)
+        except Exception as e:  # the client's ApiException; imported lazily like the client itself
+            if getattr(e, "status", None) == 404:
+                return None
+            raise
+
+    def items(self, path: str, **params) -> list:
+        return self.get(path, **params).get("items") or []
+
+    def create(self, path: str, body: dict, dry_run: bool = False) -> dict:
+        return self.request("POST", path, body=body, **_dry_run(dry_run))
+
+    def replace(self, path: str, body: dict, dry_run: bool = False) -> dict:
+        return self.request("PUT", path, body=body, **_dry_run(dry_run))
+
+    def merge_patch(self, path: str, patch: dict, dry_run: bool = False) -> dict:
+        """RFC 7386 merge patch: the keys given replace, a None value removes."""
+        return self.request("PATCH", path, body=patch, content_type="application/merge-patch+json",
+                            **_dry_run(dry_run))
+
+    def delete(self, path: str) -> dict:
+        return self.request("DELETE", path)
 
 
-def daemonset_pods(api_client, namespace: str, name: str) -> dict:
+def _dry_run(dry_run):
+    # dryRun=All: the API server validates the write, admission included, and stores nothing.
+    return {"dry_run": "All"} if dry_run else {}
+
+
+def server_version(api: KubeApi) -> str:
+    return api.get("/version").get("gitVersion")
+
+
+def nodes(api: KubeApi) -> list:
+    return [node_summary(n) for n in api.items(api_path("v1", "nodes"))]
+
+
+def daemonset_pods(api: KubeApi, namespace: str, name: str) -> dict:
     """Status of a DaemonSet and its pods; ``{"exists": False}`` when it is missing."""
-    from kubernetes import client
-
-    ds = read_optional(api_client, client.AppsV1Api(api_client).read_namespaced_daemon_set, name, namespace)
+    ds = api.get_optional(api_path("apps/v1", "daemonsets", namespace, name))
     if ds is None:
         return {"exists": False}
-    selector = ",".join("%s=%s" % kv for kv in sorted(ds["spec"]["selector"].get("matchLabels", {}).items()))
-    pods = client.CoreV1Api(api_client).list_namespaced_pod(namespace, label_selector=selector).items
+    pods = api.items(api_path("v1", "pods", namespace),
+                     label_selector=label_selector(ds["spec"]["selector"].get("matchLabels")))
     status = ds.get("status") or {}
     return {
         "exists": True,
         "desired": status.get("desiredNumberScheduled", 0),
         "ready": status.get("numberReady", 0),
         "service_account": ds["spec"]["template"]["spec"].get("serviceAccountName"),
-        "pods": [pod_summary(to_dict(api_client, p)) for p in pods],
+        "pods": [pod_summary(p) for p in pods],
     }

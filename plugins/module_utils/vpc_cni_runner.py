@@ -184,7 +184,7 @@ def aws_auth_node_roles(module):
     from ansible_collections.eks.access.plugins.module_utils import configmap
     from ansible_collections.eks.access.plugins.module_utils import connection
 
-    current = configmap.read_configmap(connection.api_client(module))
+    current = configmap.read_configmap(connection.kube_api(module))
     if current is None:
         return []
     return cni.aws_auth_node_role_arns(aws_auth.parse_aws_auth(current.get("data") or {}))
@@ -236,26 +236,22 @@ def run_node_role_policy(module):
 
 
 def run_verify(module):
-    from kubernetes import client
-
     from ansible_collections.eks.access.plugins.module_utils import connection
 
     params = module.params
-    api = connection.api_client(module)
-    apps = client.AppsV1Api(api)
-    core = client.CoreV1Api(api)
+    api = connection.kube_api(module)
     namespace, name = params["namespace"], params["daemonset"]
-    ds = kube.read_optional(api, apps.read_namespaced_daemon_set, name, namespace)
+    ds = api.get_optional(kube.api_path("apps/v1", "daemonsets", namespace, name))
     if ds is None:
         raise CniRefused("DaemonSet %s/%s does not exist" % (namespace, name))
     sa_name = ds["spec"]["template"]["spec"].get("serviceAccountName") or "default"
-    sa = kube.read_optional(api, core.read_namespaced_service_account, sa_name, namespace)
+    sa = api.get_optional(kube.api_path("v1", "serviceaccounts", namespace, sa_name))
     annotations = irsa.annotations_of(sa)
     role_arn = params.get("role_arn")
     if params["expect_irsa"] and not role_arn:
         role_arn = annotations.get(irsa.ROLE_ARN_ANNOTATION)
-    selector = ",".join("%s=%s" % kv for kv in sorted(ds["spec"]["selector"].get("matchLabels", {}).items()))
-    pods = [kube.to_dict(api, p) for p in core.list_namespaced_pod(namespace, label_selector=selector).items]
+    pods = api.items(kube.api_path("v1", "pods", namespace),
+                     label_selector=kube.label_selector(ds["spec"]["selector"].get("matchLabels")))
     desired = (ds.get("status") or {}).get("desiredNumberScheduled")
     report = cni.verify_pods(pods, role_arn, desired, params["expect_irsa"])
     if params["expect_irsa"] and not role_arn:

@@ -163,8 +163,8 @@ def main():
     )
     module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
     try:
-        api_client = connection.api_client(module)
-        current = configmap.read_configmap(api_client)
+        api = connection.kube_api(module)
+        current = configmap.read_configmap(api)
     except connection.KubernetesConnectionError as e:
         module.fail_json(msg=str(e))
     except Exception as e:  # kubernetes ApiException and transport errors share no base class
@@ -172,7 +172,7 @@ def main():
     groups = None
     if module.params["check_bindings"]:
         try:
-            groups = configmap.bound_groups(api_client)
+            groups = configmap.bound_groups(api)
         except Exception as e:
             module.fail_json(msg="Could not list RoleBindings/ClusterRoleBindings (set check_bindings=false to skip): %s" % e)
 

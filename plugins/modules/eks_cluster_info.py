@@ -144,7 +144,7 @@ def main():
     if module.params["kubernetes"]:
         try:
             auth = connection.choose_auth(module.params, os.environ)
-            api = connection.api_client(module)
+            api = connection.kube_api(module)
             result["kubernetes"] = dict(
                 auth=auth,
                 server_version=kube.server_version(api),

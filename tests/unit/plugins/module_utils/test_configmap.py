@@ -31,3 +31,79 @@ def test_a_broken_key_we_do_not_manage_is_never_repaired():
     with pytest.raises(AwsAuthError) as exc:
         configmap._refuse_malformed("kube-system", "aws-auth", {"other": "bad"}, ("mapRoles", "mapUsers"))
     assert "lists none for other" in str(exc.value)
+
+
+class _Conflict(Exception):
+    status = 409
+
+
+class ScriptedApi:
+    """KubeApi-shaped: reads return the queued ConfigMaps in turn; writes fail with the queued errors first."""
+
+    def __init__(self, reads, write_errors=()):
+        self.reads = list(reads)
+        self.write_errors = list(write_errors)
+        self.writes = []
+
+    def get_optional(self, path):
+        return self.reads.pop(0)
+
+    def _write(self, method, path, body, dry_run):
+        self.writes.append((method, path, body, dry_run))
+        if self.write_errors:
+            raise self.write_errors.pop(0)
+        return dict(body, metadata=dict(body["metadata"], resourceVersion="99"))
+
+    def create(self, path, body, dry_run=False):
+        return self._write("POST", path, body, dry_run)
+
+    def replace(self, path, body, dry_run=False):
+        return self._write("PUT", path, body, dry_run)
+
+
+def _cm(version, map_roles):
+    return {"metadata": {"name": "aws-auth", "namespace": "kube-system", "resourceVersion": version},
+            "data": {"mapRoles": map_roles}}
+
+
+ROLE_A = "- rolearn: arn:aws:iam::111122223333:role/a\n  username: a\n  groups:\n  - g\n"
+ROLE_B = "- rolearn: arn:aws:iam::111122223333:role/b\n  username: b\n  groups:\n  - g\n"
+
+
+def _add_b(current):
+    from ansible_collections.eks.access.plugins.module_utils import aws_auth
+
+    return aws_auth.plan(current, roles=[{"rolearn": "arn:aws:iam::111122223333:role/b", "username": "b",
+                                          "groups": ["g"]}], state="present")
+
+
+def test_a_conflict_re_reads_and_re_plans_on_the_new_content():
+    # Someone wrote role a between our read and our write: the retry must keep it.
+    api = ScriptedApi([_cm("1", ""), _cm("2", ROLE_A)], [_Conflict()])
+    outcome = configmap.apply(api, _add_b, check_mode=False, sleep=lambda s: None)
+    assert outcome.attempts == 2 and outcome.written and outcome.resource_version == "99"
+    first, second = api.writes[0][2], api.writes[1][2]
+    method, path, dry_run = api.writes[1][0], api.writes[1][1], api.writes[1][3]
+    assert first["metadata"]["resourceVersion"] == "1" and second["metadata"]["resourceVersion"] == "2"
+    assert (method, path, dry_run) == ("PUT", "/api/v1/namespaces/kube-system/configmaps/aws-auth", False)
+    assert "role/a" in second["data"]["mapRoles"] and "role/b" in second["data"]["mapRoles"]
+
+
+def test_conflicts_without_end_raise_and_say_how_many():
+    api = ScriptedApi([_cm(str(i), "") for i in range(3)], [_Conflict()] * 3)
+    with pytest.raises(configmap.ConflictRetriesExhausted) as exc:
+        configmap.apply(api, _add_b, check_mode=False, max_attempts=3, sleep=lambda s: None)
+    assert "3 attempts ended in 409 Conflict" in str(exc.value)
+
+
+def test_check_mode_sends_a_dry_run_and_keeps_the_read_version():
+    api = ScriptedApi([None])
+    outcome = configmap.apply(api, _add_b, check_mode=True)
+    assert [(w[0], w[3]) for w in api.writes] == [("POST", True)]
+    assert not outcome.written and outcome.resource_version is None and not outcome.existed
+
+
+def test_nothing_to_change_sends_no_write():
+    api = ScriptedApi([_cm("5", ROLE_B)])
+    outcome = configmap.apply(api, _add_b, check_mode=False)
+    assert api.writes == [] and not outcome.plan.changed and outcome.resource_version == "5"

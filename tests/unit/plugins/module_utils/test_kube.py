@@ -1,0 +1,119 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""KubeApi: the JSON layer over kubernetes' DynamicClient (the requests it sends, how it reads answers).
+
+The integration tests run it against a real API server; here a recording
+stand-in for DynamicClient.request pins down the exact method, path and query
+options, which the API server would accept in more than one spelling.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ansible_collections.eks.access.plugins.module_utils import kube
+
+
+class _Response:
+    def __init__(self, data):
+        self.data = data
+
+
+class _StatusError(Exception):
+    """Shaped like the client's ApiException: an HTTP status and a reason."""
+
+    def __init__(self, status):
+        super().__init__("HTTP %d" % status)
+        self.status = status
+
+
+class RecordingDynamicClient:
+    """Answers queued per request, and a log of what was asked."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+        self.calls = []
+
+    def request(self, method, path, body=None, **params):
+        self.calls.append((method, path, body, params))
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return _Response(json.dumps(answer).encode() if answer is not None else b"")
+
+
+@pytest.mark.parametrize("args, path", [
+    (("v1", "configmaps", "kube-system", "aws-auth"), "/api/v1/namespaces/kube-system/configmaps/aws-auth"),
+    (("v1", "configmaps", "kube-system"), "/api/v1/namespaces/kube-system/configmaps"),
+    (("v1", "nodes"), "/api/v1/nodes"),
+    (("apps/v1", "daemonsets", "kube-system", "aws-node"), "/apis/apps/v1/namespaces/kube-system/daemonsets/aws-node"),
+    (("rbac.authorization.k8s.io/v1", "clusterrolebindings"), "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings"),
+    # A name is one path segment whatever it holds.
+    (("v1", "pods", "ns", "a/b c"), "/api/v1/namespaces/ns/pods/a%2Fb%20c"),
+])
+def test_api_path(args, path):
+    assert kube.api_path(*args) == path
+
+
+def test_label_selector_is_sorted_and_tolerates_none():
+    assert kube.label_selector({"k8s-app": "aws-node", "app": "x"}) == "app=x,k8s-app=aws-node"
+    assert kube.label_selector(None) == ""
+
+
+def test_get_returns_the_json_object():
+    dyn = RecordingDynamicClient({"kind": "ConfigMap", "data": {"a": "b"}})
+    assert kube.KubeApi(dyn).get("/api/v1/namespaces/x/configmaps/y") == {"kind": "ConfigMap", "data": {"a": "b"}}
+    method, path, body, params = dyn.calls[0]
+    assert (method, path, body) == ("GET", "/api/v1/namespaces/x/configmaps/y", None)
+    assert params == {"serialize": False}  # raw bytes back, no ResourceInstance
+
+
+def test_get_optional_is_none_on_404_and_raises_anything_else():
+    api = kube.KubeApi(RecordingDynamicClient(_StatusError(404), _StatusError(403), ValueError("transport")))
+    assert api.get_optional("/api/v1/namespaces/x/configmaps/y") is None
+    with pytest.raises(_StatusError) as exc:
+        api.get_optional("/api/v1/namespaces/x/configmaps/y")
+    assert exc.value.status == 403
+    with pytest.raises(ValueError):
+        api.get_optional("/api/v1/namespaces/x/configmaps/y")
+
+
+def test_writes_send_dry_run_all_only_when_asked():
+    dyn = RecordingDynamicClient({}, {}, {}, {})
+    api = kube.KubeApi(dyn)
+    api.create("/p", {"a": 1}, dry_run=True)
+    api.replace("/p/n", {"a": 2})
+    api.merge_patch("/p/n", {"metadata": {"annotations": {"k": None}}}, dry_run=True)
+    api.delete("/p/n")
+    assert [(c[0], c[3].get("dry_run")) for c in dyn.calls] == [
+        ("POST", "All"), ("PUT", None), ("PATCH", "All"), ("DELETE", None)]
+    assert dyn.calls[2][3]["content_type"] == "application/merge-patch+json"
+    assert dyn.calls[2][2] == {"metadata": {"annotations": {"k": None}}}
+
+
+def test_items_and_an_empty_answer():
+    api = kube.KubeApi(RecordingDynamicClient({"items": [{"a": 1}]}, {"items": None}, None))
+    assert api.items("/api/v1/nodes") == [{"a": 1}]
+    assert api.items("/api/v1/nodes") == []
+    assert api.request("DELETE", "/api/v1/nodes/x") == {}
+
+
+def test_daemonset_pods_selects_by_match_labels():
+    ds = {"spec": {"selector": {"matchLabels": {"k8s-app": "aws-node"}},
+                   "template": {"spec": {"serviceAccountName": "aws-node"}}},
+          "status": {"desiredNumberScheduled": 2, "numberReady": 1}}
+    pod = {"metadata": {"name": "aws-node-1"}, "spec": {"nodeName": "n1", "containers": [
+        {"env": [{"name": "AWS_ROLE_ARN"}, {"name": "AWS_WEB_IDENTITY_TOKEN_FILE"}]}]}, "status": {"phase": "Running"}}
+    dyn = RecordingDynamicClient(ds, {"items": [pod]})
+    summary = kube.daemonset_pods(kube.KubeApi(dyn), "kube-system", "aws-node")
+    assert summary["desired"] == 2 and summary["ready"] == 1 and summary["service_account"] == "aws-node"
+    assert summary["pods"] == [{"name": "aws-node-1", "node": "n1", "phase": "Running", "service_account": None,
+                                "irsa_env": True}]
+    assert dyn.calls[1][1] == "/api/v1/namespaces/kube-system/pods"
+    assert dyn.calls[1][3]["label_selector"] == "k8s-app=aws-node"
+
+
+def test_daemonset_pods_of_a_missing_daemonset():
+    assert kube.daemonset_pods(kube.KubeApi(RecordingDynamicClient(_StatusError(404))), "ns", "x") == {"exists": False}
