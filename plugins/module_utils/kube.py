@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Small Kubernetes reads shared by modules; each returns plain data."""
+"""The Kubernetes API as plain JSON by path (KubeApi), and the small reads modules share."""
 
 from __future__ import annotations
 
