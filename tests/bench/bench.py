@@ -37,11 +37,11 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
 import apicount  # noqa: E402  pylint: disable=wrong-import-position
+from aws_auth_state import AwsAuthState, delete_aws_auth  # noqa: E402  pylint: disable=wrong-import-position
 
 CACHE = os.environ.get("EKS_SANDBOX_CACHE", os.path.expanduser("~/.cache/eks-access-sandbox"))
 DRIVER = os.path.join(CACHE, "bench", "upsert-driver")
 COUNT = 200
-NODE_USERNAME = "system:node:{{EC2PrivateDNSName}}"
 
 
 def log(msg):
@@ -50,56 +50,22 @@ def log(msg):
 
 # --------------------------------------------------------------------------- sandbox helpers
 
-class Sandbox:
+class Sandbox(AwsAuthState):
+    """aws-auth on the sandbox, and the benchmark's 200 mappings."""
+
     def __init__(self, env):
         from kubernetes import client, config
 
-        self.env = env
-        self.core = client.CoreV1Api(config.new_client_from_config(config_file=env["KUBECONFIG"]))
-        self.account = env["AWS_ACCOUNT_ID"]
-        self.node_roles = env["EKS_NODE_ROLE_ARNS"].split(",")
+        super().__init__(env, client.CoreV1Api(config.new_client_from_config(config_file=env["KUBECONFIG"])))
 
     def mappings(self, count=COUNT, prefix="bench"):
         return [{"rolearn": "arn:aws:iam::%s:role/%s-%03d" % (self.account, prefix, n),
                  "username": "%s-%03d" % (prefix, n),
                  "groups": ["%s-team-%d" % (prefix, n % 10)]} for n in range(count)]
 
-    def delete_aws_auth(self):
-        from kubernetes.client.rest import ApiException
-
-        try:
-            self.core.delete_namespaced_config_map("aws-auth", "kube-system")
-        except ApiException as e:
-            if e.status != 404:
-                raise
-
-    def reset_with_node_mappings(self):
-        """aws-auth as EKS leaves it after two managed node groups: node mappings only."""
-        self.delete_aws_auth()
-        text = "".join("- groups:\n  - system:bootstrappers\n  - system:nodes\n  rolearn: %s\n  username: %s\n"
-                       % (arn, NODE_USERNAME) for arn in self.node_roles)
-        self.core.create_namespaced_config_map("kube-system", {
-            "metadata": {"name": "aws-auth", "namespace": "kube-system"}, "data": {"mapRoles": text}})
-
-    def read_data(self):
-        from kubernetes.client.rest import ApiException
-
-        try:
-            cm = self.core.read_namespaced_config_map("aws-auth", "kube-system")
-        except ApiException as e:
-            if e.status == 404:
-                return None
-            raise
-        return cm.data or {}
-
-    def authenticator_view(self):
+    def mapped_role_arns(self):
         """The role ARNs aws-iam-authenticator's parser reads from aws-auth (or raises)."""
-        data = self.read_data()
-        checker = subprocess.run([os.path.join(self.env["SANDBOX_BIN"], "aws-auth-check")],
-                                 input=json.dumps(data or {}), capture_output=True, text=True, check=False)
-        if checker.returncode != 0:
-            raise RuntimeError("aws-auth-check refused the ConfigMap: %s" % checker.stderr)
-        return [m["rolearn"] for m in json.loads(checker.stdout)["mapRoles"]]
+        return [m["rolearn"] for m in self.authenticator_view()["mapRoles"]]
 
 
 def playbook_env(env):
@@ -211,12 +177,12 @@ def run_case(case, runs, env, sandbox):
     wanted = {m["rolearn"] for m in sandbox.mappings()}
     results = []
     for run in range(runs):
-        sandbox.reset_with_node_mappings()
+        sandbox.reset()
         with tempfile.TemporaryDirectory(prefix="bench-") as work:
             argv = case_command(case, work, env, sandbox)
             penv = playbook_env(env)
             first, first_counts = measure(lambda: timed(argv, penv, work), env)
-            arns = sandbox.authenticator_view()
+            arns = sandbox.mapped_role_arns()
             second, second_counts = measure(lambda: timed(argv, penv, work), env)
         present = wanted <= set(arns)
         nodes_kept = all(arn in arns for arn in sandbox.node_roles)
@@ -226,7 +192,7 @@ def run_case(case, runs, env, sandbox):
             "200 present: %s; node mappings kept: %s"
             % (case, run + 1, runs, first, first_counts.requests, first_counts.writes, second,
                second_counts.writes, present, nodes_kept))
-    sandbox.delete_aws_auth()
+    sandbox.delete()
     return summarize(case, results)
 
 
@@ -373,16 +339,10 @@ ROLLOUT_PLAYBOOK = """\
 def rollout(env, sandbox, clusters, runs):
     """Wall time of one playbook over the clusters at forks=N and forks=1, and over one cluster."""
     from kubernetes import client, config
-    from kubernetes.client.rest import ApiException
 
     def reset():
         for _name, kubeconfig in clusters:
-            core = client.CoreV1Api(config.new_client_from_config(config_file=kubeconfig))
-            try:
-                core.delete_namespaced_config_map("aws-auth", "kube-system")
-            except ApiException as e:
-                if e.status != 404:
-                    raise
+            delete_aws_auth(client.CoreV1Api(config.new_client_from_config(config_file=kubeconfig)))
 
     def one(hosts, forks):
         times = []

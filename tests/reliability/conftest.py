@@ -17,8 +17,8 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "bench"))
 
 import apicount  # noqa: E402  pylint: disable=wrong-import-position,import-error
-
-NODE_USERNAME = "system:node:{{EC2PrivateDNSName}}"
+# NODE_USERNAME is re-exported for the tests, which import their helpers from conftest.
+from aws_auth_state import NODE_USERNAME, AwsAuthState  # noqa: E402,F401  pylint: disable=wrong-import-position,import-error,unused-import
 
 
 def figure(text):
@@ -42,57 +42,6 @@ def core(env):
 
     return client.CoreV1Api(config.new_client_from_config(config_file=os.path.join(env["EKS_SANDBOX_DIR"],
                                                                                    "kubeconfig")))
-
-
-class AwsAuthState:
-    """Reset, read and check kube-system/aws-auth on the sandbox."""
-
-    def __init__(self, env, core):
-        self.env, self.core = env, core
-        self.node_roles = env["EKS_NODE_ROLE_ARNS"].split(",")
-        self.account = env["AWS_ACCOUNT_ID"]
-
-    def delete(self):
-        from kubernetes.client.rest import ApiException
-
-        try:
-            self.core.delete_namespaced_config_map("aws-auth", "kube-system")
-        except ApiException as e:
-            if e.status != 404:
-                raise
-
-    def reset(self, data=None):
-        """aws-auth with the stock node mappings (or ``data``); returns its resourceVersion."""
-        self.delete()
-        if data is None:
-            data = {"mapRoles": "".join(
-                "- groups:\n  - system:bootstrappers\n  - system:nodes\n  rolearn: %s\n  username: %s\n"
-                % (arn, NODE_USERNAME) for arn in self.node_roles)}
-        cm = self.core.create_namespaced_config_map("kube-system", {
-            "metadata": {"name": "aws-auth", "namespace": "kube-system"}, "data": data})
-        return cm.metadata.resource_version
-
-    def read(self):
-        """(data, resourceVersion), or (None, None) when there is no aws-auth."""
-        from kubernetes.client.rest import ApiException
-
-        try:
-            cm = self.core.read_namespaced_config_map("aws-auth", "kube-system")
-        except ApiException as e:
-            if e.status == 404:
-                return None, None
-            raise
-        return cm.data or {}, cm.metadata.resource_version
-
-    def authenticator_view(self, data=None):
-        """What aws-iam-authenticator's parser reads; raises when it refuses the ConfigMap."""
-        if data is None:
-            data = self.read()[0] or {}
-        checker = subprocess.run([os.path.join(self.env["SANDBOX_BIN"], "aws-auth-check")],
-                                 input=json.dumps(data), capture_output=True, text=True, check=False)
-        if checker.returncode != 0:
-            raise AssertionError("the authenticator refuses aws-auth: %s" % checker.stderr.strip())
-        return json.loads(checker.stdout)
 
 
 @pytest.fixture
