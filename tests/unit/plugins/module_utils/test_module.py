@@ -1,0 +1,120 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""run_module: the one place errors become fail_json, and the always-retrying AWS client."""
+
+from __future__ import annotations
+
+import botocore.exceptions
+import pytest
+
+from ansible_collections.eks.access.plugins.module_utils import errors
+from ansible_collections.eks.access.plugins.module_utils import module as module_core
+from ansible_collections.eks.access.plugins.module_utils.clients import aws
+
+
+class Exited(Exception):
+    pass
+
+
+class FakeModule:
+    check_mode = False
+    _diff = True
+
+    def __init__(self, **params):
+        self.params = dict(cluster_name="prod", **params)
+        self.exited = self.failed = self.failed_aws = None
+        self.warnings = []
+
+    def exit_json(self, **kwargs):
+        self.exited = kwargs
+        raise Exited()
+
+    def fail_json(self, **kwargs):
+        self.failed = kwargs
+        raise Exited()
+
+    def fail_json_aws(self, exception, msg=None, **kwargs):
+        self.failed_aws = (exception, msg)
+        raise Exited()
+
+    def warn(self, message):
+        self.warnings.append(message)
+
+
+def _run(runner, options=None):
+    module = FakeModule()
+    with pytest.raises(Exited):
+        module_core.run_module(module, runner, options)
+    return module
+
+
+def test_the_result_is_what_the_runner_returns_and_it_gets_its_options():
+    module = _run(lambda ctx, options: {"changed": ctx.diff_mode and not ctx.check_mode, "n": options}, 7)
+    assert module.exited == {"changed": True, "n": 7}
+
+
+def test_a_collection_error_is_its_sentence_with_its_details():
+    def runner(ctx, options):
+        raise errors.PartiallyApplied("2 of 3 entries were applied; re-run to converge", applied=["a", "b"])
+
+    module = _run(runner)
+    assert module.failed == {"msg": "2 of 3 entries were applied; re-run to converge", "applied": ["a", "b"]}
+
+
+def test_a_401_names_the_identity_and_where_to_map_it():
+    def runner(ctx, options):
+        ctx._caller = {"Arn": "arn:aws:iam::111122223333:user/ci"}
+        raise errors.KubeApiError(401, "Unauthorized", "Unauthorized", "GET", "/api/v1/namespaces/kube-system")
+
+    module = _run(runner)
+    assert "Cluster 'prod' does not know arn:aws:iam::111122223333:user/ci" in module.failed["msg"]
+    assert "exception" not in module.failed
+
+
+def test_an_aws_error_goes_through_fail_json_aws():
+    error = botocore.exceptions.ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "GetRole")
+
+    def runner(ctx, options):
+        raise error
+
+    assert _run(runner).failed_aws[0] is error
+
+
+def test_an_unexpected_error_is_reported_with_its_traceback_for_verbose_runs():
+    def runner(ctx, options):
+        return {}["metadata"]
+
+    module = _run(runner)
+    assert module.failed["msg"].startswith("Unexpected error in eks.access")
+    assert "KeyError" in module.failed["msg"] and "Traceback" in module.failed["exception"]
+
+
+class _FlakyOperation:
+    def __init__(self, failures, code):
+        self.failures, self.code, self.calls = failures, code, 0
+
+    def __call__(self, **kwargs):
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise botocore.exceptions.ClientError({"Error": {"Code": self.code, "Message": "x"}}, "Op")
+        return {"ok": kwargs}
+
+
+class _FakeBoto:
+    def __init__(self, operation):
+        self.describe_thing = operation
+
+
+def test_aws_calls_retry_throttling_by_default_and_not_caller_errors():
+    fast = aws.AWSRetry.jittered_backoff(retries=3, delay=0, max_delay=0)
+    throttled = _FlakyOperation(2, "Throttling")
+    assert aws.AlwaysRetryingClient(_FakeBoto(throttled), fast).describe_thing(name="x") == {"ok": {"name": "x"}}
+    assert throttled.calls == 3
+    malformed = _FlakyOperation(1, "MalformedPolicyDocument")
+    with pytest.raises(botocore.exceptions.ClientError):
+        aws.AlwaysRetryingClient(_FakeBoto(malformed), fast).describe_thing()
+    assert malformed.calls == 1
+    opted_out = _FlakyOperation(1, "Throttling")
+    with pytest.raises(botocore.exceptions.ClientError):
+        aws.AlwaysRetryingClient(_FakeBoto(opted_out), fast).describe_thing(aws_retry=False)
+    assert opted_out.calls == 1
