@@ -32,7 +32,7 @@ ENTRY_SPEC = dict(
     access_policies=dict(type="list", elements="dict", options=dict(
         policy=dict(type="str", required=True),
         access_scope=dict(type="dict", options=dict(
-            type=dict(type="str", default="cluster", choices=["cluster", "namespace"]),
+            type=dict(type="str", choices=["cluster", "namespace"]),
             namespaces=dict(type="list", elements="str"),
         )),
     )),
