@@ -15,6 +15,8 @@ import os
 from ansible_collections.eks.access.plugins.module_utils import aws_auth
 from ansible_collections.eks.access.plugins.module_utils import configmap
 from ansible_collections.eks.access.plugins.module_utils import connection
+from ansible_collections.eks.access.plugins.module_utils.model import access_entry
+from ansible_collections.eks.access.plugins.module_utils.services import access_entries
 
 
 def _entry_spec(arn_key):
@@ -90,6 +92,7 @@ def run_mapping(module, roles, users, accounts, state, purge=False, append_group
     can only be recognised in the current data.
     """
     params = module.params
+    access_entry.require_aws_auth_honoured(params.get("cluster_name"), access_entries.authentication_mode(module))
     api = connection.kube_api(module)
     protected = ()
     if not params.get("allow_self_lockout"):

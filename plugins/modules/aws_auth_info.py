@@ -111,6 +111,14 @@ bound_groups:
   type: list
   elements: str
   sample: [eks-console-dashboard-full-access-group]
+authentication_mode:
+  description:
+    - The cluster's EKS authentication mode, when O(cluster_name) is given and AWS can be asked. In C(API) mode EKS
+      ignores aws-auth (a warning says so); in C(API_AND_CONFIG_MAP) an access entry wins over a mapping of the
+      same ARN.
+  returned: when known
+  type: str
+  sample: API_AND_CONFIG_MAP
 parse_error:
   description: Why the authenticator would reject the ConfigMap, when it would. Nobody mapped in it can log in.
   returned: when the data does not parse
@@ -131,6 +139,7 @@ from ansible_collections.eks.access.plugins.module_utils import connection
 from ansible_collections.eks.access.plugins.module_utils.arn import ArnError
 from ansible_collections.eks.access.plugins.module_utils.arn import parse_iam_arn
 from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
+from ansible_collections.eks.access.plugins.module_utils.services import access_entries
 
 
 def missing_iam_identities(iam, mappings, account_id):
@@ -183,6 +192,11 @@ def main():
         result["bound_groups"] = sorted(groups)
     if current is not None:
         result["resource_version"] = current["metadata"]["resourceVersion"]
+    mode = access_entries.authentication_mode(module)
+    if mode:
+        result["authentication_mode"] = mode
+    if mode == "API":
+        module.warn("Cluster %s uses authentication mode API: EKS ignores aws-auth there" % module.params["cluster_name"])
     try:
         parsed = aws_auth.parse_aws_auth(data if current is not None else None)
     except aws_auth.AwsAuthError as e:

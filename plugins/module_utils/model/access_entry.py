@@ -157,6 +157,15 @@ def require_entries_mode(cluster: ClusterFacts) -> None:
             "API_AND_CONFIG_MAP first (eks.access.eks_authentication_mode). Nothing was written." % cluster.name)
 
 
+def require_aws_auth_honoured(cluster_name: str, mode: str) -> None:
+    """Refuse an aws-auth write on a cluster in API mode, where EKS never reads aws-auth."""
+    if mode == "API":
+        raise errors.Refused(
+            "Cluster %r uses authentication mode API, where EKS ignores the aws-auth ConfigMap, so this change would "
+            "grant nothing; manage its access with eks.access.eks_access_entry instead. Nothing was written." % (
+                cluster_name,))
+
+
 # --------------------------------------------------------------------------- principals
 
 

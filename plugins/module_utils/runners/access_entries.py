@@ -18,11 +18,7 @@ from ansible_collections.eks.access.plugins.module_utils.arn import parse_iam_ar
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry as model
 from ansible_collections.eks.access.plugins.module_utils.services.access_entries import DEFAULT_CONCURRENCY
 from ansible_collections.eks.access.plugins.module_utils.services.access_entries import AccessEntries
-
-try:
-    from botocore.exceptions import ClientError
-except ImportError:
-    ClientError = ()
+from ansible_collections.eks.access.plugins.module_utils.services.access_entries import IamPrincipals
 
 ENTRY_SPEC = dict(
     principal_arn=dict(type="str", required=True, aliases=["arn"]),
@@ -96,6 +92,7 @@ def run_access_entries(context, options: AccessEntryOptions) -> dict:
                       purge_node_entries=options.purge_node_entries, protected=protected,
                       allow_self_lockout=options.allow_self_lockout)
 
+    _require_principals_exist(context, plan, cluster, options.concurrency)
     applied = []
     if plan.changed and not context.check_mode:
         applied = service.apply(plan)
@@ -145,30 +142,53 @@ class AccessEntryInfoOptions:
         return cls(**{name: params[name] for name in INFO_ARG_SPEC})
 
 
-def _principal_problems(iam, entries: dict, account_id: str):
-    """(missing, recreated): principals of ``account_id`` IAM does not know, or created after their entry."""
-    missing, recreated = [], []
-    for arn, entry in sorted(entries.items()):
+def _principals_of_account(arns, account_id: str) -> list:
+    """The parsed IAM roles and users of ``account_id`` among ``arns`` (IAM can only be asked about those)."""
+    parsed = []
+    for arn in arns:
         try:
-            parsed = parse_iam_arn(arn)
+            principal = parse_iam_arn(arn)
         except ArnError:
             continue
-        if parsed.account_id != account_id or parsed.resource_type not in ("role", "user"):
-            continue
-        try:
-            if parsed.resource_type == "role":
-                created = iam.get_role(RoleName=parsed.name)["Role"].get("CreateDate")
-            else:
-                created = iam.get_user(UserName=parsed.name)["User"].get("CreateDate")
-        except ClientError as e:
-            if e.response.get("Error", {}).get("Code") == "NoSuchEntity":
-                missing.append(arn)
-                continue
-            raise
-        entry_created = getattr(entry, "created_at", None)
-        if created is not None and entry_created is not None and created > entry_created:
+        if principal.account_id == account_id and principal.service == "iam" and \
+                principal.resource_type in ("role", "user"):
+            parsed.append((arn, principal))
+    return parsed
+
+
+def _principal_problems(iam: IamPrincipals, entries: dict, account_id: str):
+    """(missing, recreated): principals of ``account_id`` IAM does not know, or created after their entry."""
+    principals = dict(_principals_of_account(sorted(entries), account_id))
+    by_parsed = {parsed: arn for arn, parsed in principals.items()}
+    missing, recreated = [], []
+    for parsed, created in iam.creation_dates(principals.values()):
+        arn = by_parsed[parsed]
+        entry_created = entries[arn].created_at
+        if created is None:
+            missing.append(arn)
+        elif entry_created is not None and created > entry_created:
             recreated.append(arn)
     return missing, recreated
+
+
+def _require_principals_exist(context, plan, cluster, concurrency: int) -> None:
+    """EKS refuses an entry for a principal of its account that IAM does not know: refuse before any write."""
+    new = [c.principal_arn for c in plan.changes if c.action in ("create", "replace")]
+    principals = _principals_of_account(new, cluster.account_id)
+    if not principals:
+        return
+    try:
+        dates = IamPrincipals(context.aws("iam"), concurrency).creation_dates(p for _, p in principals)
+    except errors.Forbidden as e:
+        context.warn("Could not check that the new entries' IAM principals exist (%s); EKS will refuse any that "
+                     "does not" % e.message)
+        return
+    missing = [arn for (arn, _), (_, created) in zip(principals, dates) if created is None]
+    if missing:
+        raise errors.InvalidInput(
+            "IAM has no %s, so EKS would refuse %s; create %s first or fix the ARN. Nothing was written." % (
+                ", ".join(missing), "its access entry" if len(missing) == 1 else "their access entries",
+                "it" if len(missing) == 1 else "them"), missing_principals=missing)
 
 
 def run_access_entry_info(context, options: AccessEntryInfoOptions) -> dict:
@@ -183,7 +203,8 @@ def run_access_entry_info(context, options: AccessEntryInfoOptions) -> dict:
     result["cluster_admins"] = model.cluster_admins(entries)
     missing = recreated = ()
     if options.check_iam:
-        missing, recreated = _principal_problems(context.aws("iam"), entries, cluster.account_id)
+        missing, recreated = _principal_problems(IamPrincipals(context.aws("iam"), options.concurrency), entries,
+                                                 cluster.account_id)
     mappings = None
     if options.check_aws_auth and cluster.authentication_mode == "API_AND_CONFIG_MAP":
         from ansible_collections.eks.access.plugins.module_utils import aws_auth

@@ -210,3 +210,46 @@ class AccessEntries:
             return self.eks.describe_update(name=self.cluster_name, updateId=update_id)["update"]
         except (ClientError, BotoCoreError) as e:
             raise aws_failure(e, "DescribeUpdate %s" % update_id)
+
+
+class IamPrincipals:
+    """Whether IAM principals exist, and since when (EKS binds an entry to the principal's unique ID)."""
+
+    def __init__(self, iam, concurrency: int = DEFAULT_CONCURRENCY):
+        self.iam = iam
+        self.concurrency = max(1, int(concurrency or 1))
+
+    def created(self, parsed):
+        """The principal's CreateDate, or None when IAM does not know it."""
+        try:
+            if parsed.resource_type == "role":
+                return self.iam.get_role(RoleName=parsed.name)["Role"].get("CreateDate")
+            return self.iam.get_user(UserName=parsed.name)["User"].get("CreateDate")
+        except ClientError as e:
+            if _error_code(e) == "NoSuchEntity":
+                return None
+            raise aws_failure(e, "Looking up IAM %s %s" % (parsed.resource_type, parsed.name))
+
+    def creation_dates(self, parsed_principals) -> list:
+        """[(parsed, CreateDate or None)] for ``parsed_principals``, looked up side by side."""
+        parsed_principals = list(parsed_principals)
+        return list(zip(parsed_principals, _map(self.created, parsed_principals, self.concurrency)))
+
+
+def authentication_mode(module):
+    """The authentication mode of the module's ``cluster_name``; None without one, or when AWS cannot say.
+
+    For the aws-auth modules, which may reach a cluster through a kubeconfig
+    alone: there the mode is only known when AWS can be asked.
+    """
+    from ansible_collections.eks.access.plugins.module_utils import eks
+
+    name = module.params.get("cluster_name")
+    if not name:
+        return None
+    try:
+        return eks.describe_cluster(module.client("eks"), name).get("authentication_mode") or "CONFIG_MAP"
+    except (eks.ClusterNotFound, ClientError, BotoCoreError) as e:
+        module.warn("Could not read the authentication mode of cluster %s (%s); aws-auth is written as if it counts"
+                    % (name, e))
+        return None

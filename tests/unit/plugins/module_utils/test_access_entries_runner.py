@@ -99,6 +99,22 @@ def write(stub, operation, **params):
     stub.add_response(operation, responses.get(operation, {}), dict(clusterName=CLUSTER, **params))
 
 
+def exists(context, *arns, missing=()):
+    """IAM answers for the principals of new entries, in order."""
+    iam = context.stubs["iam"]
+    for arn in arns:
+        kind, name = arn.split(":")[-1].split("/")[0], arn.rsplit("/", 1)[-1]
+        if arn in missing:
+            iam.add_client_error("get_role" if kind == "role" else "get_user", "NoSuchEntity", "no", 404)
+        elif kind == "role":
+            iam.add_response("get_role", {"Role": {"Path": "/", "RoleName": name, "RoleId": "AROAEXAMPLEEXAMPLE01",
+                                                   "Arn": arn, "CreateDate": NOW, "AssumeRolePolicyDocument": "{}"}},
+                             {"RoleName": name})
+        else:
+            iam.add_response("get_user", {"User": {"Path": "/", "UserName": name, "UserId": "AIDAEXAMPLEEXAMPLE01",
+                                                   "Arn": arn, "CreateDate": NOW}}, {"UserName": name})
+
+
 def options(entries, **kwargs):
     return runner.AccessEntryOptions(cluster_name=CLUSTER, entries=entries, concurrency=1, **kwargs)
 
@@ -110,9 +126,10 @@ TEAM_A = {"type": "namespace", "namespaces": ["team-a"]}
 
 
 def run(context, opts):
-    with context.eks:
+    with context.eks, context.stubs["iam"]:
         result = runner.run_access_entries(context, opts)
         context.eks.assert_no_pending_responses()
+        context.stubs["iam"].assert_no_pending_responses()
     return result
 
 
@@ -121,6 +138,7 @@ def test_create_writes_the_entry_then_its_policy():
     cluster(context.eks)
     policies(context.eks)
     listing(context.eks, [])
+    exists(context, ROLE)
     write(context.eks, "create_access_entry", principalArn=ROLE, type="STANDARD", kubernetesGroups=["dev"])
     write(context.eks, "associate_access_policy", principalArn=ROLE, policyArn=VIEW, accessScope=TEAM_A)
     result = run(context, options([DEV]))
@@ -134,6 +152,7 @@ def test_check_mode_makes_no_write_and_shows_the_diff():
     cluster(context.eks)
     policies(context.eks)
     listing(context.eks, [])
+    exists(context, ROLE)
     result = run(context, options([DEV]))  # the Stubber fails on any request not queued
     assert result["changed"] and result["applied"] == [] and result["writes"] == 2
     assert ROLE in result["diff"]["after"] and result["diff"]["before"] == ""
@@ -173,6 +192,7 @@ def test_a_failure_half_way_says_what_was_and_was_not_applied_and_skips_deletion
     cluster(context.eks)
     listing(context.eks, [BOB])
     entry(context.eks, BOB)
+    exists(context, ROLE, ALICE, "arn:aws:iam::%s:user/carol" % ACCOUNT)
     write(context.eks, "create_access_entry", principalArn=ROLE, type="STANDARD", kubernetesGroups=["dev"])
     context.eks.add_client_error("create_access_entry", "AccessDeniedException", "not allowed", 403,
                                  expected_params={"clusterName": CLUSTER, "principalArn": ALICE, "type": "STANDARD"})
@@ -197,6 +217,15 @@ def test_every_rule_is_checked_before_any_write():
         run(context, options(bad))
 
 
+def test_a_principal_iam_does_not_know_is_refused_before_any_write():
+    context = Context()
+    cluster(context.eks)
+    listing(context.eks, [])
+    exists(context, ROLE, ALICE, missing=(ALICE,))
+    with pytest.raises(errors.InvalidInput, match="IAM has no %s" % ALICE):
+        run(context, options([{"principal_arn": ROLE}, {"principal_arn": ALICE}]))
+
+
 def test_config_map_clusters_are_refused_before_anything_else():
     context = Context()
     cluster(context.eks, mode="CONFIG_MAP")
@@ -215,6 +244,7 @@ def test_type_change_needs_replace_and_replace_deletes_then_creates():
     cluster(context.eks)
     listing(context.eks, [NODE])
     entry(context.eks, NODE, type="EC2_LINUX")
+    exists(context, NODE)
     write(context.eks, "delete_access_entry", principalArn=NODE)
     write(context.eks, "create_access_entry", principalArn=NODE, type="EC2_WINDOWS")
     result = run(context, options([{"principal_arn": NODE, "type": "EC2_WINDOWS"}], replace=True))

@@ -304,3 +304,10 @@ def test_lint_finds_groups_that_differ_from_aws_auth_and_missing_principals():
                       missing_principals=[ROLE], recreated_principals=[])
     assert [f["code"] for f in findings] == ["missing_principal", "aws_auth_groups_differ"]
     assert m.lint(entries, {"mapRoles": [{"rolearn": ROLE, "groups": ["dev"]}]}) == []
+
+
+def test_aws_auth_writes_are_refused_only_in_api_mode():
+    with pytest.raises(errors.Refused, match="ignores the aws-auth ConfigMap.*eks_access_entry"):
+        m.require_aws_auth_honoured("prod", "API")
+    for mode in ("CONFIG_MAP", "API_AND_CONFIG_MAP", None):
+        m.require_aws_auth_honoured("prod", mode)
