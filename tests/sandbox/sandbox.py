@@ -942,8 +942,8 @@ def write_env(facts):
         "EKS_API_AND_CONFIG_MAP_CLUSTER_NAME": ACCESS_MODE_CLUSTERS[0][0],
         "EKS_API_CLUSTER_NAME": ACCESS_MODE_CLUSTERS[1][0],
         # name:region:mode of the clusters whose mode reads access entries
-        "EKS_SANDBOX_ACCESS_CLUSTERS": ",".join("%s:%s:%s" % (c["name"], c["region"], c["authentication_mode"])
-                                               for c in facts["access_clusters"]),
+        "EKS_SANDBOX_ACCESS_CLUSTERS": ",".join(
+            "%s:%s:%s" % (c["name"], c["region"], c["authentication_mode"]) for c in facts["access_clusters"]),
     })
     with open(path("env"), "w") as f:
         f.write("# written by tests/sandbox/sandbox.py up; source it to use the sandbox\n")
