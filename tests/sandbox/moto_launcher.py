@@ -16,7 +16,12 @@ things no AWS API can do are done on moto's backend directly:
 * moto has no EKS add-on API: ``moto_eks_addons.py`` adds the calls the
   collection uses, wired here to act like EKS's add-on manager on the sandbox
   API server (see ``add_on_manager``); the ``sandbox-addon`` cluster shares
-  the ``sandbox`` cluster's endpoint.
+  the ``sandbox`` cluster's endpoint;
+* moto has no EKS access entries or authentication modes either:
+  ``moto_eks_access.py`` adds them, and this process serves each cluster's
+  mode and entries to the token authenticator on
+  ``GET /_sandbox/eks/access/<region>/<cluster>`` (JSON; 404 for an unknown
+  cluster), a path no AWS API uses.
 """
 
 import argparse
@@ -62,15 +67,40 @@ def secret_for(access_key_id):
     return None
 
 
-def serve(port):
+ACCESS_STATE_PATH = "/_sandbox/eks/access/"
+
+
+class AccessStateEndpoint:
+    """WSGI: ``GET /_sandbox/eks/access/<region>/<cluster>`` answers moto_eks_access.access_state; the rest goes on."""
+
+    def __init__(self, app, account):
+        self.app = app
+        self.account = account
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith(ACCESS_STATE_PATH) or environ.get("REQUEST_METHOD") != "GET":
+            return self.app(environ, start_response)
+        import moto_eks_access
+        from urllib.parse import unquote
+
+        parts = path[len(ACCESS_STATE_PATH):].split("/", 1)
+        state = moto_eks_access.access_state(self.account, parts[0], unquote(parts[1])) if len(parts) == 2 else None
+        body = json.dumps(state if state is not None else {"error": "no such cluster"}).encode()
+        start_response("200 OK" if state is not None else "404 Not Found",
+                       [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+
+def serve(port, account):
     """moto's WSGI app behind the presigned-STS check, on 127.0.0.1:port, in a thread."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
 
     from sts_query_auth import QueryAuthMiddleware
 
-    app = QueryAuthMiddleware(DomainDispatcherApplication(create_backend_app), secret_for,
-                              log=lambda msg: print(msg, flush=True))
+    app = QueryAuthMiddleware(AccessStateEndpoint(DomainDispatcherApplication(create_backend_app), account),
+                              secret_for, log=lambda msg: print(msg, flush=True))
     server = make_server("127.0.0.1", port, app, True, request_handler=MotoRequestHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
@@ -129,11 +159,13 @@ def main(argv=None):
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     from moto.eks.models import eks_backends
 
+    import moto_eks_access
     import moto_eks_addons
     import sandbox
 
     moto_eks_addons.install(add_on_manager(clusters[0]["endpoint"], args.addon_manager_kubeconfig))
-    serve(args.port)
+    moto_eks_access.install()
+    serve(args.port, sandbox.ACCOUNT_ID)
     create_sandbox_user(sandbox)
     facts = sandbox.seed_aws(clusters)
     with open(args.ca, "rb") as f:
