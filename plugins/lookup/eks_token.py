@@ -65,13 +65,13 @@ _raw:
   elements: dict
   contains:
     host:
-      description: The cluster's Kubernetes API endpoint (kubernetes.core's O(host)).
+      description: The cluster's Kubernetes API endpoint (the C(host) option of kubernetes.core modules).
       type: str
     api_key:
-      description: The bearer token, C(k8s-aws-v1.) followed by the encoded presigned URL (kubernetes.core's O(api_key)).
+      description: The bearer token, C(k8s-aws-v1.) followed by the encoded presigned URL (their C(api_key) option).
       type: str
     ca_cert:
-      description: Path of a file on the controller holding the cluster's CA certificate (kubernetes.core's O(ca_cert)).
+      description: Path of a file on the controller holding the cluster's CA certificate (their C(ca_cert) option).
       type: str
     validate_certs:
       description: Always true.
@@ -109,8 +109,8 @@ def write_ca_file(cluster_name: str, pem: bytes) -> str:
     if os.stat(directory).st_uid != os.getuid():
         raise AnsibleLookupError("%s belongs to another user; refusing to keep a CA there" % directory)
     digest = hashlib.sha256(pem).hexdigest()[:16]
-    path = os.path.join(directory, "%s-%s.crt" % ("".join(c if c.isalnum() or c in "-_." else "_"
-                                                            for c in cluster_name), digest))
+    label = "".join(c if c.isalnum() or c in "-_." else "_" for c in cluster_name)
+    path = os.path.join(directory, "%s-%s.crt" % (label, digest))
     if not os.path.exists(path):
         handle, partial = tempfile.mkstemp(dir=directory)
         with os.fdopen(handle, "wb") as ca_file:

@@ -178,12 +178,12 @@ def _require_principals_exist(context, plan, cluster, concurrency: int) -> None:
     if not principals:
         return
     try:
-        dates = IamPrincipals(context.aws("iam"), concurrency).creation_dates(p for _, p in principals)
+        dates = IamPrincipals(context.aws("iam"), concurrency).creation_dates(parsed for unused, parsed in principals)
     except errors.Forbidden as e:
         context.warn("Could not check that the new entries' IAM principals exist (%s); EKS will refuse any that "
                      "does not" % e.message)
         return
-    missing = [arn for (arn, _), (_, created) in zip(principals, dates) if created is None]
+    missing = [pair[0] for pair, (unused, created) in zip(principals, dates) if created is None]
     if missing:
         raise errors.InvalidInput(
             "IAM has no %s, so EKS would refuse %s; create %s first or fix the ARN. Nothing was written." % (

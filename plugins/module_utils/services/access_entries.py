@@ -184,14 +184,14 @@ class AccessEntries:
             if failures:
                 break
         if failures:
-            _, description, error = failures[0]
+            error = failures[0][2]
             done = set(applied)
-            pending = [d for c in changing + deleting for d, _ in self._writes(c) if d not in done]
+            pending = [write[0] for c in changing + deleting for write in self._writes(c) if write[0] not in done]
             raise errors.PartiallyApplied(
                 "%s; %d of %d changes were applied before it stopped and %d were not (see applied and not_applied): "
                 "fix the cause and re-run the task, which applies only what is missing" % (
                     error.message, len(applied), len(applied) + len(pending), len(pending)),
-                applied=applied, not_applied=pending, failed=[d for _, d, _ in failures])
+                applied=applied, not_applied=pending, failed=[failure[1] for failure in failures])
         return applied
 
     # ------------------------------------------------------------------ authentication mode

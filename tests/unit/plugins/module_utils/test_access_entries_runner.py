@@ -282,7 +282,7 @@ def test_writes_run_with_bounded_concurrency_and_each_entry_in_order():
     fake = _Recorder()
     applied = service.AccessEntries(fake, CLUSTER, concurrency=10).apply(plan)
     assert len(applied) == 80 and fake.peak == 10
-    for principal in {arn for _, arn in fake.calls}:
+    for principal in {call[1] for call in fake.calls}:
         assert [op for op, arn in fake.calls if arn == principal] == ["create_access_entry", "associate_access_policy"]
     serial = _Recorder(delay=0)
     service.AccessEntries(serial, CLUSTER, concurrency=1).apply(plan)
@@ -368,4 +368,3 @@ def test_a_failed_update_reports_eks_reason():
         {"errorCode": "AccessDenied", "errorMessage": "no"}]}}, {"name": CLUSTER, "updateId": "u1"})
     with context.eks, pytest.raises(errors.EksAccessError, match="ended Failed \\(AccessDenied: no\\)"):
         runner.run_authentication_mode(context, mode_options("API", allow_self_lockout=True))
-
