@@ -17,6 +17,9 @@ description:
   - "Lockout guard: in C(API) mode aws-auth is ignored, so the module refuses to go there unless the identity it
     runs as, and every ARN in O(protect), has an access entry with C(AmazonEKSClusterAdminPolicy) at cluster
     scope (an assumed-role session counts through its role's entry). O(allow_self_lockout=true) skips the guard."
+  - A C(CONFIG_MAP) cluster has no access entries yet (EKS creates the creator's admin entry when the cluster leaves
+    C(CONFIG_MAP)), so from there the guard runs after the first step, and a refusal leaves the cluster in
+    C(API_AND_CONFIG_MAP), where aws-auth still counts. In check mode it cannot run yet and a warning says so.
 author:
   - eks.access developers (@eks-access)
 options:

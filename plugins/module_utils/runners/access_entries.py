@@ -269,6 +269,24 @@ def _wait_for_update(service: AccessEntries, update_id: str, options: Authentica
         delay = min(delay * 2, options.poll_seconds)
 
 
+def _lockout_guard(context, service: AccessEntries, options: AuthenticationModeOptions, result: dict,
+                   done: list) -> None:
+    """Before the step to API: the caller and the protected ARNs must be cluster admin by access entry."""
+    principals = [_caller_role_arn(context)] + list(options.protect or ())
+    result["protected_arns"] = principals
+    missing = model.missing_admins(service.read(), principals)
+    if missing:
+        where = ("Nothing was changed." if not done else
+                 "The cluster is now in %s (aws-auth still counts there); re-run once the entries exist." % done[-1])
+        raise errors.Refused(
+            "Refusing to switch cluster %r to authentication mode API: aws-auth is ignored there, and %s %s no "
+            "access entry with AmazonEKSClusterAdminPolicy at cluster scope, so %s lose cluster admin; create "
+            "those entries first (eks.access.eks_access_entry), or set allow_self_lockout: true. %s" % (
+                options.cluster_name, ", ".join(missing), "has" if len(missing) == 1 else "have",
+                "it would" if len(missing) == 1 else "they would", where),
+            missing_admins=missing, steps_done=list(done))
+
+
 def run_authentication_mode(context, options: AuthenticationModeOptions) -> dict:
     service = AccessEntries(context.aws("eks"), options.cluster_name)
     cluster = service.cluster_facts()
@@ -281,26 +299,26 @@ def run_authentication_mode(context, options: AuthenticationModeOptions) -> dict
     result = dict(changed=bool(steps), previous_mode=cluster.authentication_mode,
                   authentication_mode=options.mode if steps else cluster.authentication_mode,
                   steps=steps, update_ids=[], protected_arns=[])
-    if steps and steps[-1] == "API" and not options.allow_self_lockout:
-        # aws-auth is ignored in API mode: whoever runs this, and whoever is named, must be admin by access entry.
-        principals = [_caller_role_arn(context)] + list(options.protect or ())
-        result["protected_arns"] = principals
-        missing = model.missing_admins(service.read(), principals)
-        if missing:
-            raise errors.Refused(
-                "Refusing to switch cluster %r to authentication mode API: aws-auth is ignored there, and %s %s no "
-                "access entry with AmazonEKSClusterAdminPolicy at cluster scope, so %s lose cluster admin; create "
-                "those entries first (eks.access.eks_access_entry), or set allow_self_lockout: true. Nothing was "
-                "changed." % (options.cluster_name, ", ".join(missing), "has" if len(missing) == 1 else "have",
-                              "it would" if len(missing) == 1 else "they would"),
-                missing_admins=missing)
     if context.diff_mode:
         result["diff"] = {"before": "authentication_mode: %s\n" % cluster.authentication_mode,
                           "after": "authentication_mode: %s\n" % result["authentication_mode"]}
-    if not steps or context.check_mode:
+    # aws-auth is ignored in API mode: the guard runs against the entries as they are right before that step.
+    # A CONFIG_MAP cluster has no entries to read yet (EKS creates the creator's when it leaves CONFIG_MAP),
+    # so there the guard runs after the first step.
+    guard = bool(steps) and steps[-1] == "API" and not options.allow_self_lockout
+    if context.check_mode:
+        if guard and cluster.authentication_mode != "CONFIG_MAP":
+            _lockout_guard(context, service, options, result, [])
+        elif guard:
+            context.warn("The lockout guard can only read access entries once cluster %s has left CONFIG_MAP; the "
+                         "real run checks it after the first step" % options.cluster_name)
         return result
+    done = []
     for mode in steps:
+        if mode == "API" and guard:
+            _lockout_guard(context, service, options, result, done)
         update_id = service.update_authentication_mode(mode)
         result["update_ids"].append(update_id)
         _wait_for_update(service, update_id, options, mode)
+        done.append(mode)
     return result

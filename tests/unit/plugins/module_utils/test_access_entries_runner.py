@@ -333,9 +333,10 @@ def test_mode_switch_to_api_is_refused_when_the_caller_would_lose_admin():
 def test_mode_switch_waits_for_each_step():
     context = Context()
     cluster(context.eks, mode="CONFIG_MAP")
-    listing(context.eks, [ADMIN_ROLE])
-    entry(context.eks, ADMIN_ROLE, associations=[(CLUSTER_ADMIN, {"type": "cluster"})])
     for step, update_id in (("API_AND_CONFIG_MAP", "u1"), ("API", "u2")):
+        if step == "API":  # the guard reads the entries once the cluster has them, right before this step
+            listing(context.eks, [ADMIN_ROLE])
+            entry(context.eks, ADMIN_ROLE, associations=[(CLUSTER_ADMIN, {"type": "cluster"})])
         context.eks.add_response("update_cluster_config", {"update": {"id": update_id, "status": "InProgress"}},
                                  {"name": CLUSTER, "accessConfig": {"authenticationMode": step}})
         context.eks.add_response("describe_update", {"update": {"id": update_id, "status": "InProgress"}},
@@ -346,6 +347,25 @@ def test_mode_switch_waits_for_each_step():
         result = runner.run_authentication_mode(context, mode_options("API"))
         context.eks.assert_no_pending_responses()
     assert result["changed"] and result["update_ids"] == ["u1", "u2"] and result["steps"] == ["API_AND_CONFIG_MAP", "API"]
+
+
+def test_from_config_map_the_guard_runs_after_the_first_step_and_says_where_the_cluster_is():
+    context = Context()
+    cluster(context.eks, mode="CONFIG_MAP")
+    context.eks.add_response("update_cluster_config", {"update": {"id": "u1", "status": "InProgress"}},
+                             {"name": CLUSTER, "accessConfig": {"authenticationMode": "API_AND_CONFIG_MAP"}})
+    context.eks.add_response("describe_update", {"update": {"id": "u1", "status": "Successful"}},
+                             {"name": CLUSTER, "updateId": "u1"})
+    listing(context.eks, [])
+    with context.eks, pytest.raises(errors.Refused) as raised:
+        runner.run_authentication_mode(context, mode_options("API"))
+    assert raised.value.details["steps_done"] == ["API_AND_CONFIG_MAP"]
+    assert "now in API_AND_CONFIG_MAP" in raised.value.message
+    context = Context(check_mode=True)
+    cluster(context.eks, mode="CONFIG_MAP")
+    with context.eks:
+        result = runner.run_authentication_mode(context, mode_options("API"))
+    assert result["steps"] == ["API_AND_CONFIG_MAP", "API"] and "after the first step" in context.warnings[0]
 
 
 def test_mode_downgrade_is_refused_and_same_mode_is_no_change():
