@@ -100,7 +100,7 @@ def _operation(method, path):
     path = re.sub(r"^/clusters/[^/]+", "/clusters/{name}", path)
     path = re.sub(r"/access-entries/[^/]+", "/access-entries/{principal}", path)
     path = re.sub(r"/access-policies/[^/]+", "/access-policies/{policy}", path)
-    return path if path != "/" else "/ (query API: IAM/STS)"
+    return path if path != "/" else "/ (IAM/STS query API)"
 
 
 class CountingRelay:
@@ -248,7 +248,9 @@ def summarize(case):
 
     def http(rows, writes_only=False):
         counts = rows[-1]["calls"]
-        return sum(n for (method, _), n in counts.items() if not writes_only or method in WRITE_METHODS)
+        # IAM and STS use the query API (every call a POST to "/"): reads here (GetRole, ListRoles).
+        return sum(n for (method, operation), n in counts.items()
+                   if not writes_only or (method in WRITE_METHODS and not operation.startswith("/ ")))
 
     return {
         "concurrency": case["concurrency"],
@@ -294,7 +296,7 @@ def main(argv=None):
     print()
     print("%d access entries with one policy each, one eks_access_entry task, AWS endpoint %g ms away each way"
           % (COUNT, args.latency_ms))
-    print("| concurrency | wall time (median) | AWS requests | AWS writes | entries / with policy | "
+    print("| concurrency | wall time (median) | AWS requests | EKS writes | entries / with policy | "
           "re-run | re-run requests | re-run writes |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:

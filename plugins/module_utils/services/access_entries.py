@@ -26,6 +26,9 @@ except ImportError:  # AnsibleAWSModule reports a missing botocore
     BotoCoreError = ClientError = ()
 
 DEFAULT_CONCURRENCY = 10
+# Above this many principals of one kind, one paged listing of the account's roles (or users) is cheaper
+# than a GetRole (GetUser) each.
+LIST_INSTEAD_OF_GET = 20
 
 
 def _error_code(error) -> str:
@@ -230,10 +233,33 @@ class IamPrincipals:
                 return None
             raise aws_failure(e, "Looking up IAM %s %s" % (parsed.resource_type, parsed.name))
 
+    def _listed(self, resource_type: str) -> dict:
+        """name (lower-cased: IAM names are unique whatever their case) -> CreateDate of every role or user."""
+        operation, key = ("list_roles", "Roles") if resource_type == "role" else ("list_users", "Users")
+        try:
+            items = self.iam.paginate(operation).get(key, [])
+        except (ClientError, BotoCoreError) as e:
+            raise aws_failure(e, "Listing IAM %ss" % resource_type)
+        return {item[("RoleName" if resource_type == "role" else "UserName")].lower(): item.get("CreateDate")
+                for item in items}
+
     def creation_dates(self, parsed_principals) -> list:
-        """[(parsed, CreateDate or None)] for ``parsed_principals``, looked up side by side."""
+        """[(parsed, CreateDate or None)] for ``parsed_principals``.
+
+        A few are looked up one by one, side by side; for many, one listing of
+        the account's roles (or users) costs a few paged requests instead of
+        one each, which matters because IAM's request rate is low.
+        """
         parsed_principals = list(parsed_principals)
-        return list(zip(parsed_principals, _map(self.created, parsed_principals, self.concurrency)))
+        listed = {}
+        for resource_type in ("role", "user"):
+            count = sum(1 for p in parsed_principals if p.resource_type == resource_type)
+            if count > LIST_INSTEAD_OF_GET:
+                listed[resource_type] = self._listed(resource_type)
+        one_by_one = [p for p in parsed_principals if p.resource_type not in listed]
+        dates = dict(zip(one_by_one, _map(self.created, one_by_one, self.concurrency)))
+        return [(p, listed[p.resource_type].get(p.name.lower()) if p.resource_type in listed else dates[p])
+                for p in parsed_principals]
 
 
 def authentication_mode(module):

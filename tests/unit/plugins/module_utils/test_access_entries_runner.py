@@ -226,6 +226,18 @@ def test_a_principal_iam_does_not_know_is_refused_before_any_write():
         run(context, options([{"principal_arn": ROLE}, {"principal_arn": ALICE}]))
 
 
+def test_many_new_principals_are_checked_with_one_listing_instead_of_a_get_each():
+    users = ["arn:aws:iam::%s:user/u%02d" % (ACCOUNT, n) for n in range(service.LIST_INSTEAD_OF_GET + 5)]
+    context = Context(check_mode=True)
+    cluster(context.eks)
+    listing(context.eks, [])
+    context.stubs["iam"].add_response("list_users", {"Users": [
+        {"Path": "/", "UserName": arn.rsplit("/", 1)[1].upper(), "UserId": "AIDAEXAMPLEEXAMPLE%02d" % n, "Arn": arn,
+         "CreateDate": NOW} for n, arn in enumerate(users[1:])]}, {})
+    with pytest.raises(errors.InvalidInput, match="IAM has no %s," % users[0]):
+        run(context, options([{"principal_arn": arn} for arn in users]))
+
+
 def test_config_map_clusters_are_refused_before_anything_else():
     context = Context()
     cluster(context.eks, mode="CONFIG_MAP")
