@@ -333,7 +333,7 @@ class Kube:
     def whoami(self, token):
         status, answer = self.request("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", token, {
             "apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"})
-        return status, (answer.get("status") or {}).get("userInfo")
+        return status, answer["status"]["userInfo"] if status == 201 else None
 
 
 def session_token(aws, env, role_arn, cluster_name, session="alice", expires=60):
