@@ -251,8 +251,8 @@ def test_list_access_entries_pages_and_filters(aws, cluster, roles, names):
                                            accessScope={"type": "cluster"})
     first = aws["eks"].list_access_entries(clusterName=name, maxResults=2)
     assert len(first["accessEntries"]) == 2 and first["nextToken"]
-    pages = aws["eks"].get_paginator("list_access_entries").paginate(clusterName=name,
-                                                                      PaginationConfig={"PageSize": 2})
+    paginator = aws["eks"].get_paginator("list_access_entries")
+    pages = paginator.paginate(clusterName=name, PaginationConfig={"PageSize": 2})
     assert [arn for page in pages for arn in page["accessEntries"]] == arns
     assert aws["eks"].list_access_entries(clusterName=name, associatedPolicyArn=VIEW)["accessEntries"] == arns[:2]
     assert refusal(aws["eks"].list_access_entries, clusterName=name, nextToken="garbage")[0] == \
