@@ -463,3 +463,31 @@ def test_an_ordinary_pod_schedules_and_runs(sandbox_env, names):
             for t in pod["spec"]["tolerations"])
     finally:
         kube.admin("DELETE", "/api/v1/namespaces/%s" % namespace)
+
+
+def test_a_create_retried_with_its_client_request_token_answers_the_same_entry(aws, cluster, roles, names):
+    name = cluster("API")
+    arn = roles(names("r"))
+    first = aws["eks"].create_access_entry(clusterName=name, principalArn=arn, clientRequestToken="t-1")
+    again = aws["eks"].create_access_entry(clusterName=name, principalArn=arn, clientRequestToken="t-1")
+    assert again["accessEntry"]["accessEntryArn"] == first["accessEntry"]["accessEntryArn"]
+    assert refusal(aws["eks"].create_access_entry, clusterName=name, principalArn=arn,
+                   clientRequestToken="t-2")[0] == "ResourceInUseException"
+
+
+def test_the_sandbox_reset_puts_a_cluster_back_before_its_mode_switch(aws, cluster, sandbox_env):
+    name = cluster()
+    aws["eks"].update_cluster_config(name=name, accessConfig={"authenticationMode": "API_AND_CONFIG_MAP"})
+
+    def reset(body=None):
+        url = "%s/_sandbox/eks/access/%s/%s/reset" % (sandbox_env["AWS_ENDPOINT_URL"], sandbox_env["AWS_REGION"], name)
+        request = urllib.request.Request(url, data=json.dumps(body or {}).encode(), method="POST")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.load(response)
+
+    assert reset()["authenticationMode"] == "CONFIG_MAP"
+    assert aws["eks"].describe_cluster(name=name)["cluster"]["accessConfig"]["authenticationMode"] == "CONFIG_MAP"
+    assert refusal(aws["eks"].list_access_entries, clusterName=name)[0] == "InvalidRequestException"
+    state = reset({"authenticationMode": "API"})
+    assert [e["principalArn"] for e in state["accessEntries"]] == [sandbox_env["EKS_CLUSTER_CREATOR_ARN"]]
+    assert aws["eks"].describe_cluster(name=name)["cluster"]["accessConfig"]["authenticationMode"] == "API"
