@@ -130,7 +130,8 @@ _GO_INT = re.compile(r"([+-]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|
 _GO_UINT = re.compile(r"(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)\Z")
 # yaml.v2 yamlStyleFloat, and what strconv.ParseFloat accepts after a leading '.'.
 _GO_YAML_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
-_GO_DOT_FLOAT = re.compile(r"\.[0-9]+([eE][-+]?[0-9]+)?\Z")
+# (strconv allows '_' between digits, as Python's float() does.)
+_GO_DOT_FLOAT = re.compile(r"\.[0-9](_?[0-9])*([eE][-+]?[0-9](_?[0-9])*)?\Z")
 _GO_BIN_DIGITS = re.compile(r"[01]+\Z")
 _NUMERIC_START = frozenset("+-0123456789")
 
@@ -227,7 +228,8 @@ class GoMap(list):
 # Between two events only these may appear: blanks, block and flow
 # indicators, comments (after a blank), document markers.
 _BLOCK_GAP = re.compile(r"(?:---|\.\.\.|[ \n]+|-(?=[ \n]|\Z)|:(?=[ \n]|\Z)|(?:(?<=[ \n])|(?<![\s\S]))#[^\n]*)*\Z")
-_FLOW_GAP = re.compile(r"(?:[ \n,\[\]{}]+|:(?=[ \n])|(?:(?<=[ \n])|(?<![\s\S]))#[^\n]*)*\Z")
+# In [ ] and { } a ':' is a value indicator even right before the value ({"a":"b"}, JSON style).
+_FLOW_GAP = re.compile(r"(?:[ \n,:\[\]{}]+|(?:(?<=[ \n])|(?<![\s\S]))#[^\n]*)*\Z")
 _DIRECTIVE = re.compile(r"^%", re.M)
 _ESCAPES_ALLOWED = re.compile(r'\\[\\"]')
 
@@ -435,18 +437,19 @@ class _Reader(object):
         gap = self.text[begin:end]
         offset = 0
         for offset, char in enumerate(gap):
-            if char not in " \n,[]{}-:#":
+            if char not in " \n,[]{}-:":
                 break
         char = gap[offset]
-        if char == "?":
+        repair = "write it as plain 'key: value' YAML"
+        if char == "#":
+            construct, repair = "a comment not preceded by a space", "put a space before the '#'"
+        elif char == "?":
             construct = "an explicit key (?)"
-        elif char == ":":
-            construct = "a ':' not followed by a space"
-        elif char == "#":
-            construct = "a comment not preceded by a space"
+        elif offset and gap[offset - 1] == ":":
+            construct, repair = "a ':' not followed by a space", "put a space after the ':'"
         else:
-            construct = "the indicator %r" % char
-        self.refuse(begin + offset, construct, "write it as plain 'key: value' YAML")
+            construct = "%r where a value or an indicator was expected" % char
+        self.refuse(begin + offset, construct, repair)
 
 
 _NO_KEY = object()
