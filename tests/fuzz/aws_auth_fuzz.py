@@ -143,8 +143,12 @@ def quote(rng, text, allow_plain=True):
     return text
 
 
-def scalar(rng, text=None):
-    """A value: an ARN-ish text, a Go-YAML special or an odd text, in some style."""
+def scalar(rng, text=None, clean=False):
+    """A value: an ARN-ish text, a Go-YAML special or an odd text, in some style.
+
+    ``clean`` values are always quoted when odd, so that whole sections read
+    and the writes that follow re-render tricky strings.
+    """
     roll = rng.random()
     if text is None:
         if roll < 0.25:
@@ -153,21 +157,25 @@ def scalar(rng, text=None):
             text = rng.choice(TEXTS)
         else:
             text = rng.choice(("admin", "dev", "ops", "system:masters", "system:nodes", "view", "u-1"))
+            if clean:
+                return text
+    if clean:
+        return "'" + text.replace("'", "''") + "'" if rng.random() < 0.5 else json.dumps(text, ensure_ascii=False)
     if rng.random() < 0.5:
         return text
     return quote(rng, text)
 
 
-def group_list(rng, flow):
+def group_list(rng, flow, clean=False):
     items = []
     for _ in range(rng.randrange(4)):
         roll = rng.random()
         if roll < 0.08:
             items.append("")            # null item
-        elif roll < 0.12:
-            items.append("[a]" if flow else "[a]")
+        elif roll < 0.12 and not clean:
+            items.append("[a]")
         else:
-            items.append(scalar(rng))
+            items.append(scalar(rng, clean=clean))
     if flow:
         return "[" + ", ".join(items) + "]"
     if not items:
@@ -175,23 +183,25 @@ def group_list(rng, flow):
     return items
 
 
-def entry(rng, kind):
+def entry(rng, kind, clean=False):
     """(list of (key, value) where value is a text or a list of item texts)."""
     arn_keys = ROLE_KEYS if kind == "mapRoles" else USER_KEYS
     pairs = []
     if rng.random() < 0.92:
-        pairs.append((rng.choice(arn_keys), scalar(rng, arn(rng, kind)) if rng.random() < 0.9 else scalar(rng)))
+        pairs.append((rng.choice(arn_keys), scalar(rng, arn(rng, kind)) if rng.random() < 0.9
+                      else scalar(rng, clean=clean)))
     if rng.random() < 0.7:
-        pairs.append((rng.choice(NAME_KEYS), scalar(rng)))
+        pairs.append((rng.choice(NAME_KEYS), scalar(rng, clean=clean)))
     if rng.random() < 0.8:
-        pairs.append((rng.choice(GROUP_KEYS), group_list(rng, rng.random() < 0.4)))
+        pairs.append((rng.choice(GROUP_KEYS), group_list(rng, rng.random() < 0.4, clean)))
     for _ in range(rng.choice((0, 0, 0, 1, 1, 2))):
         roll = rng.random()
         if roll < 0.4:
             key = rng.choice(arn_keys + NAME_KEYS + GROUP_KEYS)
+            value = rng.choice((scalar(rng, clean=clean), "", "~", group_list(rng, True, clean)))
         else:
-            key = rng.choice(ODD_KEYS)
-        value = rng.choice((scalar(rng), "", "~", group_list(rng, True), "{a: b}", "5"))
+            key = rng.choice(ODD_KEYS[:11] if clean else ODD_KEYS)
+            value = rng.choice((scalar(rng, clean=clean), "", "~", group_list(rng, True, clean), "{a: b}", "5"))
         pairs.append((key, value))
     rng.shuffle(pairs)
     return pairs
@@ -269,10 +279,10 @@ def json_section(rng, kind):
 ARN_KEYS_BY_KIND = {"mapRoles": "rolearn", "mapUsers": "userarn"}
 
 
-def mappings_section(rng, kind):
+def mappings_section(rng, kind, clean=False):
     if rng.random() < 0.15:
         return json_section(rng, kind)
-    entries = [entry(rng, kind) for _ in range(rng.randrange(5))]
+    entries = [entry(rng, kind, clean) for _ in range(rng.randrange(5))]
     style = rng.random()
     if style < 0.65:
         lines = []
@@ -291,14 +301,14 @@ def mappings_section(rng, kind):
                        " \n[\n]\n", "---\n", "...\n", "-", "- ", "-\n-\n"))
 
 
-def accounts_section(rng):
+def accounts_section(rng, clean=False):
     items = []
     for _ in range(rng.randrange(5)):
         roll = rng.random()
         if roll < 0.5:
             items.append(scalar(rng, rng.choice(ACCOUNTS)))
-        elif roll < 0.85:
-            items.append(scalar(rng))
+        elif roll < 0.85 or clean:
+            items.append(scalar(rng, clean=clean))
         else:
             items.append(rng.choice(("[1]", "{a: 1}", "", "~")))
     if rng.random() < 0.75:
@@ -402,10 +412,11 @@ def mutate(rng, text):
 def generate(rng):
     """One ConfigMap .data."""
     data = {}
+    clean = rng.random() < 0.4
     for kind in aws_auth.MAP_KEYS:
         if rng.random() < 0.55:
-            text = accounts_section(rng) if kind == "mapAccounts" else mappings_section(rng, kind)
-            if rng.random() < 0.45:
+            text = accounts_section(rng, clean) if kind == "mapAccounts" else mappings_section(rng, kind, clean)
+            if not clean and rng.random() < 0.45:
                 text = mutate(rng, text)
             data[kind] = text
     if rng.random() < 0.05:
@@ -449,7 +460,7 @@ def random_task(rng, before):
     """Keyword arguments for aws_auth.plan: a few named entries, some matching existing ones."""
     kwargs = {"state": rng.choice(("present", "present", "present", "absent")),
               "append_groups": rng.random() < 0.3, "allow_node_mapping_changes": True,
-              "update_existing": rng.random() < 0.9}
+              "update_existing": rng.random() < 0.9, "purge": rng.random() < 0.15}
     for kind, key in (("mapRoles", "roles"), ("mapUsers", "users")):
         if rng.random() < 0.4:
             continue
@@ -589,6 +600,8 @@ def check_write(report, data, parsed, write, oracle):
         for key in set(before) | set(after):
             if before.get(key) == after.get(key):
                 continue
+            if kwargs.get("purge") and key not in after and key in reported_keys:
+                continue  # purge removes what the task does not list, and says so
             if (kind, key) not in named:
                 _violation(report, "b", data, "%s entry %r changed meaning (%r -> %r) without being named by %r"
                            % (kind, key, before.get(key), after.get(key), kwargs))
@@ -602,6 +615,8 @@ def check_write(report, data, parsed, write, oracle):
                 _violation(report, "b", data, "%s entry %r missing from the diff" % (kind, entry))
     if parsed.map_accounts != plan.after.map_accounts and "mapAccounts" not in changed_kinds:
         _violation(report, "b", data, "mapAccounts changed without being reported")
+    if aws_auth.to_result(parsed) != reported and aws_auth.diff_text(parsed) == diff:
+        _violation(report, "b", data, "the meaning changed and the diff shows nothing")
 
 
 def run(seed, count, checker, writes=True):
