@@ -494,6 +494,13 @@ def lint(aws_auth, bound_groups=None):
         seen = {}
         for index, entry in enumerate(aws_auth.section(kind)):
             arn = entry.get(arn_key, "")
+            for key in entry:
+                if key not in (arn_key, "username", "groups", "userid"):
+                    # The authenticator ignores it: often a misspelt field (role_arn, group).
+                    findings.append(_finding(
+                        "ignored_key", kind, arn or "",
+                        "%s entry %d has the key %r, which the authenticator ignores; it reads only %s, username, "
+                        "groups and userid (in any ASCII case)" % (kind, index, key, arn_key)))
             if not arn:
                 findings.append(_finding("missing_arn", kind, "",
                                          "%s entry %d has no %s and never matches" % (kind, index, arn_key)))

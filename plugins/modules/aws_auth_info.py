@@ -88,7 +88,8 @@ findings:
     code:
       description: >-
         One of C(role_path), C(duplicate_arn), C(unknown_template_variable), C(system_masters),
-        C(unbound_group), C(invalid_arn), C(missing_arn), C(invalid_account), C(missing_iam_identity).
+        C(unbound_group), C(invalid_arn), C(missing_arn), C(ignored_key), C(invalid_account),
+        C(missing_iam_identity).
       type: str
       returned: always
     kind:

@@ -684,7 +684,7 @@ def test_lint_findings():
             {"rolearn": "arn:aws:iam::111122223333:role/team/dev", "username": "dev", "groups": ["devs"]},
             {"rolearn": DEV, "username": "{{SessionID}}", "groups": ["system:masters"]},
             {"rolearn": "arn:aws:iam::111122223333:group/g"},
-            {"username": "x"},
+            {"username": "x", "role_arn": DEV},
             aws_auth.stock_node_mapping(NODE),
         ],
         map_users=[{"userarn": ALICE, "groups": ["viewers", "bound"]}],
@@ -700,6 +700,7 @@ def test_lint_findings():
         ("system_masters", "mapRoles", DEV),
         ("invalid_arn", "mapRoles", "arn:aws:iam::111122223333:group/g"),
         ("missing_arn", "mapRoles", ""),
+        ("ignored_key", "mapRoles", ""),
         ("unbound_group", "mapUsers", ALICE),
         ("invalid_account", "mapAccounts", "12"),
     ])
