@@ -205,6 +205,8 @@ def _parse_accounts(text):
 
 def parse_section(kind, text):
     """The authenticator's reading of one section: a list of entries (or account IDs)."""
+    if not go_yaml.HAS_YAML:
+        raise AwsAuthError("the PyYAML Python library is required to read or write aws-auth")
     if go_yaml.go_is_skippable(text):
         return []
     if kind == "mapAccounts":
