@@ -24,14 +24,15 @@ from ansible_collections.eks.access.plugins.module_utils.arn import (
     strip_role_path,
     validate_account_id,
 )
-from ansible_collections.eks.access.plugins.module_utils.model.aws_auth.errors import (  # noqa: F401  (re-exported)
+# The names below are re-exported: callers import them from here.
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth.errors import (  # noqa: F401  # pylint: disable=unused-import
     AuthenticatorCannotRead,
     AwsAuthError,
     LockoutError,
     NotUnderstood,
     SectionError,
 )
-from ansible_collections.eks.access.plugins.module_utils.model.aws_auth.parse import (  # noqa: F401  (re-exported)
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth.parse import (  # noqa: F401  # pylint: disable=unused-import
     ARN_KEY,
     AWS_AUTH_NAME,
     AWS_AUTH_NAMESPACE,
@@ -43,7 +44,7 @@ from ansible_collections.eks.access.plugins.module_utils.model.aws_auth.parse im
     parse_sections,
     section_errors,
 )
-from ansible_collections.eks.access.plugins.module_utils.model.aws_auth.render import (  # noqa: F401  (re-exported)
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth.render import (  # noqa: F401  # pylint: disable=unused-import
     MAX_CONFIGMAP_BYTES,
     diff_text,
     render_aws_auth,

@@ -59,7 +59,7 @@ def find_checker():
     with open(os.path.join(REPO, "tests", "sandbox", "versions.sh")) as f:
         for line in f:
             if "=" in line and not line.startswith("#"):
-                name, _, value = line.strip().partition("=")
+                name, _sep, value = line.strip().partition("=")
                 versions[name] = value.strip('"')
     key = versions.get("SANDBOX_KEY", "")
     for name, value in versions.items():
@@ -168,7 +168,7 @@ def scalar(rng, text=None, clean=False):
 
 def group_list(rng, flow, clean=False):
     items = []
-    for _ in range(rng.randrange(4)):
+    for _count in range(rng.randrange(4)):
         roll = rng.random()
         if roll < 0.08:
             items.append("")            # null item
@@ -194,7 +194,7 @@ def entry(rng, kind, clean=False):
         pairs.append((rng.choice(NAME_KEYS), scalar(rng, clean=clean)))
     if rng.random() < 0.8:
         pairs.append((rng.choice(GROUP_KEYS), group_list(rng, rng.random() < 0.4, clean)))
-    for _ in range(rng.choice((0, 0, 0, 1, 1, 2))):
+    for _count in range(rng.choice((0, 0, 0, 1, 1, 2))):
         roll = rng.random()
         if roll < 0.4:
             key = rng.choice(arn_keys + NAME_KEYS + GROUP_KEYS)
@@ -249,13 +249,13 @@ def json_section(rng, kind):
     """What CDK (JSON) or Terraform's yamlencode (quoted keys) write."""
     arn_key = ARN_KEYS_BY_KIND[kind]
     entries = []
-    for _ in range(rng.randrange(4)):
+    for _count in range(rng.randrange(4)):
         item = {rng.choice((arn_key, arn_key, arn_key.upper())): arn(rng, kind)}
         if rng.random() < 0.7:
             item["username"] = json_value(rng) if rng.random() < 0.3 else "user"
         if rng.random() < 0.7:
             item["groups"] = [json_value(rng) if rng.random() < 0.2 else "system:masters"
-                              for _ in range(rng.randrange(3))]
+                              for _count in range(rng.randrange(3))]
         if rng.random() < 0.1:
             item["groups" if rng.random() < 0.5 else "Groups"] = json_value(rng)
         entries.append(item)
@@ -282,7 +282,7 @@ ARN_KEYS_BY_KIND = {"mapRoles": "rolearn", "mapUsers": "userarn"}
 def mappings_section(rng, kind, clean=False):
     if rng.random() < 0.15:
         return json_section(rng, kind)
-    entries = [entry(rng, kind, clean) for _ in range(rng.randrange(5))]
+    entries = [entry(rng, kind, clean) for _count in range(rng.randrange(5))]
     style = rng.random()
     if style < 0.65:
         lines = []
@@ -303,7 +303,7 @@ def mappings_section(rng, kind, clean=False):
 
 def accounts_section(rng, clean=False):
     items = []
-    for _ in range(rng.randrange(5)):
+    for _count in range(rng.randrange(5)):
         roll = rng.random()
         if roll < 0.5:
             items.append(scalar(rng, rng.choice(ACCOUNTS)))
@@ -330,7 +330,7 @@ def _positions(text):
 
 def mutate(rng, text):
     """Apply one or two mutations from the classes the authenticator reads differently."""
-    for _ in range(rng.choice((1, 1, 2))):
+    for _count in range(rng.choice((1, 1, 2))):
         roll = rng.randrange(22)
         if roll == 0:  # a tag before some value
             pos = rng.choice(_positions(text))
@@ -352,9 +352,9 @@ def mutate(rng, text):
             text = text[:pos] + "\ufeff" + text[pos:]
         elif roll == 6:  # odd characters
             pos = rng.randrange(len(text) + 1)
-            text = text[:pos] + rng.choice(("\u0085", "\u2028", "\u2029", "\x1c", "\x1f", "\x0b", "\x0c", "\t",
-                                             "\r", "\x00", "\x7f", "\u00a0", "\u200b", "\ufeff", "ſ", "\u212a",
-                                             "😀", "\ud800")) + text[pos:]
+            odd = ("\u0085", "\u2028", "\u2029", "\x1c", "\x1f", "\x0b", "\x0c", "\t", "\r", "\x00", "\x7f",
+                   "\u00a0", "\u200b", "\ufeff", "ſ", "\u212a", "😀", "\ud800")
+            text = text[:pos] + rng.choice(odd) + text[pos:]
         elif roll == 7:
             text = text.replace("\n", "\r\n")
         elif roll == 8:  # flow indicators next to values
@@ -367,8 +367,9 @@ def mutate(rng, text):
             depth = rng.choice((10, 31, 33, 200, 1001, 10001))
             text = text + "- rolearn: x\n  note: " + "[" * depth + "]" * depth + "\n"
         elif roll == 11:  # escapes
-            text = text + '- rolearn: "%s"\n' % rng.choice(("a\\/b", "\\'", "a\\Nb", "\\L", "\\P", "\\x41",
-                                                             "\\u2028", "\\ud800", "\\U0001F600", "\\z", "\\\n x"))
+            escaped = ("a\\/b", "\\'", "a\\Nb", "\\L", "\\P", "\\x41", "\\u2028", "\\ud800", "\\U0001F600", "\\z",
+                       "\\\n x")
+            text = text + '- rolearn: "%s"\n' % rng.choice(escaped)
         elif roll == 12:  # delete a character
             if text:
                 pos = rng.randrange(len(text))
@@ -398,9 +399,8 @@ def mutate(rng, text):
             lines[pos] = rng.choice((" ", "   ", "")) + lines[pos]
             text = "\n".join(lines)
         elif roll == 19:  # an unknown key holding awkward values
-            text = text + "- rolearn: r\n  %s: %s\n" % (rng.choice(("note", "x", "userid")),
-                                                          rng.choice((".inf", ".nan", "1e400", "[1, .nan]",
-                                                                      "{a: .inf}", "{1: a}", "{~: a}", "!!binary aGk=")))
+            awkward = (".inf", ".nan", "1e400", "[1, .nan]", "{a: .inf}", "{1: a}", "{~: a}", "!!binary aGk=")
+            text = text + "- rolearn: r\n  %s: %s\n" % (rng.choice(("note", "x", "userid")), rng.choice(awkward))
         elif roll == 20:  # a leading '{' (JSON for the authenticator)
             text = rng.choice(("{", " {", "\u00a0{", "\n{")) + text
         else:  # insert a random indicator
@@ -466,7 +466,7 @@ def random_task(rng, before):
             continue
         wanted = []
         existing = [e.get(aws_auth.ARN_KEY[kind]) for e in before.section(kind)]
-        for _ in range(rng.randrange(1, 3)):
+        for _count in range(rng.randrange(1, 3)):
             if existing and rng.random() < 0.5:
                 value = rng.choice(existing) or arn(rng, kind)
                 if rng.random() < 0.3:
@@ -623,7 +623,7 @@ def run(seed, count, checker, writes=True):
     """Generate ``count`` cases from ``seed``, check them all; returns a Report."""
     rng = random.Random(seed)
     report = Report(seed=seed)
-    datas = [generate(rng) for _ in range(count)]
+    datas = [generate(rng) for _count in range(count)]
     report.cases = len(datas)
     oracles = check_batch(checker, datas)
     pending = []
@@ -634,7 +634,7 @@ def run(seed, count, checker, writes=True):
             if write is not None:
                 pending.append((data, parsed, write))
     if pending:
-        written = check_batch(checker, [w[0] for _, _, w in pending])
+        written = check_batch(checker, [w[0] for _data, _parsed, w in pending])
         for (data, parsed, write), oracle in zip(pending, written):
             check_write(report, data, parsed, write, oracle)
     return report
