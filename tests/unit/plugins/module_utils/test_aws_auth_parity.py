@@ -217,3 +217,71 @@ def test_no_other_exception_escapes_on_odd_input():
                 aws_auth.parse_aws_auth({kind: text})
             except aws_auth.AwsAuthError:
                 pass
+
+
+# ------------------------------------------------------------- through configmap.apply (read, plan, write)
+
+class _Api:
+    """KubeApi-shaped: one ConfigMap to read, the writes recorded."""
+
+    def __init__(self, data):
+        self.current = {"metadata": {"name": "aws-auth", "namespace": "kube-system", "resourceVersion": "7"},
+                        "data": data}
+        self.writes = []
+
+    def get_optional(self, path):
+        return self.current
+
+    def replace(self, path, body, dry_run=False):
+        self.writes.append(body)
+        return dict(body, metadata=dict(body["metadata"], resourceVersion="8"))
+
+
+def _update_admin(current):
+    return aws_auth.plan(current, roles=[{"rolearn": ADMIN, "groups": ["dev"]}])
+
+
+@pytest.mark.parametrize("data, section", [
+    # 1. groupſ still grants system:masters after the update to [dev]: refused.
+    ({"mapRoles": "- rolearn: %s\n  groups: [view]\n  groupſ: [system:masters]\n" % ADMIN}, "mapRoles"),
+    # 2. another section that the authenticator drops must not be kept as valid.
+    ({"mapRoles": "- rolearn: %s\n" % ADMIN, "mapAccounts": "%YAML 1.2\n---\n- 111122223333\n"}, "mapAccounts"),
+    # 3. a merge after explicit keys, a NEL in a group, a !!binary account.
+    ({"mapRoles": "- rolearn: %s\n- rolearn: %s\n  groups: [view]\n  <<: {groups: [system:masters]}\n" % (ADMIN, DEV)},
+     "mapRoles"),
+    ({"mapRoles": "- rolearn: %s\n- rolearn: %s\n  groups: [a\u0085b]\n" % (ADMIN, DEV)}, "mapRoles"),
+    ({"mapRoles": "- rolearn: %s\n" % ADMIN, "mapAccounts": "- !!binary MTExMTIyMjIzMzMz\n"}, "mapAccounts"),
+])
+def test_a_write_is_refused_when_a_section_is_not_understood(data, section):
+    from ansible_collections.eks.access.plugins.module_utils import configmap
+
+    api = _Api(dict(data))
+    with pytest.raises(aws_auth.AwsAuthError) as exc:
+        configmap.apply(api, _update_admin, check_mode=False)
+    message = str(exc.value)
+    assert api.writes == []
+    assert "cannot be edited safely: this collection cannot safely edit section %s: line " % section in message
+    assert "the authenticator cannot read" not in message and "repair=true" in message
+
+
+def test_repair_replaces_a_section_that_is_not_understood_with_the_listed_entries():
+    from ansible_collections.eks.access.plugins.module_utils import configmap
+
+    api = _Api({"mapRoles": "- rolearn: %s\n  groups: [view]\n  groupſ: [system:masters]\n" % ADMIN})
+    outcome = configmap.apply(api, _update_admin, check_mode=False, repair_kinds=("mapRoles",))
+    assert outcome.repaired == ("mapRoles",) and len(api.writes) == 1
+    written = aws_auth.parse_aws_auth(api.writes[0]["data"])
+    assert aws_auth.to_result(written)["mapRoles"] == [{"rolearn": ADMIN, "username": ADMIN, "groups": ["dev"]}]
+    assert "groupſ" not in api.writes[0]["data"]["mapRoles"]
+
+
+def test_an_untouched_entry_is_written_back_as_the_authenticator_reads_it():
+    from ansible_collections.eks.access.plugins.module_utils import configmap
+
+    # RoleARN: dev followed by an empty rolearn: the authenticator reads dev; the write must keep dev mapped.
+    api = _Api({"mapRoles": "- RoleARN: %s\n  rolearn:\n  groups: [view]\n- rolearn: %s\n" % (DEV, ADMIN)})
+    outcome = configmap.apply(api, _update_admin, check_mode=False)
+    written = aws_auth.to_result(aws_auth.parse_aws_auth(api.writes[0]["data"]))["mapRoles"]
+    assert written == [{"rolearn": DEV, "username": "", "groups": ["view"]},
+                       {"rolearn": ADMIN, "username": "", "groups": ["dev"]}]
+    assert [u["after"]["rolearn"] for u in outcome.plan.updated] == [ADMIN] and not outcome.plan.added
