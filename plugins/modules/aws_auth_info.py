@@ -88,7 +88,8 @@ findings:
     code:
       description: >-
         One of C(role_path), C(duplicate_arn), C(unknown_template_variable), C(system_masters),
-        C(unbound_group), C(invalid_arn), C(missing_arn), C(invalid_account), C(missing_iam_identity).
+        C(unbound_group), C(invalid_arn), C(missing_arn), C(ignored_key), C(invalid_account),
+        C(missing_iam_identity).
       type: str
       returned: always
     kind:
@@ -112,8 +113,12 @@ bound_groups:
   elements: str
   sample: [eks-console-dashboard-full-access-group]
 parse_error:
-  description: Why the authenticator would reject the ConfigMap, when it would. Nobody mapped in it can log in.
-  returned: when the data does not parse
+  description:
+    - Why the ConfigMap cannot be read exactly as the authenticator reads it, naming the section and line.
+    - Starts with C(the authenticator cannot read section) when the authenticator itself rejects it (nobody
+      mapped in that section can log in), or with C(this collection cannot safely edit section) when the
+      section uses YAML outside what this collection reads exactly (then no mappings or findings are reported).
+  returned: when a section cannot be read exactly
   type: str
 """
 
@@ -187,7 +192,7 @@ def main():
         parsed = aws_auth.parse_aws_auth(data if current is not None else None)
     except aws_auth.AwsAuthError as e:
         result["parse_error"] = str(e)
-        module.warn("aws-auth would be rejected by the authenticator: %s" % e)
+        module.warn("aws-auth: %s" % e)
         module.exit_json(**result)
 
     result["mappings"] = aws_auth.to_result(parsed)
