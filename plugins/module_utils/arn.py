@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
+
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
 
 # \Z, not $: "$" also matches before a trailing newline.
@@ -28,7 +30,7 @@ IAM_RESOURCE_TYPES = ("role", "user", "group", "root", "oidc-provider",
 STS_RESOURCE_TYPES = ("assumed-role", "federated-user")
 
 
-class ArnError(ValueError):
+class ArnError(InvalidInput, ValueError):
     """An ARN is malformed or not usable where it was given."""
 
 

@@ -35,6 +35,7 @@ try:
 except ImportError:
     HAS_YAML = False
 
+from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.arn import (
     ArnError,
     assumed_role_to_role_arn,
@@ -69,11 +70,11 @@ NODE_USERNAME = "system:node:{{EC2PrivateDNSName}}"
 MASTERS_GROUP = "system:masters"
 
 
-class AwsAuthError(ValueError):
+class AwsAuthError(errors.InvalidInput, ValueError):
     """aws-auth content or a requested change is invalid."""
 
 
-class LockoutError(AwsAuthError):
+class LockoutError(errors.Refused, AwsAuthError):
     """The plan would cut off worker nodes or the caller."""
 
 

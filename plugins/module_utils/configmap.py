@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from ansible_collections.eks.access.plugins.module_utils import aws_auth
+from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils import kube
 
 # Enough for a handful of playbooks editing at once; each retry re-reads.
@@ -24,8 +25,8 @@ _BASE_DELAY = 0.2
 _MAX_DELAY = 3.0
 
 
-class ConflictRetriesExhausted(Exception):
-    pass
+class ConflictRetriesExhausted(errors.Conflict):
+    """Every attempt lost the race against another writer (409)."""
 
 
 @dataclass

@@ -22,6 +22,7 @@ import tempfile
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
 
 from ansible_collections.eks.access.plugins.module_utils import eks
+from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils import kube
 from ansible_collections.eks.access.plugins.module_utils.eks_token import mint_token
 
@@ -37,7 +38,7 @@ K8S_CONNECTION_ARG_SPEC.update(
 )
 
 
-class KubernetesConnectionError(Exception):
+class KubernetesConnectionError(errors.InvalidInput):
     """Raised when no Kubernetes client can be built; the message says why."""
 
 

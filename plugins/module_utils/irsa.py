@@ -12,6 +12,7 @@ from __future__ import annotations
 
 
 from ansible_collections.eks.access.plugins.module_utils.arn import ArnError
+from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
 from ansible_collections.eks.access.plugins.module_utils.arn import require_role_arn
 from ansible_collections.eks.access.plugins.module_utils.kube import IRSA_ENV
 from ansible_collections.eks.access.plugins.module_utils.trust_policy import load_policy
@@ -43,7 +44,7 @@ TAG_SERVICE_ACCOUNT = "eks.access/service-account"
 MANAGED_BY_VALUE = "eks.access"
 
 
-class IrsaError(ValueError):
+class IrsaError(InvalidInput, ValueError):
     """Invalid input for an IRSA plan."""
 
 

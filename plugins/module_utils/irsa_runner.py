@@ -21,6 +21,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.eks.access.plugins.module_utils import arn
 from ansible_collections.eks.access.plugins.module_utils import connection
 from ansible_collections.eks.access.plugins.module_utils import eks
+from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils import irsa
 from ansible_collections.eks.access.plugins.module_utils import kube
 from ansible_collections.eks.access.plugins.module_utils import trust_policy
@@ -60,7 +61,7 @@ RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=["NoSuchEntity", "Malf
 READ_RETRY = AWSRetry.jittered_backoff()
 
 
-class IrsaRefused(Exception):
+class IrsaRefused(errors.Refused):
     """The ServiceAccount cannot be changed as asked (message says why)."""
 
 

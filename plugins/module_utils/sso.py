@@ -23,6 +23,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_ar
 from ansible_collections.eks.access.plugins.module_utils import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.arn import ArnError
 from ansible_collections.eks.access.plugins.module_utils.arn import parse_iam_arn
+from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
 from ansible_collections.eks.access.plugins.module_utils.irsa import MANAGED_BY_VALUE
 from ansible_collections.eks.access.plugins.module_utils.irsa import TAG_MANAGED_BY
 
@@ -39,13 +40,16 @@ _TEMPLATE_RE = re.compile(r"\{\{[^}]*\}\}")
 _SSO_PATH_RE = re.compile(r"^/aws-reserved/sso\.amazonaws\.com/(?:([a-z]{2}(?:-[a-z]+)+-[0-9]+)/)?$")
 
 
-class SsoRoleError(ValueError):
-    """No, or more than one, SSO role matches a permission set (or bad input)."""
+class SsoRoleError(InvalidInput, ValueError):
+    """No, or more than one, SSO role matches a permission set (or bad input).
+
+    The module result carries the SSO roles that exist and those that matched.
+    """
 
     def __init__(self, msg, existing=None, matches=None):
-        super().__init__(msg)
         self.existing = list(existing or [])
         self.matches = list(matches or [])
+        super().__init__(msg, existing_sso_roles=self.existing, matching_roles=self.matches)
 
 
 def _get(role, *keys):

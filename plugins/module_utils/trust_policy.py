@@ -30,6 +30,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_p
 
 from ansible_collections.eks.access.plugins.module_utils.arn import ArnError
 from ansible_collections.eks.access.plugins.module_utils.arn import require_role_arn
+from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
 
 POLICY_VERSION = "2012-10-17"
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
@@ -54,7 +55,7 @@ CLOSED_SID = "EksAccessNoServiceAccountTrusted"
 _SUB_OPERATORS = ("StringEquals", "StringLike")
 
 
-class TrustPolicyError(ValueError):
+class TrustPolicyError(InvalidInput, ValueError):
     """Invalid input for a trust policy (bad name, ARN, issuer, document...)."""
 
 
