@@ -266,7 +266,7 @@ backup_file:
 """
 
 from ansible_collections.eks.access.plugins.module_utils import aws_auth
-from ansible_collections.eks.access.plugins.module_utils import aws_auth_runner
+from ansible_collections.eks.access.plugins.module_utils.runners import aws_auth_mapping as aws_auth_runner
 from ansible_collections.eks.access.plugins.module_utils import configmap
 from ansible_collections.eks.access.plugins.module_utils import connection
 from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule

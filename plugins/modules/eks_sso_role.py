@@ -329,7 +329,7 @@ from ansible_collections.eks.access.plugins.module_utils import aws_auth
 from ansible_collections.eks.access.plugins.module_utils import configmap
 from ansible_collections.eks.access.plugins.module_utils import connection
 from ansible_collections.eks.access.plugins.module_utils import irsa
-from ansible_collections.eks.access.plugins.module_utils import sso_runner
+from ansible_collections.eks.access.plugins.module_utils.runners import eks_sso_role as sso_runner
 from ansible_collections.eks.access.plugins.module_utils import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.arn import ArnError
 from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule

@@ -215,7 +215,7 @@ oidc_provider_arn:
 from ansible_collections.eks.access.plugins.module_utils import connection
 from ansible_collections.eks.access.plugins.module_utils import eks
 from ansible_collections.eks.access.plugins.module_utils import irsa
-from ansible_collections.eks.access.plugins.module_utils import irsa_runner
+from ansible_collections.eks.access.plugins.module_utils.runners import irsa_service_account as irsa_runner
 from ansible_collections.eks.access.plugins.module_utils import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.arn import ArnError
 from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule

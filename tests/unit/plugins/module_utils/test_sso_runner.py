@@ -7,7 +7,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from ansible_collections.eks.access.plugins.module_utils import sso
-from ansible_collections.eks.access.plugins.module_utils import sso_runner
+from ansible_collections.eks.access.plugins.module_utils.runners import eks_sso_role as sso_runner
 
 ACCOUNT = "111222333444"
 PS = "EKSClusterAdminAccess"

@@ -24,9 +24,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.eks.access.plugins.module_utils import arn
 from ansible_collections.eks.access.plugins.module_utils import aws_auth
-from ansible_collections.eks.access.plugins.module_utils import aws_auth_runner
+from ansible_collections.eks.access.plugins.module_utils.runners import aws_auth_mapping as aws_auth_runner
 from ansible_collections.eks.access.plugins.module_utils import irsa
-from ansible_collections.eks.access.plugins.module_utils import irsa_runner
+from ansible_collections.eks.access.plugins.module_utils.runners import irsa_service_account as irsa_runner
 from ansible_collections.eks.access.plugins.module_utils import sso
 from ansible_collections.eks.access.plugins.module_utils import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.sso import SsoRoleError
