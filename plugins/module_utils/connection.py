@@ -18,6 +18,7 @@ import base64
 import copy
 import os
 import tempfile
+from typing import Optional
 
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
 
@@ -114,6 +115,27 @@ def kube_api(module):
         raise KubernetesConnectionError(str(e))
 
 
+def authenticated_arn(api) -> Optional[str]:
+    """The IAM ARN the API server says we are, when it says (EKS puts it in user.extra).
+
+    Uses SelfSubjectReview (GA in Kubernetes 1.28); None when the server has
+    none or does not let us ask.  A transport failure is raised.
+    """
+    review = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
+    try:
+        review = api.create(kube.api_path("authentication.k8s.io/v1", "selfsubjectreviews"), review)
+    except errors.KubeApiError as e:
+        if e.status is None:
+            raise
+        return None  # an older server, or not allowed
+    extra = ((review.get("status") or {}).get("userInfo") or {}).get("extra") or {}
+    for key in ("canonicalArn", "arn"):
+        values = extra.get(key) or []
+        if values:
+            return values[0]
+    return None
+
+
 class _KubernetesCoreView:
     """What kubernetes.core's get_api_client reads from a module, with overrides applied.
 
@@ -129,9 +151,10 @@ class _KubernetesCoreView:
         self.params.update(overrides)
 
     def requires(self, dependency, minimum=None, reason=None):
-        from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import requires
+        # kubernetes.core's own requires() raises a bare Exception; ask its version check instead.
+        from ansible.module_utils.basic import missing_required_lib
+        from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import has_at_least
 
-        try:
-            requires(dependency, minimum, reason=reason)
-        except Exception as e:  # kubernetes.core raises a bare Exception here
-            self._module.fail_json(msg=str(e))
+        if not has_at_least(dependency, minimum):
+            library = dependency if minimum is None else "%s>=%s" % (dependency, minimum)
+            self._module.fail_json(msg=missing_required_lib(library, reason=reason))
