@@ -2,29 +2,30 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What irsa_service_account runs: the IAM and Kubernetes I/O around the pure IRSA planners.
 
-The decisions live in trust_policy.py and irsa.py; this file reads the
-current state (EKS issuer, IAM OIDC provider, role, policies, ServiceAccount,
-pods), asks the planners what to change, and writes it (nothing in check
-mode). The Kubernetes refusal check runs before any IAM write, so a refused
-ServiceAccount leaves IAM untouched too.
+The decisions live in trust_policy.py and irsa.py; the IAM role I/O in
+services/iam_role.py.  Order, so that whatever can be refused is refused
+before anything is written:
+
+1. read: caller, EKS issuer, OIDC provider, the role, the ServiceAccount;
+2. plan the ServiceAccount and send its create/patch as a server dry run
+   (a missing namespace, an admission refusal, a missing permission fail
+   here, with IAM untouched);
+3. write IAM (provider, role, policies), then the ServiceAccount; when that
+   last write still fails, :class:`errors.PartiallyApplied` says what was
+   written and that a re-run converges.
 """
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
+from typing import Optional
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-
-from ansible_collections.eks.access.plugins.module_utils import arn
-from ansible_collections.eks.access.plugins.module_utils import connection
 from ansible_collections.eks.access.plugins.module_utils import eks
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils import irsa
 from ansible_collections.eks.access.plugins.module_utils import kube
 from ansible_collections.eks.access.plugins.module_utils import trust_policy
+from ansible_collections.eks.access.plugins.module_utils.services import iam_role
 
 IRSA_ARG_SPEC = dict(
     cluster_name=dict(type="str", required=True),
@@ -51,119 +52,41 @@ IRSA_ARG_SPEC = dict(
     audience=dict(type="str", default=trust_policy.DEFAULT_AUDIENCE),
 )
 
-# EKS issuers are trusted through AWS's own root CAs; IAM no longer uses the
-# thumbprint for them, but CreateOpenIDConnectProvider may still want one.
-PLACEHOLDER_THUMBPRINT = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280"
 
-# Right after CreateRole/CreatePolicy, IAM may briefly answer NoSuchEntity.
-RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=["NoSuchEntity", "MalformedPolicyDocument"])
-# Throttling and 5xx only, for reads where NoSuchEntity is an answer.
-READ_RETRY = AWSRetry.jittered_backoff()
+@dataclass
+class Options:
+    """irsa_service_account's parameters."""
 
+    cluster_name: str
+    name: str
+    role_name: str
+    namespace: str = "default"
+    role_path: str = "/"
+    permissions_boundary: Optional[str] = None
+    description: Optional[str] = None
+    tags: Optional[dict] = None
+    purge_tags: bool = True
+    max_session_duration: Optional[int] = None
+    managed_policies: Optional[list] = None
+    inline_policies: Optional[dict] = None
+    purge_policies: bool = True
+    state: str = "present"
+    create_oidc_provider: bool = False
+    create_service_account: bool = True
+    override_existing_annotation: bool = False
+    role_only: bool = False
+    keep_role: bool = False
+    sts_regional_endpoints: Optional[bool] = None
+    token_expiration: Optional[int] = None
+    audience: str = trust_policy.DEFAULT_AUDIENCE
 
-class IrsaRefused(errors.Refused):
-    """The ServiceAccount cannot be changed as asked (message says why)."""
+    @property
+    def sa_label(self):
+        return "%s/%s" % (self.namespace, self.name)
 
-
-# ---------------------------------------------------------------------------
-# IAM reads
-# ---------------------------------------------------------------------------
-
-
-def find_oidc_provider(iam, provider_arn):
-    providers = iam.list_open_id_connect_providers(aws_retry=True)["OpenIDConnectProviderList"]
-    return any(p.get("Arn") == provider_arn for p in providers)
-
-
-def get_role(iam, role_name):
-    try:
-        return READ_RETRY(iam.get_role)(RoleName=role_name)["Role"]
-    except is_boto3_error_code("NoSuchEntity"):
-        return None
-
-
-@RETRY
-def _paginate(iam, operation, **kwargs):
-    """A whole listing, retried as one call (a throttled page restarts it)."""
-    return iam.get_paginator(operation).paginate(**kwargs).build_full_result()
-
-
-def attached_policies(iam, role_name):
-    result = _paginate(iam, "list_attached_role_policies", RoleName=role_name)
-    return [p["PolicyArn"] for p in result.get("AttachedPolicies", [])]
-
-
-def inline_policies(iam, role_name):
-    names = _paginate(iam, "list_role_policies", RoleName=role_name).get("PolicyNames", [])
-    return dict(
-        (name, trust_policy.load_policy(
-            iam.get_role_policy(aws_retry=True, RoleName=role_name, PolicyName=name)["PolicyDocument"]))
-        for name in names
-    )
-
-
-def role_tags(iam, role_name):
-    return boto3_tag_list_to_ansible_dict(_paginate(iam, "list_role_tags", RoleName=role_name).get("Tags", []))
-
-
-# ---------------------------------------------------------------------------
-# IAM writes (shared with the SSO cluster-creator role)
-# ---------------------------------------------------------------------------
-
-
-def apply_role_changes(iam, role_name, changes, trust_policy_doc, path="/", create_tags=None, description=None,
-                       max_session_duration=None, permissions_boundary=None):
-    """Carry out an irsa.plan_role_changes plan; returns the ARN when the role was created, else None.
-
-    ``trust_policy_doc`` is the trust policy after the caller's merge;
-    ``create_tags`` (dict) and the other settings are only used on creation.
-    The caller skips this in check mode.
-    """
-    created_arn = None
-    if changes["create"]:
-        kwargs = dict(
-            RoleName=role_name,
-            Path=normalize_path(path),
-            AssumeRolePolicyDocument=json.dumps(trust_policy_doc),
-            Tags=ansible_dict_to_boto3_tag_list(create_tags or {}),
-        )
-        if description is not None:
-            kwargs["Description"] = description
-        if max_session_duration is not None:
-            kwargs["MaxSessionDuration"] = max_session_duration
-        if permissions_boundary:
-            kwargs["PermissionsBoundary"] = permissions_boundary
-        created_arn = iam.create_role(aws_retry=True, **kwargs)["Role"]["Arn"]
-    else:
-        if changes["trust_changed"]:
-            iam.update_assume_role_policy(aws_retry=True, RoleName=role_name, PolicyDocument=json.dumps(trust_policy_doc))
-        if changes["role_updates"]:
-            iam.update_role(aws_retry=True, RoleName=role_name, **changes["role_updates"])
-        if changes["tags_to_add"]:
-            iam.tag_role(aws_retry=True, RoleName=role_name, Tags=ansible_dict_to_boto3_tag_list(changes["tags_to_add"]))
-        if changes["tags_to_remove"]:
-            iam.untag_role(aws_retry=True, RoleName=role_name, TagKeys=changes["tags_to_remove"])
-        if changes["permissions_boundary"]:
-            iam.put_role_permissions_boundary(
-                aws_retry=True, RoleName=role_name, PermissionsBoundary=changes["permissions_boundary"])
-    for policy_arn in changes["to_attach"]:
-        iam.attach_role_policy(aws_retry=True, RoleName=role_name, PolicyArn=policy_arn)
-    for policy_arn in changes["to_detach"]:
-        iam.detach_role_policy(aws_retry=True, RoleName=role_name, PolicyArn=policy_arn)
-    for policy_name, document in changes["to_put"].items():
-        iam.put_role_policy(aws_retry=True, RoleName=role_name, PolicyName=policy_name, PolicyDocument=json.dumps(document))
-    for policy_name in changes["to_delete"]:
-        iam.delete_role_policy(aws_retry=True, RoleName=role_name, PolicyName=policy_name)
-    return created_arn
-
-
-def delete_role(iam, role_name, attached, inline):
-    """Detach the managed policies, delete the inline ones, then the role."""
-    for policy_arn in attached:
-        iam.detach_role_policy(aws_retry=True, RoleName=role_name, PolicyArn=policy_arn)
-    for policy_name in inline:
-        iam.delete_role_policy(aws_retry=True, RoleName=role_name, PolicyName=policy_name)
-    iam.delete_role(aws_retry=True, RoleName=role_name)
+    def role_settings(self):
+        return dict(description=self.description, max_session_duration=self.max_session_duration,
+                    permissions_boundary=self.permissions_boundary)
 
 
 # ---------------------------------------------------------------------------
@@ -171,24 +94,45 @@ def delete_role(iam, role_name, attached, inline):
 # ---------------------------------------------------------------------------
 
 
+def service_account_path(namespace, name=None):
+    return kube.api_path("v1", "serviceaccounts", namespace, name)
+
+
 def read_service_account(api, namespace, name):
-    return api.get_optional(kube.api_path("v1", "serviceaccounts", namespace, name))
+    return api.get_optional(service_account_path(namespace, name))
 
 
 def list_pods(api, namespace):
     return api.items(kube.api_path("v1", "pods", namespace))
 
 
-def write_service_account(api, plan, namespace, name, check_mode):
+def write_service_account(api, plan, namespace, name, dry_run):
     if plan["action"] == "create":
         body = {
             "apiVersion": "v1",
             "kind": "ServiceAccount",
             "metadata": {"name": name, "namespace": namespace, "annotations": plan["after_annotations"]},
         }
-        api.create(kube.api_path("v1", "serviceaccounts", namespace), body, dry_run=check_mode)
+        api.create(service_account_path(namespace), body, dry_run=dry_run)
     elif plan["action"] == "patch":
-        api.merge_patch(kube.api_path("v1", "serviceaccounts", namespace, name), plan["patch"], dry_run=check_mode)
+        api.merge_patch(service_account_path(namespace, name), plan["patch"], dry_run=dry_run)
+
+
+def check_service_account_write(api, plan, options, cluster_name):
+    """Send the ServiceAccount write as a server dry run; refuse, with nothing written, when it would fail."""
+    try:
+        write_service_account(api, plan, options.namespace, options.name, dry_run=True)
+    except errors.KubeApiError as e:
+        if e.status == 404 and plan["action"] == "create":
+            raise errors.NotFound(
+                "namespace %s does not exist in cluster %s, so service account %s cannot be created; create the "
+                "namespace first (nothing was written, IAM included)" % (options.namespace, cluster_name,
+                                                                         options.sa_label)) from None
+        if e.status in (400, 409, 422):
+            raise errors.Refused(
+                "the API server refuses to %s service account %s: %s (nothing was written, IAM included)"
+                % (plan["action"], options.sa_label, e.api_message)) from None
+        raise
 
 
 # ---------------------------------------------------------------------------
@@ -196,201 +140,178 @@ def write_service_account(api, plan, namespace, name, check_mode):
 # ---------------------------------------------------------------------------
 
 
-def normalize_path(path):
-    """An IAM path as IAM wants it: ``/``, or ``/a/b/``."""
-    path = path or "/"
-    if not path.startswith("/"):
-        path = "/" + path
-    if not path.endswith("/"):
-        path += "/"
-    return path
+class _State:
+    """What both states read before deciding: identity, issuer, provider, the role and the ServiceAccount."""
 
-
-class _Context:
-    """What both states need: identity, issuer, provider and the role."""
-
-    def __init__(self, module):
-        params = module.params
-        self.module = module
-        self.params = params
-        self.iam = module.client("iam", retry_decorator=RETRY)
-        identity = module.client("sts", retry_decorator=READ_RETRY).get_caller_identity(aws_retry=True)
-        self.account = identity["Account"]
-        self.partition = identity["Arn"].split(":")[1]
-        facts = eks.describe_cluster(module.client("eks"), params["cluster_name"])
+    def __init__(self, context, options: Options):
+        self.context = context
+        self.options = options
+        self.roles = iam_role.IamRoles(context.aws("iam"))
+        self.providers = iam_role.OidcProviders(context.aws("iam"))
+        identity = context.caller_identity()
+        partition = identity["Arn"].split(":")[1]
+        facts = eks.describe_cluster(context.aws("eks"), options.cluster_name)
         self.issuer = facts.get("oidc_issuer")
         if not self.issuer:
-            raise trust_policy.TrustPolicyError(
-                "EKS cluster %r has no OIDC issuer; IRSA needs one" % params["cluster_name"]
-            )
-        self.provider_arn = trust_policy.oidc_provider_arn(self.partition, self.account, self.issuer)
-        self.role = get_role(self.iam, params["role_name"])
-        if self.role:
-            self.role_arn = self.role["Arn"]
-            self.trust = trust_policy.load_policy(self.role.get("AssumeRolePolicyDocument"))
-            self.attached = attached_policies(self.iam, params["role_name"])
-            self.inline = inline_policies(self.iam, params["role_name"])
-            self.tags = role_tags(self.iam, params["role_name"])
-        else:
-            self.role_arn = arn.role_arn(self.partition, self.account, params["role_name"],
-                                         normalize_path(params["role_path"]))
-            self.trust = None
-            self.attached = []
-            self.inline = {}
-            self.tags = {}
+            raise errors.Refused("EKS cluster %r has no OIDC issuer; IRSA needs one" % options.cluster_name)
+        self.provider_arn = trust_policy.oidc_provider_arn(partition, identity["Account"], self.issuer)
+        self.role = self.roles.get(options.role_name, partition, identity["Account"], options.role_path)
         self.kube = None
         self.sa = None
-        if not params["role_only"]:
-            self.kube = connection.kube_api(module)
-            self.sa = read_service_account(self.kube, params["namespace"], params["name"])
+        if not options.role_only:
+            self.kube = context.kube()
+            self.sa = read_service_account(self.kube, options.namespace, options.name)
 
 
-def _result(ctx, changed, trust_after, attached_after, sa_plan, before_annotations):
+def _result(state, changed, trust_after, attached_after, sa_plan, before_annotations):
+    options = state.options
     after_annotations = sa_plan["after_annotations"] if sa_plan else before_annotations
     result = dict(
         changed=changed,
-        role_arn=ctx.role_arn,
+        role_arn=state.role.arn,
         trust_policy=trust_after,
         attached_policies=attached_after,
-        service_account=None if ctx.params["role_only"] else dict(
-            namespace=ctx.params["namespace"], name=ctx.params["name"], annotations=after_annotations),
+        service_account=None if options.role_only else dict(
+            namespace=options.namespace, name=options.name, annotations=after_annotations),
         restart_required=[],
-        oidc_provider_arn=ctx.provider_arn,
+        oidc_provider_arn=state.provider_arn,
     )
-    if ctx.module._diff:
+    if state.context.diff_mode:
         result["diff"] = dict(
-            before=dict(trust_policy=ctx.trust, attached_policies=ctx.attached, annotations=before_annotations),
+            before=dict(trust_policy=state.role.trust, attached_policies=state.role.attached,
+                        annotations=before_annotations),
             after=dict(trust_policy=trust_after, attached_policies=attached_after, annotations=after_annotations),
         )
     return result
 
 
-def _ensure_provider(ctx):
-    """Return True when the provider is (or in check mode would be) created."""
-    if find_oidc_provider(ctx.iam, ctx.provider_arn):
+def _provider_missing(state):
+    """True when the provider must be created; refuses when that was not asked for."""
+    if state.providers.exists(state.provider_arn):
         return False
-    if not ctx.params["create_oidc_provider"]:
-        raise IrsaRefused(
+    if not state.options.create_oidc_provider:
+        raise errors.Refused(
             "no IAM OIDC identity provider exists for the issuer %s of cluster %s (%s); set "
             "create_oidc_provider=true to create it (like eksctl utils associate-iam-oidc-provider)"
-            % (ctx.issuer, ctx.params["cluster_name"], ctx.provider_arn)
-        )
-    if not ctx.module.check_mode:
-        ctx.iam.create_open_id_connect_provider(
-            aws_retry=True,
-            Url="https://" + trust_policy.issuer_host_path(ctx.issuer),
-            ClientIDList=[trust_policy.DEFAULT_AUDIENCE],
-            ThumbprintList=[PLACEHOLDER_THUMBPRINT],
-        )
+            % (state.issuer, state.options.cluster_name, state.provider_arn))
     return True
 
 
-def run_present(ctx):
-    params = ctx.params
-    module = ctx.module
-    iam = ctx.iam
-    role_name = params["role_name"]
+def _written(changes, created_provider):
+    """What the IAM writes of a plan did, in words, for a partial failure."""
+    done = ["created IAM OIDC provider"] if created_provider else []
+    if changes["create"]:
+        done.append("created IAM role")
+    elif changes["changed"]:
+        done.append("updated IAM role")
+    return done
 
-    # Kubernetes refusal first: nothing is written when the ServiceAccount cannot be annotated.
+
+def run_present(state: _State) -> dict:
+    options = state.options
+    context = state.context
+    role = state.role
+
     sa_plan = None
-    before_annotations = irsa.annotations_of(ctx.sa)
-    if not params["role_only"]:
-        audience = params["audience"] if params["audience"] != trust_policy.DEFAULT_AUDIENCE else None
+    before_annotations = irsa.annotations_of(state.sa)
+    if not options.role_only:
+        audience = options.audience if options.audience != trust_policy.DEFAULT_AUDIENCE else None
         wanted = irsa.service_account_annotations(
-            ctx.role_arn, params["sts_regional_endpoints"], params["token_expiration"], audience)
+            role.arn, options.sts_regional_endpoints, options.token_expiration, audience)
         sa_plan = irsa.plan_service_account(
-            ctx.sa, wanted, params["override_existing_annotation"], params["create_service_account"])
+            state.sa, wanted, options.override_existing_annotation, options.create_service_account)
         if sa_plan["action"] == "refuse":
-            raise IrsaRefused("refusing to change service account %s/%s: %s"
-                              % (params["namespace"], params["name"], sa_plan["reason"]))
+            raise errors.Refused("refusing to change service account %s: %s" % (options.sa_label, sa_plan["reason"]))
+        if sa_plan["action"] in ("create", "patch"):
+            # In check mode this dry run is the whole write.
+            check_service_account_write(state.kube, sa_plan, options, options.cluster_name)
 
-    changed = _ensure_provider(ctx)
-
+    create_provider = _provider_missing(state)
     statement = trust_policy.irsa_statement(
-        ctx.provider_arn, ctx.issuer, params["namespace"], params["name"], params["audience"])
-    trust_after, trust_changed = trust_policy.merge_statement(ctx.trust, statement)
-    settings = dict(
-        description=params["description"],
-        max_session_duration=params["max_session_duration"],
-        permissions_boundary=params["permissions_boundary"],
-    )
+        state.provider_arn, state.issuer, options.namespace, options.name, options.audience)
+    trust_after, trust_changed = trust_policy.merge_statement(role.trust, statement)
     changes = irsa.plan_role_changes(
-        ctx.role, ctx.tags, ctx.attached, ctx.inline, trust_changed, tags=params["tags"],
-        purge_tags=params["purge_tags"],
-        managed_policies=params["managed_policies"], inline_policies=params["inline_policies"],
-        purge_policies=params["purge_policies"], **settings)
-    attached_after = changes["attached_after"]
-    changed = changed or changes["changed"]
+        role.role, role.tags, role.attached, role.inline, trust_changed, tags=options.tags,
+        purge_tags=options.purge_tags, managed_policies=options.managed_policies,
+        inline_policies=options.inline_policies, purge_policies=options.purge_policies, **options.role_settings())
+    changed = create_provider or changes["changed"]
 
-    if not module.check_mode:
-        create_tags = dict(params["tags"] or {})
-        create_tags.update(irsa.ownership_tags(params["cluster_name"], params["namespace"], params["name"]))
-        created_arn = apply_role_changes(iam, role_name, changes, trust_after, path=params["role_path"],
-                                         create_tags=create_tags, **settings)
+    if not context.check_mode:
+        if create_provider:
+            state.providers.create(state.issuer)
+        create_tags = dict(options.tags or {})
+        create_tags.update(irsa.ownership_tags(options.cluster_name, options.namespace, options.name))
+        created_arn = state.roles.apply(role, changes, trust_after, path=options.role_path,
+                                        create_tags=create_tags, **options.role_settings())
         if created_arn:
-            ctx.role_arn = created_arn
+            role.arn = created_arn
 
-    result = _result(ctx, changed, trust_after, attached_after, sa_plan, before_annotations)
+    result = _result(state, changed, trust_after, changes["attached_after"], sa_plan, before_annotations)
     if sa_plan is not None:
         if sa_plan["action"] in ("create", "patch"):
             result["changed"] = True
-            write_service_account(ctx.kube, sa_plan, params["namespace"], params["name"], module.check_mode)
-        pods = list_pods(ctx.kube, params["namespace"])
-        result["restart_required"] = irsa.pods_needing_restart(pods, params["name"], params["namespace"])
+            if not context.check_mode:
+                try:
+                    write_service_account(state.kube, sa_plan, options.namespace, options.name, dry_run=False)
+                except errors.KubeApiError as e:
+                    done = _written(changes, create_provider)
+                    if not done:
+                        raise
+                    raise errors.PartiallyApplied(
+                        "%s %s, but writing service account %s then failed (%s); fix that and re-run the task, "
+                        "which converges" % (" and ".join(done), role.arn, options.sa_label, e),
+                        written=done, role_arn=role.arn) from None
+        pods = list_pods(state.kube, options.namespace)
+        result["restart_required"] = irsa.pods_needing_restart(pods, options.name, options.namespace)
     return result
 
 
-def run_absent(ctx):
-    params = ctx.params
-    module = ctx.module
-    iam = ctx.iam
-    role_name = params["role_name"]
+def run_absent(state: _State) -> dict:
+    options = state.options
+    context = state.context
+    role = state.role
 
     sa_plan = None
-    before_annotations = irsa.annotations_of(ctx.sa)
-    if not params["role_only"]:
-        sa_plan = irsa.plan_remove_annotations(ctx.sa, ctx.role_arn)
+    before_annotations = irsa.annotations_of(state.sa)
+    if not options.role_only:
+        sa_plan = irsa.plan_remove_annotations(state.sa, role.arn)
 
     changed = False
     trust_after = None
     attached_after = []
-    if ctx.role and params["keep_role"]:
+    if role.exists and options.keep_role:
         # Only the annotations go (e.g. to restart pods before the role stops trusting them).
-        trust_after = ctx.trust
-        attached_after = list(ctx.attached)
-    elif ctx.role:
+        trust_after = role.trust
+        attached_after = list(role.attached)
+    elif role.exists:
         trust_after, trust_changed, remaining = trust_policy.remove_service_account(
-            ctx.trust, ctx.provider_arn, ctx.issuer, params["namespace"], params["name"])
-        owned_alone = irsa.created_for_only(
-            ctx.tags, remaining, params["cluster_name"], params["namespace"], params["name"])
-        if owned_alone:
+            role.trust, state.provider_arn, state.issuer, options.namespace, options.name)
+        if irsa.created_for_only(role.tags, remaining, options.cluster_name, options.namespace, options.name):
             changed = True
             trust_after = None
-            if not module.check_mode:
-                delete_role(iam, role_name, ctx.attached, ctx.inline)
+            if not context.check_mode:
+                state.roles.delete(role)
         else:
-            attached_after = list(ctx.attached)
+            attached_after = list(role.attached)
             if trust_changed:
                 changed = True
                 if not remaining:
                     # IAM refuses an empty trust policy; close the role instead.
-                    trust_after = trust_policy.closed_policy(ctx.provider_arn)
-                    module.warn("role %s no longer trusts anything and was not created by eks.access for %s/%s "
-                                "only, so it is kept with a deny-only trust policy"
-                                % (role_name, params["namespace"], params["name"]))
-                if not module.check_mode:
-                    iam.update_assume_role_policy(
-                        aws_retry=True, RoleName=role_name, PolicyDocument=json.dumps(trust_after))
+                    trust_after = trust_policy.closed_policy(state.provider_arn)
+                    context.warn("role %s no longer trusts anything and was not created by eks.access for %s "
+                                 "only, so it is kept with a deny-only trust policy" % (role.name, options.sa_label))
+                if not context.check_mode:
+                    state.roles.update_trust(role.name, trust_after)
 
-    result = _result(ctx, changed, trust_after, attached_after, sa_plan, before_annotations)
+    result = _result(state, changed, trust_after, attached_after, sa_plan, before_annotations)
     if sa_plan is not None and sa_plan["action"] == "patch":
         result["changed"] = True
-        write_service_account(ctx.kube, sa_plan, params["namespace"], params["name"], module.check_mode)
+        write_service_account(state.kube, sa_plan, options.namespace, options.name, dry_run=context.check_mode)
     return result
 
 
-def run(module):
-    ctx = _Context(module)
-    if module.params["state"] == "absent":
-        return run_absent(ctx)
-    return run_present(ctx)
+def run(context, options: Options) -> dict:
+    state = _State(context, options)
+    if options.state == "absent":
+        return run_absent(state)
+    return run_present(state)
