@@ -113,6 +113,9 @@ def kube_api(module):
         return kube.KubeApi(get_api_client(module=_KubernetesCoreView(module, overrides)).client)
     except CoreException as e:
         raise KubernetesConnectionError(str(e))
+    except kube.transport_errors() as e:
+        # Building the client reads the API discovery documents: the first request, the first 401.
+        raise errors.kube_api_error(e, "GET", "/api") from None
 
 
 def authenticated_arn(api) -> Optional[str]:

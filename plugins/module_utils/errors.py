@@ -104,7 +104,7 @@ def describe_kube_failure(error: KubeApiError, identity: str = None, cluster: st
         if iam_arn:
             return NotAuthorized(
                 "%s does not know %s (401 Unauthorized): map %s in aws-auth (eks.access.aws_auth_mapping) or with an "
-                "EKS access entry, as an identity the cluster knows, or run the task with AWS credentials the cluster "
+                "EKS access entry, or run the task with AWS credentials the cluster "
                 "knows" % (where.capitalize(), subject, _where_to_map(iam_arn)), status=401, identity=iam_arn)
         return NotAuthorized(
             "%s does not accept %s (401 Unauthorized): the token is unknown to it or expired; run the task with "
@@ -113,7 +113,8 @@ def describe_kube_failure(error: KubeApiError, identity: str = None, cluster: st
     if error.status == 403:
         return Forbidden(
             "%s is not allowed to %s %s (403 Forbidden: %s); grant it that permission through RBAC or an EKS "
-            "access policy" % (subject, _verb(error.method), error.path or "that resource", error.api_message),
+            "access policy" % (subject[:1].upper() + subject[1:], _verb(error.method), error.path or "that resource",
+                               error.api_message),
             status=403)
     return error
 

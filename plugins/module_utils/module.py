@@ -146,8 +146,28 @@ class RunContext:
         kubeconfig = params.get("kubeconfig") or os.environ.get("K8S_AUTH_KUBECONFIG") or os.environ.get("KUBECONFIG")
         context = params.get("context") or os.environ.get("K8S_AUTH_CONTEXT")
         if kubeconfig:
-            return "the credentials of kubeconfig %s%s" % (kubeconfig, " (context %s)" % context if context else "")
+            # Not its path: kubernetes.core marks the kubeconfig option no_log, so Ansible would mask it.
+            return "the kubeconfig user %s" % _kubeconfig_user(kubeconfig, context)
         return "the Kubernetes credentials of this task"
+
+
+def _kubeconfig_user(kubeconfig, context=None) -> str:
+    """``'user' (context 'name')`` of a kubeconfig (a path or a dict), or just the context when unreadable."""
+    import yaml
+
+    config = kubeconfig
+    if isinstance(kubeconfig, str):
+        try:
+            with open(os.path.expanduser(kubeconfig.split(os.pathsep)[0])) as f:
+                config = yaml.safe_load(f)
+        except (OSError, yaml.YAMLError):
+            config = None
+    if not isinstance(config, dict):
+        return "of context %r" % context if context else "of the current context"
+    context = context or config.get("current-context")
+    user = next((c.get("context", {}).get("user") for c in config.get("contexts") or []
+                 if isinstance(c, dict) and c.get("name") == context), None)
+    return "%r (context %r)" % (user, context) if user else "of context %r" % context
 
 
 def run_module(module, runner, options):

@@ -83,13 +83,18 @@ def test_a_401_of_a_role_session_says_to_map_the_role():
     assert "map its role arn:aws:iam::111122223333:role/Deploy (rolearn)" in msg
 
 
-def test_a_401_with_kubeconfig_credentials_names_the_kubeconfig():
+def test_a_401_with_kubeconfig_credentials_names_the_kubeconfig_user(tmp_path):
+    kubeconfig = tmp_path / "kc"
+    kubeconfig.write_text("current-context: prod\ncontexts:\n- name: prod\n  context: {cluster: p, user: deployer}\n"
+                          "- name: ci\n  context: {cluster: p, user: ci-bot}\n")
+
     def runner(ctx, options):
         raise errors.KubeApiError(401, "Unauthorized", "Unauthorized", "GET", "/version")
 
-    msg = _run(runner, k8s_auth="kubernetes", kubeconfig="/tmp/kc", context="ci").failed["msg"]
-    assert msg.startswith("Cluster 'prod' does not accept the credentials of kubeconfig /tmp/kc (context ci) "
-                          "(401 Unauthorized)")
+    msg = _run(runner, k8s_auth="kubernetes", kubeconfig=str(kubeconfig), context="ci").failed["msg"]
+    assert msg.startswith("Cluster 'prod' does not accept the kubeconfig user 'ci-bot' (context 'ci') (401 Unauthorized)")
+    msg = _run(runner, k8s_auth="kubernetes", kubeconfig=str(kubeconfig)).failed["msg"]
+    assert msg.startswith("Cluster 'prod' does not accept the kubeconfig user 'deployer' (context 'prod')")
 
 
 def test_a_403_says_which_permission():
