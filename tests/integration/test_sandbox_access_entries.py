@@ -251,8 +251,8 @@ def test_list_access_entries_pages_and_filters(aws, cluster, roles, names):
                                            accessScope={"type": "cluster"})
     first = aws["eks"].list_access_entries(clusterName=name, maxResults=2)
     assert len(first["accessEntries"]) == 2 and first["nextToken"]
-    pages = aws["eks"].get_paginator("list_access_entries").paginate(clusterName=name,
-                                                                      PaginationConfig={"PageSize": 2})
+    paginator = aws["eks"].get_paginator("list_access_entries")
+    pages = paginator.paginate(clusterName=name, PaginationConfig={"PageSize": 2})
     assert [arn for page in pages for arn in page["accessEntries"]] == arns
     assert aws["eks"].list_access_entries(clusterName=name, associatedPolicyArn=VIEW)["accessEntries"] == arns[:2]
     assert refusal(aws["eks"].list_access_entries, clusterName=name, nextToken="garbage")[0] == \
@@ -333,7 +333,7 @@ class Kube:
     def whoami(self, token):
         status, answer = self.request("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", token, {
             "apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"})
-        return status, (answer.get("status") or {}).get("userInfo")
+        return status, answer["status"]["userInfo"] if status == 201 else None
 
 
 def session_token(aws, env, role_arn, cluster_name, session="alice", expires=60):
@@ -463,3 +463,31 @@ def test_an_ordinary_pod_schedules_and_runs(sandbox_env, names):
             for t in pod["spec"]["tolerations"])
     finally:
         kube.admin("DELETE", "/api/v1/namespaces/%s" % namespace)
+
+
+def test_a_create_retried_with_its_client_request_token_answers_the_same_entry(aws, cluster, roles, names):
+    name = cluster("API")
+    arn = roles(names("r"))
+    first = aws["eks"].create_access_entry(clusterName=name, principalArn=arn, clientRequestToken="t-1")
+    again = aws["eks"].create_access_entry(clusterName=name, principalArn=arn, clientRequestToken="t-1")
+    assert again["accessEntry"]["accessEntryArn"] == first["accessEntry"]["accessEntryArn"]
+    assert refusal(aws["eks"].create_access_entry, clusterName=name, principalArn=arn,
+                   clientRequestToken="t-2")[0] == "ResourceInUseException"
+
+
+def test_the_sandbox_reset_puts_a_cluster_back_before_its_mode_switch(aws, cluster, sandbox_env):
+    name = cluster()
+    aws["eks"].update_cluster_config(name=name, accessConfig={"authenticationMode": "API_AND_CONFIG_MAP"})
+
+    def reset(body=None):
+        url = "%s/_sandbox/eks/access/%s/%s/reset" % (sandbox_env["AWS_ENDPOINT_URL"], sandbox_env["AWS_REGION"], name)
+        request = urllib.request.Request(url, data=json.dumps(body or {}).encode(), method="POST")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.load(response)
+
+    assert reset()["authenticationMode"] == "CONFIG_MAP"
+    assert aws["eks"].describe_cluster(name=name)["cluster"]["accessConfig"]["authenticationMode"] == "CONFIG_MAP"
+    assert refusal(aws["eks"].list_access_entries, clusterName=name)[0] == "InvalidRequestException"
+    state = reset({"authenticationMode": "API"})
+    assert [e["principalArn"] for e in state["accessEntries"]] == [sandbox_env["EKS_CLUSTER_CREATOR_ARN"]]
+    assert aws["eks"].describe_cluster(name=name)["cluster"]["accessConfig"]["authenticationMode"] == "API"

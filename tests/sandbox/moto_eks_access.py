@@ -27,7 +27,9 @@ What EKS does on its own, modelled here:
 * an entry is bound to the principal's unique ID (RoleId / UserId) when the
   principal is in this moto: a principal deleted and created again under the
   same ARN no longer matches, as on EKS;
-* DeleteAccessEntry removes the entry's associations; DeleteCluster its entries.
+* DeleteAccessEntry removes the entry's associations; DeleteCluster its entries;
+* a CreateAccessEntry repeated with the same ``clientRequestToken`` (what
+  botocore sends again when it retries) answers the entry it created.
 
 ``access_state(account, region, cluster)`` is what the token authenticator
 and the authorizer stand-in read (moto_launcher.py serves it on
@@ -213,6 +215,37 @@ def access_state(account, region, cluster_name):
                 "authenticationMode": _access_config(cluster)["authenticationMode"], "accessEntries": entries}
 
 
+def reset_cluster(account, region, cluster_name, mode=None):
+    """Sandbox only, no EKS call does this: put a cluster back to ``mode`` (default: the one it was created
+    with) with the entries CreateCluster would have given it, so tests of the one-way mode switch can run
+    again on a cluster with an API server.  Returns access_state, or None for an unknown cluster."""
+    from moto.eks.models import eks_backends
+
+    cluster = eks_backends[account][region].clusters.get(cluster_name) if account in eks_backends else None
+    if cluster is None:
+        return None
+    key = (account, region, cluster_name)
+    with _LOCK:
+        config = _access_config(cluster)
+        created = _CLUSTERS.setdefault(key, {})
+        mode = mode or created.get("mode") or config["authenticationMode"]
+        if mode not in rules.AUTHENTICATION_MODES:
+            raise rules.invalid("The authenticationMode %s is not valid." % mode)
+        config["authenticationMode"] = mode
+        _ENTRIES[key] = {}
+        if mode != "CONFIG_MAP":
+            _bootstrap(_Caller(account, region), cluster, utcnow())
+    return access_state(account, region, cluster_name)
+
+
+class _Caller:
+    """What _bootstrap needs of a request, for calls made outside one."""
+
+    def __init__(self, account, region):
+        self.current_account = account
+        self.region = region
+
+
 # --------------------------------------------------------------------------- access entries
 
 def create_access_entry(self):
@@ -222,6 +255,9 @@ def create_access_entry(self):
         cluster = _api_cluster(self, cluster_name)
         key = common.state_key(self, cluster_name)
         existing = _ENTRIES.get(key, {}).get(principal_arn)
+        token = self._get_param("clientRequestToken")
+        if existing is not None and token and existing.get("clientRequestToken") == token:
+            return ActionResult({"accessEntry": _public(existing)})  # a retry of the call that created it
         if existing is not None:
             raise common.eks_error(rules.IN_USE, rules.MSG_ENTRY_IN_USE, clusterName=cluster_name)
         try:
@@ -237,6 +273,7 @@ def create_access_entry(self):
                                    clusterName=cluster_name)
         entry = _put_entry(key, cluster.name, principal_arn, entry_type, username, groups, self._get_param("tags"),
                            self.region, self.current_account, utcnow(), pid)
+        entry["clientRequestToken"] = token
         return ActionResult({"accessEntry": _public(entry)})
 
 
@@ -353,7 +390,7 @@ def create_cluster(self, previous):
         cluster = self.eks_backend.clusters[name]
         cluster.access_config = config
         key = common.state_key(self, name)
-        _CLUSTERS[key] = {"arn": arn, "principal_id": pid}
+        _CLUSTERS[key] = {"arn": arn, "principal_id": pid, "mode": config["authenticationMode"]}
         _ENTRIES[key] = {}
         if config["authenticationMode"] != "CONFIG_MAP":
             _bootstrap(self, cluster, utcnow())

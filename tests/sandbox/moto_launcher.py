@@ -71,7 +71,14 @@ ACCESS_STATE_PATH = "/_sandbox/eks/access/"
 
 
 class AccessStateEndpoint:
-    """WSGI: ``GET /_sandbox/eks/access/<region>/<cluster>`` answers moto_eks_access.access_state; the rest goes on."""
+    """WSGI, sandbox only (no AWS API has these paths); everything else goes on to moto.
+
+    * ``GET /_sandbox/eks/access/<region>/<cluster>``: moto_eks_access.access_state
+      (what the token authenticator and authorizer read);
+    * ``POST /_sandbox/eks/access/<region>/<cluster>/reset`` with an optional JSON
+      body ``{"authenticationMode": ...}``: moto_eks_access.reset_cluster, for
+      tests that must take a cluster through the one-way mode switch again.
+    """
 
     def __init__(self, app, account):
         self.app = app
@@ -79,16 +86,29 @@ class AccessStateEndpoint:
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
-        if not path.startswith(ACCESS_STATE_PATH) or environ.get("REQUEST_METHOD") != "GET":
+        method = environ.get("REQUEST_METHOD")
+        if not path.startswith(ACCESS_STATE_PATH) or method not in ("GET", "POST"):
             return self.app(environ, start_response)
+        import eks_access_rules
         import moto_eks_access
         from urllib.parse import unquote
 
-        parts = path[len(ACCESS_STATE_PATH):].split("/", 1)
-        state = moto_eks_access.access_state(self.account, parts[0], unquote(parts[1])) if len(parts) == 2 else None
-        body = json.dumps(state if state is not None else {"error": "no such cluster"}).encode()
-        start_response("200 OK" if state is not None else "404 Not Found",
-                       [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        parts = path[len(ACCESS_STATE_PATH):].split("/")
+        status, state = "404 Not Found", None
+        try:
+            if method == "GET" and len(parts) == 2:
+                state = moto_eks_access.access_state(self.account, parts[0], unquote(parts[1]))
+            elif method == "POST" and len(parts) == 3 and parts[2] == "reset":
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                wanted = json.loads(environ["wsgi.input"].read(length) or b"{}") if length else {}
+                state = moto_eks_access.reset_cluster(self.account, parts[0], unquote(parts[1]),
+                                                      wanted.get("authenticationMode"))
+            answer = state if state is not None else {"error": "no such cluster"}
+            status = "200 OK" if state is not None else status
+        except (ValueError, eks_access_rules.EksRefusal) as e:
+            status, answer = "400 Bad Request", {"error": str(e)}
+        body = json.dumps(answer).encode()
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
 
 

@@ -987,7 +987,8 @@ def cmd_up(args):
     specs = cluster_specs(args.clusters)
     running = running_clusters()
     if len(running) >= len(specs) and healthy(running):
-        say("already up with %d cluster(s); nothing to do (source %s)" % (len(running), path("env")))
+        say("already up with %d cluster(s); nothing to do (source %s)" % (
+            len(running) - len(ACCESS_MODE_CLUSTERS), path("env")))
         return 0
     t0 = time.time()
     stop_all()
@@ -1034,7 +1035,9 @@ def cmd_up(args):
         for spec in specs[1:]:
             seed_extra_cluster(path("kubeconfig-" + spec["name"]), spec["name"])
     write_env(facts)
-    say("up in %.0fs with %d cluster(s); source %s" % (time.time() - t0, len(specs), path("env")))
+    say("up in %.0fs with %d cluster(s) and the access entry clusters %s; source %s" % (
+        time.time() - t0, len(specs) - len(ACCESS_MODE_CLUSTERS), ", ".join(n for n, _m, _p in ACCESS_MODE_CLUSTERS),
+        path("env")))
     return 0
 
 

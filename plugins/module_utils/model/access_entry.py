@@ -19,6 +19,7 @@ from dataclasses import field
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.arn import ArnError
 from ansible_collections.eks.access.plugins.module_utils.arn import assumed_role_to_role_arn
+from ansible_collections.eks.access.plugins.module_utils.arn import match_key
 from ansible_collections.eks.access.plugins.module_utils.arn import parse_iam_arn
 
 # Authentication modes, in the only order EKS moves them: one step right at a time, never back.
@@ -201,16 +202,17 @@ def principal_key(arn: str):
     """What identifies an IAM principal across ARN spellings: roles by account and name (path dropped).
 
     An assumed-role caller ARN (``sts::...:assumed-role/NAME/SESSION``) has
-    the same key as its role's ARN with or without a path.  IAM names are
-    unique case-insensitively.
+    the same key as its role's ARN with or without a path: EKS matches an
+    entry by the principal's unique ID, and a role's name is unique in its
+    account whatever its path (and case: names are compared through
+    arn.match_key, the collection's one ARN comparison).
     """
     try:
         parsed = parse_iam_arn(arn)
     except ArnError:
-        return ("unparsed", arn)
-    if parsed.resource_type in ("role", "assumed-role"):
-        return (parsed.partition, parsed.account_id, "role", parsed.name.lower())
-    return (parsed.partition, parsed.account_id, parsed.resource_type, parsed.name.lower())
+        return ("unparsed", match_key(arn))
+    kind = "role" if parsed.resource_type in ("role", "assumed-role") else parsed.resource_type
+    return (parsed.partition, parsed.account_id, kind, match_key(parsed.name))
 
 
 # --------------------------------------------------------------------------- names

@@ -262,20 +262,19 @@ class IamPrincipals:
                 for p in parsed_principals]
 
 
-def authentication_mode(module):
-    """The authentication mode of the module's ``cluster_name``; None without one, or when AWS cannot say.
+def authentication_mode(context):
+    """The authentication mode of the run's ``cluster_name``; None without one, or when AWS cannot say.
 
     For the aws-auth modules, which may reach a cluster through a kubeconfig
     alone: there the mode is only known when AWS can be asked.
     """
-    from ansible_collections.eks.access.plugins.module_utils import eks
-
-    name = module.params.get("cluster_name")
+    name = context.cluster_name
     if not name:
         return None
     try:
-        return eks.describe_cluster(module.client("eks"), name).get("authentication_mode") or "CONFIG_MAP"
-    except (eks.ClusterNotFound, ClientError, BotoCoreError) as e:
-        module.warn("Could not read the authentication mode of cluster %s (%s); aws-auth is written as if it counts"
-                    % (name, e))
+        cluster = context.aws("eks").describe_cluster(name=name)["cluster"]
+    except (ClientError, BotoCoreError) as e:
+        context.warn("Could not read the authentication mode of cluster %s (%s); aws-auth is handled as if EKS reads it"
+                     % (name, e))
         return None
+    return model.cluster_facts(cluster).authentication_mode
