@@ -227,7 +227,7 @@ def one_case(env, relay, clients, cluster, concurrency, work, runs):
     with open(path, "w") as f:
         f.write(playbook(cluster, concurrency, entries_file))
     first, again = [], []
-    for _ in range(runs):
+    for unused in range(runs):
         delete_bench_entries(clients["eks"], cluster)
         relay.tally.reset()
         wall, figures = run_playbook(env, path)
@@ -288,8 +288,8 @@ def main(argv=None):
                         ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_LOCALHOST_WARNING="0",
                         ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
         for concurrency in (10, 1):
-            log("concurrency %d, through a relay adding %g ms each way (%d runs)" % (concurrency, args.latency_ms,
-                                                                                       args.runs))
+            log("concurrency %d, through a relay adding %g ms each way (%d runs)"
+                % (concurrency, args.latency_ms, args.runs))
             rows.append(summarize(one_case(slow_env, relay, clients, cluster, concurrency, work, args.runs)))
         delete_bench_entries(clients["eks"], cluster)
 
