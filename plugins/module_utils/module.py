@@ -170,6 +170,21 @@ def _kubeconfig_user(kubeconfig, context=None) -> str:
     return "%r (context %r)" % (user, context) if user else "of context %r" % context
 
 
+def main(runner, argument_spec, kubernetes=True, **module_kwargs):
+    """A whole module ``main()``: the argument spec (after the Kubernetes connection options unless
+    ``kubernetes=False``), the runner module's ``Options`` from the parameters, and its ``run``."""
+    from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
+
+    spec = {}
+    if kubernetes:
+        from ansible_collections.eks.access.plugins.module_utils.connection import K8S_CONNECTION_ARG_SPEC
+
+        spec.update(K8S_CONNECTION_ARG_SPEC)
+    spec.update(argument_spec)
+    module = AnsibleEKSAccessModule(argument_spec=spec, supports_check_mode=True, **module_kwargs)
+    run_module(module, runner.run, options_from(runner.Options, module.params))
+
+
 def run_module(module, runner, options):
     """Run ``runner(context, options)`` and exit the module with its result or one-sentence failure."""
     context = RunContext(module)
