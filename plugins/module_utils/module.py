@@ -18,6 +18,7 @@ import traceback
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
+from ansible_collections.eks.access.plugins.module_utils import arn
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.clients import aws
 
@@ -80,7 +81,7 @@ class RunContext:
 
     def partition(self) -> str:
         """The AWS partition of the caller (``aws``, ``aws-cn``...)."""
-        return self.caller_identity()["Arn"].split(":")[1]
+        return arn.partition_of(self.caller_identity()["Arn"])
 
     def cluster_partition(self):
         """The partition the cluster lives in: its region's, else the Kubernetes caller's; None when unknown."""
@@ -94,7 +95,7 @@ class RunContext:
             except botocore.exceptions.UnknownRegionError:
                 pass
         caller = self.kube_caller_arn()
-        return caller.split(":")[1] if caller else None
+        return arn.partition_of(caller)
 
     @property
     def kube_auth(self) -> str:

@@ -244,7 +244,7 @@ def run(context, options: Options) -> dict:
     iam = context.aws("iam")
     identity = context.caller_identity()
     account_id = identity["Account"]
-    partition = identity["Arn"].split(":")[1]
+    partition = context.partition()
     _check_account(options.account_id, account_id)
     if options.username is not None and state == "present":
         for warning in sso.username_warnings(options.username):

@@ -149,7 +149,7 @@ class _State:
         self.roles = iam_role.IamRoles(context.aws("iam"))
         self.providers = iam_role.OidcProviders(context.aws("iam"))
         identity = context.caller_identity()
-        partition = identity["Arn"].split(":")[1]
+        partition = context.partition()
         facts = eks.describe_cluster(context.aws("eks"), options.cluster_name)
         self.issuer = facts.get("oidc_issuer")
         if not self.issuer:
