@@ -80,8 +80,9 @@ def apply(
     authenticator's rules before any write; ``before_write`` (not called in
     check mode) sees the outcome just before it, e.g. to keep a backup.
 
-    An existing ConfigMap that does not parse is never written, unless
-    ``repair_kinds`` names every section that does not parse (the kinds the
+    An existing ConfigMap with a section that cannot be read exactly as the
+    authenticator reads it (or that the authenticator cannot read) is never
+    written, unless ``repair_kinds`` names every such section (the kinds the
     caller lists entries for): those sections are then planned as if they were
     missing, so the listed entries replace them, and the plan counts as a change.
     ``repair_hint`` says how the caller's user asks for that, in the refusal.
@@ -131,21 +132,22 @@ def apply(
 
 
 def _refuse_malformed(namespace, name, broken, repair_kinds, repair_hint="re-run with repair=true"):
-    """Raise AwsAuthError unless repair_kinds covers every section that does not parse."""
+    """Raise AwsAuthError unless repair_kinds covers every section that cannot be edited safely."""
+    # Each problem says whether the authenticator cannot read the section or
+    # this collection cannot read it exactly (aws_auth.SectionError).
     problems = "; ".join(broken[key] for key in sorted(broken))
     unparsed = ", ".join(sorted(broken))
     if repair_kinds is None:
         raise aws_auth.AwsAuthError(
-            "the existing %s/%s does not parse the way the authenticator reads it (%s); nobody mapped in it can "
-            "log in until it is repaired. Nothing was written. Fix it by hand, or %s and list "
-            "every entry that %s should hold: they replace the broken text, and the old content is kept as a backup"
-            % (namespace, name, problems, repair_hint, unparsed))
+            "the existing %s/%s cannot be edited safely: %s. Nothing was written. Fix it by hand, or %s "
+            "and list every entry that %s should hold: they replace that text, and the old content is "
+            "kept as a backup" % (namespace, name, problems, repair_hint, unparsed))
     unmanaged = [key for key in sorted(broken) if key not in aws_auth.MAP_KEYS]
     missing = [key for key in sorted(broken) if key in aws_auth.MAP_KEYS and key not in repair_kinds]
     if unmanaged or missing:
         raise aws_auth.AwsAuthError(
-            "the existing %s/%s does not parse (%s); repair=true replaces a broken section only with entries the "
-            "task lists, and this task lists none for %s. Nothing was written"
+            "the existing %s/%s cannot be edited safely (%s); repair=true replaces such a section only with entries "
+            "the task lists, and this task lists none for %s. Nothing was written"
             % (namespace, name, problems, ", ".join(unmanaged + missing)))
 
 

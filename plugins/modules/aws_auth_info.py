@@ -89,8 +89,8 @@ findings:
     code:
       description: >-
         One of C(role_path), C(duplicate_arn), C(unknown_template_variable), C(system_masters),
-        C(unbound_group), C(invalid_arn), C(missing_arn), C(invalid_account), C(missing_iam_identity),
-        C(foreign_partition).
+        C(unbound_group), C(invalid_arn), C(missing_arn), C(ignored_key), C(invalid_account),
+        C(missing_iam_identity), C(foreign_partition).
       type: str
       returned: always
     kind:
@@ -114,8 +114,12 @@ bound_groups:
   elements: str
   sample: [eks-console-dashboard-full-access-group]
 parse_error:
-  description: Why the authenticator would reject the ConfigMap, when it would. Nobody mapped in it can log in.
-  returned: when the data does not parse
+  description:
+    - Why the ConfigMap cannot be read exactly as the authenticator reads it, naming the section and line.
+    - Starts with C(the authenticator cannot read section) when the authenticator itself rejects it (nobody
+      mapped in that section can log in), or with C(this collection cannot safely edit section) when the
+      section uses YAML outside what this collection reads exactly (then no mappings or findings are reported).
+  returned: when a section cannot be read exactly
   type: str
 """
 

@@ -126,9 +126,12 @@ options:
     default: false
   repair:
     description:
-      - What to do when the existing aws-auth does not parse the way the authenticator reads it (for example
-        after a hand edit broke its YAML). Nobody mapped in it can log in then.
-      - With V(false) the module refuses to write anything and says which sections are broken.
+      - What to do when a section of the existing aws-auth cannot be edited safely, because the authenticator
+        cannot read it (for example after a hand edit broke its YAML; nobody mapped in it can log in then) or
+        because it uses YAML this collection does not read exactly as the authenticator does (tags, anchors,
+        merge keys, directives, non-ASCII keys, control or line-separator characters).
+      - With V(false) the module refuses to write anything and names each such section, its line and the
+        construct.
       - With V(true), each broken section (C(mapRoles), C(mapUsers), C(mapAccounts)) is replaced by the entries
         this task lists for it, so the task must list every entry that section should hold (O(roles), O(users) or
         O(accounts)); the lockout guard cannot see the lost entries, so list the node mappings too. Sections that

@@ -90,7 +90,7 @@ def run(context, options: Options) -> dict:
         parsed = aws_auth.parse_aws_auth(data if current is not None else None)
     except aws_auth.AwsAuthError as e:
         result["parse_error"] = str(e)
-        context.warn("aws-auth would be rejected by the authenticator: %s" % e)
+        context.warn("aws-auth: %s" % e)
         return result
 
     result["mappings"] = aws_auth.to_result(parsed)
