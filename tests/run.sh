@@ -95,6 +95,13 @@ case "$what" in
         # shellcheck disable=SC1091
         . "$repo/.sandbox/env"
         "$venv/bin/python" tests/bench/bench.py "${@:2}"
+        # EKS access entries: 200 entries through a relay in front of the AWS endpoint.
+        "$venv/bin/python" tests/bench/access_entries_bench.py
+        ;;
+    bench-access-entries)
+        # shellcheck disable=SC1091
+        . "$repo/.sandbox/env"
+        "$venv/bin/python" tests/bench/access_entries_bench.py "${@:2}"
         ;;
     reliability) run_pytest tests/reliability -v -s -rfEs "${@:2}" ;;
     all)
@@ -102,5 +109,5 @@ case "$what" in
         run_lint
         run_pytest tests/unit tests/packaging tests/integration -v -rfE
         ;;
-    *) echo "usage: $0 sanity|lint|docs|units|packaging|integration|all|bench|reliability" >&2; exit 2 ;;
+    *) echo "usage: $0 sanity|lint|docs|units|packaging|integration|all|bench|bench-access-entries|reliability" >&2; exit 2 ;;
 esac

@@ -113,6 +113,14 @@ bound_groups:
   type: list
   elements: str
   sample: [eks-console-dashboard-full-access-group]
+authentication_mode:
+  description:
+    - The cluster's EKS authentication mode, when O(cluster_name) is given and AWS can be asked. In C(API) mode EKS
+      ignores aws-auth (a warning says so); in C(API_AND_CONFIG_MAP) an access entry wins over a mapping of the
+      same ARN.
+  returned: when known
+  type: str
+  sample: API_AND_CONFIG_MAP
 parse_error:
   description:
     - Why the ConfigMap cannot be read exactly as the authenticator reads it, naming the section and line.
