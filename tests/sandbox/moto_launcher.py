@@ -16,7 +16,8 @@ things no AWS API can do are done on moto's backend directly:
 * moto has no EKS add-on API: ``moto_eks_addons.py`` adds the calls the
   collection uses, wired here to act like EKS's add-on manager on the sandbox
   API server (see ``add_on_manager``); the ``sandbox-addon`` cluster shares
-  the ``sandbox`` cluster's endpoint.
+  the ``sandbox`` cluster's endpoint;
+* moto has no EKS Pod Identity: ``moto_eks_pod_identity.py`` adds it.
 """
 
 import argparse
@@ -130,9 +131,11 @@ def main(argv=None):
     from moto.eks.models import eks_backends
 
     import moto_eks_addons
+    import moto_eks_pod_identity
     import sandbox
 
     moto_eks_addons.install(add_on_manager(clusters[0]["endpoint"], args.addon_manager_kubeconfig))
+    moto_eks_pod_identity.install()
     serve(args.port)
     create_sandbox_user(sandbox)
     facts = sandbox.seed_aws(clusters)
