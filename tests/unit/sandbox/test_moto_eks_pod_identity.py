@@ -139,6 +139,23 @@ def test_update_changes_role_target_and_session_tags_only(eks):
     assert cleared["associationArn"] == created["associationArn"]
 
 
+def test_tags_of_an_association(eks):
+    created = create(eks, tags={"a": "1", "b": "2", "c": "3"})
+    eks.tag_resource(resourceArn=created["associationArn"], tags={"d": "4"})
+    eks.untag_resource(resourceArn=created["associationArn"], tagKeys=["a", "b"])
+    assert eks.list_tags_for_resource(resourceArn=created["associationArn"])["tags"] == {"c": "3", "d": "4"}
+    described = eks.describe_pod_identity_association(clusterName=eks.cluster,
+                                                       associationId=created["associationId"])["association"]
+    assert described["tags"] == {"c": "3", "d": "4"}
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        eks.tag_resource(resourceArn=created["associationArn"].replace(created["associationId"], "a-" + "x" * 17),
+                         tags={"e": "5"})
+    assert code(e) == "ResourceNotFoundException"
+    cluster_arn = eks.describe_cluster(name=eks.cluster)["cluster"]["arn"]
+    eks.tag_resource(resourceArn=cluster_arn, tags={"still": "moto"})
+    assert eks.list_tags_for_resource(resourceArn=cluster_arn)["tags"]["still"] == "moto"
+
+
 def test_list_filters_and_pages(eks):
     for i in range(5):
         create(eks, namespace="ns-%d" % (i % 2), service_account="sa-%d" % i)

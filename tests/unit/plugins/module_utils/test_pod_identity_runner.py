@@ -1,0 +1,319 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""pod_identity_association's runner and service through run_module, with botocore Stubbers.
+
+A Stubber answers only the calls it was given, in order: a write nobody
+scripted fails the test, which is how "0 writes in check mode" is asserted.
+The batch runs with max_concurrency=1 where call order matters; the
+concurrency bound itself is tested on map_bounded.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import threading
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from ansible_collections.eks.access.plugins.module_utils import module as module_core
+from ansible_collections.eks.access.plugins.module_utils import trust_policy
+from ansible_collections.eks.access.plugins.module_utils.runners import pod_identity as runner
+from ansible_collections.eks.access.plugins.module_utils.services import pod_identity as services
+
+ACCOUNT = "111122223333"
+CLUSTER = "prod"
+ROLE = "arn:aws:iam::%s:role/app" % ACCOUNT
+ROLE2 = "arn:aws:iam::%s:role/app2" % ACCOUNT
+NOW = datetime.datetime(2026, 11, 30, tzinfo=datetime.timezone.utc)
+POD_TRUST = {"Version": "2012-10-17", "Statement": [trust_policy.pod_identity_statement()]}
+EC2_TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                                     "Action": "sts:AssumeRole"}]}
+
+
+class Exited(Exception):
+    pass
+
+
+class FakeModule:
+    """What run_module and RunContext use of AnsibleAWSModule, with stubbed boto3 clients."""
+
+    def __init__(self, clients, check_mode=False, diff=True):
+        self.params = {"cluster_name": CLUSTER}
+        self.check_mode = check_mode
+        self._diff = diff
+        self.clients = clients
+        self.exited = self.failed = None
+
+    def client(self, service):
+        return self.clients[service]
+
+    def exit_json(self, **kwargs):
+        self.exited = kwargs
+        raise Exited()
+
+    def fail_json(self, **kwargs):
+        self.failed = kwargs
+        raise Exited()
+
+    def fail_json_aws(self, exception, msg=None, **kwargs):
+        raise AssertionError("unexpected AWS error: %r" % (exception,))
+
+    def warn(self, message):
+        pass
+
+
+class Aws:
+    def __init__(self):
+        session = boto3.session.Session(aws_access_key_id="a", aws_secret_access_key="b", region_name="us-west-2")
+        self.eks = session.client("eks")
+        self.iam = session.client("iam")
+        self.eks_stub = Stubber(self.eks)
+        self.iam_stub = Stubber(self.iam)
+
+    # reads
+    def cluster(self):
+        self.eks_stub.add_response("describe_cluster", {"cluster": {
+            "name": CLUSTER, "arn": "arn:aws:eks:us-west-2:%s:cluster/%s" % (ACCOUNT, CLUSTER)}}, {"name": CLUSTER})
+
+    def addons(self, names=("eks-pod-identity-agent", "vpc-cni")):
+        self.eks_stub.add_response("list_addons", {"addons": list(names)}, {"clusterName": CLUSTER})
+
+    def listed(self, associations):
+        self.eks_stub.add_response("list_pod_identity_associations", {"associations": [
+            {k: a[k] for k in ("clusterName", "namespace", "serviceAccount", "associationArn", "associationId",
+                               "ownerArn") if k in a}
+            for a in associations]}, {"clusterName": CLUSTER})
+
+    def described(self, association):
+        self.eks_stub.add_response("describe_pod_identity_association", {"association": association},
+                                   {"clusterName": CLUSTER, "associationId": association["associationId"]})
+
+    def role(self, arn, trust):
+        self.iam_stub.add_response("get_role", {"Role": {
+            "Path": "/", "RoleName": arn.split("/")[-1], "RoleId": "AROAEXAMPLE0000000001", "Arn": arn,
+            "CreateDate": NOW, "AssumeRolePolicyDocument": json.dumps(trust)}}, {"RoleName": arn.split("/")[-1]})
+
+    def run(self, options, check_mode=False):
+        module = FakeModule({"eks": self.eks, "iam": self.iam}, check_mode=check_mode)
+        # Scripted errors are not throttling, so the retrying clients give them back at once.
+        with self.eks_stub, self.iam_stub:
+            with pytest.raises(Exited):
+                module_core.run_module(module, runner.run, options)
+            self.eks_stub.assert_no_pending_responses()
+            self.iam_stub.assert_no_pending_responses()
+        return module
+
+
+def association(sa, role=ROLE, ident=None, **kw):
+    ident = ident or ("a-" + (sa + "x" * 17)[:17])
+    result = {"clusterName": CLUSTER, "namespace": "apps", "serviceAccount": sa, "roleArn": role,
+              "associationId": ident,
+              "associationArn": "arn:aws:eks:us-west-2:%s:podidentityassociation/%s/%s" % (ACCOUNT, CLUSTER, ident),
+              "tags": {}, "createdAt": NOW, "modifiedAt": NOW, "disableSessionTags": False}
+    result.update(kw)
+    return result
+
+
+def options(items, **kw):
+    return runner.PodIdentityOptions(cluster_name=CLUSTER, associations=items, max_concurrency=1, **kw)
+
+
+def wanted(sa, role=ROLE, **kw):
+    return dict(namespace="apps", service_account=sa, role_arn=role, **kw)
+
+
+def test_check_mode_reads_everything_and_writes_nothing():
+    aws = Aws()
+    aws.cluster()
+    aws.addons()
+    aws.listed([association("old")])
+    aws.role(ROLE, EC2_TRUST)
+    module = aws.run(options([wanted("web"), wanted("api")], purge="namespace", manage_trust=True), check_mode=True)
+    result = module.exited
+    assert result["changed"] is True
+    assert result["created"] == ["apps/web", "apps/api"] and result["deleted"] == ["apps/old"]
+    assert result["trust_updated"] == [ROLE]
+    assert result["diff"]["after"]["trust_policies"][ROLE]["Statement"][-1] == trust_policy.pod_identity_statement()
+    assert [a["service_account"] for a in result["associations"]] == ["web", "api"]
+
+
+def test_apply_then_the_second_run_changes_nothing():
+    aws = Aws()
+    aws.cluster()
+    aws.addons()
+    aws.listed([association("api", role=ROLE2)])
+    aws.described(association("api", role=ROLE2))
+    aws.role(ROLE, POD_TRUST)
+    created = association("web", tags={"team": "a"})
+    aws.eks_stub.add_response("update_pod_identity_association", {"association": association("api")},
+                              {"clusterName": CLUSTER, "associationId": association("api")["associationId"],
+                               "roleArn": ROLE})
+    aws.eks_stub.add_response("create_pod_identity_association", {"association": created},
+                              {"clusterName": CLUSTER, "namespace": "apps", "serviceAccount": "web", "roleArn": ROLE,
+                               "disableSessionTags": False, "tags": {"team": "a"}})
+    items = [wanted("api"), wanted("web", tags={"team": "a"})]
+    first = aws.run(options(items)).exited
+    assert first["changed"] and first["created"] == ["apps/web"] and first["updated"] == ["apps/api"]
+    assert first["associations"][1]["association_id"] == created["associationId"]
+    assert first["diff"]["before"]["associations"]["apps/api"]["role_arn"] == ROLE2
+
+    again = Aws()
+    again.cluster()
+    again.addons()
+    again.listed([association("api"), created])
+    again.described(association("api"))
+    again.described(created)
+    again.role(ROLE, POD_TRUST)
+    second = again.run(options(items)).exited
+    assert second["changed"] is False
+    assert second["unchanged"] == ["apps/api", "apps/web"] and second["created"] == second["updated"] == []
+
+
+def test_manage_trust_adds_the_statement_before_the_associations():
+    aws = Aws()
+    aws.cluster()
+    aws.addons()
+    aws.listed([])
+    aws.role(ROLE, EC2_TRUST)
+    merged = {"Version": "2012-10-17", "Statement": EC2_TRUST["Statement"] + [trust_policy.pod_identity_statement()]}
+    aws.iam_stub.add_response("update_assume_role_policy", {}, {"RoleName": "app", "PolicyDocument": json.dumps(merged)})
+    aws.eks_stub.add_response("create_pod_identity_association", {"association": association("web")},
+                              {"clusterName": CLUSTER, "namespace": "apps", "serviceAccount": "web", "roleArn": ROLE,
+                               "disableSessionTags": False})
+    result = aws.run(options([wanted("web")], manage_trust=True)).exited
+    assert result["trust_updated"] == [ROLE] and result["created"] == ["apps/web"]
+
+
+@pytest.mark.parametrize("trust, words", [
+    (EC2_TRUST, "manage_trust: true"),
+    (None, "do not exist"),
+])
+def test_a_role_pod_identity_cannot_assume_is_refused_before_any_write(trust, words):
+    aws = Aws()
+    aws.cluster()
+    aws.addons()
+    aws.listed([])
+    if trust is None:
+        aws.iam_stub.add_client_error("get_role", "NoSuchEntity", "The role with name app cannot be found.",
+                                      expected_params={"RoleName": "app"})
+    else:
+        aws.role(ROLE, trust)
+    module = aws.run(options([wanted("web")]))
+    assert module.exited is None
+    assert words in module.failed["msg"] and ROLE in module.failed["msg"]
+    assert "exception" not in module.failed
+
+
+def test_missing_agent_is_refused_unless_told():
+    aws = Aws()
+    aws.cluster()
+    aws.addons(["vpc-cni"])
+    module = aws.run(options([wanted("web")]))
+    assert "eks-pod-identity-agent" in module.failed["msg"] and "require_agent: false" in module.failed["msg"]
+
+    told = Aws()
+    told.cluster()
+    told.listed([])
+    told.role(ROLE, POD_TRUST)
+    result = told.run(options([wanted("web")], require_agent=False), check_mode=True).exited
+    assert result["created"] == ["apps/web"]
+
+
+def test_unknown_cluster():
+    aws = Aws()
+    aws.eks_stub.add_client_error("describe_cluster", "ResourceNotFoundException", "No cluster found for name: prod.",
+                                  expected_params={"name": CLUSTER})
+    module = aws.run(options([wanted("web")]))
+    assert "does not exist" in module.failed["msg"]
+
+
+def test_a_batch_that_fails_half_way_says_what_was_applied():
+    aws = Aws()
+    aws.cluster()
+    aws.addons()
+    aws.listed([])
+    aws.role(ROLE, POD_TRUST)
+    aws.eks_stub.add_response("create_pod_identity_association", {"association": association("a")}, created_with("a"))
+    aws.eks_stub.add_client_error("create_pod_identity_association", "ResourceLimitExceededException",
+                                  "Cluster prod already has 1000 Pod Identity associations",
+                                  expected_params=created_with("b"))
+    aws.eks_stub.add_response("create_pod_identity_association", {"association": association("c")}, created_with("c"))
+    module = aws.run(options([wanted("a"), wanted("b"), wanted("c")]))
+    failed = module.failed
+    assert failed["msg"].startswith("1 of 3 Pod Identity association changes failed")
+    assert "ResourceLimitExceededException" in failed["msg"] and "re-run" in failed["msg"]
+    assert failed["failed"] == [{"association": "apps/b", "action": "create",
+                                 "error": "ResourceLimitExceededException: Cluster prod already has 1000 Pod Identity "
+                                          "associations"}]
+    assert failed["applied"] == [{"association": "apps/a", "action": "create"},
+                                 {"association": "apps/c", "action": "create"}]
+    assert failed["changed"] is True
+
+
+def created_with(sa):
+    return {"clusterName": CLUSTER, "namespace": "apps", "serviceAccount": sa, "roleArn": ROLE,
+            "disableSessionTags": False}
+
+
+def test_addon_associations_survive_a_cluster_purge():
+    aws = Aws()
+    owned = association("aws-node", ident="a-awsnode000000000", namespace="kube-system",
+                        ownerArn="arn:aws:eks:us-west-2:%s:addon/prod/vpc-cni/1" % ACCOUNT)
+    aws.cluster()
+    aws.addons()
+    aws.listed([owned, association("old")])
+    aws.eks_stub.add_response("delete_pod_identity_association", {"association": association("old")},
+                              {"clusterName": CLUSTER, "associationId": association("old")["associationId"]})
+    result = aws.run(options([], purge="cluster")).exited
+    assert result["deleted"] == ["apps/old"]
+    assert result["kept_for_addons"] == [{"association": "kube-system/aws-node", "owner_arn": owned["ownerArn"]}]
+
+
+def test_tags_change_through_tag_and_untag():
+    aws = Aws()
+    current = association("web", tags={"keep": "1", "old": "x"})
+    aws.cluster()
+    aws.addons()
+    aws.listed([current])
+    aws.described(current)
+    aws.role(ROLE, POD_TRUST)
+    aws.eks_stub.add_response("untag_resource", {}, {"resourceArn": current["associationArn"], "tagKeys": ["old"]})
+    aws.eks_stub.add_response("tag_resource", {}, {"resourceArn": current["associationArn"], "tags": {"new": "2"}})
+    result = aws.run(options([wanted("web", tags={"keep": "1", "new": "2"})])).exited
+    assert result["updated"] == ["apps/web"]
+    assert result["associations"][0]["tags"] == {"keep": "1", "new": "2"}
+
+
+def test_map_bounded_runs_at_most_workers_at_once_and_keeps_each_outcome():
+    lock = threading.Lock()
+    active = {"now": 0, "max": 0}
+    barrier = threading.Barrier(3, timeout=30)
+
+    def work(n):
+        with lock:
+            active["now"] += 1
+            active["max"] = max(active["max"], active["now"])
+        try:
+            barrier.wait()  # three at once, or this breaks: the bound is reached
+            if n == 4:
+                raise ValueError("item 4 fails")
+            return n * 10
+        finally:
+            with lock:
+                active["now"] -= 1
+
+    outcomes = services.map_bounded(work, list(range(9)), workers=3)
+    assert active["max"] == 3
+    assert [(item, result) for item, result, error in outcomes if error is None] == [
+        (n, n * 10) for n in range(9) if n != 4]
+    assert [str(error) for _item, _result, error in outcomes if error is not None] == ["item 4 fails"]
+
+
+def test_options_from_params_take_the_module_defaults():
+    params = {"cluster_name": "prod", "associations": [], "state": "present", "purge": "none", "purge_tags": True,
+              "manage_trust": False, "require_agent": True, "max_concurrency": 10, "region": "us-west-2"}
+    built = runner.PodIdentityOptions.from_params(params)
+    assert built.max_concurrency == 10 and built.cluster_name == "prod"
