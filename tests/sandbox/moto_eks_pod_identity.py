@@ -14,7 +14,9 @@
 * ``DescribeAddonConfiguration``     GET    /addons/configuration-schemas
   (``podIdentityConfiguration`` for the add-ons that support Pod Identity)
 * ``podIdentityAssociations`` on ``CreateAddon`` / ``UpdateAddon``, kept by
-  ``DescribeAddon`` as the associations' ARNs.
+  ``DescribeAddon`` as the associations' ARNs;
+* ``TagResource`` / ``UntagResource`` / ``ListTagsForResource`` on association
+  ARNs (moto's own tag calls know clusters only).
 
 Shapes are botocore's EKS model (moto parses and serialises with it). What
 EKS checks, with its error codes:
@@ -60,6 +62,7 @@ import threading
 import uuid
 
 from moto.core.responses import ActionResult
+from moto.core.responses import EmptyResult
 from moto.core.utils import utcnow
 from moto.eks import exceptions as eks_exceptions
 from moto.eks import urls as eks_urls
@@ -495,6 +498,56 @@ def _delete_addon(self, previous):
         return result
 
 
+# --------------------------------------------------------------------------- tags
+
+def _association_by_arn(response, arn):
+    """The association with that ARN (caller holds _LOCK), else ResourceNotFoundException."""
+    for (account, region, _cluster_name), associations in _ASSOCIATIONS.items():
+        if (account, region) != (response.current_account, response.region):
+            continue
+        for association in associations.values():
+            if association["associationArn"] == arn:
+                return association
+    raise _error("ResourceNotFoundException", "Resource was not found: %s" % arn)
+
+
+def _is_association_arn(arn):
+    return ":podidentityassociation/" in arn
+
+
+def _tag_resource(self, previous):
+    arn = self._extract_arn_from_path()
+    if not _is_association_arn(arn):
+        return previous()
+    tags = self._get_param("tags") or {}
+    with _LOCK:
+        association = _association_by_arn(self, arn)
+        if len(dict(association["tags"], **tags)) > MAX_TAGS:
+            raise _error("InvalidParameterException", "A resource can have at most %d tags." % MAX_TAGS)
+        association["tags"].update(tags)
+    return EmptyResult()
+
+
+def _untag_resource(self, previous):
+    arn = self._extract_arn_from_path()
+    if not _is_association_arn(arn):
+        return previous()
+    keys = self.querystring.get("tagKeys") or []  # every key (moto's _get_param keeps the first only)
+    with _LOCK:
+        association = _association_by_arn(self, arn)
+        for key in keys:
+            association["tags"].pop(key, None)
+    return EmptyResult()
+
+
+def _list_tags_for_resource(self, previous):
+    arn = self._extract_arn_from_path()
+    if not _is_association_arn(arn):
+        return previous()
+    with _LOCK:
+        return ActionResult({"tags": dict(_association_by_arn(self, arn)["tags"])})
+
+
 _PATHS = (
     "{0}/clusters/(?P<name>[^/]+)/pod-identity-associations$",
     "{0}/clusters/(?P<name>[^/]+)/pod-identity-associations/(?P<associationId>[^/]+)$",
@@ -516,4 +569,7 @@ def install():
     _chain("create_addon", _create_addon)
     _chain("update_addon", _update_addon)
     _chain("delete_addon", _delete_addon)
+    _chain("tag_resource", _tag_resource)
+    _chain("untag_resource", _untag_resource)
+    _chain("list_tags_for_resource", _list_tags_for_resource)
     moto_eks_addons.DEFAULT_VERSIONS.setdefault(AGENT_ADDON, AGENT_DEFAULT_VERSION)
