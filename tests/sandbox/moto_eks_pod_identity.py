@@ -138,7 +138,7 @@ def _key(response, cluster):
 def _new_id():
     # EKS association ids: "a-" and 17 lower-case letters and digits.
     alphabet = string.ascii_lowercase + string.digits
-    return "a-" + "".join(random.SystemRandom().choice(alphabet) for _ in range(17))
+    return "a-" + "".join(random.SystemRandom().choices(alphabet, k=17))
 
 
 def _check_role_arn(value, what, cluster, region):

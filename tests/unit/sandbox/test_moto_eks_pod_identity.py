@@ -72,8 +72,8 @@ def test_create_describe_list_delete(eks):
         ACCOUNT, eks.cluster, created["associationId"])
     assert created["disableSessionTags"] is False
     assert created["tags"] == {"team": "a"}
-    described = eks.describe_pod_identity_association(clusterName=eks.cluster,
-                                                       associationId=created["associationId"])["association"]
+    described = eks.describe_pod_identity_association(
+        clusterName=eks.cluster, associationId=created["associationId"])["association"]
     assert described["roleArn"] == ROLE and described["namespace"] == "apps" and described["serviceAccount"] == "web"
     listed = eks.list_pod_identity_associations(clusterName=eks.cluster)["associations"]
     assert listed == [{k: created[k] for k in ("clusterName", "namespace", "serviceAccount", "associationArn",
@@ -144,8 +144,8 @@ def test_tags_of_an_association(eks):
     eks.tag_resource(resourceArn=created["associationArn"], tags={"d": "4"})
     eks.untag_resource(resourceArn=created["associationArn"], tagKeys=["a", "b"])
     assert eks.list_tags_for_resource(resourceArn=created["associationArn"])["tags"] == {"c": "3", "d": "4"}
-    described = eks.describe_pod_identity_association(clusterName=eks.cluster,
-                                                       associationId=created["associationId"])["association"]
+    described = eks.describe_pod_identity_association(
+        clusterName=eks.cluster, associationId=created["associationId"])["association"]
     assert described["tags"] == {"c": "3", "d": "4"}
     with pytest.raises(botocore.exceptions.ClientError) as e:
         eks.tag_resource(resourceArn=created["associationArn"].replace(created["associationId"], "a-" + "x" * 17),
@@ -224,8 +224,8 @@ def test_addon_associations_are_replaced_by_update(eks):
     assert _addon_associations(eks) == owned
     eks.update_addon(clusterName=eks.cluster, addonName="vpc-cni",
                      podIdentityAssociations=[{"serviceAccount": "aws-node", "roleArn": OTHER_ROLE}])
-    described = eks.describe_pod_identity_association(clusterName=eks.cluster,
-                                                       associationId=owned[0]["associationId"])["association"]
+    described = eks.describe_pod_identity_association(
+        clusterName=eks.cluster, associationId=owned[0]["associationId"])["association"]
     assert described["roleArn"] == OTHER_ROLE
     # an empty list removes them all
     eks.update_addon(clusterName=eks.cluster, addonName="vpc-cni", podIdentityAssociations=[])

@@ -23,8 +23,8 @@ def associations(eks, cluster, namespace):
         clusterName=cluster, namespace=namespace).build_full_result()["associations"]
     result = {}
     for summary in found:
-        described = eks.describe_pod_identity_association(clusterName=cluster,
-                                                           associationId=summary["associationId"])["association"]
+        described = eks.describe_pod_identity_association(
+            clusterName=cluster, associationId=summary["associationId"])["association"]
         result["%s/%s" % (described["namespace"], described["serviceAccount"])] = {
             k: v for k, v in described.items() if k not in ("createdAt", "modifiedAt")}
     return result
