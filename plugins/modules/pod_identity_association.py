@@ -234,7 +234,7 @@ applied:
 
 from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
 from ansible_collections.eks.access.plugins.module_utils.module import run_module
-from ansible_collections.eks.access.plugins.module_utils.runners import pod_identity
+from ansible_collections.eks.access.plugins.module_utils.runners import pod_identity_association as runner
 
 
 def main():
@@ -257,7 +257,7 @@ def main():
         max_concurrency=dict(type="int", default=10),
     )
     module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
-    run_module(module, pod_identity.run, pod_identity.PodIdentityOptions.from_params(module.params))
+    run_module(module, runner.run, runner.PodIdentityOptions.from_params(module.params))
 
 
 if __name__ == "__main__":

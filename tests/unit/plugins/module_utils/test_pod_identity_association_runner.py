@@ -20,7 +20,7 @@ from botocore.stub import Stubber
 
 from ansible_collections.eks.access.plugins.module_utils import module as module_core
 from ansible_collections.eks.access.plugins.module_utils import trust_policy
-from ansible_collections.eks.access.plugins.module_utils.runners import pod_identity as runner
+from ansible_collections.eks.access.plugins.module_utils.runners import pod_identity_association as runner
 from ansible_collections.eks.access.plugins.module_utils.services import pod_identity as services
 
 ACCOUNT = "111122223333"
