@@ -23,6 +23,7 @@ from typing import Optional
 from urllib.parse import unquote
 
 from ansible_collections.eks.access.plugins.module_utils import arn as arn_rules
+from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
 from ansible_collections.eks.access.plugins.module_utils.errors import NotFound
 from ansible_collections.eks.access.plugins.module_utils.model import pod_identity as model
 
@@ -106,7 +107,9 @@ class PodIdentityService:
                 return None
             raise
         if role.get("Arn") and role["Arn"] != role_arn:
-            return None  # same name under another path: not the role that was asked for
+            # IAM role names are unique per account: this is the role, under another path.
+            raise InvalidInput("role %s is %s in IAM (path %s); give its ARN with the path"
+                               % (role_arn, role["Arn"], role.get("Path", "/")))
         document = role.get("AssumeRolePolicyDocument") or {}
         if isinstance(document, str):
             document = json.loads(unquote(document))

@@ -207,6 +207,20 @@ def test_a_role_pod_identity_cannot_assume_is_refused_before_any_write(trust, wo
     assert "exception" not in module.failed
 
 
+def test_a_role_arn_without_the_role_path_is_refused_with_the_right_arn():
+    aws = Aws()
+    aws.cluster()
+    aws.addons()
+    aws.listed([])
+    aws.iam_stub.add_response("get_role", {"Role": {
+        "Path": "/teams/", "RoleName": "app", "RoleId": "AROAEXAMPLE0000000001",
+        "Arn": "arn:aws:iam::%s:role/teams/app" % ACCOUNT, "CreateDate": NOW,
+        "AssumeRolePolicyDocument": json.dumps(POD_TRUST)}}, {"RoleName": "app"})
+    module = aws.run(options([wanted("web")]))
+    assert "arn:aws:iam::%s:role/teams/app" % ACCOUNT in module.failed["msg"]
+    assert "path" in module.failed["msg"]
+
+
 def test_missing_agent_is_refused_unless_told():
     aws = Aws()
     aws.cluster()
