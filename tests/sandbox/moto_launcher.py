@@ -16,8 +16,7 @@ things no AWS API can do are done on moto's backend directly:
 * moto has no EKS add-on API: ``moto_eks_addons.py`` adds the calls the
   collection uses, wired here to act like EKS's add-on manager on the sandbox
   API server (see ``add_on_manager``); the ``sandbox-addon`` cluster shares
-  the ``sandbox`` cluster's endpoint;
-* moto has no EKS Pod Identity: ``moto_eks_pod_identity.py`` adds it.
+  the ``sandbox`` cluster's endpoint.
 """
 
 import argparse
@@ -131,8 +130,9 @@ def main(argv=None):
     from moto.eks.models import eks_backends
 
     import moto_eks_addons
-    import moto_eks_pod_identity
     import sandbox
+
+    import moto_eks_pod_identity
 
     moto_eks_addons.install(add_on_manager(clusters[0]["endpoint"], args.addon_manager_kubeconfig))
     moto_eks_pod_identity.install()
