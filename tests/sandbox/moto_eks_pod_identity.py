@@ -3,7 +3,7 @@
 """EKS Pod Identity for moto, which has none (its calls answer 404).
 
 ``install()`` adds, to moto's EKS service in this process (after
-``moto_eks_addons.install``):
+``moto_eks_addons.install``; plumbing in moto_eks_common.py):
 
 * ``CreatePodIdentityAssociation``   POST   /clusters/{name}/pod-identity-associations
 * ``ListPodIdentityAssociations``    GET    /clusters/{name}/pod-identity-associations
@@ -64,11 +64,9 @@ import uuid
 from moto.core.responses import ActionResult
 from moto.core.responses import EmptyResult
 from moto.core.utils import utcnow
-from moto.eks import exceptions as eks_exceptions
-from moto.eks import urls as eks_urls
-from moto.eks.responses import EKSResponse
 
 import moto_eks_addons
+import moto_eks_common as common
 
 AGENT_ADDON = "eks-pod-identity-agent"
 AGENT_DEFAULT_VERSION = "v1.3.8-eksbuild.2"
@@ -98,23 +96,8 @@ _SUMMARY_FIELDS = ("clusterName", "namespace", "serviceAccount", "associationArn
 
 # --------------------------------------------------------------------------- helpers
 
-class ResourceLimitExceededException(eks_exceptions.EKSError):
-    """EKS's quota error (HTTP 400), which moto does not define."""
-
-    TYPE = "ResourceLimitExceededException"
-    STATUS = 400
-
-
 def _error(code, message, **ids):
-    cls = ResourceLimitExceededException if code == "ResourceLimitExceededException" else getattr(eks_exceptions, code)
-    fields = {"InvalidParameterException": ("clusterName", "nodegroupName", "fargateProfileName", "addonName"),
-              "InvalidRequestException": ("clusterName", "nodegroupName", "addonName"),
-              "ResourceNotFoundException": ("clusterName", "nodegroupName", "fargateProfileName", "addonName"),
-              "ResourceInUseException": ("clusterName", "nodegroupName", "addonName"),
-              "ResourceLimitExceededException": ("clusterName", "nodegroupName")}[code]
-    kwargs = dict.fromkeys(fields)
-    kwargs.update((k, v) for k, v in ids.items() if k in kwargs)
-    return cls(message=message, **kwargs)
+    return common.eks_error(code, message, **ids)
 
 
 def _partition(region):
@@ -126,13 +109,11 @@ def _partition(region):
 
 
 def _cluster(response, name):
-    if name not in response.eks_backend.clusters:
-        raise _error("ResourceNotFoundException", "No cluster found for name: %s." % name, clusterName=name)
-    return response.eks_backend.clusters[name]
+    return common.cluster_of(response, name)
 
 
 def _key(response, cluster):
-    return (response.current_account, response.region, cluster)
+    return common.state_key(response, cluster)
 
 
 def _new_id():
@@ -313,32 +294,16 @@ def list_pod_identity_associations(self):
     cluster = self._get_param("name")
     namespace = self._get_param("namespace")
     service_account = self._get_param("serviceAccount")
-    max_results = self._get_param("maxResults")
-    token = self._get_param("nextToken")
     _cluster(self, cluster)
-    try:
-        size = int(max_results) if max_results not in (None, "") else LIST_MAX_RESULTS
-    except ValueError:
-        size = 0
-    if not 1 <= size <= LIST_MAX_RESULTS:
-        raise _error("InvalidParameterException", "maxResults must be between 1 and %d." % LIST_MAX_RESULTS,
-                     clusterName=cluster)
     with _LOCK:
         items = [a for a in _ASSOCIATIONS.get(_key(self, cluster), {}).values()
                  if (not namespace or a["namespace"] == namespace)
                  and (not service_account or a["serviceAccount"] == service_account)]
         items = [{k: a[k] for k in _SUMMARY_FIELDS if k in a} for a in items]
-    start = 0
+    page, token = common.paginate(items, self, default=LIST_MAX_RESULTS, maximum=LIST_MAX_RESULTS)
+    result = {"associations": page}
     if token:
-        try:
-            start = int(token)
-        except ValueError:
-            start = -1
-        if not 0 <= start <= len(items):
-            raise _error("InvalidParameterException", "The nextToken %s is not valid." % token, clusterName=cluster)
-    result = {"associations": items[start:start + size]}
-    if start + size < len(items):
-        result["nextToken"] = str(start + size)
+        result["nextToken"] = token
     return ActionResult(result)
 
 
@@ -434,16 +399,6 @@ def _apply_addon_associations(response, cluster, addon, wanted):
         addon.pop("podIdentityAssociations", None)
 
 
-def _chain(name, handler):
-    previous = getattr(EKSResponse, name)
-
-    def wrapped(self):
-        return handler(self, lambda: previous(self))
-
-    wrapped.__name__ = name
-    setattr(EKSResponse, name, wrapped)
-
-
 def _create_addon(self, previous):
     wanted = self._get_param("podIdentityAssociations")
     cluster = self._get_param("name")
@@ -487,7 +442,6 @@ def _update_addon(self, previous):
 
 def _delete_addon(self, previous):
     cluster = self._get_param("name")
-    name = self._get_param("addonName")
     with _LOCK:
         result = previous()
         owner = result.result["addon"].get("addonArn")
@@ -557,19 +511,16 @@ _PATHS = (
 
 def install():
     """Register the Pod Identity calls with moto's EKS service; after moto_eks_addons.install, before serving."""
-    for name, func in (("create_pod_identity_association", create_pod_identity_association),
-                       ("describe_pod_identity_association", describe_pod_identity_association),
-                       ("update_pod_identity_association", update_pod_identity_association),
-                       ("delete_pod_identity_association", delete_pod_identity_association),
-                       ("list_pod_identity_associations", list_pod_identity_associations),
-                       ("describe_addon_configuration", describe_addon_configuration)):
-        setattr(EKSResponse, name, func)
-    for path in _PATHS:
-        eks_urls.url_paths.setdefault(path, EKSResponse.dispatch)
-    _chain("create_addon", _create_addon)
-    _chain("update_addon", _update_addon)
-    _chain("delete_addon", _delete_addon)
-    _chain("tag_resource", _tag_resource)
-    _chain("untag_resource", _untag_resource)
-    _chain("list_tags_for_resource", _list_tags_for_resource)
+    common.register({
+        "create_pod_identity_association": create_pod_identity_association,
+        "describe_pod_identity_association": describe_pod_identity_association,
+        "update_pod_identity_association": update_pod_identity_association,
+        "delete_pod_identity_association": delete_pod_identity_association,
+        "list_pod_identity_associations": list_pod_identity_associations,
+        "describe_addon_configuration": describe_addon_configuration,
+    }, _PATHS)
+    for name, handler in (("create_addon", _create_addon), ("update_addon", _update_addon),
+                          ("delete_addon", _delete_addon), ("tag_resource", _tag_resource),
+                          ("untag_resource", _untag_resource), ("list_tags_for_resource", _list_tags_for_resource)):
+        common.chain(name, handler)
     moto_eks_addons.DEFAULT_VERSIONS.setdefault(AGENT_ADDON, AGENT_DEFAULT_VERSION)
