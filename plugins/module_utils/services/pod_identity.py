@@ -7,25 +7,23 @@ call). Per-association calls run through :func:`map_bounded` with a bounded
 number of threads; each item's outcome (result or error) is kept so a batch
 can say exactly what was and was not applied.
 
-The role reads (GetRole for the trust policy, UpdateAssumeRolePolicy) are
-the two calls this feature needs; they move to the shared IAM-role service
-(services/iam_role.py) once it exists.
+Roles are read and their trust written through the shared IAM-role service
+(services/iam_role.py).
 """
 
 from __future__ import annotations
 
-import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 from typing import Dict
 from typing import List
 from typing import Optional
-from urllib.parse import unquote
 
 from ansible_collections.eks.access.plugins.module_utils import arn as arn_rules
 from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
 from ansible_collections.eks.access.plugins.module_utils.errors import NotFound
 from ansible_collections.eks.access.plugins.module_utils.model import pod_identity as model
+from ansible_collections.eks.access.plugins.module_utils.services import iam_role
 
 try:
     import botocore.exceptions
@@ -59,7 +57,7 @@ class PodIdentityService:
 
     def __init__(self, eks, iam, cluster_name: str, workers: int = DEFAULT_CONCURRENCY):
         self.eks = eks
-        self.iam = iam
+        self.roles = iam_role.IamRoles(iam)
         self.cluster_name = cluster_name
         self.workers = workers
 
@@ -99,27 +97,20 @@ class PodIdentityService:
 
     def role_trust(self, role_arn: str) -> Optional[dict]:
         """The trust policy of a role (dict), or None when the role does not exist."""
-        name = arn_rules.require_role_arn(role_arn).name
-        try:
-            role = self.iam.get_role(RoleName=name)["Role"]
-        except botocore.exceptions.ClientError as e:
-            if error_code(e) == "NoSuchEntity":
-                return None
-            raise
-        if role.get("Arn") and role["Arn"] != role_arn:
+        parsed = arn_rules.require_role_arn(role_arn)
+        snapshot = self.roles.get(parsed.name, parsed.partition, parsed.account_id, parsed.path)
+        if not snapshot.exists:
+            return None
+        if snapshot.arn != role_arn:
             # IAM role names are unique per account: this is the role, under another path.
             raise InvalidInput("role %s is %s in IAM (path %s); give its ARN with the path"
-                               % (role_arn, role["Arn"], role.get("Path", "/")))
-        document = role.get("AssumeRolePolicyDocument") or {}
-        if isinstance(document, str):
-            document = json.loads(unquote(document))
-        return document
+                               % (role_arn, snapshot.arn, snapshot.role.get("Path", "/")))
+        return snapshot.trust or {}
 
     # ------------------------------------------------------------------ writes
 
     def put_role_trust(self, role_arn: str, policy: dict) -> None:
-        self.iam.update_assume_role_policy(RoleName=arn_rules.require_role_arn(role_arn).name,
-                                           PolicyDocument=json.dumps(policy))
+        self.roles.update_trust(arn_rules.require_role_arn(role_arn).name, policy)
 
     def apply(self, change: model.Change) -> Optional[dict]:
         """One planned change; returns the association EKS answered (None for a tags-only update)."""

@@ -91,10 +91,15 @@ class Aws:
         self.eks_stub.add_response("describe_pod_identity_association", {"association": association},
                                    {"clusterName": CLUSTER, "associationId": association["associationId"]})
 
-    def role(self, arn, trust):
+    def role(self, arn, trust, path="/"):
+        """What services/iam_role.IamRoles.get reads of an existing role."""
+        name = arn.split("/")[-1]
         self.iam_stub.add_response("get_role", {"Role": {
-            "Path": "/", "RoleName": arn.split("/")[-1], "RoleId": "AROAEXAMPLE0000000001", "Arn": arn,
-            "CreateDate": NOW, "AssumeRolePolicyDocument": json.dumps(trust)}}, {"RoleName": arn.split("/")[-1]})
+            "Path": path, "RoleName": name, "RoleId": "AROAEXAMPLE0000000001", "Arn": arn,
+            "CreateDate": NOW, "AssumeRolePolicyDocument": json.dumps(trust)}}, {"RoleName": name})
+        self.iam_stub.add_response("list_attached_role_policies", {"AttachedPolicies": []}, {"RoleName": name})
+        self.iam_stub.add_response("list_role_policies", {"PolicyNames": []}, {"RoleName": name})
+        self.iam_stub.add_response("list_role_tags", {"Tags": []}, {"RoleName": name})
 
     def run(self, options, check_mode=False):
         module = FakeModule({"eks": self.eks, "iam": self.iam}, check_mode=check_mode)
@@ -212,10 +217,7 @@ def test_a_role_arn_without_the_role_path_is_refused_with_the_right_arn():
     aws.cluster()
     aws.addons()
     aws.listed([])
-    aws.iam_stub.add_response("get_role", {"Role": {
-        "Path": "/teams/", "RoleName": "app", "RoleId": "AROAEXAMPLE0000000001",
-        "Arn": "arn:aws:iam::%s:role/teams/app" % ACCOUNT, "CreateDate": NOW,
-        "AssumeRolePolicyDocument": json.dumps(POD_TRUST)}}, {"RoleName": "app"})
+    aws.role("arn:aws:iam::%s:role/teams/app" % ACCOUNT, POD_TRUST, path="/teams/")
     module = aws.run(options([wanted("web")]))
     assert "arn:aws:iam::%s:role/teams/app" % ACCOUNT in module.failed["msg"]
     assert "path" in module.failed["msg"]
