@@ -38,6 +38,8 @@ import base64
 import json
 import ssl
 import sys
+import threading
+import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -141,17 +143,41 @@ def _inject(spec, wanted_env, volume_name, token_dir, audience, expiration, toke
     return ops
 
 
-def find_pod_identity(eks, apiserver, namespace, service_account):
+class ClustersOf:
+    """The EKS clusters whose endpoint is an API server, re-read every ``ttl`` seconds.
+
+    Endpoints are set once when the sandbox starts, so a short cache saves a
+    ListClusters and a DescribeCluster per cluster on every admission.
+    """
+
+    def __init__(self, eks, ttl=10.0):
+        self.eks = eks
+        self.ttl = ttl
+        self.lock = threading.Lock()
+        self.read_at = None
+        self.endpoints = {}
+
+    def __call__(self, apiserver):
+        with self.lock:
+            if self.read_at is None or time.monotonic() - self.read_at > self.ttl:
+                names = self.eks.get_paginator("list_clusters").paginate().build_full_result().get("clusters", [])
+                self.endpoints = {name: self.eks.describe_cluster(name=name)["cluster"].get("endpoint")
+                                  for name in names}
+                self.read_at = time.monotonic()
+            return [name for name, endpoint in sorted(self.endpoints.items()) if endpoint == apiserver]
+
+
+def find_pod_identity(eks, apiserver, namespace, service_account, clusters_of=None):
     """The Pod Identity association of that service account on an EKS cluster served by ``apiserver``
     whose Pod Identity agent add-on is installed (a summary dict), else None."""
-    for name in eks.get_paginator("list_clusters").paginate().build_full_result().get("clusters", []):
-        if eks.describe_cluster(name=name)["cluster"].get("endpoint") != apiserver:
-            continue
-        if POD_IDENTITY_AGENT_ADDON not in eks.list_addons(clusterName=name).get("addons", []):
-            continue
-        found = eks.list_pod_identity_associations(clusterName=name, namespace=namespace,
-                                                   serviceAccount=service_account).get("associations", [])
-        if found:
+    names = (clusters_of or ClustersOf(eks, ttl=0))(apiserver)
+    for name in names:
+        try:
+            found = eks.list_pod_identity_associations(clusterName=name, namespace=namespace,
+                                                       serviceAccount=service_account).get("associations", [])
+        except eks.exceptions.ResourceNotFoundException:
+            continue  # the cluster was deleted since the endpoints were read
+        if found and POD_IDENTITY_AGENT_ADDON in eks.list_addons(clusterName=name).get("addons", []):
             return found[0]
     return None
 
@@ -191,7 +217,8 @@ class Webhook(BaseHTTPRequestHandler):
             sa_name = (pod.get("spec") or {}).get("serviceAccountName") or "default"
             ops = []
             eks = self.server.eks
-            if eks is not None and find_pod_identity(eks, self.server.cfg.apiserver, namespace, sa_name):
+            if eks is not None and find_pod_identity(eks, self.server.cfg.apiserver, namespace, sa_name,
+                                                     self.server.clusters_of):
                 ops = pod_identity_patch(pod, self.server.cfg.region)
             else:
                 ops = pod_patch(pod, self._get_service_account(namespace, sa_name), self.server.cfg.region)
@@ -231,6 +258,7 @@ def main(argv=None):
         import boto3
 
         server.eks = boto3.client("eks", endpoint_url=cfg.aws_endpoint, region_name=cfg.region)
+        server.clusters_of = ClustersOf(server.eks)
     server.client_ctx = ssl.create_default_context(cafile=cfg.apiserver_ca)
     serving = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     serving.load_cert_chain(cfg.tls_cert, cfg.tls_key)

@@ -306,3 +306,18 @@ def test_webhook_pod_identity_patch():
         "readOnly": True}]
     mutated = dict(pod, spec=dict(pod["spec"], volumes=[volume]))
     assert pod_identity_webhook.pod_identity_patch(mutated, "us-west-2") == []
+
+
+def test_webhook_reads_cluster_endpoints_once_per_ttl(eks):
+    from moto.eks.models import eks_backends
+
+    cluster = eks_backends[ACCOUNT]["us-west-2"].clusters[eks.cluster]
+    cluster.endpoint = ENDPOINT_OF_CLUSTER
+    try:
+        cached = pod_identity_webhook.ClustersOf(eks, ttl=3600)
+        assert eks.cluster in cached(ENDPOINT_OF_CLUSTER)
+        cluster.endpoint = "https://127.0.0.1:1"
+        assert eks.cluster in cached(ENDPOINT_OF_CLUSTER)  # not re-read within the ttl
+        assert eks.cluster not in pod_identity_webhook.ClustersOf(eks, ttl=0)(ENDPOINT_OF_CLUSTER)
+    finally:
+        cluster.endpoint = None
