@@ -233,6 +233,7 @@ applied:
 """
 
 from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
+from ansible_collections.eks.access.plugins.module_utils.module import options_from
 from ansible_collections.eks.access.plugins.module_utils.module import run_module
 from ansible_collections.eks.access.plugins.module_utils.runners import pod_identity_association as runner
 
@@ -257,7 +258,7 @@ def main():
         max_concurrency=dict(type="int", default=10),
     )
     module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
-    run_module(module, runner.run, runner.PodIdentityOptions.from_params(module.params))
+    run_module(module, runner.run, options_from(runner.Options, module.params))
 
 
 if __name__ == "__main__":

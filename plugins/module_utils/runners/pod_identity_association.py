@@ -26,7 +26,7 @@ from ansible_collections.eks.access.plugins.module_utils.services import pod_ide
 
 
 @dataclass
-class PodIdentityOptions:
+class Options:
     cluster_name: str
     associations: List[dict]
     state: str = "present"
@@ -35,10 +35,6 @@ class PodIdentityOptions:
     manage_trust: bool = False
     require_agent: bool = True
     max_concurrency: int = services.DEFAULT_CONCURRENCY
-
-    @classmethod
-    def from_params(cls, params: dict) -> "PodIdentityOptions":
-        return cls(**{name: params[name] for name in cls.__dataclass_fields__ if params.get(name) is not None})
 
 
 def _cluster_account(cluster: dict):
@@ -68,7 +64,7 @@ def _verify_roles(service, role_arns, manage_trust):
     return updates
 
 
-def run(ctx, options: PodIdentityOptions) -> dict:
+def run(ctx, options: Options) -> dict:
     if options.max_concurrency < 1:
         raise InvalidInput("max_concurrency must be at least 1, got %d" % options.max_concurrency)
     service = services.PodIdentityService(ctx.aws("eks"), ctx.aws("iam"), options.cluster_name,

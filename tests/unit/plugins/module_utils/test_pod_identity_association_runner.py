@@ -2,8 +2,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """pod_identity_association's runner and service through run_module, with botocore Stubbers.
 
-A Stubber answers only the calls it was given, in order: a write nobody
-scripted fails the test, which is how "0 writes in check mode" is asserted.
+The real RunContext and run_module over runner_fakes.Harness: Stubbers answer
+only the calls they were given, in order, and every AWS call is recorded, so
+"no write in check mode" and the order of writes are asserted directly.
 The batch runs with max_concurrency=1 where call order matters; the
 concurrency bound itself is tested on map_bounded.
 """
@@ -14,14 +15,13 @@ import datetime
 import json
 import threading
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
 from ansible_collections.eks.access.plugins.module_utils import module as module_core
 from ansible_collections.eks.access.plugins.module_utils import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.runners import pod_identity_association as runner
 from ansible_collections.eks.access.plugins.module_utils.services import pod_identity as services
+from runner_fakes import Harness  # pylint: disable=import-error
 
 ACCOUNT = "111122223333"
 CLUSTER = "prod"
@@ -33,45 +33,13 @@ EC2_TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Princip
                                                      "Action": "sts:AssumeRole"}]}
 
 
-class Exited(Exception):
-    pass
-
-
-class FakeModule:
-    """What run_module and RunContext use of AnsibleAWSModule, with stubbed boto3 clients."""
-
-    def __init__(self, clients, check_mode=False, diff=True):
-        self.params = {"cluster_name": CLUSTER}
-        self.check_mode = check_mode
-        self._diff = diff
-        self.clients = clients
-        self.exited = self.failed = None
-
-    def client(self, service):
-        return self.clients[service]
-
-    def exit_json(self, **kwargs):
-        self.exited = kwargs
-        raise Exited()
-
-    def fail_json(self, **kwargs):
-        self.failed = kwargs
-        raise Exited()
-
-    def fail_json_aws(self, exception, msg=None, **kwargs):
-        raise AssertionError("unexpected AWS error: %r" % (exception,))
-
-    def warn(self, message):
-        pass
-
-
 class Aws:
-    def __init__(self):
-        session = boto3.session.Session(aws_access_key_id="a", aws_secret_access_key="b", region_name="us-west-2")
-        self.eks = session.client("eks")
-        self.iam = session.client("iam")
-        self.eks_stub = Stubber(self.eks)
-        self.iam_stub = Stubber(self.iam)
+    """A runner_fakes.Harness with Stubbers for EKS and IAM, and the answers this runner reads."""
+
+    def __init__(self, check_mode=False):
+        self.harness = Harness(check_mode=check_mode)
+        self.eks_stub = self.harness.stub("eks")
+        self.iam_stub = self.harness.stub("iam")
 
     # reads
     def cluster(self):
@@ -101,15 +69,12 @@ class Aws:
         self.iam_stub.add_response("list_role_policies", {"PolicyNames": []}, {"RoleName": name})
         self.iam_stub.add_response("list_role_tags", {"Tags": []}, {"RoleName": name})
 
-    def run(self, options, check_mode=False):
-        module = FakeModule({"eks": self.eks, "iam": self.iam}, check_mode=check_mode)
-        # Scripted errors are not throttling, so the retrying clients give them back at once.
-        with self.eks_stub, self.iam_stub:
-            with pytest.raises(Exited):
-                module_core.run_module(module, runner.run, options)
-            self.eks_stub.assert_no_pending_responses()
-            self.iam_stub.assert_no_pending_responses()
-        return module
+    def run(self, options):
+        """The result or failure dict, through the real run_module; every stubbed answer must be used."""
+        return self.harness.run(runner.run, options)
+
+    def writes(self):
+        return self.harness.aws_writes()
 
 
 def association(sa, role=ROLE, ident=None, **kw):
@@ -123,7 +88,7 @@ def association(sa, role=ROLE, ident=None, **kw):
 
 
 def options(items, **kw):
-    return runner.PodIdentityOptions(cluster_name=CLUSTER, associations=items, max_concurrency=1, **kw)
+    return runner.Options(cluster_name=CLUSTER, associations=items, max_concurrency=1, **kw)
 
 
 def wanted(sa, role=ROLE, **kw):
@@ -131,13 +96,13 @@ def wanted(sa, role=ROLE, **kw):
 
 
 def test_check_mode_reads_everything_and_writes_nothing():
-    aws = Aws()
+    aws = Aws(check_mode=True)
     aws.cluster()
     aws.addons()
     aws.listed([association("old")])
     aws.role(ROLE, EC2_TRUST)
-    module = aws.run(options([wanted("web"), wanted("api")], purge="namespace", manage_trust=True), check_mode=True)
-    result = module.exited
+    result = aws.run(options([wanted("web"), wanted("api")], purge="namespace", manage_trust=True))
+    assert aws.writes() == []
     assert result["changed"] is True
     assert result["created"] == ["apps/web", "apps/api"] and result["deleted"] == ["apps/old"]
     assert result["trust_updated"] == [ROLE]
@@ -160,7 +125,8 @@ def test_apply_then_the_second_run_changes_nothing():
                               {"clusterName": CLUSTER, "namespace": "apps", "serviceAccount": "web", "roleArn": ROLE,
                                "disableSessionTags": False, "tags": {"team": "a"}})
     items = [wanted("api"), wanted("web", tags={"team": "a"})]
-    first = aws.run(options(items)).exited
+    first = aws.run(options(items))
+    assert aws.writes() == ["UpdatePodIdentityAssociation", "CreatePodIdentityAssociation"]
     assert first["changed"] and first["created"] == ["apps/web"] and first["updated"] == ["apps/api"]
     assert first["associations"][1]["association_id"] == created["associationId"]
     assert first["diff"]["before"]["associations"]["apps/api"]["role_arn"] == ROLE2
@@ -172,7 +138,8 @@ def test_apply_then_the_second_run_changes_nothing():
     again.described(association("api"))
     again.described(created)
     again.role(ROLE, POD_TRUST)
-    second = again.run(options(items)).exited
+    second = again.run(options(items))
+    assert again.writes() == []
     assert second["changed"] is False
     assert second["unchanged"] == ["apps/api", "apps/web"] and second["created"] == second["updated"] == []
 
@@ -188,8 +155,9 @@ def test_manage_trust_adds_the_statement_before_the_associations():
     aws.eks_stub.add_response("create_pod_identity_association", {"association": association("web")},
                               {"clusterName": CLUSTER, "namespace": "apps", "serviceAccount": "web", "roleArn": ROLE,
                                "disableSessionTags": False})
-    result = aws.run(options([wanted("web")], manage_trust=True)).exited
+    result = aws.run(options([wanted("web")], manage_trust=True))
     assert result["trust_updated"] == [ROLE] and result["created"] == ["apps/web"]
+    assert aws.writes() == ["UpdateAssumeRolePolicy", "CreatePodIdentityAssociation"]
 
 
 @pytest.mark.parametrize("trust, words", [
@@ -206,10 +174,10 @@ def test_a_role_pod_identity_cannot_assume_is_refused_before_any_write(trust, wo
                                       expected_params={"RoleName": "app"})
     else:
         aws.role(ROLE, trust)
-    module = aws.run(options([wanted("web")]))
-    assert module.exited is None
-    assert words in module.failed["msg"] and ROLE in module.failed["msg"]
-    assert "exception" not in module.failed
+    failed = aws.run(options([wanted("web")]))
+    assert aws.writes() == []
+    assert words in failed["msg"] and ROLE in failed["msg"]
+    assert "exception" not in failed
 
 
 def test_a_role_arn_without_the_role_path_is_refused_with_the_right_arn():
@@ -218,23 +186,24 @@ def test_a_role_arn_without_the_role_path_is_refused_with_the_right_arn():
     aws.addons()
     aws.listed([])
     aws.role("arn:aws:iam::%s:role/teams/app" % ACCOUNT, POD_TRUST, path="/teams/")
-    module = aws.run(options([wanted("web")]))
-    assert "arn:aws:iam::%s:role/teams/app" % ACCOUNT in module.failed["msg"]
-    assert "path" in module.failed["msg"]
+    failed = aws.run(options([wanted("web")]))
+    assert aws.writes() == []
+    assert "arn:aws:iam::%s:role/teams/app" % ACCOUNT in failed["msg"] and "path" in failed["msg"]
 
 
 def test_missing_agent_is_refused_unless_told():
     aws = Aws()
     aws.cluster()
     aws.addons(["vpc-cni"])
-    module = aws.run(options([wanted("web")]))
-    assert "eks-pod-identity-agent" in module.failed["msg"] and "require_agent: false" in module.failed["msg"]
+    failed = aws.run(options([wanted("web")]))
+    assert aws.writes() == []
+    assert "eks-pod-identity-agent" in failed["msg"] and "require_agent: false" in failed["msg"]
 
-    told = Aws()
+    told = Aws(check_mode=True)
     told.cluster()
     told.listed([])
     told.role(ROLE, POD_TRUST)
-    result = told.run(options([wanted("web")], require_agent=False), check_mode=True).exited
+    result = told.run(options([wanted("web")], require_agent=False))
     assert result["created"] == ["apps/web"]
 
 
@@ -242,8 +211,7 @@ def test_unknown_cluster():
     aws = Aws()
     aws.eks_stub.add_client_error("describe_cluster", "ResourceNotFoundException", "No cluster found for name: prod.",
                                   expected_params={"name": CLUSTER})
-    module = aws.run(options([wanted("web")]))
-    assert "does not exist" in module.failed["msg"]
+    assert "does not exist" in aws.run(options([wanted("web")]))["msg"]
 
 
 def test_a_batch_that_fails_half_way_says_what_was_applied():
@@ -257,8 +225,7 @@ def test_a_batch_that_fails_half_way_says_what_was_applied():
                                   "Cluster prod already has 1000 Pod Identity associations",
                                   expected_params=created_with("b"))
     aws.eks_stub.add_response("create_pod_identity_association", {"association": association("c")}, created_with("c"))
-    module = aws.run(options([wanted("a"), wanted("b"), wanted("c")]))
-    failed = module.failed
+    failed = aws.run(options([wanted("a"), wanted("b"), wanted("c")]))
     assert failed["msg"].startswith("1 of 3 Pod Identity association changes failed")
     assert "ResourceLimitExceededException" in failed["msg"] and "re-run" in failed["msg"]
     assert failed["failed"] == [{"association": "apps/b", "action": "create",
@@ -283,7 +250,8 @@ def test_addon_associations_survive_a_cluster_purge():
     aws.listed([owned, association("old")])
     aws.eks_stub.add_response("delete_pod_identity_association", {"association": association("old")},
                               {"clusterName": CLUSTER, "associationId": association("old")["associationId"]})
-    result = aws.run(options([], purge="cluster")).exited
+    result = aws.run(options([], purge="cluster"))
+    assert aws.writes() == ["DeletePodIdentityAssociation"]
     assert result["deleted"] == ["apps/old"]
     assert result["kept_for_addons"] == [{"association": "kube-system/aws-node", "owner_arn": owned["ownerArn"]}]
 
@@ -298,7 +266,8 @@ def test_tags_change_through_tag_and_untag():
     aws.role(ROLE, POD_TRUST)
     aws.eks_stub.add_response("untag_resource", {}, {"resourceArn": current["associationArn"], "tagKeys": ["old"]})
     aws.eks_stub.add_response("tag_resource", {}, {"resourceArn": current["associationArn"], "tags": {"new": "2"}})
-    result = aws.run(options([wanted("web", tags={"keep": "1", "new": "2"})])).exited
+    result = aws.run(options([wanted("web", tags={"keep": "1", "new": "2"})]))
+    assert aws.writes() == ["UntagResource", "TagResource"]
     assert result["updated"] == ["apps/web"]
     assert result["associations"][0]["tags"] == {"keep": "1", "new": "2"}
 
@@ -328,8 +297,8 @@ def test_map_bounded_runs_at_most_workers_at_once_and_keeps_each_outcome():
     assert [str(error) for _item, _result, error in outcomes if error is not None] == ["item 4 fails"]
 
 
-def test_options_from_params_take_the_module_defaults():
+def test_options_from_the_module_parameters():
     params = {"cluster_name": "prod", "associations": [], "state": "present", "purge": "none", "purge_tags": True,
               "manage_trust": False, "require_agent": True, "max_concurrency": 10, "region": "us-west-2"}
-    built = runner.PodIdentityOptions.from_params(params)
-    assert built.max_concurrency == 10 and built.cluster_name == "prod"
+    built = module_core.options_from(runner.Options, params)
+    assert built.max_concurrency == 10 and built.cluster_name == "prod" and built.purge == "none"
