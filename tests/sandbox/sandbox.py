@@ -748,7 +748,8 @@ def start_control_plane(specs, facts, tokens):
         "--apiserver-ca", path("pki", "ca.crt"),
         "--token-file", path("pki", "webhook.token"),
         "--region", REGION,
-    ])
+        "--aws-endpoint", aws_env()["AWS_ENDPOINT_URL"],
+    ], env=aws_env())
     wait_for("pod identity webhook",
              lambda: http_ok("https://127.0.0.1:%d/healthz" % PORTS["webhook"], cafile=path("pki", "ca.crt")),
              30, "webhook")
