@@ -105,6 +105,7 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
+---
 # prod.eks_clusters.yml: every ACTIVE cluster tagged env=prod in two regions, grouped by region and version
 plugin: eks.access.eks_clusters
 regions: [eu-west-1, us-east-1]
@@ -118,6 +119,7 @@ keyed_groups:
 compose:
   ansible_python_interpreter: ansible_playbook_python
 
+---
 # fleet.eks_clusters.yml: this account and two others, host names that stay unique across regions
 plugin: eks.access.eks_clusters
 regions: [eu-west-1]
