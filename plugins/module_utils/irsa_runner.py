@@ -223,6 +223,7 @@ class _Context:
                 "EKS cluster %r has no OIDC issuer; IRSA needs one" % params["cluster_name"]
             )
         self.provider_arn = trust_policy.oidc_provider_arn(self.partition, self.account, self.issuer)
+        self.provider_created = False  # set by _ensure_provider
         self.role = get_role(self.iam, params["role_name"])
         if self.role:
             self.role_arn = self.role["Arn"]
@@ -255,13 +256,27 @@ def _result(ctx, changed, trust_after, attached_after, sa_plan, before_annotatio
             namespace=ctx.params["namespace"], name=ctx.params["name"], annotations=after_annotations),
         restart_required=[],
         oidc_provider_arn=ctx.provider_arn,
+        oidc_provider_created=ctx.provider_created,
     )
     if ctx.module._diff:
         result["diff"] = dict(
+            before_header=_diff_header(ctx),
+            after_header=_diff_header(ctx),
             before=dict(trust_policy=ctx.trust, attached_policies=ctx.attached, annotations=before_annotations),
             after=dict(trust_policy=trust_after, attached_policies=attached_after, annotations=after_annotations),
         )
+        if ctx.provider_created:
+            # The provider is account-wide (one per issuer), not part of this role: say so where it is seen.
+            result["diff"]["before"]["oidc_provider"] = None
+            result["diff"]["after"]["oidc_provider"] = ctx.provider_arn
     return result
+
+
+def _diff_header(ctx):
+    header = "IAM role %s" % ctx.params["role_name"]
+    if not ctx.params["role_only"]:
+        header += ", ServiceAccount %s/%s" % (ctx.params["namespace"], ctx.params["name"])
+    return header + " (EKS cluster %s)" % ctx.params["cluster_name"]
 
 
 def _ensure_provider(ctx):
@@ -281,6 +296,7 @@ def _ensure_provider(ctx):
             ClientIDList=[trust_policy.DEFAULT_AUDIENCE],
             ThumbprintList=[PLACEHOLDER_THUMBPRINT],
         )
+    ctx.provider_created = True
     return True
 
 
