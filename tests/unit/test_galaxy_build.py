@@ -75,11 +75,13 @@ def test_tarball_leaves_out_developer_tooling(tarball):
 def test_installed_tarball_documents_and_lists_its_plugins(tarball, tmp_path):
     path, _members = tarball
     install = tmp_path / "collections"
-    result = subprocess.run([os.path.join(BIN, "ansible-galaxy"), "collection", "install", "--no-deps", "-p",
-                             str(install), path], capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
+    # Only the installed copy, not the checkout (which the sandbox environment puts on the paths).
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(install), ANSIBLE_NOCOLOR="1")
-    env.pop("PYTHONPATH", None)  # only the installed copy, not the checkout
+    env.pop("PYTHONPATH", None)
+    result = subprocess.run([os.path.join(BIN, "ansible-galaxy"), "collection", "install", "--no-deps", "--force",
+                             "-p", str(install), path], env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (install / "ansible_collections" / "eks" / "access" / "MANIFEST.json").is_file(), result.stdout
     listed = subprocess.run([os.path.join(BIN, "ansible-doc"), "-l", "eks.access"], env=env, capture_output=True,
                             text=True, check=False)
     assert listed.returncode == 0, listed.stderr

@@ -22,7 +22,7 @@ PLUGINS = sorted(glob.glob(os.path.join(REPO, "plugins", "modules", "*.py"))
 
 class _NoDuplicateKeysLoader(yaml.SafeLoader):
     def construct_mapping(self, node, deep=False):
-        keys = [self.construct_object(key_node, deep=deep) for key_node, _ in node.value]
+        keys = [self.construct_object(key_node, deep=deep) for key_node, _value_node in node.value]
         duplicates = sorted(set(k for k in keys if keys.count(k) > 1), key=str)
         if duplicates:
             raise yaml.constructor.ConstructorError(None, None, "duplicate key(s) %s" % duplicates, node.start_mark)
