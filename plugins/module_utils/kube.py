@@ -8,6 +8,8 @@ import json
 from typing import Optional
 from urllib.parse import quote
 
+from ansible_collections.eks.access.plugins.module_utils import errors
+
 # The variables the pod identity webhook injects; a pod without them has no IRSA credentials.
 ENV_ROLE_ARN = "AWS_ROLE_ARN"
 ENV_TOKEN_FILE = "AWS_WEB_IDENTITY_TOKEN_FILE"
@@ -68,15 +70,19 @@ class KubeApi:
     its ``request`` knows each kubernetes client version's transport.  Plain
     paths, rather than the typed ``CoreV1Api``-style classes, because those
     import every model they mention: about 0.8 s of each module run with
-    kubernetes 37, more than the rest of the run.  Errors are the client's
-    ``ApiException`` subclasses, with ``status``.
+    kubernetes 37, more than the rest of the run.  Every failure is an
+    :class:`errors.KubeApiError` with ``status``, without HTTP headers.
     """
 
     def __init__(self, dynamic_client):
         self.dynamic = dynamic_client
 
     def request(self, method: str, path: str, body=None, **params) -> dict:
-        response = self.dynamic.request(method, path, body=body, serialize=False, **params)
+        """One request; any failure is raised as :class:`errors.KubeApiError` (status, reason, message)."""
+        try:
+            response = self.dynamic.request(method, path, body=body, serialize=False, **params)
+        except transport_errors() as e:
+            raise errors.kube_api_error(e, method, path) from None
         data = response.data
         return json.loads(data) if data else {}
 
@@ -87,8 +93,8 @@ class KubeApi:
         """The object at ``path``, or None when it does not exist (404)."""
         try:
             return self.get(path, **params)
-        except Exception as e:  # the client's ApiException; imported lazily like the client itself
-            if getattr(e, "status", None) == 404:
+        except errors.KubeApiError as e:
+            if e.status == 404:
                 return None
             raise
 
@@ -108,6 +114,15 @@ class KubeApi:
 
     def delete(self, path: str) -> dict:
         return self.request("DELETE", path)
+
+
+def transport_errors():
+    """The client's ApiException and urllib3's errors: they share no base class."""
+    # Imported on use, like the kubernetes client itself (connection.kube_api).
+    from kubernetes.client.exceptions import ApiException
+    from urllib3.exceptions import HTTPError
+
+    return (ApiException, HTTPError)
 
 
 def _dry_run(dry_run):

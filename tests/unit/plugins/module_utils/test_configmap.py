@@ -6,13 +6,14 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.eks.access.plugins.module_utils import configmap
+from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.aws_auth import AwsAuthError
 
 BROKEN = {"mapRoles": "mapRoles: invalid YAML: ...", "mapUsers": "mapUsers: must be a YAML list"}
 
 
 @pytest.mark.parametrize("repair_kinds, fragments", [
-    (None, ["does not parse", "mapRoles, mapUsers should hold", "repair=true", "Nothing was written"]),
+    (None, ["cannot be edited safely", "mapRoles, mapUsers should hold", "repair=true", "Nothing was written"]),
     (("mapRoles",), ["lists none for mapUsers", "Nothing was written"]),
     (("mapAccounts",), ["lists none for mapRoles, mapUsers"]),
 ])
@@ -33,8 +34,9 @@ def test_a_broken_key_we_do_not_manage_is_never_repaired():
     assert "lists none for other" in str(exc.value)
 
 
-class _Conflict(Exception):
-    status = 409
+class _Conflict(errors.KubeApiError):
+    def __init__(self):
+        super().__init__(409, "Conflict", "the object has been modified")
 
 
 class ScriptedApi:

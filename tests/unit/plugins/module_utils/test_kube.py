@@ -12,7 +12,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from kubernetes.client.exceptions import ApiException
+from urllib3.exceptions import NewConnectionError
 
+from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils import kube
 
 
@@ -21,12 +24,13 @@ class _Response:
         self.data = data
 
 
-class _StatusError(Exception):
-    """Shaped like the client's ApiException: an HTTP status and a reason."""
+class _StatusError(ApiException):
+    """The client's ApiException with a status and an API Status body."""
 
-    def __init__(self, status):
-        super().__init__("HTTP %d" % status)
-        self.status = status
+    def __init__(self, status, message="it went wrong"):
+        super().__init__(status=status, reason="Reason %d" % status)
+        self.body = json.dumps({"kind": "Status", "message": message, "reason": "Reason%d" % status})
+        self.headers = {"Audit-Id": "0f0f", "Content-Type": "application/json"}
 
 
 class RecordingDynamicClient:
@@ -71,11 +75,16 @@ def test_get_returns_the_json_object():
 
 
 def test_get_optional_is_none_on_404_and_raises_anything_else():
-    api = kube.KubeApi(RecordingDynamicClient(_StatusError(404), _StatusError(403), ValueError("transport")))
+    api = kube.KubeApi(RecordingDynamicClient(_StatusError(404), _StatusError(403), NewConnectionError(None, "refused"),
+                                              ValueError("a bug")))
     assert api.get_optional("/api/v1/namespaces/x/configmaps/y") is None
-    with pytest.raises(_StatusError) as exc:
+    with pytest.raises(errors.KubeApiError) as exc:
         api.get_optional("/api/v1/namespaces/x/configmaps/y")
     assert exc.value.status == 403
+    # A transport error is a KubeApiError without a status; a bug in our code stays itself.
+    with pytest.raises(errors.KubeApiError) as exc:
+        api.get_optional("/api/v1/namespaces/x/configmaps/y")
+    assert exc.value.status is None and "refused" in str(exc.value)
     with pytest.raises(ValueError):
         api.get_optional("/api/v1/namespaces/x/configmaps/y")
 
@@ -117,3 +126,27 @@ def test_daemonset_pods_selects_by_match_labels():
 
 def test_daemonset_pods_of_a_missing_daemonset():
     assert kube.daemonset_pods(kube.KubeApi(RecordingDynamicClient(_StatusError(404))), "ns", "x") == {"exists": False}
+
+
+def test_a_failed_request_is_one_typed_error_without_headers():
+    api = kube.KubeApi(RecordingDynamicClient(_StatusError(422, "the ConfigMap is invalid")))
+    with pytest.raises(errors.KubeApiError) as exc:
+        api.replace("/api/v1/namespaces/kube-system/configmaps/aws-auth", {"data": {}})
+    error = exc.value
+    assert (error.status, error.reason, error.method) == (422, "Reason422", "PUT")
+    assert "the ConfigMap is invalid" in str(error)
+    assert "Audit-Id" not in str(error) and "HTTP response headers" not in str(error)
+    assert isinstance(error, errors.EksAccessError)
+
+
+def test_401_and_403_read_as_one_sentence_that_says_what_to_do():
+    unauthorized = errors.kube_api_error(_StatusError(401, "Unauthorized"), "GET", "/api/v1/nodes")
+    failure = errors.describe_kube_failure(unauthorized, "arn:aws:iam::111122223333:user/ci", "prod")
+    assert isinstance(failure, errors.NotAuthorized)
+    assert "arn:aws:iam::111122223333:user/ci" in str(failure) and "access entry" in str(failure)
+    forbidden = errors.kube_api_error(_StatusError(403, "configmaps is forbidden"), "PUT", "/api/v1/x")
+    failure = errors.describe_kube_failure(forbidden)
+    assert isinstance(failure, errors.Forbidden)
+    assert "replace" in str(failure) and "/api/v1/x" in str(failure)
+    other = errors.kube_api_error(_StatusError(500))
+    assert errors.describe_kube_failure(other) is other

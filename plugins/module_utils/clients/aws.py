@@ -1,0 +1,45 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""AWS clients that retry throttling and server errors on every call, by default.
+
+amazon.aws's ``RetryingBotoClientWrapper`` retries only the calls given
+``aws_retry=True``; forgetting it on one call is how a run fails on the first
+throttle.  Here the default is the other way round, and paginated reads retry
+as a whole through amazon.aws's ``paginated_query_with_retries``.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+
+# Throttling and 5xx only (AWSRetry's defaults): an error the caller made, such
+# as MalformedPolicyDocument, fails at once instead of after minutes of backoff.
+DEFAULT_RETRY = AWSRetry.jittered_backoff(retries=10, delay=1, max_delay=20)
+
+
+class AlwaysRetryingClient(RetryingBotoClientWrapper):
+    """A boto3 client whose calls retry unless given ``aws_retry=False``."""
+
+    def _create_optional_retry_wrapper_function(self, unwrapped):
+        retrying = self.retry(unwrapped)
+
+        @wraps(unwrapped)
+        def call(*args, aws_retry=True, **kwargs):
+            return (retrying if aws_retry else unwrapped)(*args, **kwargs)
+
+        return call
+
+    def paginate(self, operation: str, **params) -> dict:
+        """The full result of a paginated operation, retried as a whole."""
+        return paginated_query_with_retries(self.client, operation, retry_decorator=self.retry, **params)
+
+
+def client(module, service: str, retry=DEFAULT_RETRY, region: str = None) -> AlwaysRetryingClient:
+    """``service``'s client for the module's AWS connection options (``region`` overrides its region), retrying by default."""
+    if region:
+        return AlwaysRetryingClient(module.client(service, region=region), retry)
+    return AlwaysRetryingClient(module.client(service), retry)
