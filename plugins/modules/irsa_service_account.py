@@ -93,6 +93,8 @@ options:
     description:
       - Create the IAM OIDC identity provider for the cluster issuer when it is missing. Otherwise a
         missing provider fails the task.
+      - The provider belongs to the account, not to the role; RV(oidc_provider_created) and the diff say when
+        this task created it.
       - AWS no longer uses the thumbprint for EKS issuers (it trusts them through its own root CAs); a
         placeholder thumbprint is registered.
     type: bool
@@ -133,6 +135,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - eks.access.action_groups.kubernetes
 attributes:
   check_mode:
     support: full
@@ -210,6 +213,13 @@ oidc_provider_arn:
   description: ARN of the cluster's IAM OIDC identity provider.
   returned: always
   type: str
+oidc_provider_created:
+  description:
+    - Whether this task created (in check mode, would create) the cluster's IAM OIDC identity provider, an
+      account-level resource that every IRSA role of the cluster trusts (O(create_oidc_provider=true)).
+    - The diff shows it too, as C(oidc_provider) going from V(null) to its ARN.
+  returned: always
+  type: bool
 """
 
 from ansible_collections.eks.access.plugins.module_utils.module import main as module_main

@@ -163,7 +163,7 @@ class _State:
             self.sa = read_service_account(self.kube, options.namespace, options.name)
 
 
-def _result(state, changed, trust_after, attached_after, sa_plan):
+def _result(state, changed, trust_after, attached_after, sa_plan, provider_created=False):
     options = state.options
     before_annotations = irsa.annotations_of(state.sa)
     after_annotations = sa_plan["after_annotations"] if sa_plan else before_annotations
@@ -176,14 +176,29 @@ def _result(state, changed, trust_after, attached_after, sa_plan):
             namespace=options.namespace, name=options.name, annotations=after_annotations),
         restart_required=[],
         oidc_provider_arn=state.provider_arn,
+        oidc_provider_created=provider_created,
     )
     if state.context.diff_mode:
+        header = _diff_header(options)
         result["diff"] = dict(
+            before_header=header,
+            after_header=header,
             before=dict(trust_policy=state.role.trust, attached_policies=state.role.attached,
                         annotations=before_annotations),
             after=dict(trust_policy=trust_after, attached_policies=attached_after, annotations=after_annotations),
         )
+        if provider_created:
+            # The provider is account-wide (one per issuer), not part of this role: say so where it is seen.
+            result["diff"]["before"]["oidc_provider"] = None
+            result["diff"]["after"]["oidc_provider"] = state.provider_arn
     return result
+
+
+def _diff_header(options):
+    header = "IAM role %s" % options.role_name
+    if not options.role_only:
+        header += ", ServiceAccount %s/%s" % (options.namespace, options.name)
+    return header + " (EKS cluster %s)" % options.cluster_name
 
 
 def _provider_missing(state):
@@ -243,7 +258,7 @@ def run_present(state: _State) -> dict:
         if created_arn:
             role.arn = created_arn
 
-    result = _result(state, changed, trust_after, changes["attached_after"], sa_plan)
+    result = _result(state, changed, trust_after, changes["attached_after"], sa_plan, provider_created=create_provider)
     if sa_plan is not None:
         if sa_plan["action"] in ("create", "patch"):
             result["changed"] = True
