@@ -24,6 +24,7 @@ from ansible_collections.eks.access.plugins.module_utils import eks
 from ansible_collections.eks.access.plugins.module_utils import irsa
 from ansible_collections.eks.access.plugins.module_utils import kube
 from ansible_collections.eks.access.plugins.module_utils import trust_policy
+from ansible_collections.eks.access.plugins.module_utils.services import workloads
 
 IRSA_ARG_SPEC = dict(
     cluster_name=dict(type="str", required=True),
@@ -170,14 +171,6 @@ def delete_role(iam, role_name, attached, inline):
 # ---------------------------------------------------------------------------
 
 
-def read_service_account(api, namespace, name):
-    return api.get_optional(kube.api_path("v1", "serviceaccounts", namespace, name))
-
-
-def list_pods(api, namespace):
-    return api.items(kube.api_path("v1", "pods", namespace))
-
-
 def write_service_account(api, plan, namespace, name, check_mode):
     if plan["action"] == "create":
         body = {
@@ -241,7 +234,7 @@ class _Context:
         self.sa = None
         if not params["role_only"]:
             self.kube = connection.kube_api(module)
-            self.sa = read_service_account(self.kube, params["namespace"], params["name"])
+            self.sa = workloads.service_account(self.kube, params["namespace"], params["name"])
 
 
 def _result(ctx, changed, trust_after, attached_after, sa_plan, before_annotations):
@@ -334,7 +327,7 @@ def run_present(ctx):
         if sa_plan["action"] in ("create", "patch"):
             result["changed"] = True
             write_service_account(ctx.kube, sa_plan, params["namespace"], params["name"], module.check_mode)
-        pods = list_pods(ctx.kube, params["namespace"])
+        pods = workloads.namespace_pods(ctx.kube, params["namespace"])
         result["restart_required"] = irsa.pods_needing_restart(pods, params["name"], params["namespace"])
     return result
 

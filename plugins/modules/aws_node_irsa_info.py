@@ -111,8 +111,8 @@ failure_lines:
 
 from ansible_collections.eks.access.plugins.module_utils import connection
 from ansible_collections.eks.access.plugins.module_utils import vpc_cni_runner
-from ansible_collections.eks.access.plugins.module_utils.cni import CniError
 from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
+from ansible_collections.eks.access.plugins.module_utils.module import run_module
 
 
 def main():
@@ -124,17 +124,8 @@ def main():
         expect_irsa=dict(type="bool", default=True),
     )
     module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
-    try:
-        result = vpc_cni_runner.run_verify(module)
-    except vpc_cni_runner.CniRefused as e:
-        module.fail_json(msg=str(e))
-    except CniError as e:
-        module.fail_json(msg="invalid input: %s" % e)
-    except connection.KubernetesConnectionError as e:
-        module.fail_json(msg="cannot reach the Kubernetes API: %s" % e)
-    except Exception as e:  # kubernetes ApiException and transport errors share no base class
-        module.fail_json(msg="reading the aws-node pods failed: %s" % e)
-    module.exit_json(**result)
+    options = vpc_cni_runner.options_from_params(vpc_cni_runner.VerifyOptions, module.params)
+    run_module(module, vpc_cni_runner.run_verify, options)
 
 
 if __name__ == "__main__":

@@ -97,7 +97,7 @@ kubernetes:
       elements: dict
       returned: always
     aws_node:
-      description: The C(kube-system/aws-node) DaemonSet, its service account and pods (with C(irsa_env)).
+      description: The C(kube-system/aws-node) DaemonSet, its service account and pods (C(irsa_env): the pod carries IRSA credentials, variables and projected token).
       type: dict
       returned: always
 """
@@ -113,6 +113,7 @@ from ansible_collections.eks.access.plugins.module_utils import connection
 from ansible_collections.eks.access.plugins.module_utils import eks
 from ansible_collections.eks.access.plugins.module_utils import kube
 from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
+from ansible_collections.eks.access.plugins.module_utils.services import workloads
 
 
 def main():
@@ -149,7 +150,7 @@ def main():
                 auth=auth,
                 server_version=kube.server_version(api),
                 nodes=kube.nodes(api),
-                aws_node=kube.daemonset_pods(api, "kube-system", "aws-node"),
+                aws_node=workloads.daemonset_status(api, "kube-system", "aws-node"),
             )
         except connection.KubernetesConnectionError as e:
             module.fail_json(msg="Cannot reach the Kubernetes API of %s: %s" % (name, e), **result)
