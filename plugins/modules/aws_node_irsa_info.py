@@ -13,8 +13,10 @@ description:
     (C(kubectl describe pod ... | grep AWS_ROLE_ARN)).
   - Reads the DaemonSet (by default C(kube-system/aws-node)), its service account and its pods, and checks each
     container the pod identity webhook mutates (init and regular containers, except those in the pod's
-    C(eks.amazonaws.com/skip-containers) annotation) for C(AWS_ROLE_ARN) equal to the expected role and for
-    C(AWS_WEB_IDENTITY_TOKEN_FILE).
+    C(eks.amazonaws.com/skip-containers) annotation) for C(AWS_ROLE_ARN) equal to the expected role, for
+    C(AWS_WEB_IDENTITY_TOKEN_FILE), and for the projected service-account token (audience C(sts.amazonaws.com), or
+    the service account's C(eks.amazonaws.com/audience)) mounted at that file, as the pod identity webhook injects
+    them. Variables set by hand in the pod template, without the token, are not credentials.
   - Fewer live pods than the DaemonSet's C(desiredNumberScheduled) is a failure too (a node was not verified).
     Pods being deleted are listed in RV(terminating) and not checked.
   - With O(expect_irsa=false) (after a rollback) the variables must be absent instead.
