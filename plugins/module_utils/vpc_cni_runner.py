@@ -381,10 +381,7 @@ def run_node_role_policy(ctx, options: NodeRolePolicyOptions) -> dict:
                                   "out of discover")
     account, partition = _caller(ctx)
     nodegroup_roles = cluster_node_roles(ctx.aws("eks"), options.cluster_name) if "nodegroups" in discover else []
-    api = None
-    if "aws_auth" in discover or options.state == "absent" or options.lease_holder:
-        api = kube_api(ctx)
-    aws_auth_roles = aws_auth_node_roles(api) if "aws_auth" in discover else []
+    aws_auth_roles = aws_auth_node_roles(kube_api(ctx)) if "aws_auth" in discover else []
     roles = cni.collect_node_roles(nodegroup_roles, aws_auth_roles, options.node_roles or [], account, partition)
     iam = ctx.aws("iam")
     attached = dict((role["role_name"], attached_policies_or_none(iam, role["role_name"]))
@@ -412,10 +409,10 @@ def run_node_role_policy(ctx, options: NodeRolePolicyOptions) -> dict:
         refusals.append(_shared_role_check(ctx, options, detaching, region))
     if options.lease_holder and not ctx.check_mode:
         # The last guarded write before acting: fails if another run took the lease over.
-        lease_service.CniLease(api, options.lease_holder, options.lease_duration).renew()
+        lease_service.CniLease(kube_api(ctx), options.lease_holder, options.lease_duration).renew()
     if detaching:
         # Read now, not trusted from an earlier step: a rollback may have moved the pods since.
-        verification, refusal = _credentials_check(ctx, options, api)
+        verification, refusal = _credentials_check(ctx, options, kube_api(ctx))
         result["verified"] = dict(ok=verification["ok"], checked=verification["checked"],
                                   role_arn=verification["role_arn"], failure_lines=verification["failure_lines"])
         refusals.append(refusal)
@@ -450,9 +447,12 @@ def run_lease(ctx, options: LeaseOptions) -> dict:
         outcome = lease.release(ctx.check_mode)
     else:
         outcome = lease.wait_and_acquire(options.wait_timeout, ctx.check_mode)
+    # The Lease is the runs' bookkeeping, not the cluster's configuration: never reported as a change,
+    # so that a re-run of a converged migration still says changed=0.
+    outcome["changed"] = False
     if outcome["action"] == "takeover":
-        ctx.warn("took over the expired Lease %s/%s from %s" % (lease.namespace, lease.name,
-                                                                  outcome["previous_holder"]))
+        ctx.warn("took over the expired Lease %s/%s from %s"
+                 % (lease.namespace, lease.name, outcome["previous_holder"]))
     return dict(outcome, holder=options.holder, lease="%s/%s" % (lease.namespace, lease.name))
 
 

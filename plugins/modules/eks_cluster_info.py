@@ -97,7 +97,9 @@ kubernetes:
       elements: dict
       returned: always
     aws_node:
-      description: The C(kube-system/aws-node) DaemonSet, its service account and pods (C(irsa_env): the pod carries IRSA credentials, variables and projected token).
+      description:
+        - The C(kube-system/aws-node) DaemonSet, its service account and pods.
+        - C(irsa_env) of a pod says whether it carries IRSA credentials (the variables and the projected token).
       type: dict
       returned: always
 """

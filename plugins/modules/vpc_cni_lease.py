@@ -18,6 +18,7 @@ description:
     killed) is taken over, with a warning. Every write is guarded by the Lease's C(resourceVersion), so of two runs
     racing for it exactly one wins.
   - V(absent) gives the Lease up when O(holder) has it; otherwise nothing changes.
+  - The Lease is bookkeeping of the runs, not configuration of the cluster, so the task never reports C(changed).
   - The modules of one run share the Lease through O(holder); M(eks.access.node_role_policy) and
     M(eks.access.daemonset_restart) renew it with their C(lease_holder) option.
 author:
