@@ -67,6 +67,15 @@ options:
     description: Seconds between two looks at the rollout.
     type: int
     default: 2
+  lease_holder:
+    description:
+      - The holder identity of the run's C(kube-system/eks-access-vpc-cni) Lease (M(eks.access.vpc_cni_lease)). The Lease
+        is renewed before the restart and at every look while waiting; a run that lost it stops.
+    type: str
+  lease_duration:
+    description: Seconds each renewal of the Lease lasts.
+    type: int
+    default: 120
 extends_documentation_fragment:
   - eks.access.cluster
   - kubernetes.core.k8s_auth_options

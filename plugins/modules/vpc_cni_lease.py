@@ -53,6 +53,7 @@ attributes:
     description: Says whether the Lease would be taken (and refuses when another run holds it); writes nothing.
   diff_mode:
     support: none
+    description: The Lease is bookkeeping; there is nothing to show.
 """
 
 EXAMPLES = r"""

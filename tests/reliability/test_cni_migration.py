@@ -84,7 +84,8 @@ def state(iam, core, node_roles, role_arn):
 def delete_lease(core):
     try:
         core.api_client.call_api(LEASE, "DELETE", auth_settings=["BearerToken"], _preload_content=False)
-    except Exception as e:  # noqa: BLE001  pylint: disable=broad-except  (404: no lease to free)
+    except Exception as e:  # noqa: BLE001  pylint: disable=broad-except
+        # 404: no Lease to free
         if getattr(e, "status", None) != 404:
             raise
 
@@ -174,7 +175,8 @@ class Sampler(threading.Thread):
         while not self.halt.is_set():
             try:
                 snapshot = state(*self.args)
-            except Exception:  # noqa: BLE001  pylint: disable=broad-except  (a read racing a restart)
+            except Exception:  # noqa: BLE001  pylint: disable=broad-except
+                # a read racing a restart
                 self.read_errors += 1
                 continue
             self.samples += 1
