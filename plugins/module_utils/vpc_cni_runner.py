@@ -28,6 +28,8 @@ from ansible_collections.eks.access.plugins.module_utils.services import workloa
 ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
 # Per-item EKS reads (node groups of every cluster of the region) in parallel, boundedly.
 MAX_PARALLEL_READS = 8
+# A refusal names every pod but only the first problems; the result's failure_lines has them all.
+MAX_PROBLEMS_SHOWN = 3
 
 
 class CniRefused(errors.Refused):
@@ -366,10 +368,13 @@ def _credentials_check(ctx, options, api):
     if verification["ok"]:
         return verification, None
     pods = _pods_named(verification)
-    message = ("aws-node does not run on IRSA yet, so detaching %s would break pod networking on new nodes: %s%s. "
-               "Migrate aws-node first (eks.access.vpc_cni_irsa), or set force=true"
+    lines = verification["failure_lines"]
+    shown = "; ".join(lines[:MAX_PROBLEMS_SHOWN]) + (
+        " (and %d more in failure_lines)" % (len(lines) - MAX_PROBLEMS_SHOWN) if len(lines) > MAX_PROBLEMS_SHOWN else "")
+    message = ("aws-node does not run on IRSA yet, so detaching %s would break pod networking on new nodes: %s%s; "
+               "migrate aws-node first (eks.access.vpc_cni_irsa), or set force=true"
                % (options.policy_arn, "pods without the role's credentials: %s; " % ", ".join(pods) if pods else "",
-                  "; ".join(verification["failure_lines"])))
+                  shown))
     return verification, _refusal_or_warning(ctx, options, message, pods_without_credentials=pods,
                                              failure_lines=verification["failure_lines"])
 
