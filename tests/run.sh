@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Run the test layers: `tests/run.sh sanity|lint|units|integration|all`;
+# Run the test layers: `tests/run.sh sanity|lint|units|packaging|integration|all`;
 # `tests/run.sh docs [DIR]` writes the reference pages (docs/reference).
 # `bench` and `reliability` (make bench / make reliability) are separate: never part of `all`.
 # `all` runs ansible-test sanity and ansible-lint first, then one pytest session over the unit
-# tests and the integration targets, so the last line is pytest's summary.
+# tests, the packaging checks (ansible-builder, antsibull-docs) and the integration targets, so
+# the last line is pytest's summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$PWD"
@@ -88,6 +89,7 @@ case "$what" in
     lint) run_lint ;;
     docs) run_docs "${@:2}" ;;
     units) run_pytest tests/unit -q "${@:2}" ;;
+    packaging) run_pytest tests/packaging -q "${@:2}" ;;
     integration) run_pytest tests/integration -v "${@:2}" ;;
     bench)
         # shellcheck disable=SC1091
@@ -98,7 +100,7 @@ case "$what" in
     all)
         run_sanity
         run_lint
-        run_pytest tests/unit tests/integration -v -rfE
+        run_pytest tests/unit tests/packaging tests/integration -v -rfE
         ;;
-    *) echo "usage: $0 sanity|lint|docs|units|integration|all|bench|reliability" >&2; exit 2 ;;
+    *) echo "usage: $0 sanity|lint|docs|units|packaging|integration|all|bench|reliability" >&2; exit 2 ;;
 esac

@@ -1,96 +1,66 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Pure model of the EKS ``aws-auth`` ConfigMap.
+"""Pure model of the EKS ``aws-auth`` ConfigMap: the names existing callers import.
 
-Parsing mirrors aws-iam-authenticator v0.6.13 (pkg/mapper/configmap.ParseMap):
-
-* a section whose trimmed text is empty, ``````, ``""`` or ``''`` is skipped;
-* mapRoles/mapUsers go YAML -> JSON -> ``[]RoleMapping``/``[]UserMapping``
-  with encoding/json, so the top level must be a list (or null), each item a
-  mapping (or null), ``rolearn``/``userarn``/``username``/``userid`` must be
-  strings (or null) and ``groups`` a list of strings (or null); keys match
-  case-insensitively and unknown keys are ignored (we keep them verbatim);
-* mapAccounts is decoded by yaml.v2 into ``[]string``: a list (or null) of
-  scalars, each taken as its literal text;
-* no field is required and nothing else (ARN syntax, duplicates, templates)
-  is checked by the authenticator. Those stricter rules live in
-  normalize_entries() and lint().
-
-Plain YAML scalars are resolved the way yaml.v2 does (YAML 1.1 booleans
-including y/n, Go integer syntax, no timestamps), so ``username: y`` is
-rejected here exactly as it is by the authenticator.
+Reading and writing live in plugins/module_utils/model/aws_auth/ (go_yaml:
+the YAML subset read exactly as aws-iam-authenticator v0.6.13 reads it;
+parse: its reading, or a refusal; render: writing that reads back the same).
+This module validates requested entries, plans a change and lints.
 """
 
 from __future__ import annotations
 
 import copy
-import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
-
-try:
-    import yaml
-    HAS_YAML = True
-except ImportError:
-    HAS_YAML = False
 
 from ansible_collections.eks.access.plugins.module_utils.arn import (
     ArnError,
     assumed_role_to_role_arn,
     classify_for_aws_auth,
     is_sso_reserved_role,
+    match_key,
     parse_iam_arn,
     strip_role_path,
     validate_account_id,
 )
-
-AWS_AUTH_NAME = "aws-auth"
-AWS_AUTH_NAMESPACE = "kube-system"
-MAP_KEYS = ("mapRoles", "mapUsers", "mapAccounts")
-
-ARN_KEY = {"mapRoles": "rolearn", "mapUsers": "userarn"}
-# Fields of config.RoleMapping / config.UserMapping (json tags).
-_STRING_FIELDS = {
-    "mapRoles": ("rolearn", "username", "userid"),
-    "mapUsers": ("userarn", "username", "userid"),
-}
+# The names below are re-exported: callers import them from here.
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth.errors import (  # noqa: F401  # pylint: disable=unused-import
+    AuthenticatorCannotRead,
+    AwsAuthError,
+    LockoutError,
+    NotUnderstood,
+    SectionError,
+)
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth.parse import (  # noqa: F401  # pylint: disable=unused-import
+    ARN_KEY,
+    AWS_AUTH_NAME,
+    AWS_AUTH_NAMESPACE,
+    MAP_KEYS,
+    AwsAuth,
+    ordered_entry as _ordered_entry,
+    parse_aws_auth,
+    parse_section,
+    parse_sections,
+    section_errors,
+)
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth.render import (  # noqa: F401  # pylint: disable=unused-import
+    MAX_CONFIGMAP_BYTES,
+    diff_text,
+    render_aws_auth,
+    to_result,
+    validate_rendered,
+)
 
 # Placeholders pkg/server renderTemplate() substitutes, in username and groups.
 TEMPLATE_VARIABLES = ("AccountID", "SessionName", "SessionNameRaw",
                       "EC2PrivateDNSName", "AccessKeyID")
 _TEMPLATE_RE = re.compile(r"\{\{(.*?)\}\}")
 
-# Kubernetes refuses a ConfigMap whose values add up to more than this (MaxSecretSize).
-MAX_CONFIGMAP_BYTES = 1024 * 1024
-
 NODE_GROUPS = ("system:bootstrappers", "system:nodes")
 NODE_USERNAME = "system:node:{{EC2PrivateDNSName}}"
 MASTERS_GROUP = "system:masters"
-
-
-class AwsAuthError(ValueError):
-    """aws-auth content or a requested change is invalid."""
-
-
-class LockoutError(AwsAuthError):
-    """The plan would cut off worker nodes or the caller."""
-
-
-@dataclass
-class AwsAuth:
-    map_roles: list = field(default_factory=list)
-    map_users: list = field(default_factory=list)
-    map_accounts: list = field(default_factory=list)
-    # ConfigMap keys we do not manage, kept verbatim.
-    other: dict = field(default_factory=dict)
-    # Original text of each map key and what it parsed to, so render() can
-    # leave untouched sections byte-for-byte alone (comments, style).
-    raw: dict = field(default_factory=dict, compare=False, repr=False)
-
-    def section(self, kind):
-        return {"mapRoles": self.map_roles, "mapUsers": self.map_users,
-                "mapAccounts": self.map_accounts}[kind]
 
 
 @dataclass
@@ -101,416 +71,6 @@ class Plan:
     removed: list = field(default_factory=list)
     updated: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
-
-
-# --------------------------------------------------------------------------
-# YAML resolution compatible with gopkg.in/yaml.v2 (used by the authenticator)
-
-_TAG = "tag:yaml.org,2002:"
-_GO_BOOLS = {}
-for _words, _val in ((("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"), True),
-                     (("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"), False)):
-    for _w in _words:
-        _GO_BOOLS[_w] = _val
-_GO_NULLS = ("", "~", "null", "Null", "NULL")
-_GO_SPECIAL_FLOATS = {}
-for _w in (".nan", ".NaN", ".NAN"):
-    _GO_SPECIAL_FLOATS[_w] = float("nan")
-for _w in (".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"):
-    _GO_SPECIAL_FLOATS[_w] = float("inf")
-for _w in ("-.inf", "-.Inf", "-.INF"):
-    _GO_SPECIAL_FLOATS[_w] = float("-inf")
-_GO_FLOAT_RE = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
-_GO_INT_RE = re.compile(
-    r"^[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$")
-
-
-def _go_int(text):
-    """strconv.ParseInt/ParseUint(text, 0, 64), or None."""
-    if not _GO_INT_RE.match(text):
-        return None
-    sign = -1 if text[0] == "-" else 1
-    body = text.lstrip("+-")
-    if body[:2] in ("0x", "0X"):
-        value = int(body[2:], 16)
-    elif body[:2] in ("0o", "0O"):
-        value = int(body[2:], 8)
-    elif body[:2] in ("0b", "0B"):
-        value = int(body[2:], 2)
-    elif len(body) > 1 and body[0] == "0":
-        value = int(body[1:], 8)
-    else:
-        value = int(body, 10)
-    value *= sign
-    if -(2 ** 63) <= value < 2 ** 64 and not (text[0] == "+" and value >= 2 ** 63):
-        return value
-    return None
-
-
-def _go_resolve(text):
-    """(tag, value) yaml.v2 gives a plain scalar."""
-    if text in _GO_BOOLS:
-        return _TAG + "bool", _GO_BOOLS[text]
-    if text in _GO_NULLS:
-        return _TAG + "null", None
-    if text in _GO_SPECIAL_FLOATS:
-        return _TAG + "float", _GO_SPECIAL_FLOATS[text]
-    if text == "<<":
-        return _TAG + "merge", text
-    if text[0] in "-+0123456789.":
-        plain = text.replace("_", "")
-        if plain:
-            value = _go_int(plain)
-            if value is not None:
-                return _TAG + "int", value
-            if _GO_FLOAT_RE.match(plain):
-                return _TAG + "float", float(plain)
-            if plain.startswith("-0b") and re.match(r"^[01]+$", plain[3:]):
-                return _TAG + "int", -int(plain[3:], 2)
-    return _TAG + "str", text
-
-
-if HAS_YAML:
-    # libyaml's parser when PyYAML has it (about 5x faster on a large aws-auth); the
-    # resolver and constructors below are Python either way, so scalars read the same.
-    _SafeLoaderBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-    class _GoLoader(_SafeLoaderBase):
-        """SafeLoader resolving plain scalars like yaml.v2."""
-
-        def resolve(self, kind, value, implicit):
-            if kind is yaml.ScalarNode and implicit[0]:
-                return _go_resolve(value)[0]
-            return super(_GoLoader, self).resolve(kind, value, implicit)
-
-    def _construct_go_scalar(loader, node):
-        tag, value = _go_resolve(loader.construct_scalar(node))
-        if tag == node.tag:
-            return value
-        raise yaml.constructor.ConstructorError(
-            None, None, "cannot decode %r as %s" % (node.value, node.tag), node.start_mark)
-
-    for _t in ("bool", "int", "float", "null"):
-        _GoLoader.add_constructor(_TAG + _t, _construct_go_scalar)
-
-    def _construct_untagged(loader, node):
-        # yaml.v2 ignores tags it does not know and decodes the plain value.
-        if isinstance(node, yaml.ScalarNode):
-            return loader.construct_scalar(node)
-        if isinstance(node, yaml.SequenceNode):
-            return loader.construct_sequence(node, deep=True)
-        return loader.construct_mapping(node, deep=True)
-
-    def _construct_binary(loader, node):
-        # yaml.v2 decodes !!binary into a Go string.
-        return loader.construct_yaml_binary(node).decode("utf-8", "replace")
-
-    _GoLoader.add_constructor(None, _construct_untagged)
-    _GoLoader.add_constructor(_TAG + "binary", _construct_binary)
-
-    class _GoDumper(yaml.SafeDumper):
-        """Quote strings that either PyYAML or yaml.v2 would read as non-strings."""
-
-        def resolve(self, kind, value, implicit):
-            if kind is yaml.ScalarNode and implicit[0]:
-                go_tag = _go_resolve(value)[0] if value else _TAG + "null"
-                if go_tag != _TAG + "str":
-                    return go_tag
-            return super(_GoDumper, self).resolve(kind, value, implicit)
-
-    def _represent_float(dumper, data):
-        # Keep floats readable by both parsers.
-        if math.isnan(data):
-            text = ".nan"
-        elif math.isinf(data):
-            text = ".inf" if data > 0 else "-.inf"
-        else:
-            text = repr(data)
-            if "." not in text and "e" not in text:
-                text += ".0"
-        return dumper.represent_scalar(_TAG + "float", text)
-
-    _GoDumper.add_representer(float, _represent_float)
-
-
-def _require_yaml():
-    if not HAS_YAML:
-        raise AwsAuthError("the PyYAML Python library is required to read or write aws-auth")
-
-
-def _load_first_document(text, key, compose=False):
-    """Load like yaml.v2 Unmarshal: only the first document counts."""
-    loader = _GoLoader(text)
-    try:
-        node = loader.get_node() if loader.check_node() else None
-        if node is None:
-            return None
-        if compose:
-            return node
-        return loader.construct_document(node)
-    except yaml.YAMLError as exc:
-        raise AwsAuthError("%s: invalid YAML: %s" % (key, exc))
-    except (TypeError, ValueError) as exc:
-        # e.g. unhashable (list) mapping keys
-        raise AwsAuthError("%s: invalid YAML: %s" % (key, exc))
-    finally:
-        loader.dispose()
-
-
-# --------------------------------------------------------------------------
-# Parsing
-
-
-def _is_skippable(text):
-    trimmed = text.strip()
-    return trimmed in ("", "``", '""', "''")
-
-
-def _json_key(key, where):
-    # sigs.k8s.io/yaml turns non-string keys into strings before JSON.
-    if isinstance(key, bool):
-        return "true" if key else "false"
-    if isinstance(key, str):
-        return key
-    if isinstance(key, int):
-        return str(key)
-    if isinstance(key, float):
-        return repr(key)
-    raise AwsAuthError("%s: unsupported mapping key %r" % (where, key))
-
-
-def _check_jsonable(value, where):
-    # Unknown keys are ignored by the authenticator, but the YAML -> JSON
-    # step still fails on these.
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        raise AwsAuthError("%s: unsupported value %r (not representable in JSON)" % (where, value))
-    if isinstance(value, list):
-        for item in value:
-            _check_jsonable(item, where)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_jsonable(item, "%s.%s" % (where, _json_key(key, where)))
-
-
-def _parse_entry(kind, index, item):
-    where = "%s[%d]" % (kind, index)
-    if item is None:
-        # JSON null into a struct leaves it zero-valued.
-        return {}
-    if not isinstance(item, dict):
-        raise AwsAuthError("%s: each entry must be a mapping, got %s" % (where, type(item).__name__))
-    known = _STRING_FIELDS[kind] + ("groups",)
-    out = {}
-    matched = {}
-    for key, value in item.items():
-        key = _json_key(key, where)
-        canon = None
-        for name in known:
-            # encoding/json matches field names case-insensitively.
-            if key.lower() == name:
-                canon = name
-        if canon is None:
-            _check_jsonable(value, "%s.%s" % (where, key))
-            out[key] = value
-            continue
-        if canon == "groups":
-            if value is None:
-                value = []
-            elif not isinstance(value, list):
-                raise AwsAuthError("%s: groups must be a list of strings, got %s"
-                                   % (where, type(value).__name__))
-            else:
-                groups = []
-                for group in value:
-                    if group is None:
-                        group = ""
-                    elif not isinstance(group, str):
-                        raise AwsAuthError("%s: groups must be a list of strings, got %r"
-                                           % (where, group))
-                    groups.append(group)
-                value = groups
-        else:
-            if value is None:
-                value = ""
-            elif not isinstance(value, str):
-                raise AwsAuthError("%s: %s must be a string, got %r" % (where, key, value))
-        matched.setdefault(canon, []).append((key, value))
-    for canon, pairs in matched.items():
-        # Exact-case key wins; among case variants, Go sees the last one in
-        # sorted (JSON) key order.
-        exact = [v for k, v in pairs if k == canon]
-        out[canon] = exact[0] if exact else sorted(pairs, key=lambda kv: kv[0])[-1][1]
-    return _ordered_entry(kind, out)
-
-
-def _ordered_entry(kind, entry):
-    arn_key = ARN_KEY[kind]
-    ordered = {}
-    for key in (arn_key, "username", "groups"):
-        if key in entry:
-            ordered[key] = entry[key]
-    for key, value in entry.items():
-        if key not in ordered:
-            ordered[key] = value
-    return ordered
-
-
-def _parse_mappings(kind, text):
-    value = _load_first_document(text, kind)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise AwsAuthError("%s: must be a YAML list of mappings, got %s" % (kind, type(value).__name__))
-    return [_parse_entry(kind, i, item) for i, item in enumerate(value)]
-
-
-def _parse_accounts(text):
-    node = _load_first_document(text, "mapAccounts", compose=True)
-    if node is None:
-        return []
-    if isinstance(node, yaml.ScalarNode) and node.tag == _TAG + "null":
-        return []
-    if not isinstance(node, yaml.SequenceNode):
-        raise AwsAuthError("mapAccounts: must be a YAML list of account IDs")
-    accounts = []
-    for i, item in enumerate(node.value):
-        if not isinstance(item, yaml.ScalarNode):
-            raise AwsAuthError("mapAccounts[%d]: must be a scalar account ID" % i)
-        # yaml.v2 decodes any scalar into a Go string as its literal text;
-        # a plain null becomes "".
-        accounts.append("" if item.tag == _TAG + "null" else item.value)
-    return accounts
-
-
-def parse_aws_auth(data):
-    """Parse ConfigMap ``.data`` (dict of str, or None) into an AwsAuth."""
-    _require_yaml()
-    result = AwsAuth()
-    if data is None:
-        return result
-    if not isinstance(data, dict):
-        raise AwsAuthError("aws-auth data must be a mapping of strings")
-    for key, text in data.items():
-        if not isinstance(key, str) or not isinstance(text, str):
-            raise AwsAuthError("aws-auth data key %r must map to a string, got %s"
-                               % (key, type(text).__name__))
-        if key not in MAP_KEYS:
-            result.other[key] = text
-            continue
-        if _is_skippable(text):
-            parsed = []
-        elif key == "mapAccounts":
-            parsed = _parse_accounts(text)
-        else:
-            parsed = _parse_mappings(key, text)
-        result.section(key).extend(parsed)
-        result.raw[key] = (text, copy.deepcopy(parsed))
-    return result
-
-
-def parse_sections(data):
-    """Parse what can be parsed: ``(AwsAuth, {key: error})``.
-
-    Each of mapRoles, mapUsers and mapAccounts is parsed on its own; a section
-    that does not parse is left out of the AwsAuth (as if it were missing, so
-    render() writes it anew) and its error is returned.  Used to report a
-    malformed aws-auth, and to repair it when the user says how.
-    """
-    _require_yaml()
-    if data is None:
-        return AwsAuth(), {}
-    if not isinstance(data, dict):
-        raise AwsAuthError("aws-auth data must be a mapping of strings")
-    result, broken = AwsAuth(), {}
-    for key, text in data.items():
-        try:
-            part = parse_aws_auth({key: text})
-        except AwsAuthError as exc:
-            broken[key] = str(exc)
-            continue
-        if key in MAP_KEYS:
-            result.section(key).extend(part.section(key))
-            result.raw.update(part.raw)
-        else:
-            result.other.update(part.other)
-    return result, broken
-
-
-# --------------------------------------------------------------------------
-# Rendering
-
-
-def _dump(value):
-    return yaml.dump(value, Dumper=_GoDumper, default_flow_style=False,
-                     sort_keys=False, allow_unicode=True, width=1 << 30)
-
-
-def render_aws_auth(aws_auth):
-    """Return ConfigMap ``.data`` for an AwsAuth.
-
-    A map key is written when its list is non-empty or the key already
-    existed (then an empty list is written as ``[]``). A section equal to
-    what was parsed keeps its original text.
-    """
-    _require_yaml()
-    data = {}
-    for key in MAP_KEYS:
-        items = aws_auth.section(key)
-        raw = aws_auth.raw.get(key)
-        if raw is not None and raw[1] == items:
-            data[key] = raw[0]
-            continue
-        if not items and raw is None:
-            continue
-        if key == "mapAccounts":
-            data[key] = _dump([str(a) for a in items])
-        else:
-            data[key] = _dump([_ordered_entry(key, e) for e in items])
-    for key, text in aws_auth.other.items():
-        data[key] = text
-    return data
-
-
-def validate_rendered(data):
-    """Re-parse rendered data with the authenticator's rules; raise on error.
-
-    Also refuses data Kubernetes would refuse for its size, before any write.
-    """
-    if not isinstance(data, dict):
-        raise AwsAuthError("aws-auth data must be a mapping of strings")
-    size = sum(len(v.encode("utf-8")) for v in data.values() if isinstance(v, str))
-    if size > MAX_CONFIGMAP_BYTES:
-        raise AwsAuthError(
-            "aws-auth would hold %d bytes, and a ConfigMap holds at most 1 MiB (%d bytes); map fewer or "
-            "shorter entries (a role per team rather than per person), or use EKS access entries"
-            % (size, MAX_CONFIGMAP_BYTES))
-    return parse_aws_auth(data)
-
-
-def to_result(aws_auth):
-    """Plain dict of the three sections as the authenticator sees them.
-
-    username defaults to "" and groups to []; extra keys (e.g. userid) are
-    left out. Matches tests/sandbox/aws-auth-check output.
-    """
-    result = {}
-    for key in ("mapRoles", "mapUsers"):
-        arn_key = ARN_KEY[key]
-        result[key] = [{arn_key: e.get(arn_key, ""), "username": e.get("username", ""),
-                        "groups": list(e.get("groups", []))}
-                       for e in aws_auth.section(key)]
-    result["mapAccounts"] = [str(a) for a in aws_auth.map_accounts]
-    return result
-
-
-def diff_text(aws_auth):
-    """Readable YAML of the managed sections, for Ansible's diff mode."""
-    _require_yaml()
-    return _dump({
-        "mapRoles": [_ordered_entry("mapRoles", e) for e in aws_auth.map_roles],
-        "mapUsers": [_ordered_entry("mapUsers", e) for e in aws_auth.map_users],
-        "mapAccounts": list(aws_auth.map_accounts),
-    })
 
 
 # --------------------------------------------------------------------------
@@ -625,7 +185,7 @@ def normalize_entries(kind, entries):
                                 % (kind, label, MASTERS_GROUP))
             out["groups"] = clean
 
-        key = arn.lower()
+        key = match_key(arn)
         if key in seen:
             # The authenticator keys mappings by lower-cased ARN; the last wins.
             raise AwsAuthError("%s %s: duplicate of entry %d (%s)"
@@ -704,7 +264,7 @@ def _match_key(kind, arn):
             arn = strip_role_path(arn)[0]
         except ArnError:
             pass
-    return arn.lower()
+    return match_key(arn)
 
 
 def _protected_keys(protected_arns):
@@ -719,8 +279,8 @@ def _protected_keys(protected_arns):
             arn = assumed_role_to_role_arn(arn)
         elif parsed.resource_type == "role":
             arn = strip_role_path(arn)[0]
-        keys.add(arn.lower())
-        accounts[arn.lower()] = parsed.account_id
+        keys.add(match_key(arn))
+        accounts[match_key(arn)] = parsed.account_id
     return keys, accounts
 
 
@@ -936,6 +496,13 @@ def lint(aws_auth, bound_groups=None):
         seen = {}
         for index, entry in enumerate(aws_auth.section(kind)):
             arn = entry.get(arn_key, "")
+            for key in entry:
+                if key not in (arn_key, "username", "groups", "userid"):
+                    # The authenticator ignores it: often a misspelt field (role_arn, group).
+                    findings.append(_finding(
+                        "ignored_key", kind, arn or "",
+                        "%s entry %d has the key %r, which the authenticator ignores; it reads only %s, username, "
+                        "groups and userid (in any ASCII case)" % (kind, index, key, arn_key)))
             if not arn:
                 findings.append(_finding("missing_arn", kind, "",
                                          "%s entry %d has no %s and never matches" % (kind, index, arn_key)))

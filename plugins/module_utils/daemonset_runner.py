@@ -117,12 +117,10 @@ def _delete_and_wait(cluster, ds, names, timeout, interval, progress, wanted, wa
 
 
 def run(ctx, options: RestartOptions) -> dict:
-    from ansible_collections.eks.access.plugins.module_utils.vpc_cni_runner import kube_api
-
     for option in ("wait_timeout", "poll_interval"):
         if getattr(options, option) < 1:
             raise errors.InvalidInput("%s must be at least 1, got %d" % (option, getattr(options, option)))
-    api = kube_api(ctx)
+    api = ctx.kube()
     lease = None
     if options.lease_holder and not ctx.check_mode:
         lease = lease_service.CniLease(api, options.lease_holder, options.lease_duration)

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 
 from ansible_collections.eks.access.plugins.module_utils.arn import ArnError
+from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
 from ansible_collections.eks.access.plugins.module_utils.arn import require_role_arn
+from ansible_collections.eks.access.plugins.module_utils.arn import same_arn
 from ansible_collections.eks.access.plugins.module_utils.trust_policy import load_policy
 from ansible_collections.eks.access.plugins.module_utils.trust_policy import policies_equal
 from ansible_collections.eks.access.plugins.module_utils.services import workloads
@@ -42,7 +44,7 @@ TAG_SERVICE_ACCOUNT = "eks.access/service-account"
 MANAGED_BY_VALUE = "eks.access"
 
 
-class IrsaError(ValueError):
+class IrsaError(InvalidInput, ValueError):
     """Invalid input for an IRSA plan."""
 
 
@@ -251,13 +253,13 @@ def plan_service_account(current_sa, wanted_annotations, override_existing, crea
     before = annotations_of(current_sa)
     current_role = before.get(ROLE_ARN_ANNOTATION)
     wanted_role = wanted.get(ROLE_ARN_ANNOTATION)
-    if current_role and wanted_role and current_role != wanted_role and not override_existing:
+    if current_role and wanted_role and not same_arn(current_role, wanted_role) and not override_existing:
         return _plan(
             "refuse",
             before,
             {},
             "service account %s already has annotation %s=%s (wanted %s); not overriding it, "
-            "set override_existing=true to replace it"
+            "set override_existing_annotation=true to replace it"
             % (_sa_label(current_sa), ROLE_ARN_ANNOTATION, current_role, wanted_role),
         )
     changes = {}
@@ -269,8 +271,8 @@ def plan_service_account(current_sa, wanted_annotations, override_existing, crea
             changes[key] = value
     if not changes:
         return _plan("none", before, {}, "the service account already has the wanted annotations")
-    if current_role and wanted_role and current_role != wanted_role:
-        reason = "replacing %s=%s (override_existing)" % (ROLE_ARN_ANNOTATION, current_role)
+    if current_role and wanted_role and not same_arn(current_role, wanted_role):
+        reason = "replacing %s=%s (override_existing_annotation)" % (ROLE_ARN_ANNOTATION, current_role)
     else:
         reason = "setting annotations %s" % ", ".join(sorted(changes))
     return _plan("patch", before, changes, reason)
@@ -289,7 +291,7 @@ def plan_remove_annotations(current_sa, role_arn):
     current_role = before.get(ROLE_ARN_ANNOTATION)
     if current_role is None:
         return _plan("none", before, {}, "the service account has no %s annotation" % ROLE_ARN_ANNOTATION)
-    if current_role != role_arn:
+    if not same_arn(current_role, role_arn):
         return _plan(
             "none",
             before,

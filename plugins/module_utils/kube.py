@@ -66,7 +66,7 @@ class KubeApi:
         """One request; any failure is raised as :class:`errors.KubeApiError` (status, reason, message)."""
         try:
             response = self.dynamic.request(method, path, body=body, serialize=False, **params)
-        except _transport_errors() as e:
+        except transport_errors() as e:
             raise errors.kube_api_error(e, method, path) from None
         data = response.data
         return json.loads(data) if data else {}
@@ -101,7 +101,7 @@ class KubeApi:
         return self.request("DELETE", path)
 
 
-def _transport_errors():
+def transport_errors():
     """The client's ApiException and urllib3's errors: they share no base class."""
     # Imported on use, like the kubernetes client itself (connection.kube_api).
     from kubernetes.client.exceptions import ApiException

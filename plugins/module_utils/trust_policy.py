@@ -28,25 +28,24 @@ from urllib.parse import unquote, unquote_plus
 from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 
+from ansible_collections.eks.access.plugins.module_utils.arn import SSO_PATH_PREFIX
 from ansible_collections.eks.access.plugins.module_utils.arn import ArnError
+from ansible_collections.eks.access.plugins.module_utils.arn import is_sso_role_name
 from ansible_collections.eks.access.plugins.module_utils.arn import require_role_arn
+from ansible_collections.eks.access.plugins.module_utils.arn import validate_account_id
+from ansible_collections.eks.access.plugins.module_utils.arn import validate_partition
+from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
 
 POLICY_VERSION = "2012-10-17"
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
 ASSUME_ROLE_ACTION = "sts:AssumeRole"
 DEFAULT_AUDIENCE = "sts.amazonaws.com"
 SA_SUBJECT_PREFIX = "system:serviceaccount:"
-SSO_PATH_PREFIX = "/aws-reserved/sso.amazonaws.com/"
-SSO_ROLE_PREFIX = "AWSReservedSSO_"
-
-PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc")
-
-_ACCOUNT_RE = re.compile(r"^[0-9]{12}$")
-_DNS1123_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS1123_SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_DNS1123_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
+_DNS1123_SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
 # With sub_pattern, IAM StringLike wildcards (* and ?) may replace characters.
-_PATTERN_CHARS_RE = re.compile(r"^[a-z0-9.*?-]+$")
-_ISSUER_RE = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%!$&'()*+,;=:@-]+)*$")
+_PATTERN_CHARS_RE = re.compile(r"^[a-z0-9.*?-]+\Z")
+_ISSUER_RE = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%!$&'()*+,;=:@-]+)*\Z")
 _WILDCARDS = ("*", "?")
 CLOSED_SID = "EksAccessNoServiceAccountTrusted"
 # Condition operators whose values are matched as (possibly wildcarded)
@@ -54,7 +53,7 @@ CLOSED_SID = "EksAccessNoServiceAccountTrusted"
 _SUB_OPERATORS = ("StringEquals", "StringLike")
 
 
-class TrustPolicyError(ValueError):
+class TrustPolicyError(InvalidInput, ValueError):
     """Invalid input for a trust policy (bad name, ARN, issuer, document...)."""
 
 
@@ -185,12 +184,11 @@ def issuer_host_path(issuer_url):
 
 def oidc_provider_arn(partition, account_id, issuer_url):
     """ARN of the IAM OIDC identity provider registered for a cluster issuer."""
-    if partition not in PARTITIONS:
-        raise TrustPolicyError("unknown AWS partition %r (expected one of %s)" % (partition, ", ".join(PARTITIONS)))
-    if isinstance(account_id, int) and not isinstance(account_id, bool):
-        account_id = str(account_id)
-    if not isinstance(account_id, str) or not _ACCOUNT_RE.match(account_id):
-        raise TrustPolicyError("AWS account ID must be exactly 12 digits, got %r" % (account_id,))
+    try:
+        validate_partition(partition)
+        account_id = validate_account_id(account_id)
+    except ArnError as e:
+        raise TrustPolicyError(str(e))
     return "arn:%s:iam::%s:oidc-provider/%s" % (partition, account_id, issuer_host_path(issuer_url))
 
 
@@ -522,7 +520,7 @@ def assume_role_statement(principal_role_arn):
         parsed = require_role_arn(principal_role_arn)
     except ArnError as e:
         raise TrustPolicyError(str(e))
-    if parsed.name.startswith(SSO_ROLE_PREFIX) and not parsed.path.startswith(SSO_PATH_PREFIX):
+    if is_sso_role_name(parsed.name) and not parsed.path.startswith(SSO_PATH_PREFIX):
         raise TrustPolicyError(
             "%r names an IAM Identity Center role without its path; use "
             "arn:%s:iam::%s:role%s[REGION/]%s (see the role's Arn in IAM)"

@@ -41,23 +41,11 @@ def _caller(ctx):
     return identity["Account"], identity["Arn"].split(":")[1]
 
 
-def kube_api(ctx):
-    """The cluster's KubeApi; a connection that cannot be built is one sentence."""
-    from ansible_collections.eks.access.plugins.module_utils.connection import KubernetesConnectionError
-
-    try:
-        return ctx.kube()
-    except KubernetesConnectionError as e:
-        raise errors.EksAccessError("cannot reach the Kubernetes API: %s" % e)
-
-
 def describe_cluster(ctx, name):
+    """DescribeCluster's facts; eks.ClusterNotFound (a NotFound) for a missing cluster."""
     from ansible_collections.eks.access.plugins.module_utils import eks
 
-    try:
-        return eks.describe_cluster(ctx.aws("eks"), name)
-    except eks.ClusterNotFound as e:
-        raise errors.NotFound(str(e))
+    return eks.describe_cluster(ctx.aws("eks"), name)
 
 
 # ---------------------------------------------------------------------------
@@ -254,7 +242,7 @@ def verify_daemonset(api, options: VerifyOptions) -> dict:
 
 
 def run_verify(ctx, options: VerifyOptions) -> dict:
-    return verify_daemonset(kube_api(ctx), options)
+    return verify_daemonset(ctx.kube(), options)
 
 
 # ---------------------------------------------------------------------------
@@ -386,7 +374,7 @@ def run_node_role_policy(ctx, options: NodeRolePolicyOptions) -> dict:
                                   "out of discover")
     account, partition = _caller(ctx)
     nodegroup_roles = cluster_node_roles(ctx.aws("eks"), options.cluster_name) if "nodegroups" in discover else []
-    aws_auth_roles = aws_auth_node_roles(kube_api(ctx)) if "aws_auth" in discover else []
+    aws_auth_roles = aws_auth_node_roles(ctx.kube()) if "aws_auth" in discover else []
     roles = cni.collect_node_roles(nodegroup_roles, aws_auth_roles, options.node_roles or [], account, partition)
     iam = ctx.aws("iam")
     attached = dict((role["role_name"], attached_policies_or_none(iam, role["role_name"]))
@@ -414,10 +402,10 @@ def run_node_role_policy(ctx, options: NodeRolePolicyOptions) -> dict:
         refusals.append(_shared_role_check(ctx, options, detaching, region))
     if options.lease_holder and not ctx.check_mode:
         # The last guarded write before acting: fails if another run took the lease over.
-        lease_service.CniLease(kube_api(ctx), options.lease_holder, options.lease_duration).renew()
+        lease_service.CniLease(ctx.kube(), options.lease_holder, options.lease_duration).renew()
     if detaching:
         # Read now, not trusted from an earlier step: a rollback may have moved the pods since.
-        verification, refusal = _credentials_check(ctx, options, kube_api(ctx))
+        verification, refusal = _credentials_check(ctx, options, ctx.kube())
         result["verified"] = dict(ok=verification["ok"], checked=verification["checked"],
                                   role_arn=verification["role_arn"], failure_lines=verification["failure_lines"])
         refusals.append(refusal)
@@ -447,7 +435,7 @@ class LeaseOptions:
 
 
 def run_lease(ctx, options: LeaseOptions) -> dict:
-    lease = lease_service.CniLease(kube_api(ctx), options.holder, options.duration)
+    lease = lease_service.CniLease(ctx.kube(), options.holder, options.duration)
     if options.state == "absent":
         outcome = lease.release(ctx.check_mode)
     else:
@@ -459,11 +447,3 @@ def run_lease(ctx, options: LeaseOptions) -> dict:
         ctx.warn("took over the expired Lease %s/%s from %s"
                  % (lease.namespace, lease.name, outcome["previous_holder"]))
     return dict(outcome, holder=options.holder, lease="%s/%s" % (lease.namespace, lease.name))
-
-
-def options_from_params(options_class, params):
-    """An options dataclass from a module's parameters: the module's one use of its params."""
-    import dataclasses
-
-    names = [f.name for f in dataclasses.fields(options_class)]
-    return options_class(**dict((name, params[name]) for name in names if params.get(name) is not None))

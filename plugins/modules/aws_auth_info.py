@@ -13,7 +13,8 @@ description:
     like C(eksctl get iamidentitymapping), with the raw data and C(resourceVersion).
   - Reports lint findings, each with a code, the section, the ARN and a message - role ARNs with a path
     (never matched by the authenticator), duplicate ARNs, unknown username template variables,
-    C(system:masters) grants, and groups that no RoleBinding or ClusterRoleBinding references.
+    C(system:masters) grants, groups that no RoleBinding or ClusterRoleBinding references, and ARNs of another
+    partition than the cluster's region (C(aws-cn) in an C(aws) cluster), which no caller can match.
   - With O(check_iam=true) it also asks IAM whether each mapped role and user exists.
   - A missing ConfigMap is reported with RV(exists=false), not as an error.
 author:
@@ -88,7 +89,8 @@ findings:
     code:
       description: >-
         One of C(role_path), C(duplicate_arn), C(unknown_template_variable), C(system_masters),
-        C(unbound_group), C(invalid_arn), C(missing_arn), C(invalid_account), C(missing_iam_identity).
+        C(unbound_group), C(invalid_arn), C(missing_arn), C(ignored_key), C(invalid_account),
+        C(missing_iam_identity), C(foreign_partition).
       type: str
       returned: always
     kind:
@@ -112,47 +114,20 @@ bound_groups:
   elements: str
   sample: [eks-console-dashboard-full-access-group]
 parse_error:
-  description: Why the authenticator would reject the ConfigMap, when it would. Nobody mapped in it can log in.
-  returned: when the data does not parse
+  description:
+    - Why the ConfigMap cannot be read exactly as the authenticator reads it, naming the section and line.
+    - Starts with C(the authenticator cannot read section) when the authenticator itself rejects it (nobody
+      mapped in that section can log in), or with C(this collection cannot safely edit section) when the
+      section uses YAML outside what this collection reads exactly (then no mappings or findings are reported).
+  returned: when a section cannot be read exactly
   type: str
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-
-from ansible_collections.eks.access.plugins.module_utils import aws_auth
-from ansible_collections.eks.access.plugins.module_utils import configmap
 from ansible_collections.eks.access.plugins.module_utils import connection
-from ansible_collections.eks.access.plugins.module_utils.arn import ArnError
-from ansible_collections.eks.access.plugins.module_utils.arn import parse_iam_arn
 from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
-
-
-def missing_iam_identities(iam, mappings, account_id):
-    """Findings for mapped roles/users of ``account_id`` that IAM does not know."""
-    findings = []
-    for kind, key, resource_type in (("mapRoles", "rolearn", "role"), ("mapUsers", "userarn", "user")):
-        for entry in mappings[kind]:
-            try:
-                arn = parse_iam_arn(entry[key])
-            except ArnError:
-                continue  # lint already reports it
-            if arn.resource_type != resource_type or arn.account_id != account_id:
-                continue
-            getter = iam.get_role if resource_type == "role" else iam.get_user
-            try:
-                getter(aws_retry=True, **{"RoleName" if resource_type == "role" else "UserName": arn.name})
-            except is_boto3_error_code("NoSuchEntity"):
-                findings.append({
-                    "code": "missing_iam_identity", "kind": kind, "arn": entry[key],
-                    "message": "IAM %s %s does not exist; remove the mapping or recreate the %s"
-                               % (resource_type, arn.name, resource_type)})
-    return findings
+from ansible_collections.eks.access.plugins.module_utils.module import options_from
+from ansible_collections.eks.access.plugins.module_utils.module import run_module
+from ansible_collections.eks.access.plugins.module_utils.runners import aws_auth_info as runner
 
 
 def main():
@@ -162,45 +137,7 @@ def main():
         check_iam=dict(type="bool", default=False),
     )
     module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
-    try:
-        api = connection.kube_api(module)
-        current = configmap.read_configmap(api)
-    except connection.KubernetesConnectionError as e:
-        module.fail_json(msg=str(e))
-    except Exception as e:  # kubernetes ApiException and transport errors share no base class
-        module.fail_json(msg="Could not read aws-auth: %s" % e)
-    groups = None
-    if module.params["check_bindings"]:
-        try:
-            groups = configmap.bound_groups(api)
-        except Exception as e:
-            module.fail_json(msg="Could not list RoleBindings/ClusterRoleBindings (set check_bindings=false to skip): %s" % e)
-
-    data = dict((current or {}).get("data") or {})
-    result = dict(changed=False, exists=current is not None, data=data, findings=[],
-                  mappings={"mapRoles": [], "mapUsers": [], "mapAccounts": []})
-    if groups is not None:
-        result["bound_groups"] = sorted(groups)
-    if current is not None:
-        result["resource_version"] = current["metadata"]["resourceVersion"]
-    try:
-        parsed = aws_auth.parse_aws_auth(data if current is not None else None)
-    except aws_auth.AwsAuthError as e:
-        result["parse_error"] = str(e)
-        module.warn("aws-auth would be rejected by the authenticator: %s" % e)
-        module.exit_json(**result)
-
-    result["mappings"] = aws_auth.to_result(parsed)
-    result["findings"] = aws_auth.lint(parsed, bound_groups=groups)
-    if module.params["check_iam"]:
-        iam = module.client("iam", retry_decorator=AWSRetry.jittered_backoff())
-        try:
-            sts = module.client("sts", retry_decorator=AWSRetry.jittered_backoff())
-            account_id = sts.get_caller_identity(aws_retry=True)["Account"]
-            result["findings"].extend(missing_iam_identities(iam, result["mappings"], account_id))
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            module.fail_json_aws(e, msg="Could not check the mapped IAM identities")
-    module.exit_json(**result)
+    run_module(module, runner.run, options_from(runner.Options, module.params))
 
 
 if __name__ == "__main__":

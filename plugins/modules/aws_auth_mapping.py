@@ -126,9 +126,12 @@ options:
     default: false
   repair:
     description:
-      - What to do when the existing aws-auth does not parse the way the authenticator reads it (for example
-        after a hand edit broke its YAML). Nobody mapped in it can log in then.
-      - With V(false) the module refuses to write anything and says which sections are broken.
+      - What to do when a section of the existing aws-auth cannot be edited safely, because the authenticator
+        cannot read it (for example after a hand edit broke its YAML; nobody mapped in it can log in then) or
+        because it uses YAML this collection does not read exactly as the authenticator does (tags, anchors,
+        merge keys, directives, non-ASCII keys, control or line-separator characters).
+      - With V(false) the module refuses to write anything and names each such section, its line and the
+        construct.
       - With V(true), each broken section (C(mapRoles), C(mapUsers), C(mapAccounts)) is replaced by the entries
         this task lists for it, so the task must list every entry that section should hold (O(roles), O(users) or
         O(accounts)); the lockout guard cannot see the lost entries, so list the node mappings too. Sections that
@@ -265,37 +268,23 @@ backup_file:
   type: str
 """
 
-from ansible_collections.eks.access.plugins.module_utils import aws_auth
-from ansible_collections.eks.access.plugins.module_utils import aws_auth_runner
-from ansible_collections.eks.access.plugins.module_utils import configmap
 from ansible_collections.eks.access.plugins.module_utils import connection
 from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
+from ansible_collections.eks.access.plugins.module_utils.module import options_from
+from ansible_collections.eks.access.plugins.module_utils.module import run_module
+from ansible_collections.eks.access.plugins.module_utils.runners import aws_auth_mapping as runner
 
 
 def main():
     argument_spec = dict(connection.K8S_CONNECTION_ARG_SPEC)
-    argument_spec.update(aws_auth_runner.MAPPING_ARG_SPEC)
+    argument_spec.update(runner.MAPPING_ARG_SPEC)
     argument_spec.update(update_existing=dict(type="bool", default=True))
     module = AnsibleEKSAccessModule(
         argument_spec=argument_spec,
         supports_check_mode=True,
         required_one_of=[("roles", "users", "accounts")],
     )
-    p = module.params
-    try:
-        result = aws_auth_runner.run_mapping(
-            module, p["roles"], p["users"], p["accounts"], p["state"],
-            purge=p["purge"], append_groups=p["append_groups"], update_existing=p["update_existing"],
-        )
-    except aws_auth.LockoutError as e:
-        module.fail_json(msg="Refusing to change aws-auth: %s" % e)
-    except aws_auth.AwsAuthError as e:
-        module.fail_json(msg="aws-auth: %s" % e)
-    except (connection.KubernetesConnectionError, configmap.ConflictRetriesExhausted) as e:
-        module.fail_json(msg=str(e))
-    except Exception as e:  # kubernetes ApiException and transport errors share no base class
-        module.fail_json(msg="aws-auth update failed: %s" % e)
-    module.exit_json(**result)
+    run_module(module, runner.run, options_from(runner.Options, module.params))
 
 
 if __name__ == "__main__":

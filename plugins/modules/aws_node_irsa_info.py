@@ -114,6 +114,7 @@ failure_lines:
 from ansible_collections.eks.access.plugins.module_utils import connection
 from ansible_collections.eks.access.plugins.module_utils import vpc_cni_runner
 from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
+from ansible_collections.eks.access.plugins.module_utils.module import options_from
 from ansible_collections.eks.access.plugins.module_utils.module import run_module
 
 
@@ -126,7 +127,7 @@ def main():
         expect_irsa=dict(type="bool", default=True),
     )
     module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
-    options = vpc_cni_runner.options_from_params(vpc_cni_runner.VerifyOptions, module.params)
+    options = options_from(vpc_cni_runner.VerifyOptions, module.params)
     run_module(module, vpc_cni_runner.run_verify, options)
 
 

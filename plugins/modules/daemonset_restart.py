@@ -150,8 +150,8 @@ progress:
 
 from ansible_collections.eks.access.plugins.module_utils import connection
 from ansible_collections.eks.access.plugins.module_utils import daemonset_runner
-from ansible_collections.eks.access.plugins.module_utils import vpc_cni_runner
 from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
+from ansible_collections.eks.access.plugins.module_utils.module import options_from
 from ansible_collections.eks.access.plugins.module_utils.module import run_module
 
 
@@ -171,7 +171,7 @@ def main():
         lease_duration=dict(type="int", default=120),
     )
     module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
-    options = vpc_cni_runner.options_from_params(daemonset_runner.RestartOptions, module.params)
+    options = options_from(daemonset_runner.RestartOptions, module.params)
     run_module(module, daemonset_runner.run, options)
 
 

@@ -97,25 +97,16 @@ kubernetes:
       elements: dict
       returned: always
     aws_node:
-      description:
-        - The C(kube-system/aws-node) DaemonSet, its service account and pods.
-        - C(irsa_env) of a pod says whether it carries IRSA credentials (the variables and the projected token).
+      description: The C(kube-system/aws-node) DaemonSet, its service account and pods (with C(irsa_env)).
       type: dict
       returned: always
 """
 
-import os
-
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
 from ansible_collections.eks.access.plugins.module_utils import connection
-from ansible_collections.eks.access.plugins.module_utils import eks
-from ansible_collections.eks.access.plugins.module_utils import kube
 from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
-from ansible_collections.eks.access.plugins.module_utils.services import workloads
+from ansible_collections.eks.access.plugins.module_utils.module import options_from
+from ansible_collections.eks.access.plugins.module_utils.module import run_module
+from ansible_collections.eks.access.plugins.module_utils.runners import eks_cluster_info as runner
 
 
 def main():
@@ -126,39 +117,7 @@ def main():
         node_roles=dict(type="bool", default=True),
     )
     module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
-    name = module.params["cluster_name"]
-    eks_client = module.client("eks")
-    try:
-        cluster = eks.describe_cluster(eks_client, name)
-        if module.params["node_roles"]:
-            cluster["node_roles"] = eks.managed_node_roles(eks_client, name)
-        identity = module.client("sts").get_caller_identity()
-    except eks.ClusterNotFound as e:
-        module.fail_json(msg=str(e))
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="Could not describe EKS cluster %s" % name)
-    cluster.pop("certificate_authority_data", None)
-    result = dict(
-        changed=False,
-        cluster=cluster,
-        caller={"account": identity["Account"], "arn": identity["Arn"], "user_id": identity["UserId"]},
-    )
-
-    if module.params["kubernetes"]:
-        try:
-            auth = connection.choose_auth(module.params, os.environ)
-            api = connection.kube_api(module)
-            result["kubernetes"] = dict(
-                auth=auth,
-                server_version=kube.server_version(api),
-                nodes=kube.nodes(api),
-                aws_node=workloads.daemonset_status(api, "kube-system", "aws-node"),
-            )
-        except connection.KubernetesConnectionError as e:
-            module.fail_json(msg="Cannot reach the Kubernetes API of %s: %s" % (name, e), **result)
-        except Exception as e:  # urllib3/kubernetes errors carry no common base class
-            module.fail_json(msg="Kubernetes API of %s failed: %s" % (name, e), **result)
-    module.exit_json(**result)
+    run_module(module, runner.run, options_from(runner.Options, module.params))
 
 
 if __name__ == "__main__":

@@ -213,35 +213,18 @@ oidc_provider_arn:
 """
 
 from ansible_collections.eks.access.plugins.module_utils import connection
-from ansible_collections.eks.access.plugins.module_utils import eks
-from ansible_collections.eks.access.plugins.module_utils import irsa
-from ansible_collections.eks.access.plugins.module_utils import irsa_runner
-from ansible_collections.eks.access.plugins.module_utils import trust_policy
-from ansible_collections.eks.access.plugins.module_utils.arn import ArnError
 from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
-
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
+from ansible_collections.eks.access.plugins.module_utils.module import options_from
+from ansible_collections.eks.access.plugins.module_utils.module import run_module
+from ansible_collections.eks.access.plugins.module_utils.runners import irsa_service_account as runner
 
 
 def main():
     argument_spec = dict(connection.K8S_CONNECTION_ARG_SPEC)
-    argument_spec.update(irsa_runner.IRSA_ARG_SPEC)
+    argument_spec.update(runner.IRSA_ARG_SPEC)
     module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True,
                                     mutually_exclusive=[("role_only", "keep_role")])
-    try:
-        result = irsa_runner.run(module)
-    except (irsa_runner.IrsaRefused, eks.ClusterNotFound, connection.KubernetesConnectionError) as e:
-        module.fail_json(msg=str(e))
-    except (trust_policy.TrustPolicyError, irsa.IrsaError, ArnError) as e:
-        module.fail_json(msg="invalid input: %s" % e)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="IAM/EKS call failed")
-    except Exception as e:  # kubernetes ApiException and transport errors share no base class
-        module.fail_json(msg="IRSA update failed: %s" % e)
-    module.exit_json(**result)
+    run_module(module, runner.run, options_from(runner.Options, module.params))
 
 
 if __name__ == "__main__":

@@ -159,6 +159,7 @@ would_refuse:
 from ansible_collections.eks.access.plugins.module_utils import connection
 from ansible_collections.eks.access.plugins.module_utils import vpc_cni_runner
 from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
+from ansible_collections.eks.access.plugins.module_utils.module import options_from
 from ansible_collections.eks.access.plugins.module_utils.module import run_module
 
 
@@ -179,7 +180,7 @@ def main():
         lease_duration=dict(type="int", default=120),
     )
     module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
-    options = vpc_cni_runner.options_from_params(vpc_cni_runner.NodeRolePolicyOptions, module.params)
+    options = options_from(vpc_cni_runner.NodeRolePolicyOptions, module.params)
     run_module(module, vpc_cni_runner.run_node_role_policy, options)
 
 

@@ -110,6 +110,7 @@ message:
 
 from ansible_collections.eks.access.plugins.module_utils import vpc_cni_runner
 from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
+from ansible_collections.eks.access.plugins.module_utils.module import options_from
 from ansible_collections.eks.access.plugins.module_utils.module import run_module
 
 
@@ -123,7 +124,7 @@ def main():
         wait_timeout=dict(type="int", default=300),
     )
     module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
-    options = vpc_cni_runner.options_from_params(vpc_cni_runner.AddonOptions, module.params)
+    options = options_from(vpc_cni_runner.AddonOptions, module.params)
     run_module(module, vpc_cni_runner.run_addon, options)
 
 

@@ -101,6 +101,7 @@ policy_document:
 
 from ansible_collections.eks.access.plugins.module_utils import vpc_cni_runner
 from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
+from ansible_collections.eks.access.plugins.module_utils.module import options_from
 from ansible_collections.eks.access.plugins.module_utils.module import run_module
 
 
@@ -114,7 +115,7 @@ def main():
     )
     module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True,
                                     required_one_of=[("cluster_name", "ip_family")])
-    options = vpc_cni_runner.options_from_params(vpc_cni_runner.PolicyOptions, module.params)
+    options = options_from(vpc_cni_runner.PolicyOptions, module.params)
     run_module(module, vpc_cni_runner.run_policy, options)
 
 

@@ -66,7 +66,7 @@ def test_malformed_aws_auth_is_reported_kept_and_repaired_only_when_told(env, aw
         other = add if broken != "mapRoles" else {"users": [{"userarn": "arn:aws:iam::%s:user/bob" % aws_auth.account}]}
         for args in (add, dict(add, purge=True, allow_node_mapping_changes=True), dict(other, repair=True)):
             rc, refused = run_module(env, "aws_auth_mapping", args, tmp_path)
-            assert rc != 0 and "does not parse" in refused["msg"] and broken in refused["msg"], (name, args, refused)
+            assert rc != 0 and "cannot be edited safely" in refused["msg"] and broken in refused["msg"], (name, args, refused)
             assert aws_auth.read() == (data, version), (name, args)  # never made worse
 
         backups = tmp_path / ("backups-%d" % len(results))

@@ -115,7 +115,11 @@ build_standalone() {
 build_checker() {
     # A tiny program on aws-iam-authenticator's own ConfigMap parser: the
     # ground truth for what the authenticator accepts.
-    [ -x "$bindir/aws-auth-check" ] && { step "aws-auth-check: cached"; return; }
+    # The binary is rebuilt when main.go changes (its hash is kept beside it).
+    local sum; sum="$(sha256sum "$here/aws-auth-check/main.go" | cut -d' ' -f1)"
+    if [ -x "$bindir/aws-auth-check" ] && [ "$(cat "$bindir/aws-auth-check.sha256" 2>/dev/null)" = "$sum" ]; then
+        step "aws-auth-check: cached"; return
+    fi
     local dir="$work/aws-auth-check"
     rm -rf "$dir"; mkdir -p "$dir"
     cp "$here/aws-auth-check/main.go" "$dir/main.go"
@@ -128,6 +132,7 @@ build_checker() {
         go mod tidy
         go build -trimpath -ldflags='-s -w' -o '$bindir/aws-auth-check' .
     "
+    echo "$sum" > "$bindir/aws-auth-check.sha256"
 }
 
 what="${1:-all}"

@@ -13,7 +13,7 @@ BROKEN = {"mapRoles": "mapRoles: invalid YAML: ...", "mapUsers": "mapUsers: must
 
 
 @pytest.mark.parametrize("repair_kinds, fragments", [
-    (None, ["does not parse", "mapRoles, mapUsers should hold", "repair=true", "Nothing was written"]),
+    (None, ["cannot be edited safely", "mapRoles, mapUsers should hold", "repair=true", "Nothing was written"]),
     (("mapRoles",), ["lists none for mapUsers", "Nothing was written"]),
     (("mapAccounts",), ["lists none for mapRoles, mapUsers"]),
 ])

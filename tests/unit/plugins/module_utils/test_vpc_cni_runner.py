@@ -365,8 +365,11 @@ def test_lease_runner_takes_and_gives_up():
     assert [w[0] for w in kube.writes] == ["POST", "PUT"]
 
 
-def test_options_from_params_takes_only_the_dataclass_fields():
-    params = {"policy_arn": CNI, "cluster_name": None, "state": "absent", "unrelated": 1, "force": True}
-    opts = runner.options_from_params(runner.NodeRolePolicyOptions, params)
+def test_node_role_policy_options_from_the_module_parameters():
+    from ansible_collections.eks.access.plugins.module_utils.module import options_from
+
+    params = {"policy_arn": CNI, "cluster_name": None, "state": "absent", "unrelated": 1, "force": True,
+              "node_roles": None, "exceptions": None}
+    opts = options_from(runner.NodeRolePolicyOptions, params)
     assert opts.force is True and opts.cluster_name is None and opts.discover == ["nodegroups", "aws_auth"]
     assert copy.copy(opts) == opts
