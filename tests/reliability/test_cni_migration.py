@@ -39,7 +39,6 @@ INVENTORY = os.path.join(REPO, "playbooks", "inventory", "sandbox.yml")
 CNI_POLICY = "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"
 ROLE_NAME = "AmazonEKSVPCCNIRole"
 MAX_RUNS = 40
-LEASE = "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/eks-access-vpc-cni"
 TOKEN_DIR = "/var/run/secrets/eks.amazonaws.com/serviceaccount"
 
 
@@ -82,11 +81,12 @@ def state(iam, core, node_roles, role_arn):
 
 
 def delete_lease(core):
+    from kubernetes import client
+
     try:
-        core.api_client.call_api(LEASE, "DELETE", auth_settings=["BearerToken"], _preload_content=False)
-    except Exception as e:  # noqa: BLE001  pylint: disable=broad-except
-        # 404: no Lease to free
-        if getattr(e, "status", None) != 404:
+        client.CoordinationV1Api(core.api_client).delete_namespaced_lease("eks-access-vpc-cni", "kube-system")
+    except client.exceptions.ApiException as e:
+        if e.status != 404:  # no Lease to free
             raise
 
 
@@ -228,9 +228,10 @@ def write_expired_lease(core, holder):
             "metadata": {"name": "eks-access-vpc-cni", "namespace": "kube-system"},
             "spec": {"holderIdentity": holder, "leaseDurationSeconds": 120, "acquireTime": long_ago,
                      "renewTime": long_ago}}
+    from kubernetes import client
+
     delete_lease(core)
-    core.api_client.call_api(LEASE.rsplit("/", 1)[0], "POST", body=body, auth_settings=["BearerToken"],
-                             _preload_content=False)
+    client.CoordinationV1Api(core.api_client).create_namespaced_lease("kube-system", body)
 
 
 def end_state_of(snapshot, node_roles):
