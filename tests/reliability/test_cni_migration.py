@@ -283,6 +283,9 @@ def test_migration_and_rollback_racing_never_leave_a_pod_without_credentials_or_
             ended = end_state_of(snapshot, node_roles)
             outcomes.append("%d: %s then %s %s%s -> rc %d/%d, ended %s" % (
                 number, first_op, second_op, trigger, " (waiting)" if trial["wait"] else "", rc1, rc2, ended))
+            # Each trial as it ends (a slow machine may not see them all): the outcome and the sampler so far.
+            print("[trial] %s; invariant sampled %d times, violations %d" % (
+                outcomes[-1], sampler.samples, len(sampler.violations)), flush=True)
             assert rc1 == 0, out1[-15000:]
             if number == 1:
                 assert "took over the expired Lease kube-system/eks-access-vpc-cni from migration of sandbox by a " \
