@@ -26,6 +26,7 @@ from ansible_collections.eks.access.plugins.module_utils import irsa
 from ansible_collections.eks.access.plugins.module_utils import kube
 from ansible_collections.eks.access.plugins.module_utils import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.services import iam_role
+from ansible_collections.eks.access.plugins.module_utils.services import workloads
 
 IRSA_ARG_SPEC = dict(
     cluster_name=dict(type="str", required=True),
@@ -98,14 +99,6 @@ def service_account_path(namespace, name=None):
     return kube.api_path("v1", "serviceaccounts", namespace, name)
 
 
-def read_service_account(api, namespace, name):
-    return api.get_optional(service_account_path(namespace, name))
-
-
-def list_pods(api, namespace):
-    return api.items(kube.api_path("v1", "pods", namespace))
-
-
 def write_service_account(api, plan, namespace, name, dry_run):
     if plan["action"] == "create":
         body = {
@@ -160,7 +153,7 @@ class _State:
         self.sa = None
         if not options.role_only:
             self.kube = context.kube()
-            self.sa = read_service_account(self.kube, options.namespace, options.name)
+            self.sa = workloads.service_account(self.kube, options.namespace, options.name)
 
 
 def _result(state, changed, trust_after, attached_after, sa_plan, provider_created=False):
@@ -273,7 +266,7 @@ def run_present(state: _State) -> dict:
                         "%s %s, but writing service account %s then failed (%s); fix that and re-run the task, "
                         "which converges" % (" and ".join(done), role.arn, options.sa_label, e),
                         written=done, role_arn=role.arn) from None
-        pods = list_pods(state.kube, options.namespace)
+        pods = workloads.namespace_pods(state.kube, options.namespace)
         result["restart_required"] = irsa.pods_needing_restart(pods, options.name, options.namespace)
     return result
 
