@@ -15,16 +15,15 @@ from ansible_collections.eks.access.plugins.module_utils.arn import ArnError
 from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
 from ansible_collections.eks.access.plugins.module_utils.arn import require_role_arn
 from ansible_collections.eks.access.plugins.module_utils.arn import same_arn
-from ansible_collections.eks.access.plugins.module_utils.kube import IRSA_ENV
 from ansible_collections.eks.access.plugins.module_utils.trust_policy import load_policy
 from ansible_collections.eks.access.plugins.module_utils.trust_policy import policies_equal
+from ansible_collections.eks.access.plugins.module_utils.services import workloads
 
 ANNOTATION_PREFIX = "eks.amazonaws.com/"
 ROLE_ARN_ANNOTATION = ANNOTATION_PREFIX + "role-arn"
 STS_REGIONAL_ENDPOINTS_ANNOTATION = ANNOTATION_PREFIX + "sts-regional-endpoints"
 TOKEN_EXPIRATION_ANNOTATION = ANNOTATION_PREFIX + "token-expiration"
 AUDIENCE_ANNOTATION = ANNOTATION_PREFIX + "audience"
-SKIP_CONTAINERS_ANNOTATION = ANNOTATION_PREFIX + "skip-containers"
 MANAGED_ANNOTATIONS = (
     ROLE_ARN_ANNOTATION,
     STS_REGIONAL_ENDPOINTS_ANNOTATION,
@@ -326,26 +325,18 @@ def pod_service_account(pod):
     )
 
 
-def container_env_names(container):
-    return set(e.get("name") for e in (container.get("env") or []) if isinstance(e, dict))
-
-
 def containers_missing_irsa_env(pod, container_names=None):
-    """Names of the pod's containers (optionally only ``container_names``) lacking the IRSA env vars.
+    """Names of the pod's containers (optionally only ``container_names``) without IRSA credentials.
 
-    Containers listed in the pod's ``eks.amazonaws.com/skip-containers``
-    annotation are ignored: the webhook deliberately leaves them alone.
+    What counts (init containers, skip-containers, the projected token) is
+    services/workloads.py's one definition.
     """
-    spec = (pod or {}).get("spec") or {}
-    skip = set(s.strip() for s in (annotations_of(pod).get(SKIP_CONTAINERS_ANNOTATION) or "").split(",") if s.strip())
     missing = []
-    for container in spec.get("containers") or []:
+    for _kind, container in workloads.mutated_containers(pod):
         name = container.get("name")
         if container_names is not None and name not in container_names:
             continue
-        if name in skip:
-            continue
-        if not all(var in container_env_names(container) for var in IRSA_ENV):
+        if workloads.irsa_problems(pod, container):
             missing.append(name)
     return missing
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from ansible_collections.eks.access.plugins.module_utils import eks
 from ansible_collections.eks.access.plugins.module_utils import kube
+from ansible_collections.eks.access.plugins.module_utils.services import workloads
 
 
 @dataclass
@@ -37,6 +38,6 @@ def run(context, options: Options) -> dict:
             auth=context.kube_auth,
             server_version=kube.server_version(api),
             nodes=kube.nodes(api),
-            aws_node=kube.daemonset_pods(api, "kube-system", "aws-node"),
+            aws_node=workloads.daemonset_status(api, "kube-system", "aws-node"),
         )
     return result

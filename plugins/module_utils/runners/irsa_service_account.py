@@ -26,6 +26,7 @@ from ansible_collections.eks.access.plugins.module_utils import irsa
 from ansible_collections.eks.access.plugins.module_utils import kube
 from ansible_collections.eks.access.plugins.module_utils import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.services import iam_role
+from ansible_collections.eks.access.plugins.module_utils.services import workloads
 
 IRSA_ARG_SPEC = dict(
     cluster_name=dict(type="str", required=True),
@@ -98,14 +99,6 @@ def service_account_path(namespace, name=None):
     return kube.api_path("v1", "serviceaccounts", namespace, name)
 
 
-def read_service_account(api, namespace, name):
-    return api.get_optional(service_account_path(namespace, name))
-
-
-def list_pods(api, namespace):
-    return api.items(kube.api_path("v1", "pods", namespace))
-
-
 def write_service_account(api, plan, namespace, name, dry_run):
     if plan["action"] == "create":
         body = {
@@ -149,7 +142,7 @@ class _State:
         self.roles = iam_role.IamRoles(context.aws("iam"))
         self.providers = iam_role.OidcProviders(context.aws("iam"))
         identity = context.caller_identity()
-        partition = identity["Arn"].split(":")[1]
+        partition = context.partition()
         facts = eks.describe_cluster(context.aws("eks"), options.cluster_name)
         self.issuer = facts.get("oidc_issuer")
         if not self.issuer:
@@ -160,11 +153,12 @@ class _State:
         self.sa = None
         if not options.role_only:
             self.kube = context.kube()
-            self.sa = read_service_account(self.kube, options.namespace, options.name)
+            self.sa = workloads.service_account(self.kube, options.namespace, options.name)
 
 
-def _result(state, changed, trust_after, attached_after, sa_plan, before_annotations):
+def _result(state, changed, trust_after, attached_after, sa_plan, provider_created=False):
     options = state.options
+    before_annotations = irsa.annotations_of(state.sa)
     after_annotations = sa_plan["after_annotations"] if sa_plan else before_annotations
     result = dict(
         changed=changed,
@@ -175,14 +169,29 @@ def _result(state, changed, trust_after, attached_after, sa_plan, before_annotat
             namespace=options.namespace, name=options.name, annotations=after_annotations),
         restart_required=[],
         oidc_provider_arn=state.provider_arn,
+        oidc_provider_created=provider_created,
     )
     if state.context.diff_mode:
+        header = _diff_header(options)
         result["diff"] = dict(
+            before_header=header,
+            after_header=header,
             before=dict(trust_policy=state.role.trust, attached_policies=state.role.attached,
                         annotations=before_annotations),
             after=dict(trust_policy=trust_after, attached_policies=attached_after, annotations=after_annotations),
         )
+        if provider_created:
+            # The provider is account-wide (one per issuer), not part of this role: say so where it is seen.
+            result["diff"]["before"]["oidc_provider"] = None
+            result["diff"]["after"]["oidc_provider"] = state.provider_arn
     return result
+
+
+def _diff_header(options):
+    header = "IAM role %s" % options.role_name
+    if not options.role_only:
+        header += ", ServiceAccount %s/%s" % (options.namespace, options.name)
+    return header + " (EKS cluster %s)" % options.cluster_name
 
 
 def _provider_missing(state):
@@ -208,12 +217,8 @@ def _written(changes, created_provider):
 
 
 def run_present(state: _State) -> dict:
-    options = state.options
-    context = state.context
-    role = state.role
-
+    options, context, role = state.options, state.context, state.role
     sa_plan = None
-    before_annotations = irsa.annotations_of(state.sa)
     if not options.role_only:
         audience = options.audience if options.audience != trust_policy.DEFAULT_AUDIENCE else None
         wanted = irsa.service_account_annotations(
@@ -246,7 +251,7 @@ def run_present(state: _State) -> dict:
         if created_arn:
             role.arn = created_arn
 
-    result = _result(state, changed, trust_after, changes["attached_after"], sa_plan, before_annotations)
+    result = _result(state, changed, trust_after, changes["attached_after"], sa_plan, provider_created=create_provider)
     if sa_plan is not None:
         if sa_plan["action"] in ("create", "patch"):
             result["changed"] = True
@@ -261,18 +266,14 @@ def run_present(state: _State) -> dict:
                         "%s %s, but writing service account %s then failed (%s); fix that and re-run the task, "
                         "which converges" % (" and ".join(done), role.arn, options.sa_label, e),
                         written=done, role_arn=role.arn) from None
-        pods = list_pods(state.kube, options.namespace)
+        pods = workloads.namespace_pods(state.kube, options.namespace)
         result["restart_required"] = irsa.pods_needing_restart(pods, options.name, options.namespace)
     return result
 
 
 def run_absent(state: _State) -> dict:
-    options = state.options
-    context = state.context
-    role = state.role
-
+    options, context, role = state.options, state.context, state.role
     sa_plan = None
-    before_annotations = irsa.annotations_of(state.sa)
     if not options.role_only:
         sa_plan = irsa.plan_remove_annotations(state.sa, role.arn)
 
@@ -303,7 +304,7 @@ def run_absent(state: _State) -> dict:
                 if not context.check_mode:
                     state.roles.update_trust(role.name, trust_after)
 
-    result = _result(state, changed, trust_after, attached_after, sa_plan, before_annotations)
+    result = _result(state, changed, trust_after, attached_after, sa_plan)
     if sa_plan is not None and sa_plan["action"] == "patch":
         result["changed"] = True
         write_service_account(state.kube, sa_plan, options.namespace, options.name, dry_run=context.check_mode)
