@@ -8,11 +8,11 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SANDBOX_ENV := .sandbox/env
 
-.PHONY: help venv sandbox sandbox-down sandbox-status demo test sanity units integration docs bench reliability clean
+.PHONY: help venv sandbox sandbox-down sandbox-status demo test sanity units packaging integration docs bench reliability clean
 
 help:
 	@echo "make demo            venv + sandbox + playbooks/site.yml on it (the main job)"
-	@echo "make test            venv + sandbox + sanity + unit + integration tests"
+	@echo "make test            venv + sandbox + sanity + unit + packaging + integration tests"
 	@echo "make sandbox         start the local EKS-like sandbox (no-op when up); CLUSTERS=N for N clusters"
 	@echo "make sandbox-down    stop it;   make sandbox-status   report"
 	@echo "make bench           side-by-side benchmarks on the sandbox (docs/benchmarks.md; not part of make test)"
@@ -50,6 +50,9 @@ sanity: venv
 
 units: venv
 	@bash tests/run.sh units
+
+packaging: venv
+	@bash tests/run.sh packaging
 
 integration: CLUSTERS ?= 3
 integration: sandbox

@@ -1,13 +1,18 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Small, pure helpers for IAM/STS ARNs as they appear in aws-auth."""
+"""The collection's one definition of IAM/STS ARNs: partitions, account IDs, names, SSO roles,
+and how aws-iam-authenticator compares ARNs (:func:`match_key`)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
+from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
+
+# Every partition IAM exists in. aws-iam-authenticator v0.6.13 recognises the
+# first seven (aws-sdk-go's endpoint list); aws-eusc is newer.
+PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc")
 
 # \Z, not $: "$" also matches before a trailing newline.
 _ACCOUNT_RE = re.compile(r"^[0-9]{12}\Z", re.ASCII)
@@ -18,6 +23,8 @@ _PATH_RE = re.compile(r"^/(?:[\w+=,.@-]+/)*\Z", re.ASCII)
 # IAM limits a path to 512 characters.
 MAX_PATH_LENGTH = 512
 
+# IAM Identity Center (SSO) provisions AWSReservedSSO_<PermissionSet>_<hash> roles under this path
+# (or under <path><region>/ when Identity Center lives outside us-east-1).
 SSO_PATH_PREFIX = "/aws-reserved/sso.amazonaws.com/"
 SSO_ROLE_PREFIX = "AWSReservedSSO_"
 
@@ -28,8 +35,37 @@ IAM_RESOURCE_TYPES = ("role", "user", "group", "root", "oidc-provider",
 STS_RESOURCE_TYPES = ("assumed-role", "federated-user")
 
 
-class ArnError(ValueError):
+class ArnError(InvalidInput, ValueError):
     """An ARN is malformed or not usable where it was given."""
+
+
+def match_key(arn):
+    """The form in which aws-iam-authenticator compares an ARN: lower-cased.
+
+    The authenticator keys mapRoles/mapUsers by ``strings.ToLower(arn)`` and
+    looks the caller's canonical ARN up the same way
+    (pkg/mapper/configmap/configmap.go and mapper.go), so two ARNs that differ
+    only in case are one identity to the cluster.  Go's ToLower maps each rune
+    to one rune; Python's ``lower()`` can map one character to two (U+0130),
+    which such a character is left as.  Every ARN comparison in the
+    collection goes through this function.
+    """
+    if not isinstance(arn, str):
+        return ""
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in arn)
+
+
+def same_arn(first, second):
+    """Whether the authenticator takes two ARNs for the same identity."""
+    return isinstance(first, str) and isinstance(second, str) and match_key(first) == match_key(second)
+
+
+def partition_of(arn):
+    """The partition of an ARN (``aws``, ``aws-cn``...), or None when it is not an ARN."""
+    if not isinstance(arn, str) or not arn.startswith("arn:"):
+        return None
+    parts = arn.split(":", 2)
+    return parts[1] if len(parts) == 3 and parts[1] else None
 
 
 @dataclass(frozen=True)
@@ -143,10 +179,16 @@ def parse_iam_arn(arn):
     return IamArn(partition, service, account, rtype, path, name)
 
 
+def validate_partition(partition):
+    """Return ``partition`` when IAM exists in it, else raise ArnError."""
+    if partition not in PARTITIONS:
+        raise ArnError("unknown AWS partition %r (expected one of %s)" % (partition, ", ".join(PARTITIONS)))
+    return partition
+
+
 def role_arn(partition, account, name, path="/"):
     """Build an IAM role ARN."""
-    if partition not in PARTITIONS:
-        raise ArnError("unknown partition %r" % (partition,))
+    validate_partition(partition)
     account = validate_account_id(account)
     if not path.startswith("/") or not path.endswith("/"):
         raise ArnError("role path must start and end with '/', got %r" % (path,))
@@ -179,9 +221,14 @@ def is_sso_reserved_role(name_or_arn):
             return False
         if parsed.resource_type != "role":
             return False
-        return parsed.name.startswith(SSO_ROLE_PREFIX) and (
+        return is_sso_role_name(parsed.name) and (
             parsed.path == "/" or parsed.path.startswith(SSO_PATH_PREFIX))
-    return name_or_arn.startswith(SSO_ROLE_PREFIX)
+    return is_sso_role_name(name_or_arn)
+
+
+def is_sso_role_name(name):
+    """Whether a role name has Identity Center's prefix, compared the authenticator's way."""
+    return match_key(name).startswith(match_key(SSO_ROLE_PREFIX))
 
 
 def assumed_role_to_role_arn(arn):

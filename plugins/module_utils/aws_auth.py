@@ -20,6 +20,7 @@ from ansible_collections.eks.access.plugins.module_utils.arn import (
     assumed_role_to_role_arn,
     classify_for_aws_auth,
     is_sso_reserved_role,
+    match_key,
     parse_iam_arn,
     strip_role_path,
     validate_account_id,
@@ -184,7 +185,7 @@ def normalize_entries(kind, entries):
                                 % (kind, label, MASTERS_GROUP))
             out["groups"] = clean
 
-        key = arn.lower()
+        key = match_key(arn)
         if key in seen:
             # The authenticator keys mappings by lower-cased ARN; the last wins.
             raise AwsAuthError("%s %s: duplicate of entry %d (%s)"
@@ -263,7 +264,7 @@ def _match_key(kind, arn):
             arn = strip_role_path(arn)[0]
         except ArnError:
             pass
-    return arn.lower()
+    return match_key(arn)
 
 
 def _protected_keys(protected_arns):
@@ -278,8 +279,8 @@ def _protected_keys(protected_arns):
             arn = assumed_role_to_role_arn(arn)
         elif parsed.resource_type == "role":
             arn = strip_role_path(arn)[0]
-        keys.add(arn.lower())
-        accounts[arn.lower()] = parsed.account_id
+        keys.add(match_key(arn))
+        accounts[match_key(arn)] = parsed.account_id
     return keys, accounts
 
 

@@ -6,8 +6,8 @@ Follows the EKS user guide "configure the Amazon VPC CNI plugin to use IAM
 roles for service accounts": a role trusted by ``kube-system/aws-node``
 with ``AmazonEKS_CNI_Policy`` (IPv4) or a customer-managed
 ``AmazonEKS_CNI_IPv6_Policy`` (IPv6); annotate aws-node; restart its pods;
-check ``AWS_ROLE_ARN`` and ``AWS_WEB_IDENTITY_TOKEN_FILE`` in the pods; only
-then detach the CNI policy from the node role.
+check that every pod carries the role's credentials (services/workloads.py);
+only then detach the CNI policy from the node role.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from __future__ import annotations
 import copy
 import re
 
+from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.kube import ENV_ROLE_ARN
 from ansible_collections.eks.access.plugins.module_utils.kube import ENV_TOKEN_FILE
+from ansible_collections.eks.access.plugins.module_utils.services import workloads
 
 CNI_NAMESPACE = "kube-system"
 CNI_SERVICE_ACCOUNT = "aws-node"
-CNI_CONTAINER = "aws-node"
-CNI_POD_LABEL_SELECTOR = "k8s-app=aws-node"
 DEFAULT_ROLE_NAME = "AmazonEKSVPCCNIRole"
 
 IPV4_POLICY_NAME = "AmazonEKS_CNI_Policy"
@@ -56,8 +56,11 @@ _IPV6_POLICY_DOCUMENT = {
 }
 
 
-class CniError(ValueError):
+class CniError(errors.InvalidInput, ValueError):
     """Invalid input for the VPC CNI helpers."""
+
+    def __init__(self, message):
+        super().__init__(message)
 
 
 def _check_partition(partition):
@@ -116,57 +119,6 @@ def cni_policy_for_ip_family(ip_family, partition="aws", account_id=None):
     raise CniError("unknown cluster IP family %r (expected ipv4 or ipv6)" % (ip_family,))
 
 
-def _env(container):
-    result = {}
-    for item in container.get("env") or []:
-        if isinstance(item, dict) and item.get("name"):
-            result[item["name"]] = item.get("value")
-    return result
-
-
-def aws_node_env_ok(pod, role_arn=None):
-    """Whether every ``aws-node`` container of the pod has the IRSA env vars.
-
-    Both ``AWS_ROLE_ARN`` and ``AWS_WEB_IDENTITY_TOKEN_FILE`` must be set;
-    with ``role_arn``, ``AWS_ROLE_ARN`` must also equal it. A pod with no
-    ``aws-node`` container is not OK (nothing was verified).
-    """
-    containers = [c for c in ((pod or {}).get("spec") or {}).get("containers") or [] if c.get("name") == CNI_CONTAINER]
-    if not containers:
-        return False
-    for container in containers:
-        env = _env(container)
-        if not env.get(ENV_ROLE_ARN) or not env.get(ENV_TOKEN_FILE):
-            return False
-        if role_arn is not None and env.get(ENV_ROLE_ARN) != role_arn:
-            return False
-    return True
-
-
-def aws_node_pods_not_ok(pods, role_arn=None):
-    """Names of aws-node pods failing aws_node_env_ok (empty list: all fine)."""
-    return [((p or {}).get("metadata") or {}).get("name") for p in pods or [] if not aws_node_env_ok(p, role_arn)]
-
-
-def plan_node_role_detach(node_roles_attached, cni_policy_arn, verified):
-    """Detach calls to make: ``[{"role_name": ..., "policy_arn": ...}]``.
-
-    ``node_roles_attached`` maps node role name to its attached policy ARNs.
-    Nothing is planned unless ``verified`` (aws-node pods were checked to
-    carry the IRSA env vars); otherwise the nodes would lose pod networking
-    permissions. Roles without the policy are skipped; input order is kept.
-    """
-    if not verified:
-        return []
-    if not isinstance(cni_policy_arn, str) or not cni_policy_arn.startswith("arn:"):
-        raise CniError("CNI policy ARN must be an ARN, got %r" % (cni_policy_arn,))
-    plan = []
-    for role_name, attached in (node_roles_attached or {}).items():
-        if cni_policy_arn in (attached or []):
-            plan.append({"role_name": role_name, "policy_arn": cni_policy_arn})
-    return plan
-
-
 # ---------------------------------------------------------------------------
 # The customer managed IPv6 policy
 # ---------------------------------------------------------------------------
@@ -192,56 +144,16 @@ def plan_ipv6_policy(existing_document, wanted_document):
 # Verifying the aws-node pods
 # ---------------------------------------------------------------------------
 
-SKIP_CONTAINERS_ANNOTATION = "eks.amazonaws.com/skip-containers"
 
-
-def mutated_containers(pod):
-    """The containers the pod identity webhook mutates: init and regular, minus skip-containers.
-
-    Returns ``[(kind, container dict)]`` with kind ``initContainers`` or ``containers``.
-    """
-    pod = pod or {}
-    spec = pod.get("spec") or {}
-    annotations = ((pod.get("metadata") or {}).get("annotations")) or {}
-    skip = set(s.strip() for s in (annotations.get(SKIP_CONTAINERS_ANNOTATION) or "").split(",") if s.strip())
-    result = []
-    for kind in ("initContainers", "containers"):
-        for container in spec.get(kind) or []:
-            if container.get("name") not in skip:
-                result.append((kind, container))
-    return result
-
-
-def container_irsa_problems(container, role_arn):
-    """What is wrong with one container's IRSA environment (empty list: nothing)."""
-    env = _env(container)
-    problems = []
-    if not env.get(ENV_ROLE_ARN):
-        problems.append("%s is not set" % ENV_ROLE_ARN)
-    elif role_arn is not None and env.get(ENV_ROLE_ARN) != role_arn:
-        problems.append("%s is %s, not %s" % (ENV_ROLE_ARN, env.get(ENV_ROLE_ARN), role_arn))
-    if not env.get(ENV_TOKEN_FILE):
-        problems.append("%s is not set" % ENV_TOKEN_FILE)
-    return problems
-
-
-def container_without_irsa_problems(container):
-    """For a rollback: the container must no longer carry the IRSA variables."""
-    env = _env(container)
-    return ["%s is still set (%s)" % (name, env[name]) for name in (ENV_ROLE_ARN, ENV_TOKEN_FILE) if env.get(name)]
-
-
-def _is_terminating(pod):
-    return bool(((pod or {}).get("metadata") or {}).get("deletionTimestamp"))
-
-
-def verify_pods(pods, role_arn, desired=None, expect_irsa=True):
+def verify_pods(pods, role_arn, desired=None, expect_irsa=True, audience=workloads.DEFAULT_AUDIENCE):
     """Check every aws-node pod; returns the report the verify module prints.
 
     ``{"ok", "checked", "desired", "pods": [...], "failures": [...], "terminating": [...]}``.
     Each pod entry is ``{"name", "node", "phase", "ok", "containers": [{"name", "kind",
     "role_arn", "token_file", "problems"}]}``; ``failures`` lists ``{"pod", "container",
-    "problem"}`` for every miss. Pods being deleted are listed in ``terminating``
+    "problem"}`` for every miss. A pod passes when it carries IRSA credentials as
+    services/workloads.py defines it (the webhook's variables and its projected
+    token, of ``role_arn``). Pods being deleted are listed in ``terminating``
     and not checked (they are going away). With ``desired`` (the DaemonSet's
     ``desiredNumberScheduled``) fewer live pods than desired is a failure too,
     since an unchecked node is not verified. With ``expect_irsa=False`` (after a
@@ -251,9 +163,8 @@ def verify_pods(pods, role_arn, desired=None, expect_irsa=True):
         raise CniError("role ARN must be a string, got %r" % (role_arn,))
     report = {"ok": True, "checked": 0, "desired": desired, "pods": [], "failures": [], "terminating": []}
     for pod in pods or []:
-        meta = (pod or {}).get("metadata") or {}
-        name = meta.get("name")
-        if _is_terminating(pod):
+        name = workloads.metadata(pod).get("name")
+        if workloads.metadata(pod).get("deletionTimestamp"):
             report["terminating"].append(name)
             continue
         report["checked"] += 1
@@ -264,16 +175,16 @@ def verify_pods(pods, role_arn, desired=None, expect_irsa=True):
             "ok": True,
             "containers": [],
         }
-        containers = mutated_containers(pod)
+        containers = workloads.mutated_containers(pod)
         if not containers:
             entry["ok"] = False
             report["failures"].append({"pod": name, "container": None, "problem": "the pod has no containers"})
         for kind, container in containers:
-            env = _env(container)
+            env = workloads.container_env(container)
             if expect_irsa:
-                problems = container_irsa_problems(container, role_arn)
+                problems = workloads.irsa_problems(pod, container, role_arn, audience)
             else:
-                problems = container_without_irsa_problems(container)
+                problems = workloads.without_irsa_problems(container)
             entry["containers"].append({
                 "name": container.get("name"),
                 "kind": kind,
@@ -311,21 +222,35 @@ def failure_lines(report):
 # ---------------------------------------------------------------------------
 
 
-def node_role_name(role):
-    """The IAM role name of a node role given as a name or a role ARN (path dropped)."""
+def node_role(role, default_account=None, default_partition="aws"):
+    """A node role given as a name or a role ARN: ``{"role_arn", "role_name", "account"}``.
+
+    The account is kept: a role ARN of another account is another role than
+    the same name in the caller's account. A bare name is taken to be in
+    ``default_account`` (the caller's).
+    """
+    from ansible_collections.eks.access.plugins.module_utils.arn import ArnError, require_role_arn
+
     if not isinstance(role, str) or not role.strip():
         raise CniError("node role must be a role name or ARN, got %r" % (role,))
     role = role.strip()
     if role.startswith("arn:"):
-        from ansible_collections.eks.access.plugins.module_utils.arn import ArnError, require_role_arn
-
         try:
-            return require_role_arn(role).name
+            parsed = require_role_arn(role)
         except ArnError as e:
             raise CniError(str(e))
+        return {"role_arn": role, "role_name": parsed.name, "account": parsed.account_id}
     if "/" in role or ":" in role:
         raise CniError("node role %r is neither a role name nor a role ARN" % (role,))
-    return role
+    arn = None
+    if default_account:
+        arn = "arn:%s:iam::%s:role/%s" % (default_partition, default_account, role)
+    return {"role_arn": arn, "role_name": role, "account": default_account}
+
+
+def _role_key(role):
+    # IAM role names are unique case-insensitively within an account.
+    return (role["account"], role["role_name"].lower())
 
 
 def aws_auth_node_role_arns(aws_auth_model):
@@ -339,45 +264,55 @@ def aws_auth_node_role_arns(aws_auth_model):
     return arns
 
 
-def collect_node_roles(nodegroup_roles=(), aws_auth_roles=(), explicit_roles=()):
-    """Unique node roles in discovery order, each ``{"role_name", "sources"}``.
+def collect_node_roles(nodegroup_roles=(), aws_auth_roles=(), explicit_roles=(), account=None, partition="aws"):
+    """Unique node roles in discovery order, each ``{"role_name", "role_arn", "account", "sources"}``.
 
     Sources are ``nodegroup`` (managed node groups' ``nodeRole``), ``aws-auth``
     (node mappings) and ``explicit``; a role found several ways lists each.
+    Names given without an ARN are in ``account`` (the caller's).
     """
     roles = {}
     for source, items in (("nodegroup", nodegroup_roles), ("aws-auth", aws_auth_roles),
                           ("explicit", explicit_roles)):
         for item in items or []:
-            name = node_role_name(item)
-            entry = roles.setdefault(name, {"role_name": name, "sources": []})
+            role = node_role(item, account, partition)
+            entry = roles.setdefault(_role_key(role), dict(role, sources=[]))
             if source not in entry["sources"]:
                 entry["sources"].append(source)
     return list(roles.values())
 
 
-def plan_node_role_policy(roles, attached_by_role, policy_arn, state, exceptions=()):
+def plan_node_role_policy(roles, attached_by_role, policy_arn, state, exceptions=(), account=None):
     """Per node role, what to do with exactly one policy.
 
     ``roles`` is collect_node_roles() output; ``attached_by_role`` maps role
     name to its attached policy ARNs, or None when the role does not exist.
     ``state`` ``absent`` detaches ``policy_arn`` where attached, ``present``
-    attaches it where missing. Roles in ``exceptions`` (names or ARNs) are
-    skipped with a reason when the state would change them. Returns entries
-    ``{"role_name", "sources", "action", "reason", "before", "after"}`` with
-    action ``detach``, ``attach``, ``none`` or ``skip``; only ``policy_arn``
-    ever differs between before and after.
+    attaches it where missing. Roles of another account than ``account`` (the
+    caller's) are skipped: the caller's IAM cannot see them, and a same-named
+    role of its own account is not theirs. Roles in ``exceptions`` (names or
+    ARNs) are skipped with a reason when the state would change them. Returns
+    entries ``{"role_name", "role_arn", "account", "sources", "action",
+    "reason", "before", "after"}`` with action ``detach``, ``attach``,
+    ``none`` or ``skip``; only ``policy_arn`` ever differs between before and after.
     """
     if state not in ("present", "absent"):
         raise CniError("state must be present or absent, got %r" % (state,))
     if not isinstance(policy_arn, str) or not policy_arn.startswith("arn:") or ":policy/" not in policy_arn:
         raise CniError("policy must be a managed policy ARN, got %r" % (policy_arn,))
-    excepted = set(node_role_name(e) for e in exceptions or [])
+    excepted = set(_role_key(node_role(e, account)) for e in exceptions or [])
     plan = []
     for role in roles or []:
         name = role["role_name"]
+        entry = {"role_name": name, "role_arn": role.get("role_arn"), "account": role.get("account"),
+                 "sources": list(role.get("sources") or []), "before": None, "after": None}
+        if account is not None and role.get("account") not in (None, account):
+            entry.update(action="skip", reason="the role belongs to account %s, not to the caller's account %s; run "
+                                               "with credentials of account %s to change it" % (
+                                                   role["account"], account, role["account"]))
+            plan.append(entry)
+            continue
         attached = attached_by_role.get(name)
-        entry = {"role_name": name, "sources": list(role.get("sources") or []), "before": None, "after": None}
         if attached is None:
             entry.update(action="skip", reason="the IAM role does not exist")
             plan.append(entry)
@@ -387,7 +322,7 @@ def plan_node_role_policy(roles, attached_by_role, policy_arn, state, exceptions
         has = policy_arn in attached
         if (state == "absent" and not has) or (state == "present" and has):
             entry.update(action="none", reason="already %s" % ("detached" if state == "absent" else "attached"))
-        elif name in excepted:
+        elif _role_key(dict(role, account=role.get("account") or account)) in excepted:
             entry.update(action="skip", reason="declared as still needing %s; left %s" % (
                 policy_arn, "attached" if state == "absent" else "without it"))
         elif state == "absent":
@@ -398,6 +333,25 @@ def plan_node_role_policy(roles, attached_by_role, policy_arn, state, exceptions
             entry["after"] = list(attached) + [policy_arn]
         plan.append(entry)
     return plan
+
+
+def other_users_of_roles(nodegroups, role_arns, cluster_name, migrated_clusters=()):
+    """Node groups of other clusters that use one of ``role_arns`` and whose cluster is not declared migrated.
+
+    ``nodegroups`` lists ``{"cluster", "nodegroup", "role_arn", "region"}``
+    for every managed node group seen. Returns ``{role_arn: [nodegroup, ...]}``
+    holding only roles that have such users. ARNs compare case-insensitively
+    in the role name, as IAM does.
+    """
+    wanted = dict((arn.lower(), arn) for arn in role_arns if arn)
+    migrated = set(migrated_clusters or ())
+    others = {}
+    for group in nodegroups or []:
+        arn = wanted.get((group.get("role_arn") or "").lower())
+        if arn is None or group["cluster"] == cluster_name or group["cluster"] in migrated:
+            continue
+        others.setdefault(arn, []).append(group)
+    return others
 
 
 # ---------------------------------------------------------------------------

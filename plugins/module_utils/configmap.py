@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from ansible_collections.eks.access.plugins.module_utils import aws_auth
+from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils import kube
 
 # Enough for a handful of playbooks editing at once; each retry re-reads.
@@ -24,8 +25,8 @@ _BASE_DELAY = 0.2
 _MAX_DELAY = 3.0
 
 
-class ConflictRetriesExhausted(Exception):
-    pass
+class ConflictRetriesExhausted(errors.Conflict):
+    """Every attempt lost the race against another writer (409)."""
 
 
 @dataclass
@@ -68,6 +69,7 @@ def apply(
     create_missing: bool = True,
     before_write: Optional[Callable[[WriteOutcome], Any]] = None,
     repair_kinds: Optional[tuple] = None,
+    repair_hint: str = "re-run with repair=true",
 ) -> WriteOutcome:
     """Read, plan with ``planner`` and write when the plan changes something.
 
@@ -83,6 +85,7 @@ def apply(
     written, unless ``repair_kinds`` names every such section (the kinds the
     caller lists entries for): those sections are then planned as if they were
     missing, so the listed entries replace them, and the plan counts as a change.
+    ``repair_hint`` says how the caller's user asks for that, in the refusal.
     """
     for attempt in range(1, max_attempts + 1):
         current = read_configmap(api, name, namespace)
@@ -90,7 +93,7 @@ def apply(
         before, broken = aws_auth.parse_sections(before_data if current is not None else None)
         if broken:
             # Never overwrite what we cannot read, unless told how: the entries in it are unknown.
-            _refuse_malformed(namespace, name, broken, repair_kinds)
+            _refuse_malformed(namespace, name, broken, repair_kinds, repair_hint)
         result = planner(before)
         if broken:
             result.changed = True  # the broken text goes, even when the listed entries were all there
@@ -112,12 +115,11 @@ def apply(
                 body = dict(current)
                 body["data"] = after_data  # metadata (labels, annotations, resourceVersion) kept
                 written = api.replace(configmap_path(namespace, name), body, dry_run=check_mode)
-        except Exception as e:  # the client's ApiException; a 409 is a lost race
-            status = getattr(e, "status", None)
-            if status == 409 and attempt < max_attempts:
+        except errors.KubeApiError as e:  # a 409 is a lost race
+            if e.status == 409 and attempt < max_attempts:
                 sleep(_backoff(attempt))
                 continue
-            if status == 409:
+            if e.status == 409:
                 raise ConflictRetriesExhausted(
                     "%s/%s kept changing under us: %d attempts ended in 409 Conflict"
                     % (namespace, name, max_attempts))
@@ -129,7 +131,7 @@ def apply(
     raise ConflictRetriesExhausted("unreachable")  # pragma: no cover - loop always returns or raises
 
 
-def _refuse_malformed(namespace, name, broken, repair_kinds):
+def _refuse_malformed(namespace, name, broken, repair_kinds, repair_hint="re-run with repair=true"):
     """Raise AwsAuthError unless repair_kinds covers every section that cannot be edited safely."""
     # Each problem says whether the authenticator cannot read the section or
     # this collection cannot read it exactly (aws_auth.SectionError).
@@ -137,9 +139,9 @@ def _refuse_malformed(namespace, name, broken, repair_kinds):
     unparsed = ", ".join(sorted(broken))
     if repair_kinds is None:
         raise aws_auth.AwsAuthError(
-            "the existing %s/%s cannot be edited safely: %s. Nothing was written. Fix it by hand, or re-run with "
-            "repair=true and list every entry that %s should hold: they replace that text, and the old content is "
-            "kept as a backup" % (namespace, name, problems, unparsed))
+            "the existing %s/%s cannot be edited safely: %s. Nothing was written. Fix it by hand, or %s "
+            "and list every entry that %s should hold: they replace that text, and the old content is "
+            "kept as a backup" % (namespace, name, problems, repair_hint, unparsed))
     unmanaged = [key for key in sorted(broken) if key not in aws_auth.MAP_KEYS]
     missing = [key for key in sorted(broken) if key in aws_auth.MAP_KEYS and key not in repair_kinds]
     if unmanaged or missing:
@@ -158,23 +160,3 @@ def bound_groups(api) -> set:
             if subject.get("kind") == "Group":
                 groups.add(subject.get("name"))
     return groups
-
-
-def authenticated_arn(api) -> Optional[str]:
-    """The IAM ARN the API server says we are, when it says (EKS puts it in user.extra).
-
-    Uses SelfSubjectReview (GA in Kubernetes 1.28); None when the server has none.
-    """
-    review = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
-    try:
-        review = api.create(kube.api_path("authentication.k8s.io/v1", "selfsubjectreviews"), review)
-    except Exception as e:  # the client's ApiException: an older server, or not allowed
-        if getattr(e, "status", None) is None:
-            raise
-        return None
-    extra = ((review.get("status") or {}).get("userInfo") or {}).get("extra") or {}
-    for key in ("canonicalArn", "arn"):
-        values = extra.get(key) or []
-        if values:
-            return values[0]
-    return None

@@ -18,10 +18,12 @@ import base64
 import copy
 import os
 import tempfile
+from typing import Optional
 
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
 
 from ansible_collections.eks.access.plugins.module_utils import eks
+from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils import kube
 from ansible_collections.eks.access.plugins.module_utils.eks_token import mint_token
 
@@ -37,7 +39,7 @@ K8S_CONNECTION_ARG_SPEC.update(
 )
 
 
-class KubernetesConnectionError(Exception):
+class KubernetesConnectionError(errors.InvalidInput):
     """Raised when no Kubernetes client can be built; the message says why."""
 
 
@@ -111,6 +113,30 @@ def kube_api(module):
         return kube.KubeApi(get_api_client(module=_KubernetesCoreView(module, overrides)).client)
     except CoreException as e:
         raise KubernetesConnectionError(str(e))
+    except kube.transport_errors() as e:
+        # Building the client reads the API discovery documents: the first request, the first 401.
+        raise errors.kube_api_error(e, "GET", "/api") from None
+
+
+def authenticated_arn(api) -> Optional[str]:
+    """The IAM ARN the API server says we are, when it says (EKS puts it in user.extra).
+
+    Uses SelfSubjectReview (GA in Kubernetes 1.28); None when the server has
+    none or does not let us ask.  A transport failure is raised.
+    """
+    review = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
+    try:
+        review = api.create(kube.api_path("authentication.k8s.io/v1", "selfsubjectreviews"), review)
+    except errors.KubeApiError as e:
+        if e.status is None:
+            raise
+        return None  # an older server, or not allowed
+    extra = ((review.get("status") or {}).get("userInfo") or {}).get("extra") or {}
+    for key in ("canonicalArn", "arn"):
+        values = extra.get(key) or []
+        if values:
+            return values[0]
+    return None
 
 
 class _KubernetesCoreView:
@@ -128,9 +154,10 @@ class _KubernetesCoreView:
         self.params.update(overrides)
 
     def requires(self, dependency, minimum=None, reason=None):
-        from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import requires
+        # kubernetes.core's own requires() raises a bare Exception; ask its version check instead.
+        from ansible.module_utils.basic import missing_required_lib
+        from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import has_at_least
 
-        try:
-            requires(dependency, minimum, reason=reason)
-        except Exception as e:  # kubernetes.core raises a bare Exception here
-            self._module.fail_json(msg=str(e))
+        if not has_at_least(dependency, minimum):
+            library = dependency if minimum is None else "%s>=%s" % (dependency, minimum)
+            self._module.fail_json(msg=missing_required_lib(library, reason=reason))

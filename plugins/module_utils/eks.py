@@ -7,9 +7,11 @@ from __future__ import annotations
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.eks.access.plugins.module_utils.errors import NotFound
 
-class ClusterNotFound(Exception):
-    pass
+
+class ClusterNotFound(NotFound):
+    """DescribeCluster found no such cluster in the account and region."""
 
 
 def cluster_facts(cluster: dict) -> dict:

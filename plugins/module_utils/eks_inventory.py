@@ -7,12 +7,13 @@ from __future__ import annotations
 import fnmatch
 
 from ansible_collections.eks.access.plugins.module_utils.eks import cluster_facts
+from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
 
 HOSTNAME_STYLES = ("name", "name_region", "arn")
 K8S_AUTH_CHOICES = ("auto", "kubernetes", "eks_token")
 
 
-class InventoryConfigError(ValueError):
+class InventoryConfigError(InvalidInput, ValueError):
     """The inventory source asks for something that cannot be done."""
 
 

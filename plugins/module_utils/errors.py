@@ -90,21 +90,48 @@ def kube_api_error(exc, method: str = "", path: str = "") -> KubeApiError:
     return KubeApiError(status, reason, message, method, path)
 
 
-def describe_kube_failure(error: KubeApiError, identity: str = None, cluster: str = None) -> EksAccessError:
-    """The one sentence for a failed Kubernetes request: 401 and 403 say who and what to do."""
+def describe_kube_failure(error: KubeApiError, identity: str = None, cluster: str = None,
+                          iam_arn: str = None) -> EksAccessError:
+    """The one sentence for a failed Kubernetes request: 401 and 403 say who and what to do.
+
+    ``identity`` describes who the request was made as (for example ``IAM
+    identity arn:...`` or ``the credentials of kubeconfig ...``); ``iam_arn``
+    is that IAM ARN when the request carried an EKS token of it.
+    """
     subject = identity or "the identity this task runs as"
     where = "cluster %r" % cluster if cluster else "the cluster"
     if error.status == 401:
+        if iam_arn:
+            return NotAuthorized(
+                "%s does not know %s (401 Unauthorized): map %s in aws-auth (eks.access.aws_auth_mapping) or with an "
+                "EKS access entry, or run the task with AWS credentials the cluster "
+                "knows" % (where.capitalize(), subject, _where_to_map(iam_arn)), status=401, identity=iam_arn)
         return NotAuthorized(
-            "%s does not know %s (401 Unauthorized): map that IAM identity with an access entry or in aws-auth, "
-            "or run the task with credentials the cluster knows" % (where.capitalize(), subject),
-            status=401)
+            "%s does not accept %s (401 Unauthorized): the token is unknown to it or expired; run the task with "
+            "credentials the cluster knows, such as an IAM identity mapped in aws-auth or by an EKS access entry"
+            % (where.capitalize(), subject), status=401)
     if error.status == 403:
         return Forbidden(
-            "%s is not allowed to %s on %s (403 Forbidden: %s); grant it that permission through RBAC or an "
-            "access policy" % (subject, _verb(error.method), error.path or "that resource", error.api_message),
+            "%s is not allowed to %s %s (403 Forbidden: %s); grant it that permission through RBAC or an EKS "
+            "access policy" % (subject[:1].upper() + subject[1:], _verb(error.method), error.path or "that resource",
+                               error.api_message),
             status=403)
     return error
+
+
+def _where_to_map(iam_arn: str) -> str:
+    """What to map for a caller ARN: a role session maps through its role, anything else as itself."""
+    from ansible_collections.eks.access.plugins.module_utils import arn
+
+    try:
+        parsed = arn.parse_iam_arn(iam_arn)
+    except arn.ArnError:
+        return iam_arn
+    if parsed.resource_type == "assumed-role":
+        return "its role %s (rolearn)" % arn.assumed_role_to_role_arn(iam_arn)
+    if parsed.resource_type == "role":
+        return "it (rolearn)"
+    return "it (userarn)"
 
 
 def _verb(method: str) -> str:

@@ -12,17 +12,18 @@ from __future__ import annotations
 
 
 from ansible_collections.eks.access.plugins.module_utils.arn import ArnError
+from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
 from ansible_collections.eks.access.plugins.module_utils.arn import require_role_arn
-from ansible_collections.eks.access.plugins.module_utils.kube import IRSA_ENV
+from ansible_collections.eks.access.plugins.module_utils.arn import same_arn
 from ansible_collections.eks.access.plugins.module_utils.trust_policy import load_policy
 from ansible_collections.eks.access.plugins.module_utils.trust_policy import policies_equal
+from ansible_collections.eks.access.plugins.module_utils.services import workloads
 
 ANNOTATION_PREFIX = "eks.amazonaws.com/"
 ROLE_ARN_ANNOTATION = ANNOTATION_PREFIX + "role-arn"
 STS_REGIONAL_ENDPOINTS_ANNOTATION = ANNOTATION_PREFIX + "sts-regional-endpoints"
 TOKEN_EXPIRATION_ANNOTATION = ANNOTATION_PREFIX + "token-expiration"
 AUDIENCE_ANNOTATION = ANNOTATION_PREFIX + "audience"
-SKIP_CONTAINERS_ANNOTATION = ANNOTATION_PREFIX + "skip-containers"
 MANAGED_ANNOTATIONS = (
     ROLE_ARN_ANNOTATION,
     STS_REGIONAL_ENDPOINTS_ANNOTATION,
@@ -43,7 +44,7 @@ TAG_SERVICE_ACCOUNT = "eks.access/service-account"
 MANAGED_BY_VALUE = "eks.access"
 
 
-class IrsaError(ValueError):
+class IrsaError(InvalidInput, ValueError):
     """Invalid input for an IRSA plan."""
 
 
@@ -252,13 +253,13 @@ def plan_service_account(current_sa, wanted_annotations, override_existing, crea
     before = annotations_of(current_sa)
     current_role = before.get(ROLE_ARN_ANNOTATION)
     wanted_role = wanted.get(ROLE_ARN_ANNOTATION)
-    if current_role and wanted_role and current_role != wanted_role and not override_existing:
+    if current_role and wanted_role and not same_arn(current_role, wanted_role) and not override_existing:
         return _plan(
             "refuse",
             before,
             {},
             "service account %s already has annotation %s=%s (wanted %s); not overriding it, "
-            "set override_existing=true to replace it"
+            "set override_existing_annotation=true to replace it"
             % (_sa_label(current_sa), ROLE_ARN_ANNOTATION, current_role, wanted_role),
         )
     changes = {}
@@ -270,8 +271,8 @@ def plan_service_account(current_sa, wanted_annotations, override_existing, crea
             changes[key] = value
     if not changes:
         return _plan("none", before, {}, "the service account already has the wanted annotations")
-    if current_role and wanted_role and current_role != wanted_role:
-        reason = "replacing %s=%s (override_existing)" % (ROLE_ARN_ANNOTATION, current_role)
+    if current_role and wanted_role and not same_arn(current_role, wanted_role):
+        reason = "replacing %s=%s (override_existing_annotation)" % (ROLE_ARN_ANNOTATION, current_role)
     else:
         reason = "setting annotations %s" % ", ".join(sorted(changes))
     return _plan("patch", before, changes, reason)
@@ -290,7 +291,7 @@ def plan_remove_annotations(current_sa, role_arn):
     current_role = before.get(ROLE_ARN_ANNOTATION)
     if current_role is None:
         return _plan("none", before, {}, "the service account has no %s annotation" % ROLE_ARN_ANNOTATION)
-    if current_role != role_arn:
+    if not same_arn(current_role, role_arn):
         return _plan(
             "none",
             before,
@@ -324,26 +325,18 @@ def pod_service_account(pod):
     )
 
 
-def container_env_names(container):
-    return set(e.get("name") for e in (container.get("env") or []) if isinstance(e, dict))
-
-
 def containers_missing_irsa_env(pod, container_names=None):
-    """Names of the pod's containers (optionally only ``container_names``) lacking the IRSA env vars.
+    """Names of the pod's containers (optionally only ``container_names``) without IRSA credentials.
 
-    Containers listed in the pod's ``eks.amazonaws.com/skip-containers``
-    annotation are ignored: the webhook deliberately leaves them alone.
+    What counts (init containers, skip-containers, the projected token) is
+    services/workloads.py's one definition.
     """
-    spec = (pod or {}).get("spec") or {}
-    skip = set(s.strip() for s in (annotations_of(pod).get(SKIP_CONTAINERS_ANNOTATION) or "").split(",") if s.strip())
     missing = []
-    for container in spec.get("containers") or []:
+    for _kind, container in workloads.mutated_containers(pod):
         name = container.get("name")
         if container_names is not None and name not in container_names:
             continue
-        if name in skip:
-            continue
-        if not all(var in container_env_names(container) for var in IRSA_ENV):
+        if workloads.irsa_problems(pod, container):
             missing.append(name)
     return missing
 

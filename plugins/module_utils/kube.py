@@ -13,7 +13,6 @@ from ansible_collections.eks.access.plugins.module_utils import errors
 # The variables the pod identity webhook injects; a pod without them has no IRSA credentials.
 ENV_ROLE_ARN = "AWS_ROLE_ARN"
 ENV_TOKEN_FILE = "AWS_WEB_IDENTITY_TOKEN_FILE"
-IRSA_ENV = (ENV_ROLE_ARN, ENV_TOKEN_FILE)
 
 
 def _ready(conditions) -> bool:
@@ -29,20 +28,6 @@ def node_summary(node: dict) -> dict:
         "ready": _ready((node.get("status") or {}).get("conditions")),
         "nodegroup": labels.get("eks.amazonaws.com/nodegroup"),
         "provider_id": (node.get("spec") or {}).get("providerID"),
-    }
-
-
-def pod_summary(pod: dict) -> dict:
-    """Name, node, phase and whether every container carries the IRSA variables."""
-    spec = pod.get("spec") or {}
-    containers = spec.get("containers") or []
-    env_names = [{e.get("name") for e in (c.get("env") or [])} for c in containers]
-    return {
-        "name": (pod.get("metadata") or {}).get("name"),
-        "node": spec.get("nodeName"),
-        "phase": (pod.get("status") or {}).get("phase"),
-        "service_account": spec.get("serviceAccountName"),
-        "irsa_env": bool(containers) and all(set(IRSA_ENV) <= names for names in env_names),
     }
 
 
@@ -81,7 +66,7 @@ class KubeApi:
         """One request; any failure is raised as :class:`errors.KubeApiError` (status, reason, message)."""
         try:
             response = self.dynamic.request(method, path, body=body, serialize=False, **params)
-        except _transport_errors() as e:
+        except transport_errors() as e:
             raise errors.kube_api_error(e, method, path) from None
         data = response.data
         return json.loads(data) if data else {}
@@ -116,7 +101,7 @@ class KubeApi:
         return self.request("DELETE", path)
 
 
-def _transport_errors():
+def transport_errors():
     """The client's ApiException and urllib3's errors: they share no base class."""
     # Imported on use, like the kubernetes client itself (connection.kube_api).
     from kubernetes.client.exceptions import ApiException
@@ -136,20 +121,3 @@ def server_version(api: KubeApi) -> str:
 
 def nodes(api: KubeApi) -> list:
     return [node_summary(n) for n in api.items(api_path("v1", "nodes"))]
-
-
-def daemonset_pods(api: KubeApi, namespace: str, name: str) -> dict:
-    """Status of a DaemonSet and its pods; ``{"exists": False}`` when it is missing."""
-    ds = api.get_optional(api_path("apps/v1", "daemonsets", namespace, name))
-    if ds is None:
-        return {"exists": False}
-    pods = api.items(api_path("v1", "pods", namespace),
-                     label_selector=label_selector(ds["spec"]["selector"].get("matchLabels")))
-    status = ds.get("status") or {}
-    return {
-        "exists": True,
-        "desired": status.get("desiredNumberScheduled", 0),
-        "ready": status.get("numberReady", 0),
-        "service_account": ds["spec"]["template"]["spec"].get("serviceAccountName"),
-        "pods": [pod_summary(p) for p in pods],
-    }

@@ -2,17 +2,23 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one way a module runs: options in, a runner, errors out as one sentence.
 
-A module builds its options object (a dataclass of its parameters) and calls
-:func:`run_module`.  The runner gets a :class:`RunContext` (clients, check
-mode, diff mode, warnings) and the options, never ``module.params``, and
-returns the result dict.  This is the only place that turns an error into
-``fail_json``, and the only ``except Exception`` of the collection.
+A module builds its options object (a dataclass of its parameters, see
+:func:`options_from`) and calls :func:`run_module`.  The runner gets a
+:class:`RunContext` (clients, check mode, diff mode, warnings) and the
+options, never ``module.params``, and returns the result dict.  This is the
+only place that turns an error into ``fail_json``, and the only
+``except Exception`` of the collection.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import traceback
 
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+
+from ansible_collections.eks.access.plugins.module_utils import arn
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.clients import aws
 
@@ -23,16 +29,27 @@ try:
 except ImportError:  # AnsibleAWSModule reports a missing botocore itself
     _BOTO_ERRORS = ()
 
+# What a message about who we are may run into: then it says less, and the real failure is still reported.
+_IDENTITY_LOOKUP_ERRORS = (errors.EksAccessError, AnsibleAWSError) + _BOTO_ERRORS
+
+
+def options_from(cls, params: dict):
+    """An options dataclass ``cls`` filled from the module parameters of the same names."""
+    return cls(**{f.name: params.get(f.name) for f in dataclasses.fields(cls) if f.name in params})
+
 
 class RunContext:
-    """What a runner may use of the module: clients, modes and warnings."""
+    """What a runner may use of the module: clients, modes, warnings, and who it runs as."""
 
     def __init__(self, module):
         self._module = module
         self._clients = {}
         self._kube = None
         self._caller = None
+        self._kube_arn = None
         self.cluster_name = module.params.get("cluster_name")
+        # Result keys a failure still reports (for example what was read before it).
+        self.result_on_failure = {}
 
     @property
     def check_mode(self) -> bool:
@@ -45,17 +62,47 @@ class RunContext:
     def warn(self, message: str) -> None:
         self._module.warn(message)
 
-    def aws(self, service: str) -> aws.AlwaysRetryingClient:
-        """A retrying boto3 client for ``service``, one per run."""
-        if service not in self._clients:
-            self._clients[service] = aws.client(self._module, service)
-        return self._clients[service]
+    def aws(self, service: str, region: str = None) -> aws.AlwaysRetryingClient:
+        """A retrying boto3 client for ``service`` (in ``region`` when given), one per run."""
+        key = (service, region)
+        if key not in self._clients:
+            self._clients[key] = aws.client(self._module, service, region=region)
+        return self._clients[key]
+
+    @property
+    def region(self):
+        return self._module.region
 
     def caller_identity(self) -> dict:
         """STS GetCallerIdentity (``Account``, ``Arn``, ``UserId``), asked once per run."""
         if self._caller is None:
             self._caller = self.aws("sts").get_caller_identity()
         return self._caller
+
+    def partition(self) -> str:
+        """The AWS partition of the caller (``aws``, ``aws-cn``...)."""
+        return arn.partition_of(self.caller_identity()["Arn"])
+
+    def cluster_partition(self):
+        """The partition the cluster lives in: its region's, else the Kubernetes caller's; None when unknown."""
+        region = self._module.region
+        if region:
+            import botocore.exceptions
+            import botocore.session
+
+            try:
+                return botocore.session.get_session().get_partition_for_region(region)
+            except botocore.exceptions.UnknownRegionError:
+                pass
+        caller = self.kube_caller_arn()
+        return arn.partition_of(caller)
+
+    @property
+    def kube_auth(self) -> str:
+        """How the Kubernetes requests authenticate: ``eks_token`` (this task's IAM identity) or ``kubernetes``."""
+        from ansible_collections.eks.access.plugins.module_utils import connection
+
+        return connection.choose_auth(self._module.params, os.environ)
 
     def kube(self):
         """The cluster's :class:`kube.KubeApi`, built on first use."""
@@ -65,11 +112,78 @@ class RunContext:
             self._kube = connection.kube_api(self._module)
         return self._kube
 
+    def kube_caller_arn(self):
+        """The IAM ARN the Kubernetes requests are made as, when it can be known (else None).
+
+        With an EKS token it is this task's AWS identity; with kubernetes.core
+        settings the API server is asked (SelfSubjectReview, EKS puts the ARN
+        in ``user.extra``).
+        """
+        if self._kube_arn is None:
+            if self.kube_auth == "eks_token":
+                self._kube_arn = self.caller_identity()["Arn"]
+            else:
+                from ansible_collections.eks.access.plugins.module_utils import connection
+
+                self._kube_arn = connection.authenticated_arn(self.kube()) or ""
+        return self._kube_arn or None
+
     def kube_identity(self):
-        """Who the Kubernetes requests are made as, for messages; None when unknown."""
-        if self._caller is not None:
-            return self._caller.get("Arn")
-        return None
+        """``(description, IAM ARN or None)`` of who the Kubernetes requests are made as, for messages; never raises."""
+        try:
+            if self.kube_auth == "eks_token":
+                caller = self.caller_identity()["Arn"]
+                return "IAM identity %s" % caller, caller
+        except _IDENTITY_LOOKUP_ERRORS:
+            return "the IAM identity of this task's AWS credentials", None
+        if self._kube_arn:
+            return "IAM identity %s" % self._kube_arn, self._kube_arn
+        return self._kubernetes_credentials(), None
+
+    def _kubernetes_credentials(self):
+        params = self._module.params
+        if params.get("api_key"):
+            return "the token given in api_key"
+        kubeconfig = params.get("kubeconfig") or os.environ.get("K8S_AUTH_KUBECONFIG") or os.environ.get("KUBECONFIG")
+        context = params.get("context") or os.environ.get("K8S_AUTH_CONTEXT")
+        if kubeconfig:
+            # Not its path: kubernetes.core marks the kubeconfig option no_log, so Ansible would mask it.
+            return "the kubeconfig user %s" % _kubeconfig_user(kubeconfig, context)
+        return "the Kubernetes credentials of this task"
+
+
+def _kubeconfig_user(kubeconfig, context=None) -> str:
+    """``'user' (context 'name')`` of a kubeconfig (a path or a dict), or just the context when unreadable."""
+    import yaml
+
+    config = kubeconfig
+    if isinstance(kubeconfig, str):
+        try:
+            with open(os.path.expanduser(kubeconfig.split(os.pathsep)[0])) as f:
+                config = yaml.safe_load(f)
+        except (OSError, yaml.YAMLError):
+            config = None
+    if not isinstance(config, dict):
+        return "of context %r" % context if context else "of the current context"
+    context = context or config.get("current-context")
+    user = next((c.get("context", {}).get("user") for c in config.get("contexts") or []
+                 if isinstance(c, dict) and c.get("name") == context), None)
+    return "%r (context %r)" % (user, context) if user else "of context %r" % context
+
+
+def main(runner, argument_spec, kubernetes=True, **module_kwargs):
+    """A whole module ``main()``: the argument spec (after the Kubernetes connection options unless
+    ``kubernetes=False``), the runner module's ``Options`` from the parameters, and its ``run``."""
+    from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
+
+    spec = {}
+    if kubernetes:
+        from ansible_collections.eks.access.plugins.module_utils.connection import K8S_CONNECTION_ARG_SPEC
+
+        spec.update(K8S_CONNECTION_ARG_SPEC)
+    spec.update(argument_spec)
+    module = AnsibleEKSAccessModule(argument_spec=spec, supports_check_mode=True, **module_kwargs)
+    run_module(module, runner.run, options_from(runner.Options, module.params))
 
 
 def run_module(module, runner, options):
@@ -78,13 +192,18 @@ def run_module(module, runner, options):
     try:
         result = runner(context, options)
     except errors.KubeApiError as e:
-        failure = errors.describe_kube_failure(e, context.kube_identity(), context.cluster_name)
-        module.fail_json(msg=str(failure), **failure.details)
+        failure = e
+        if e.status in (401, 403):
+            identity, iam_arn = context.kube_identity()
+            failure = errors.describe_kube_failure(e, identity, context.cluster_name, iam_arn)
+        module.fail_json(msg=str(failure), **dict(context.result_on_failure, **failure.details))
     except errors.EksAccessError as e:
-        module.fail_json(msg=str(e), **e.details)
+        module.fail_json(msg=str(e), **dict(context.result_on_failure, **e.details))
+    except AnsibleAWSError as e:
+        module.fail_json_aws_error(e)
     except _BOTO_ERRORS as e:
-        module.fail_json_aws(e, msg="AWS request failed")
+        module.fail_json_aws(e, msg="AWS request failed", **context.result_on_failure)
     except Exception as e:  # the one catch-all: an unexpected error, traceback kept for -vvv
         module.fail_json(msg="Unexpected error in eks.access (please report it): %s: %s" % (type(e).__name__, e),
-                         exception=traceback.format_exc())
+                         exception=traceback.format_exc(), **context.result_on_failure)
     module.exit_json(**result)

@@ -15,12 +15,18 @@ from __future__ import annotations
 
 import math
 
+from ansible_collections.eks.access.plugins.module_utils import errors
+from ansible_collections.eks.access.plugins.module_utils.services import workloads
+
 RESTARTED_AT_ANNOTATION = "kubectl.kubernetes.io/restartedAt"
 METHODS = ("rolling", "delete_pods")
 
 
-class RolloutError(ValueError):
+class RolloutError(errors.InvalidInput, ValueError):
     """Invalid input, or a restart that would break the safety promise."""
+
+    def __init__(self, message):
+        super().__init__(message)
 
 
 def scaled_value(value, total, round_up):
@@ -152,10 +158,6 @@ def batches(names, size):
     return [names[i:i + size] for i in range(0, len(names), size)]
 
 
-def _env_of(container):
-    return dict((e.get("name"), e.get("value")) for e in container.get("env") or [] if isinstance(e, dict))
-
-
 ANY_VALUE = "*"
 
 
@@ -168,16 +170,14 @@ def env_mismatches(pods, expected_env):
     (the pod identity webhook leaves them alone). Pods being deleted are
     ignored. Used to restart only when some pod needs it.
     """
-    from ansible_collections.eks.access.plugins.module_utils.cni import mutated_containers
-
     result = {}
     for pod in pods or []:
         meta = (pod or {}).get("metadata") or {}
         if meta.get("deletionTimestamp"):
             continue
         problems = []
-        for _kind, container in mutated_containers(pod):
-            env = _env_of(container)
+        for _kind, container in workloads.mutated_containers(pod):
+            env = workloads.container_env(container)
             for key, value in (expected_env or {}).items():
                 where = "%s: %s" % (container.get("name"), key)
                 if value is None:

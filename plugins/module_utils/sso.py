@@ -21,31 +21,38 @@ import re
 from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
 
 from ansible_collections.eks.access.plugins.module_utils import trust_policy
+from ansible_collections.eks.access.plugins.module_utils.arn import PARTITIONS
+from ansible_collections.eks.access.plugins.module_utils.arn import SSO_PATH_PREFIX
+from ansible_collections.eks.access.plugins.module_utils.arn import SSO_ROLE_PREFIX
 from ansible_collections.eks.access.plugins.module_utils.arn import ArnError
+from ansible_collections.eks.access.plugins.module_utils.arn import match_key
 from ansible_collections.eks.access.plugins.module_utils.arn import parse_iam_arn
+from ansible_collections.eks.access.plugins.module_utils.arn import same_arn
+from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
 from ansible_collections.eks.access.plugins.module_utils.irsa import MANAGED_BY_VALUE
 from ansible_collections.eks.access.plugins.module_utils.irsa import TAG_MANAGED_BY
 
-SSO_PATH_PREFIX = "/aws-reserved/sso.amazonaws.com/"
-SSO_ROLE_PREFIX = "AWSReservedSSO_"
-
 # Permission set names: 1..32 of [\w+=,.@-] (sso-admin CreatePermissionSet).
-_PERMISSION_SET_RE = re.compile(r"^[\w+=,.@-]{1,32}$")
+_PERMISSION_SET_RE = re.compile(r"^[\w+=,.@-]{1,32}\Z")
 # arn:PARTITION:sso:::permissionSet/ssoins-ID/ps-ID (moto spells it instance/ssoins-ID/ps-ID).
+_PARTITION = "(%s)" % "|".join(re.escape(p) for p in PARTITIONS)
 _PERMISSION_SET_ARN_RE = re.compile(
-    r"^arn:(aws[a-z-]*):sso:::(?:permissionSet|instance)/(ssoins-[0-9a-zA-Z]+)/(ps-[0-9a-zA-Z]+)$")
-_INSTANCE_ARN_RE = re.compile(r"^arn:(aws[a-z-]*):sso:::instance/(ssoins-[0-9a-zA-Z]+)$")
+    r"^arn:%s:sso:::(?:permissionSet|instance)/(ssoins-[0-9a-zA-Z]+)/(ps-[0-9a-zA-Z]+)\Z" % _PARTITION)
+_INSTANCE_ARN_RE = re.compile(r"^arn:%s:sso:::instance/(ssoins-[0-9a-zA-Z]+)\Z" % _PARTITION)
 _TEMPLATE_RE = re.compile(r"\{\{[^}]*\}\}")
-_SSO_PATH_RE = re.compile(r"^/aws-reserved/sso\.amazonaws\.com/(?:([a-z]{2}(?:-[a-z]+)+-[0-9]+)/)?$")
+_SSO_PATH_RE = re.compile(r"^/aws-reserved/sso\.amazonaws\.com/(?:([a-z]{2}(?:-[a-z]+)+-[0-9]+)/)?\Z")
 
 
-class SsoRoleError(ValueError):
-    """No, or more than one, SSO role matches a permission set (or bad input)."""
+class SsoRoleError(InvalidInput, ValueError):
+    """No, or more than one, SSO role matches a permission set (or bad input).
+
+    The module result carries the SSO roles that exist and those that matched.
+    """
 
     def __init__(self, msg, existing=None, matches=None):
-        super().__init__(msg)
         self.existing = list(existing or [])
         self.matches = list(matches or [])
+        super().__init__(msg, existing_sso_roles=self.existing, matching_roles=self.matches)
 
 
 def _get(role, *keys):
@@ -250,14 +257,21 @@ def is_permission_set_role_arn(role_arn, permission_set_name, account_id):
     The path may be Identity Center's (as in IAM and trust policies) or absent
     (as in aws-auth). Anything that is not an IAM role ARN is not.
     """
-    pattern = sso_role_name_pattern(permission_set_name)
     try:
-        parsed = parse_iam_arn(role_arn)
+        parsed = parse_iam_arn(match_key(role_arn))
     except ArnError:
         return False
     if parsed.service != "iam" or parsed.resource_type != "role" or parsed.account_id != account_id:
         return False
-    return bool(pattern.match(parsed.name)) and (parsed.path == "/" or is_sso_path(parsed.path))
+    # Compared the authenticator's way (lower-cased): a mapping spelled in another case still grants access.
+    return bool(_mapping_name_pattern(permission_set_name).match(parsed.name)) and (
+        parsed.path == "/" or is_sso_path(parsed.path))
+
+
+def _mapping_name_pattern(permission_set_name):
+    validate_permission_set_name(permission_set_name)
+    prefix = re.escape(match_key(SSO_ROLE_PREFIX) + match_key(permission_set_name))
+    return re.compile(r"^%s_[0-9a-f]+\Z" % prefix)
 
 
 def permission_set_mappings(map_roles, permission_set_name, account_id):
@@ -274,7 +288,7 @@ def permission_set_mappings(map_roles, permission_set_name, account_id):
 def stale_mappings(map_roles, permission_set_name, account_id, role_name):
     """mapRoles ARNs of the permission set whose role is not ``role_name`` (an earlier hash)."""
     return [a for a in permission_set_mappings(map_roles, permission_set_name, account_id)
-            if a.rsplit("/", 1)[-1] != role_name]
+            if match_key(a.rsplit("/", 1)[-1]) != match_key(role_name)]
 
 
 def default_username(permission_set_name):
@@ -311,7 +325,7 @@ def plan_creator_trust(policy, sso_role_arn, permission_set_name, account_id):
     removed = []
     if policy is not None:
         def stale(principal):
-            return principal != sso_role_arn and is_permission_set_role_arn(principal, permission_set_name, account_id)
+            return not same_arn(principal, sso_role_arn) and is_permission_set_role_arn(principal, permission_set_name, account_id)
 
         policy, removed, _remaining = trust_policy.remove_aws_principals(policy, stale)
     new_policy, added = trust_policy.merge_statement(policy, statement)

@@ -28,25 +28,24 @@ from urllib.parse import unquote, unquote_plus
 from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 
+from ansible_collections.eks.access.plugins.module_utils.arn import SSO_PATH_PREFIX
 from ansible_collections.eks.access.plugins.module_utils.arn import ArnError
+from ansible_collections.eks.access.plugins.module_utils.arn import is_sso_role_name
 from ansible_collections.eks.access.plugins.module_utils.arn import require_role_arn
+from ansible_collections.eks.access.plugins.module_utils.arn import validate_account_id
+from ansible_collections.eks.access.plugins.module_utils.arn import validate_partition
+from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
 
 POLICY_VERSION = "2012-10-17"
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
 ASSUME_ROLE_ACTION = "sts:AssumeRole"
 DEFAULT_AUDIENCE = "sts.amazonaws.com"
 SA_SUBJECT_PREFIX = "system:serviceaccount:"
-SSO_PATH_PREFIX = "/aws-reserved/sso.amazonaws.com/"
-SSO_ROLE_PREFIX = "AWSReservedSSO_"
-
-PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc")
-
-_ACCOUNT_RE = re.compile(r"^[0-9]{12}$")
-_DNS1123_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS1123_SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_DNS1123_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
+_DNS1123_SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
 # With sub_pattern, IAM StringLike wildcards (* and ?) may replace characters.
-_PATTERN_CHARS_RE = re.compile(r"^[a-z0-9.*?-]+$")
-_ISSUER_RE = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%!$&'()*+,;=:@-]+)*$")
+_PATTERN_CHARS_RE = re.compile(r"^[a-z0-9.*?-]+\Z")
+_ISSUER_RE = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%!$&'()*+,;=:@-]+)*\Z")
 _WILDCARDS = ("*", "?")
 CLOSED_SID = "EksAccessNoServiceAccountTrusted"
 # Condition operators whose values are matched as (possibly wildcarded)
@@ -54,7 +53,7 @@ CLOSED_SID = "EksAccessNoServiceAccountTrusted"
 _SUB_OPERATORS = ("StringEquals", "StringLike")
 
 
-class TrustPolicyError(ValueError):
+class TrustPolicyError(InvalidInput, ValueError):
     """Invalid input for a trust policy (bad name, ARN, issuer, document...)."""
 
 
@@ -185,12 +184,11 @@ def issuer_host_path(issuer_url):
 
 def oidc_provider_arn(partition, account_id, issuer_url):
     """ARN of the IAM OIDC identity provider registered for a cluster issuer."""
-    if partition not in PARTITIONS:
-        raise TrustPolicyError("unknown AWS partition %r (expected one of %s)" % (partition, ", ".join(PARTITIONS)))
-    if isinstance(account_id, int) and not isinstance(account_id, bool):
-        account_id = str(account_id)
-    if not isinstance(account_id, str) or not _ACCOUNT_RE.match(account_id):
-        raise TrustPolicyError("AWS account ID must be exactly 12 digits, got %r" % (account_id,))
+    try:
+        validate_partition(partition)
+        account_id = validate_account_id(account_id)
+    except ArnError as e:
+        raise TrustPolicyError(str(e))
     return "arn:%s:iam::%s:oidc-provider/%s" % (partition, account_id, issuer_host_path(issuer_url))
 
 
@@ -522,7 +520,7 @@ def assume_role_statement(principal_role_arn):
         parsed = require_role_arn(principal_role_arn)
     except ArnError as e:
         raise TrustPolicyError(str(e))
-    if parsed.name.startswith(SSO_ROLE_PREFIX) and not parsed.path.startswith(SSO_PATH_PREFIX):
+    if is_sso_role_name(parsed.name) and not parsed.path.startswith(SSO_PATH_PREFIX):
         raise TrustPolicyError(
             "%r names an IAM Identity Center role without its path; use "
             "arn:%s:iam::%s:role%s[REGION/]%s (see the role's Arn in IAM)"
@@ -573,3 +571,52 @@ def remove_aws_principals(policy, predicate):
     new_policy["Statement"] = kept
     new_policy.setdefault("Version", POLICY_VERSION)
     return new_policy, removed, len(kept)
+
+
+# ---------------------------------------------------------------------------
+# EKS Pod Identity
+# ---------------------------------------------------------------------------
+
+POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
+TAG_SESSION_ACTION = "sts:TagSession"
+# EKS Pod Identity assumes the role with both; without sts:TagSession the
+# agent's AssumeRole (which always sets session tags) is denied.
+POD_IDENTITY_ACTIONS = (ASSUME_ROLE_ACTION, TAG_SESSION_ACTION)
+
+
+def pod_identity_statement():
+    """The trust statement letting EKS Pod Identity assume a role (AWS's documented one)."""
+    return {
+        "Effect": "Allow",
+        "Principal": {"Service": POD_IDENTITY_SERVICE},
+        "Action": list(POD_IDENTITY_ACTIONS),
+    }
+
+
+def _names_pod_identity(statement):
+    principal = statement.get("Principal") if isinstance(statement, dict) else None
+    if principal == "*":
+        return False  # a public trust is not what this check is about; it never counts as ours
+    if not isinstance(principal, dict):
+        return False
+    return POD_IDENTITY_SERVICE in [p for p in _as_list(principal.get("Service")) if isinstance(p, str)]
+
+
+def pod_identity_trust_gaps(policy):
+    """``(missing, denied)``: the Pod Identity actions no Allow statement grants ``pods.eks.amazonaws.com``,
+    and those a Deny statement for it refuses. Both empty: the role is usable through Pod Identity.
+
+    A condition on the Allow statement (``aws:SourceAccount``, ``aws:SourceArn``)
+    still counts as a grant: it narrows which clusters may use the role, which
+    the caller chose.
+    """
+    missing = []
+    denied = []
+    stmts = statements(policy)
+    for action in POD_IDENTITY_ACTIONS:
+        relevant = [s for s in stmts if _names_pod_identity(s) and "NotAction" not in s and _actions_allow(s, action)]
+        if any(s.get("Effect") == "Deny" for s in relevant):
+            denied.append(action)
+        elif not any(s.get("Effect") == "Allow" for s in relevant):
+            missing.append(action)
+    return missing, denied

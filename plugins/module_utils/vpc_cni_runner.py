@@ -1,37 +1,51 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The AWS and Kubernetes I/O of the VPC CNI modules around the pure planners in cni.py.
+"""The runners of the VPC CNI modules around the pure planners in cni.py.
 
-vpc_cni_policy, vpc_cni_addon, node_role_policy and aws_node_irsa_info each
-call one ``run_*`` function here: read the current state, ask cni.py what
-to do, write it (nothing in check mode) and shape the result.
+vpc_cni_policy, vpc_cni_addon, node_role_policy, aws_node_irsa_info and
+vpc_cni_lease each build one options dataclass and hand it with one
+``run_*`` function to :func:`module.run_module`: read the current state, ask
+cni.py what to do, write it (nothing in check mode) and shape the result.
+Runners see a :class:`module.RunContext`, never ``module.params``.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import List, Optional
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.eks.access.plugins.module_utils import cni
-from ansible_collections.eks.access.plugins.module_utils import eks
-from ansible_collections.eks.access.plugins.module_utils import irsa
-from ansible_collections.eks.access.plugins.module_utils import kube
+from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils import trust_policy
+from ansible_collections.eks.access.plugins.module_utils.services import lease as lease_service
+from ansible_collections.eks.access.plugins.module_utils.services import workloads
 
-# Right after CreatePolicy, IAM may briefly answer NoSuchEntity.
-RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=["NoSuchEntity"])
+ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
+# Per-item EKS reads (node groups of every cluster of the region) in parallel, boundedly.
+MAX_PARALLEL_READS = 8
+# A refusal names every pod but only the first problems; the result's failure_lines has them all.
+MAX_PROBLEMS_SHOWN = 3
 
 
-class CniRefused(Exception):
+class CniRefused(errors.Refused):
     """The change cannot be made as asked (the message says why)."""
 
 
-def _identity(module):
-    identity = module.client("sts").get_caller_identity()
+def _caller(ctx):
+    identity = ctx.caller_identity()
     return identity["Account"], identity["Arn"].split(":")[1]
+
+
+def describe_cluster(ctx, name):
+    """DescribeCluster's facts; eks.ClusterNotFound (a NotFound) for a missing cluster."""
+    from ansible_collections.eks.access.plugins.module_utils import eks
+
+    return eks.describe_cluster(ctx.aws("eks"), name)
 
 
 # ---------------------------------------------------------------------------
@@ -39,26 +53,35 @@ def _identity(module):
 # ---------------------------------------------------------------------------
 
 
+@dataclass
+class PolicyOptions:
+    cluster_name: Optional[str] = None
+    ip_family: Optional[str] = None
+    ipv6_policy_name: str = cni.IPV6_POLICY_NAME
+    ipv6_policy_path: str = "/"
+    create: bool = True
+
+
 def get_policy_document(iam, policy_arn):
     """The default version's document of a managed policy, or None when it does not exist."""
     try:
-        # no aws_retry here: RETRY retries NoSuchEntity, which is the answer for a missing policy
         policy = iam.get_policy(PolicyArn=policy_arn)["Policy"]
     except is_boto3_error_code("NoSuchEntity"):
         return None
-    version = iam.get_policy_version(aws_retry=True, PolicyArn=policy_arn,
-                                     VersionId=policy["DefaultVersionId"])["PolicyVersion"]
+    version = iam.get_policy_version(PolicyArn=policy_arn, VersionId=policy["DefaultVersionId"])["PolicyVersion"]
     return trust_policy.load_policy(version["Document"])
 
 
-def run_policy(module):
-    params = module.params
-    account, partition = _identity(module)
-    family = params.get("ip_family")
+def run_policy(ctx, options: PolicyOptions) -> dict:
+    path = options.ipv6_policy_path
+    if not path.startswith("/") or not path.endswith("/"):
+        raise errors.InvalidInput("ipv6_policy_path must start and end with '/', got %r" % path)
+    account, partition = _caller(ctx)
+    family = options.ip_family
     if not family:
-        if not params.get("cluster_name"):
-            raise CniRefused("give cluster_name (to read the IP family from EKS) or ip_family")
-        family = eks.describe_cluster(module.client("eks"), params["cluster_name"])["ip_family"]
+        if not options.cluster_name:
+            raise errors.InvalidInput("give cluster_name (to read the IP family from EKS) or ip_family")
+        family = describe_cluster(ctx, options.cluster_name)["ip_family"]
     wanted = cni.cni_policy_for_ip_family(family, partition, account)
     result = dict(changed=False, ip_family=wanted["ip_family"], aws_managed=wanted["aws_managed"],
                   policy_name=wanted["policy_name"], policy_arn=wanted["policy_arn"], created=False,
@@ -66,26 +89,26 @@ def run_policy(module):
     if wanted["aws_managed"]:
         return result
 
-    name = params["ipv6_policy_name"]
-    policy_arn = "arn:%s:iam::%s:policy%s%s" % (partition, account, params["ipv6_policy_path"], name)
+    name = options.ipv6_policy_name
+    policy_arn = "arn:%s:iam::%s:policy%s%s" % (partition, account, options.ipv6_policy_path, name)
     result.update(policy_name=name, policy_arn=policy_arn, policy_document=wanted["policy_document"])
-    iam = module.client("iam", retry_decorator=RETRY)
+    iam = ctx.aws("iam")
     existing = get_policy_document(iam, policy_arn)
     plan = cni.plan_ipv6_policy(existing, wanted["policy_document"])
     result["matches_guide"] = plan["matches_guide"]
     if plan["action"] == "create":
-        if not params["create"]:
+        if not options.create:
             raise CniRefused("the IPv6 CNI policy %s does not exist; set create=true to create it from the EKS "
                              "user guide's document" % policy_arn)
         result.update(changed=True, created=True)
-        if not module.check_mode:
-            iam.create_policy(aws_retry=True, PolicyName=name, Path=params["ipv6_policy_path"],
+        if not ctx.check_mode:
+            iam.create_policy(PolicyName=name, Path=options.ipv6_policy_path,
                               PolicyDocument=json.dumps(wanted["policy_document"]),
                               Description="IPv6 permissions of the Amazon VPC CNI plugin (EKS user guide)")
     elif not plan["matches_guide"]:
-        module.warn("the IPv6 CNI policy %s exists with a document that differs from the EKS user guide's; it is "
-                    "used as it is" % policy_arn)
-    if module._diff:
+        ctx.warn("the IPv6 CNI policy %s exists with a document that differs from the EKS user guide's; it is "
+                 "used as it is" % policy_arn)
+    if ctx.diff_mode:
         result["diff"] = dict(
             before=dict(policy_arn=policy_arn if existing is not None else None, policy_document=existing),
             after=dict(policy_arn=policy_arn, policy_document=existing if existing is not None
@@ -99,15 +122,20 @@ def run_policy(module):
 # ---------------------------------------------------------------------------
 
 
-@AWSRetry.jittered_backoff()
-def _describe_addon(client, cluster, name):
-    return client.describe_addon(clusterName=cluster, addonName=name)["addon"]
+@dataclass
+class AddonOptions:
+    cluster_name: str
+    state: str = "present"
+    service_account_role_arn: Optional[str] = None
+    resolve_conflicts: Optional[str] = None
+    wait: bool = True
+    wait_timeout: int = 300
 
 
 def describe_addon(client, cluster, name=cni.ADDON_NAME):
     """DescribeAddon's ``addon``, or None when the add-on is not installed."""
     try:
-        return _describe_addon(client, cluster, name)
+        return client.describe_addon(clusterName=cluster, addonName=name)["addon"]
     except is_boto3_error_code("ResourceNotFoundException"):
         return None
 
@@ -120,25 +148,27 @@ def wait_for_addon_update(client, cluster, name, update_id, timeout, sleep=time.
         if update["status"] == "Successful":
             return update
         if update["status"] in ("Failed", "Cancelled"):
-            errors = "; ".join(e.get("errorMessage") or e.get("errorCode") or "?" for e in update.get("errors") or [])
-            raise CniRefused("add-on update %s of %s/%s ended %s: %s"
-                             % (update_id, cluster, name, update["status"], errors or "no error given"))
+            reasons = "; ".join(e.get("errorMessage") or e.get("errorCode") or "?" for e in update.get("errors") or [])
+            raise errors.EksAccessError("add-on update %s of %s/%s ended %s: %s; fix the cause and run again"
+                                        % (update_id, cluster, name, update["status"], reasons or "no error given"))
         if time.monotonic() >= deadline:
-            raise CniRefused("add-on update %s of %s/%s still %s after %d s; run again to resume"
-                             % (update_id, cluster, name, update["status"], timeout))
+            raise errors.EksAccessError("add-on update %s of %s/%s still %s after %d s; run again to resume"
+                                        % (update_id, cluster, name, update["status"], timeout))
         sleep(3)
 
 
-def run_addon(module):
-    params = module.params
-    client = module.client("eks")
-    cluster = params["cluster_name"]
-    eks.describe_cluster(client, cluster)  # a clear error for a missing cluster
+def run_addon(ctx, options: AddonOptions) -> dict:
+    if options.state == "absent" and options.service_account_role_arn:
+        raise errors.InvalidInput("state=absent removes the add-on's role; do not give service_account_role_arn "
+                                  "with it")
+    client = ctx.aws("eks")
+    cluster = options.cluster_name
+    describe_cluster(ctx, cluster)  # a clear error for a missing cluster
     addon = describe_addon(client, cluster)
     result = dict(changed=False, addon=cni.addon_summary(addon), update=None)
-    if params["state"] == "present" and not params.get("service_account_role_arn"):
+    if options.state == "present" and not options.service_account_role_arn:
         return result  # only report
-    wanted = params.get("service_account_role_arn") if params["state"] == "present" else None
+    wanted = options.service_account_role_arn if options.state == "present" else None
     plan = cni.plan_addon_role(addon, wanted)
     result["message"] = plan["reason"]
     if plan["action"] != "update":
@@ -146,124 +176,61 @@ def run_addon(module):
     result["changed"] = True
     before = cni.addon_summary(addon)
     after = dict(before, service_account_role_arn=wanted)
-    if module._diff:
+    if ctx.diff_mode:
         result["diff"] = dict(before=dict(service_account_role_arn=before["service_account_role_arn"]),
                               after=dict(service_account_role_arn=wanted))
     result["addon"] = after
-    if module.check_mode:
+    if ctx.check_mode:
         return result
     kwargs = dict(plan["update"])
-    if params.get("resolve_conflicts"):
-        kwargs["resolveConflicts"] = params["resolve_conflicts"]
+    if options.resolve_conflicts:
+        kwargs["resolveConflicts"] = options.resolve_conflicts
     update = client.update_addon(clusterName=cluster, addonName=cni.ADDON_NAME, **kwargs)["update"]
-    if params["wait"]:
-        update = wait_for_addon_update(client, cluster, cni.ADDON_NAME, update["id"], params["wait_timeout"])
+    if options.wait:
+        update = wait_for_addon_update(client, cluster, cni.ADDON_NAME, update["id"], options.wait_timeout)
         result["addon"] = cni.addon_summary(describe_addon(client, cluster))
     result["update"] = {"id": update["id"], "status": update["status"]}
     return result
 
 
 # ---------------------------------------------------------------------------
-# node_role_policy
+# aws_node_irsa_info (and the check node_role_policy makes at the moment it detaches)
 # ---------------------------------------------------------------------------
 
 
-def attached_policies_or_none(iam, role_name):
-    """ARNs of the managed policies attached to a role; None when the role does not exist."""
-    try:
-        paginator = iam.get_paginator("list_attached_role_policies")
-        pages = paginator.paginate(RoleName=role_name).build_full_result()
-    except is_boto3_error_code("NoSuchEntity"):
-        return None
-    return [p["PolicyArn"] for p in pages.get("AttachedPolicies", [])]
+@dataclass
+class VerifyOptions:
+    namespace: str = cni.CNI_NAMESPACE
+    daemonset: str = cni.CNI_SERVICE_ACCOUNT
+    role_arn: Optional[str] = None
+    expect_irsa: bool = True
 
 
-def aws_auth_node_roles(module):
-    """Node role ARNs mapped in the cluster's aws-auth ConfigMap (empty when there is none)."""
-    from ansible_collections.eks.access.plugins.module_utils import aws_auth
-    from ansible_collections.eks.access.plugins.module_utils import configmap
-    from ansible_collections.eks.access.plugins.module_utils import connection
-
-    current = configmap.read_configmap(connection.kube_api(module))
-    if current is None:
-        return []
-    return cni.aws_auth_node_role_arns(aws_auth.parse_aws_auth(current.get("data") or {}))
-
-
-def run_node_role_policy(module):
-    params = module.params
-    discover = params["discover"] or []
-    if "nodegroups" in discover and not params.get("cluster_name"):
-        raise CniRefused("discovering node group roles needs cluster_name")
-    nodegroup_roles = []
-    if "nodegroups" in discover:
-        nodegroup_roles = eks.managed_node_roles(module.client("eks"), params["cluster_name"])
-    aws_auth_roles = aws_auth_node_roles(module) if "aws_auth" in discover else []
-    roles = cni.collect_node_roles(nodegroup_roles, aws_auth_roles, params["node_roles"] or [])
-    iam = module.client("iam", retry_decorator=RETRY)
-    attached = dict((role["role_name"], attached_policies_or_none(iam, role["role_name"])) for role in roles)
-    plan = cni.plan_node_role_policy(roles, attached, params["policy_arn"], params["state"],
-                                     params["exceptions"] or [])
-    changed = any(entry["action"] in ("attach", "detach") for entry in plan)
-    for entry in plan:
-        if entry["action"] == "skip":
-            module.warn("node role %s skipped: %s" % (entry["role_name"], entry["reason"]))
-        if module.check_mode:
-            continue
-        if entry["action"] == "detach":
-            iam.detach_role_policy(aws_retry=True, RoleName=entry["role_name"], PolicyArn=params["policy_arn"])
-        elif entry["action"] == "attach":
-            iam.attach_role_policy(aws_retry=True, RoleName=entry["role_name"], PolicyArn=params["policy_arn"])
-    result = dict(
-        changed=changed,
-        policy_arn=params["policy_arn"],
-        roles=plan,
-        detached=[e["role_name"] for e in plan if e["action"] == "detach"],
-        attached=[e["role_name"] for e in plan if e["action"] == "attach"],
-        skipped=[e["role_name"] for e in plan if e["action"] == "skip"],
-    )
-    if module._diff:
-        result["diff"] = dict(
-            before=dict((e["role_name"], e["before"]) for e in plan),
-            after=dict((e["role_name"], e["after"]) for e in plan),
-        )
-    return result
-
-
-# ---------------------------------------------------------------------------
-# aws_node_irsa_info
-# ---------------------------------------------------------------------------
-
-
-def run_verify(module):
-    from ansible_collections.eks.access.plugins.module_utils import connection
-
-    params = module.params
-    api = connection.kube_api(module)
-    namespace, name = params["namespace"], params["daemonset"]
-    ds = api.get_optional(kube.api_path("apps/v1", "daemonsets", namespace, name))
+def verify_daemonset(api, options: VerifyOptions) -> dict:
+    """Read the DaemonSet, its service account and its pods now, and check each pod (cni.verify_pods)."""
+    namespace, name = options.namespace, options.daemonset
+    ds = workloads.daemonset(api, namespace, name)
     if ds is None:
-        raise CniRefused("DaemonSet %s/%s does not exist" % (namespace, name))
-    sa_name = ds["spec"]["template"]["spec"].get("serviceAccountName") or "default"
-    sa = api.get_optional(kube.api_path("v1", "serviceaccounts", namespace, sa_name))
-    annotations = irsa.annotations_of(sa)
-    role_arn = params.get("role_arn")
-    if params["expect_irsa"] and not role_arn:
-        role_arn = annotations.get(irsa.ROLE_ARN_ANNOTATION)
-    pods = api.items(kube.api_path("v1", "pods", namespace),
-                     label_selector=kube.label_selector(ds["spec"]["selector"].get("matchLabels")))
-    desired = (ds.get("status") or {}).get("desiredNumberScheduled")
-    report = cni.verify_pods(pods, role_arn, desired, params["expect_irsa"])
-    if params["expect_irsa"] and not role_arn:
+        raise errors.NotFound("DaemonSet %s/%s does not exist; check namespace and daemonset" % (namespace, name))
+    sa_name = workloads.daemonset_service_account(ds)
+    sa = workloads.service_account(api, namespace, sa_name)
+    annotations = workloads.annotations(sa)
+    role_arn = options.role_arn
+    if options.expect_irsa and not role_arn:
+        role_arn = annotations.get(ROLE_ARN_ANNOTATION)
+    pods = workloads.daemonset_pods(api, ds)
+    desired = workloads.desired_pods(ds)
+    report = cni.verify_pods(pods, role_arn, desired, options.expect_irsa, workloads.audience_of(sa))
+    if options.expect_irsa and not role_arn:
         problem = "no role ARN to expect: the service account %s/%s has no %s annotation" % (
-            namespace, sa_name, irsa.ROLE_ARN_ANNOTATION)
+            namespace, sa_name, ROLE_ARN_ANNOTATION)
         report["failures"].insert(0, {"pod": None, "container": None, "problem": problem})
         report["ok"] = False
     return dict(
         changed=False,
         ok=report["ok"],
         role_arn=role_arn,
-        expect_irsa=params["expect_irsa"],
+        expect_irsa=options.expect_irsa,
         service_account=dict(namespace=namespace, name=sa_name, exists=sa is not None, annotations=annotations),
         desired=desired,
         checked=report["checked"],
@@ -272,3 +239,211 @@ def run_verify(module):
         failures=report["failures"],
         failure_lines=cni.failure_lines(report),
     )
+
+
+def run_verify(ctx, options: VerifyOptions) -> dict:
+    return verify_daemonset(ctx.kube(), options)
+
+
+# ---------------------------------------------------------------------------
+# node_role_policy
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class NodeRolePolicyOptions:
+    policy_arn: str
+    cluster_name: Optional[str] = None
+    state: str = "absent"
+    discover: List[str] = field(default_factory=lambda: ["nodegroups", "aws_auth"])
+    node_roles: List[str] = field(default_factory=list)
+    exceptions: List[str] = field(default_factory=list)
+    force: bool = False
+    irsa_role_arn: Optional[str] = None
+    other_clusters_migrated: List[str] = field(default_factory=list)
+    lease_holder: Optional[str] = None
+    lease_duration: int = lease_service.DEFAULT_DURATION
+
+
+def attached_policies_or_none(iam, role_name):
+    """ARNs of the managed policies attached to a role; None when the role does not exist."""
+    try:
+        pages = iam.paginate("list_attached_role_policies", RoleName=role_name)
+    except is_boto3_error_code("NoSuchEntity"):
+        return None
+    return [p["PolicyArn"] for p in pages.get("AttachedPolicies", [])]
+
+
+def aws_auth_node_roles(api):
+    """Node role ARNs mapped in the cluster's aws-auth ConfigMap (empty when there is none)."""
+    from ansible_collections.eks.access.plugins.module_utils import aws_auth
+    from ansible_collections.eks.access.plugins.module_utils import configmap
+
+    current = configmap.read_configmap(api)
+    if current is None:
+        return []
+    try:
+        return cni.aws_auth_node_role_arns(aws_auth.parse_aws_auth(current.get("data") or {}))
+    except aws_auth.AwsAuthError as e:
+        raise errors.InvalidInput("the aws-auth ConfigMap cannot be read for node roles (%s); fix it, or leave "
+                                  "aws_auth out of discover and list the node roles in node_roles" % e)
+
+
+def cluster_node_roles(eks_client, cluster):
+    """The ``nodeRole`` of every managed node group of one cluster, unique, in listing order."""
+    return list(dict.fromkeys(g["role_arn"] for g in nodegroups_of(eks_client, cluster, None) if g["role_arn"]))
+
+
+def nodegroups_of(eks_client, cluster, region):
+    names = eks_client.paginate("list_nodegroups", clusterName=cluster).get("nodegroups") or []
+    groups = []
+    for name in names:
+        nodegroup = eks_client.describe_nodegroup(clusterName=cluster, nodegroupName=name)["nodegroup"]
+        groups.append({"cluster": cluster, "nodegroup": name, "role_arn": nodegroup.get("nodeRole"),
+                       "region": region})
+    return groups
+
+
+def region_nodegroups(eks_client, region):
+    """Every managed node group of every cluster in the client's region, read with bounded parallelism."""
+    clusters = eks_client.paginate("list_clusters").get("clusters") or []
+    with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_READS, max(len(clusters), 1))) as pool:
+        per_cluster = list(pool.map(lambda name: nodegroups_of(eks_client, name, region), clusters))
+    return [group for groups in per_cluster for group in groups], clusters
+
+
+def _pods_named(verification):
+    names = []
+    for failure in verification["failures"]:
+        if failure["pod"] and failure["pod"] not in names:
+            names.append(failure["pod"])
+    return names
+
+
+def _refusal_or_warning(ctx, options, message, **details):
+    """Refuse, or in check mode say it would be refused; ``force`` turns it into a warning."""
+    if options.force:
+        ctx.warn("force=true: %s" % message)
+        return None
+    if ctx.check_mode:
+        ctx.warn("a real run would refuse: %s" % message)
+        return message
+    raise CniRefused(message, **details)
+
+
+def _shared_role_check(ctx, options, detaching, region):
+    """Refuse to detach from a role that node groups of other, not migrated, clusters use."""
+    groups, clusters = region_nodegroups(ctx.aws("eks"), region)
+    others = cni.other_users_of_roles(groups, [e["role_arn"] for e in detaching], options.cluster_name,
+                                      options.other_clusters_migrated)
+    ctx.warn("node groups of the %d clusters in region %s were checked for shared node roles; other regions were "
+             "not checked" % (len(clusters), region or "(default)"))
+    if not others:
+        return None
+    users = "; ".join("%s is also the node role of %s" % (arn, ", ".join(
+        "node group %s of cluster %s" % (g["nodegroup"], g["cluster"]) for g in groups_))
+        for arn, groups_ in others.items())
+    message = ("%s, whose aws-node may still need %s: migrate those clusters first and list them in "
+               "other_clusters_migrated, or set force=true" % (users, options.policy_arn))
+    return _refusal_or_warning(ctx, options, message,
+                               shared_with=dict((arn, ["%s/%s" % (g["cluster"], g["nodegroup"]) for g in gs])
+                                                for arn, gs in others.items()))
+
+
+def _credentials_check(ctx, options, api):
+    """At the moment of detaching: every aws-node pod carries the IRSA role's credentials."""
+    verification = verify_daemonset(api, VerifyOptions(role_arn=options.irsa_role_arn))
+    if verification["ok"]:
+        return verification, None
+    pods = _pods_named(verification)
+    lines = verification["failure_lines"]
+    shown = "; ".join(lines[:MAX_PROBLEMS_SHOWN]) + (
+        " (and %d more in failure_lines)" % (len(lines) - MAX_PROBLEMS_SHOWN) if len(lines) > MAX_PROBLEMS_SHOWN else "")
+    message = ("aws-node does not run on IRSA yet, so detaching %s would break pod networking on new nodes: %s%s; "
+               "migrate aws-node first (eks.access.vpc_cni_irsa), or set force=true"
+               % (options.policy_arn, "pods without the role's credentials: %s; " % ", ".join(pods) if pods else "",
+                  shown))
+    return verification, _refusal_or_warning(ctx, options, message, pods_without_credentials=pods,
+                                             failure_lines=verification["failure_lines"])
+
+
+def run_node_role_policy(ctx, options: NodeRolePolicyOptions) -> dict:
+    discover = options.discover or []
+    if "nodegroups" in discover and not options.cluster_name:
+        raise errors.InvalidInput("discovering node group roles needs cluster_name; set it, or leave nodegroups "
+                                  "out of discover")
+    account, partition = _caller(ctx)
+    nodegroup_roles = cluster_node_roles(ctx.aws("eks"), options.cluster_name) if "nodegroups" in discover else []
+    aws_auth_roles = aws_auth_node_roles(ctx.kube()) if "aws_auth" in discover else []
+    roles = cni.collect_node_roles(nodegroup_roles, aws_auth_roles, options.node_roles or [], account, partition)
+    iam = ctx.aws("iam")
+    attached = dict((role["role_name"], attached_policies_or_none(iam, role["role_name"]))
+                    for role in roles if role["account"] in (None, account))
+    plan = cni.plan_node_role_policy(roles, attached, options.policy_arn, options.state, options.exceptions or [],
+                                     account)
+    for entry in plan:
+        if entry["action"] == "skip":
+            ctx.warn("node role %s skipped: %s" % (entry["role_arn"] or entry["role_name"], entry["reason"]))
+    detaching = [e for e in plan if e["action"] == "detach"]
+    writes = [e for e in plan if e["action"] in ("attach", "detach")]
+    result = dict(changed=bool(writes), policy_arn=options.policy_arn, roles=plan,
+                  detached=[e["role_name"] for e in detaching],
+                  attached=[e["role_name"] for e in plan if e["action"] == "attach"],
+                  skipped=[e["role_name"] for e in plan if e["action"] == "skip"],
+                  verified=None, would_refuse=None)
+    if ctx.diff_mode:
+        result["diff"] = dict(before=dict((e["role_name"], e["before"]) for e in plan),
+                              after=dict((e["role_name"], e["after"]) for e in plan))
+    if not writes:
+        return result
+    refusals = []
+    if detaching and not options.force:
+        region = getattr(ctx.aws("eks").client.meta, "region_name", None)
+        refusals.append(_shared_role_check(ctx, options, detaching, region))
+    if options.lease_holder and not ctx.check_mode:
+        # The last guarded write before acting: fails if another run took the lease over.
+        lease_service.CniLease(ctx.kube(), options.lease_holder, options.lease_duration).renew()
+    if detaching:
+        # Read now, not trusted from an earlier step: a rollback may have moved the pods since.
+        verification, refusal = _credentials_check(ctx, options, ctx.kube())
+        result["verified"] = dict(ok=verification["ok"], checked=verification["checked"],
+                                  role_arn=verification["role_arn"], failure_lines=verification["failure_lines"])
+        refusals.append(refusal)
+    refusals = [r for r in refusals if r]
+    result["would_refuse"] = "; ".join(refusals) or None
+    if ctx.check_mode:
+        return result
+    for entry in writes:
+        if entry["action"] == "detach":
+            iam.detach_role_policy(RoleName=entry["role_name"], PolicyArn=options.policy_arn)
+        else:
+            iam.attach_role_policy(RoleName=entry["role_name"], PolicyArn=options.policy_arn)
+    return result
+
+
+# ---------------------------------------------------------------------------
+# vpc_cni_lease
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class LeaseOptions:
+    holder: str
+    state: str = "present"
+    duration: int = lease_service.DEFAULT_DURATION
+    wait_timeout: int = 0
+
+
+def run_lease(ctx, options: LeaseOptions) -> dict:
+    lease = lease_service.CniLease(ctx.kube(), options.holder, options.duration)
+    if options.state == "absent":
+        outcome = lease.release(ctx.check_mode)
+    else:
+        outcome = lease.wait_and_acquire(options.wait_timeout, ctx.check_mode)
+    # The Lease is the runs' bookkeeping, not the cluster's configuration: never reported as a change,
+    # so that a re-run of a converged migration still says changed=0.
+    outcome["changed"] = False
+    if outcome["action"] == "takeover":
+        ctx.warn("took over the expired Lease %s/%s from %s"
+                 % (lease.namespace, lease.name, outcome["previous_holder"]))
+    return dict(outcome, holder=options.holder, lease="%s/%s" % (lease.namespace, lease.name))

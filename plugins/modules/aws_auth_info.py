@@ -13,7 +13,8 @@ description:
     like C(eksctl get iamidentitymapping), with the raw data and C(resourceVersion).
   - Reports lint findings, each with a code, the section, the ARN and a message - role ARNs with a path
     (never matched by the authenticator), duplicate ARNs, unknown username template variables,
-    C(system:masters) grants, and groups that no RoleBinding or ClusterRoleBinding references.
+    C(system:masters) grants, groups that no RoleBinding or ClusterRoleBinding references, and ARNs of another
+    partition than the cluster's region (C(aws-cn) in an C(aws) cluster), which no caller can match.
   - With O(check_iam=true) it also asks IAM whether each mapped role and user exists.
   - A missing ConfigMap is reported with RV(exists=false), not as an error.
 author:
@@ -37,6 +38,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - eks.access.action_groups.kubernetes
 attributes:
   check_mode:
     support: full
@@ -89,7 +91,7 @@ findings:
       description: >-
         One of C(role_path), C(duplicate_arn), C(unknown_template_variable), C(system_masters),
         C(unbound_group), C(invalid_arn), C(missing_arn), C(ignored_key), C(invalid_account),
-        C(missing_iam_identity).
+        C(missing_iam_identity), C(foreign_partition).
       type: str
       returned: always
     kind:
@@ -112,6 +114,14 @@ bound_groups:
   type: list
   elements: str
   sample: [eks-console-dashboard-full-access-group]
+authentication_mode:
+  description:
+    - The cluster's EKS authentication mode, when O(cluster_name) is given and AWS can be asked. In C(API) mode EKS
+      ignores aws-auth (a warning says so); in C(API_AND_CONFIG_MAP) an access entry wins over a mapping of the
+      same ARN.
+  returned: when known
+  type: str
+  sample: API_AND_CONFIG_MAP
 parse_error:
   description:
     - Why the ConfigMap cannot be read exactly as the authenticator reads it, naming the section and line.
@@ -122,90 +132,15 @@ parse_error:
   type: str
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-
-from ansible_collections.eks.access.plugins.module_utils import aws_auth
-from ansible_collections.eks.access.plugins.module_utils import configmap
-from ansible_collections.eks.access.plugins.module_utils import connection
-from ansible_collections.eks.access.plugins.module_utils.arn import ArnError
-from ansible_collections.eks.access.plugins.module_utils.arn import parse_iam_arn
-from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
-
-
-def missing_iam_identities(iam, mappings, account_id):
-    """Findings for mapped roles/users of ``account_id`` that IAM does not know."""
-    findings = []
-    for kind, key, resource_type in (("mapRoles", "rolearn", "role"), ("mapUsers", "userarn", "user")):
-        for entry in mappings[kind]:
-            try:
-                arn = parse_iam_arn(entry[key])
-            except ArnError:
-                continue  # lint already reports it
-            if arn.resource_type != resource_type or arn.account_id != account_id:
-                continue
-            getter = iam.get_role if resource_type == "role" else iam.get_user
-            try:
-                getter(aws_retry=True, **{"RoleName" if resource_type == "role" else "UserName": arn.name})
-            except is_boto3_error_code("NoSuchEntity"):
-                findings.append({
-                    "code": "missing_iam_identity", "kind": kind, "arn": entry[key],
-                    "message": "IAM %s %s does not exist; remove the mapping or recreate the %s"
-                               % (resource_type, arn.name, resource_type)})
-    return findings
+from ansible_collections.eks.access.plugins.module_utils.module import main as module_main
+from ansible_collections.eks.access.plugins.module_utils.runners import aws_auth_info as runner
 
 
 def main():
-    argument_spec = dict(connection.K8S_CONNECTION_ARG_SPEC)
-    argument_spec.update(
+    module_main(runner, dict(
         check_bindings=dict(type="bool", default=True),
         check_iam=dict(type="bool", default=False),
-    )
-    module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
-    try:
-        api = connection.kube_api(module)
-        current = configmap.read_configmap(api)
-    except connection.KubernetesConnectionError as e:
-        module.fail_json(msg=str(e))
-    except Exception as e:  # kubernetes ApiException and transport errors share no base class
-        module.fail_json(msg="Could not read aws-auth: %s" % e)
-    groups = None
-    if module.params["check_bindings"]:
-        try:
-            groups = configmap.bound_groups(api)
-        except Exception as e:
-            module.fail_json(msg="Could not list RoleBindings/ClusterRoleBindings (set check_bindings=false to skip): %s" % e)
-
-    data = dict((current or {}).get("data") or {})
-    result = dict(changed=False, exists=current is not None, data=data, findings=[],
-                  mappings={"mapRoles": [], "mapUsers": [], "mapAccounts": []})
-    if groups is not None:
-        result["bound_groups"] = sorted(groups)
-    if current is not None:
-        result["resource_version"] = current["metadata"]["resourceVersion"]
-    try:
-        parsed = aws_auth.parse_aws_auth(data if current is not None else None)
-    except aws_auth.AwsAuthError as e:
-        result["parse_error"] = str(e)
-        module.warn("aws-auth: %s" % e)
-        module.exit_json(**result)
-
-    result["mappings"] = aws_auth.to_result(parsed)
-    result["findings"] = aws_auth.lint(parsed, bound_groups=groups)
-    if module.params["check_iam"]:
-        iam = module.client("iam", retry_decorator=AWSRetry.jittered_backoff())
-        try:
-            sts = module.client("sts", retry_decorator=AWSRetry.jittered_backoff())
-            account_id = sts.get_caller_identity(aws_retry=True)["Account"]
-            result["findings"].extend(missing_iam_identities(iam, result["mappings"], account_id))
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            module.fail_json_aws(e, msg="Could not check the mapped IAM identities")
-    module.exit_json(**result)
+    ))
 
 
 if __name__ == "__main__":

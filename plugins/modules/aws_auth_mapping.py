@@ -148,6 +148,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - eks.access.action_groups.kubernetes
 attributes:
   check_mode:
     support: full
@@ -268,37 +269,13 @@ backup_file:
   type: str
 """
 
-from ansible_collections.eks.access.plugins.module_utils import aws_auth
-from ansible_collections.eks.access.plugins.module_utils import aws_auth_runner
-from ansible_collections.eks.access.plugins.module_utils import configmap
-from ansible_collections.eks.access.plugins.module_utils import connection
-from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
+from ansible_collections.eks.access.plugins.module_utils.module import main as module_main
+from ansible_collections.eks.access.plugins.module_utils.runners import aws_auth_mapping as runner
 
 
 def main():
-    argument_spec = dict(connection.K8S_CONNECTION_ARG_SPEC)
-    argument_spec.update(aws_auth_runner.MAPPING_ARG_SPEC)
-    argument_spec.update(update_existing=dict(type="bool", default=True))
-    module = AnsibleEKSAccessModule(
-        argument_spec=argument_spec,
-        supports_check_mode=True,
-        required_one_of=[("roles", "users", "accounts")],
-    )
-    p = module.params
-    try:
-        result = aws_auth_runner.run_mapping(
-            module, p["roles"], p["users"], p["accounts"], p["state"],
-            purge=p["purge"], append_groups=p["append_groups"], update_existing=p["update_existing"],
-        )
-    except aws_auth.LockoutError as e:
-        module.fail_json(msg="Refusing to change aws-auth: %s" % e)
-    except aws_auth.AwsAuthError as e:
-        module.fail_json(msg="aws-auth: %s" % e)
-    except (connection.KubernetesConnectionError, configmap.ConflictRetriesExhausted) as e:
-        module.fail_json(msg=str(e))
-    except Exception as e:  # kubernetes ApiException and transport errors share no base class
-        module.fail_json(msg="aws-auth update failed: %s" % e)
-    module.exit_json(**result)
+    argument_spec = dict(runner.MAPPING_ARG_SPEC, update_existing=dict(type="bool", default=True))
+    module_main(runner, argument_spec, required_one_of=[("roles", "users", "accounts")])
 
 
 if __name__ == "__main__":

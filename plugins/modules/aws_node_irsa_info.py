@@ -13,8 +13,10 @@ description:
     (C(kubectl describe pod ... | grep AWS_ROLE_ARN)).
   - Reads the DaemonSet (by default C(kube-system/aws-node)), its service account and its pods, and checks each
     container the pod identity webhook mutates (init and regular containers, except those in the pod's
-    C(eks.amazonaws.com/skip-containers) annotation) for C(AWS_ROLE_ARN) equal to the expected role and for
-    C(AWS_WEB_IDENTITY_TOKEN_FILE).
+    C(eks.amazonaws.com/skip-containers) annotation) for C(AWS_ROLE_ARN) equal to the expected role, for
+    C(AWS_WEB_IDENTITY_TOKEN_FILE), and for the projected service-account token (audience C(sts.amazonaws.com), or
+    the service account's C(eks.amazonaws.com/audience)) mounted at that file, as the pod identity webhook injects
+    them. Variables set by hand in the pod template, without the token, are not credentials.
   - Fewer live pods than the DaemonSet's C(desiredNumberScheduled) is a failure too (a node was not verified).
     Pods being deleted are listed in RV(terminating) and not checked.
   - With O(expect_irsa=false) (after a rollback) the variables must be absent instead.
@@ -44,6 +46,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - eks.access.action_groups.kubernetes
 notes:
   - Supports C(check_mode); it never changes anything.
 """
@@ -111,8 +114,9 @@ failure_lines:
 
 from ansible_collections.eks.access.plugins.module_utils import connection
 from ansible_collections.eks.access.plugins.module_utils import vpc_cni_runner
-from ansible_collections.eks.access.plugins.module_utils.cni import CniError
 from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
+from ansible_collections.eks.access.plugins.module_utils.module import options_from
+from ansible_collections.eks.access.plugins.module_utils.module import run_module
 
 
 def main():
@@ -124,17 +128,8 @@ def main():
         expect_irsa=dict(type="bool", default=True),
     )
     module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
-    try:
-        result = vpc_cni_runner.run_verify(module)
-    except vpc_cni_runner.CniRefused as e:
-        module.fail_json(msg=str(e))
-    except CniError as e:
-        module.fail_json(msg="invalid input: %s" % e)
-    except connection.KubernetesConnectionError as e:
-        module.fail_json(msg="cannot reach the Kubernetes API: %s" % e)
-    except Exception as e:  # kubernetes ApiException and transport errors share no base class
-        module.fail_json(msg="reading the aws-node pods failed: %s" % e)
-    module.exit_json(**result)
+    options = options_from(vpc_cni_runner.VerifyOptions, module.params)
+    run_module(module, vpc_cni_runner.run_verify, options)
 
 
 if __name__ == "__main__":

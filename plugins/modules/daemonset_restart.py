@@ -67,12 +67,22 @@ options:
     description: Seconds between two looks at the rollout.
     type: int
     default: 2
+  lease_holder:
+    description:
+      - The holder identity of the run's C(kube-system/eks-access-vpc-cni) Lease (M(eks.access.vpc_cni_lease)). The Lease
+        is renewed before the restart and at every look while waiting; a run that lost it stops.
+    type: str
+  lease_duration:
+    description: Seconds each renewal of the Lease lasts.
+    type: int
+    default: 120
 extends_documentation_fragment:
   - eks.access.cluster
   - kubernetes.core.k8s_auth_options
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - eks.access.action_groups.kubernetes
 attributes:
   check_mode:
     support: full
@@ -142,7 +152,8 @@ progress:
 from ansible_collections.eks.access.plugins.module_utils import connection
 from ansible_collections.eks.access.plugins.module_utils import daemonset_runner
 from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
-from ansible_collections.eks.access.plugins.module_utils.rollout import RolloutError
+from ansible_collections.eks.access.plugins.module_utils.module import options_from
+from ansible_collections.eks.access.plugins.module_utils.module import run_module
 
 
 def main():
@@ -157,22 +168,12 @@ def main():
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=600),
         poll_interval=dict(type="int", default=2),
+        lease_holder=dict(type="str"),
+        lease_duration=dict(type="int", default=120),
     )
     module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
-    for option in ("wait_timeout", "poll_interval"):
-        if module.params[option] < 1:
-            module.fail_json(msg="%s must be at least 1, got %d" % (option, module.params[option]))
-    try:
-        result = daemonset_runner.run(module)
-    except RolloutError as e:
-        module.fail_json(msg=str(e))
-    except daemonset_runner.RestartFailed as e:
-        module.fail_json(msg=str(e), progress=e.progress)
-    except connection.KubernetesConnectionError as e:
-        module.fail_json(msg="cannot reach the Kubernetes API: %s" % e)
-    except Exception as e:  # kubernetes ApiException and transport errors share no base class
-        module.fail_json(msg="restart of %s/%s failed: %s" % (module.params["namespace"], module.params["name"], e))
-    module.exit_json(**result)
+    options = options_from(daemonset_runner.RestartOptions, module.params)
+    run_module(module, daemonset_runner.run, options)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - eks.access.action_groups.kubernetes
 notes:
   - Supports C(check_mode); it never changes anything.
 """
@@ -102,60 +103,16 @@ kubernetes:
       returned: always
 """
 
-import os
-
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
-from ansible_collections.eks.access.plugins.module_utils import connection
-from ansible_collections.eks.access.plugins.module_utils import eks
-from ansible_collections.eks.access.plugins.module_utils import kube
-from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
+from ansible_collections.eks.access.plugins.module_utils.module import main as module_main
+from ansible_collections.eks.access.plugins.module_utils.runners import eks_cluster_info as runner
 
 
 def main():
-    argument_spec = dict(connection.K8S_CONNECTION_ARG_SPEC)
-    argument_spec.update(
+    module_main(runner, dict(
         cluster_name=dict(type="str", required=True),
         kubernetes=dict(type="bool", default=True),
         node_roles=dict(type="bool", default=True),
-    )
-    module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
-    name = module.params["cluster_name"]
-    eks_client = module.client("eks")
-    try:
-        cluster = eks.describe_cluster(eks_client, name)
-        if module.params["node_roles"]:
-            cluster["node_roles"] = eks.managed_node_roles(eks_client, name)
-        identity = module.client("sts").get_caller_identity()
-    except eks.ClusterNotFound as e:
-        module.fail_json(msg=str(e))
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="Could not describe EKS cluster %s" % name)
-    cluster.pop("certificate_authority_data", None)
-    result = dict(
-        changed=False,
-        cluster=cluster,
-        caller={"account": identity["Account"], "arn": identity["Arn"], "user_id": identity["UserId"]},
-    )
-
-    if module.params["kubernetes"]:
-        try:
-            auth = connection.choose_auth(module.params, os.environ)
-            api = connection.kube_api(module)
-            result["kubernetes"] = dict(
-                auth=auth,
-                server_version=kube.server_version(api),
-                nodes=kube.nodes(api),
-                aws_node=kube.daemonset_pods(api, "kube-system", "aws-node"),
-            )
-        except connection.KubernetesConnectionError as e:
-            module.fail_json(msg="Cannot reach the Kubernetes API of %s: %s" % (name, e), **result)
-        except Exception as e:  # urllib3/kubernetes errors carry no common base class
-            module.fail_json(msg="Kubernetes API of %s failed: %s" % (name, e), **result)
-    module.exit_json(**result)
+    ))
 
 
 if __name__ == "__main__":

@@ -162,6 +162,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - eks.access.action_groups.kubernetes
 attributes:
   check_mode:
     support: full
@@ -325,47 +326,12 @@ creator_role:
       returned: always
 """
 
-from ansible_collections.eks.access.plugins.module_utils import aws_auth
-from ansible_collections.eks.access.plugins.module_utils import configmap
-from ansible_collections.eks.access.plugins.module_utils import connection
-from ansible_collections.eks.access.plugins.module_utils import irsa
-from ansible_collections.eks.access.plugins.module_utils import sso_runner
-from ansible_collections.eks.access.plugins.module_utils import trust_policy
-from ansible_collections.eks.access.plugins.module_utils.arn import ArnError
-from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
-from ansible_collections.eks.access.plugins.module_utils.sso import SsoRoleError
-
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
+from ansible_collections.eks.access.plugins.module_utils.module import main as module_main
+from ansible_collections.eks.access.plugins.module_utils.runners import eks_sso_role as runner
 
 
 def main():
-    argument_spec = dict(connection.K8S_CONNECTION_ARG_SPEC)
-    argument_spec.update(sso_runner.SSO_ROLE_ARG_SPEC)
-    module = AnsibleEKSAccessModule(
-        argument_spec=argument_spec,
-        supports_check_mode=True,
-        required_one_of=[("permission_set", "permission_set_arn")],
-    )
-    try:
-        result = sso_runner.run(module)
-    except SsoRoleError as e:
-        module.fail_json(msg=str(e), existing_sso_roles=e.existing, matching_roles=e.matches)
-    except (trust_policy.TrustPolicyError, irsa.IrsaError, ArnError) as e:
-        module.fail_json(msg="invalid input: %s" % e)
-    except aws_auth.LockoutError as e:
-        module.fail_json(msg="Refusing to change aws-auth: %s" % e)
-    except aws_auth.AwsAuthError as e:
-        module.fail_json(msg="aws-auth: %s" % e)
-    except (connection.KubernetesConnectionError, configmap.ConflictRetriesExhausted) as e:
-        module.fail_json(msg=str(e))
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="IAM/STS/SSO admin call failed")
-    except Exception as e:  # kubernetes ApiException and transport errors share no base class
-        module.fail_json(msg="eks_sso_role failed: %s" % e)
-    module.exit_json(**result)
+    module_main(runner, runner.SSO_ROLE_ARG_SPEC, required_one_of=[("permission_set", "permission_set_arn")])
 
 
 if __name__ == "__main__":

@@ -93,6 +93,8 @@ options:
     description:
       - Create the IAM OIDC identity provider for the cluster issuer when it is missing. Otherwise a
         missing provider fails the task.
+      - The provider belongs to the account, not to the role; RV(oidc_provider_created) and the diff say when
+        this task created it.
       - AWS no longer uses the thumbprint for EKS issuers (it trusts them through its own root CAs); a
         placeholder thumbprint is registered.
     type: bool
@@ -133,6 +135,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - eks.access.action_groups.kubernetes
 attributes:
   check_mode:
     support: full
@@ -210,38 +213,21 @@ oidc_provider_arn:
   description: ARN of the cluster's IAM OIDC identity provider.
   returned: always
   type: str
+oidc_provider_created:
+  description:
+    - Whether this task created (in check mode, would create) the cluster's IAM OIDC identity provider, an
+      account-level resource that every IRSA role of the cluster trusts (O(create_oidc_provider=true)).
+    - The diff shows it too, as C(oidc_provider) going from V(null) to its ARN.
+  returned: always
+  type: bool
 """
 
-from ansible_collections.eks.access.plugins.module_utils import connection
-from ansible_collections.eks.access.plugins.module_utils import eks
-from ansible_collections.eks.access.plugins.module_utils import irsa
-from ansible_collections.eks.access.plugins.module_utils import irsa_runner
-from ansible_collections.eks.access.plugins.module_utils import trust_policy
-from ansible_collections.eks.access.plugins.module_utils.arn import ArnError
-from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
-
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
+from ansible_collections.eks.access.plugins.module_utils.module import main as module_main
+from ansible_collections.eks.access.plugins.module_utils.runners import irsa_service_account as runner
 
 
 def main():
-    argument_spec = dict(connection.K8S_CONNECTION_ARG_SPEC)
-    argument_spec.update(irsa_runner.IRSA_ARG_SPEC)
-    module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True,
-                                    mutually_exclusive=[("role_only", "keep_role")])
-    try:
-        result = irsa_runner.run(module)
-    except (irsa_runner.IrsaRefused, eks.ClusterNotFound, connection.KubernetesConnectionError) as e:
-        module.fail_json(msg=str(e))
-    except (trust_policy.TrustPolicyError, irsa.IrsaError, ArnError) as e:
-        module.fail_json(msg="invalid input: %s" % e)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="IAM/EKS call failed")
-    except Exception as e:  # kubernetes ApiException and transport errors share no base class
-        module.fail_json(msg="IRSA update failed: %s" % e)
-    module.exit_json(**result)
+    module_main(runner, runner.IRSA_ARG_SPEC, mutually_exclusive=[("role_only", "keep_role")])
 
 
 if __name__ == "__main__":

@@ -16,8 +16,20 @@ description:
   - Only O(policy_arn) is ever attached or detached; no other policy or role property is touched.
   - Roles listed in O(exceptions) still need the policy and are skipped with a warning. Roles that do not exist are
     skipped with a warning.
-  - This module does not check that the CNI no longer needs the node role; the C(eks.access.vpc_cni_irsa) role runs it
-    only after every aws-node pod was verified to use its own role.
+  - Detaching is refused unless, at the moment of detaching, every aws-node pod carries the IRSA credentials of
+    O(irsa_role_arn) (the role the migration set; by default the one in the C(kube-system/aws-node) service account's
+    annotation) as the EKS pod identity webhook injects them - C(AWS_ROLE_ARN), C(AWS_WEB_IDENTITY_TOKEN_FILE) and a
+    projected service-account token with audience C(sts.amazonaws.com) mounted at that file - and no DaemonSet node is
+    left unchecked. The refusal names the pods. Without the policy on the node role, aws-node would lose its AWS
+    permissions and new nodes their pod networking.
+  - Detaching is also refused when a node group of another cluster of the same region uses the node role (every
+    cluster of the region is checked; other regions are not), unless those clusters are listed in
+    O(other_clusters_migrated).
+  - Node roles given as ARNs keep their account - a role of another account than the caller's is skipped with a
+    warning, never mistaken for the same-named role of the caller's account.
+  - O(force=true) turns both refusals into warnings.
+  - With O(lease_holder), the run must hold the C(kube-system/eks-access-vpc-cni) Lease (see
+    M(eks.access.vpc_cni_lease)); it is renewed right before acting, and a run that lost it changes nothing.
 author:
   - eks.access developers (@eks-access)
 options:
@@ -49,12 +61,38 @@ options:
     description: Node roles (names or ARNs) that still need the policy; they are left as they are.
     type: list
     elements: str
+  force:
+    description:
+      - Detach although aws-node does not carry IRSA credentials, or although other clusters' node groups use the role.
+        Only for a cluster whose CNI gets its credentials another way (for example EKS Pod Identity).
+    type: bool
+    default: false
+  irsa_role_arn:
+    description:
+      - The role every aws-node pod must carry before the policy may be detached. Defaults to the
+        C(eks.amazonaws.com/role-arn) annotation of the C(kube-system/aws-node) service account.
+    type: str
+  other_clusters_migrated:
+    description:
+      - Clusters sharing a node role with this one whose aws-node was migrated (and verified) too, so that the role may
+        lose the policy for them as well.
+    type: list
+    elements: str
+    default: []
+  lease_holder:
+    description: The holder identity of the run's C(kube-system/eks-access-vpc-cni) Lease, renewed before acting.
+    type: str
+  lease_duration:
+    description: Seconds the renewed Lease lasts.
+    type: int
+    default: 120
 extends_documentation_fragment:
   - eks.access.cluster
   - kubernetes.core.k8s_auth_options
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - eks.access.action_groups.kubernetes
 attributes:
   check_mode:
     support: full
@@ -65,10 +103,11 @@ attributes:
 """
 
 EXAMPLES = r"""
-- name: Detach the IPv4 CNI policy from every node role of the cluster
+- name: Detach the IPv4 CNI policy from every node role of the cluster, once aws-node runs on its own role
   eks.access.node_role_policy:
     cluster_name: prod-eu
     policy_arn: arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy
+    irsa_role_arn: arn:aws:iam::111122223333:role/AmazonEKSVPCCNIRole
     node_roles: [legacy-self-managed-nodes]
     exceptions: [windows-nodes-role]
 
@@ -102,23 +141,27 @@ attached:
   type: list
   elements: str
 skipped:
-  description: Roles skipped (declared exceptions or missing roles).
+  description: Roles skipped (declared exceptions, missing roles, roles of another account).
   returned: always
   type: list
   elements: str
+verified:
+  description:
+    - When detaching, the check of the aws-node pods made right before it (ok and checked and role_arn and
+      failure_lines).
+  returned: always
+  type: dict
+would_refuse:
+  description: In check mode, why a real run would refuse (null when it would not).
+  returned: always
+  type: str
 """
 
-from ansible_collections.eks.access.plugins.module_utils import aws_auth
 from ansible_collections.eks.access.plugins.module_utils import connection
-from ansible_collections.eks.access.plugins.module_utils import eks
 from ansible_collections.eks.access.plugins.module_utils import vpc_cni_runner
-from ansible_collections.eks.access.plugins.module_utils.cni import CniError
 from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
-
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
+from ansible_collections.eks.access.plugins.module_utils.module import options_from
+from ansible_collections.eks.access.plugins.module_utils.module import run_module
 
 
 def main():
@@ -131,21 +174,15 @@ def main():
                       choices=["nodegroups", "aws_auth"]),
         node_roles=dict(type="list", elements="str"),
         exceptions=dict(type="list", elements="str"),
+        force=dict(type="bool", default=False),
+        irsa_role_arn=dict(type="str"),
+        other_clusters_migrated=dict(type="list", elements="str", default=[]),
+        lease_holder=dict(type="str"),
+        lease_duration=dict(type="int", default=120),
     )
     module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
-    try:
-        result = vpc_cni_runner.run_node_role_policy(module)
-    except (vpc_cni_runner.CniRefused, eks.ClusterNotFound) as e:
-        module.fail_json(msg=str(e))
-    except (CniError, aws_auth.AwsAuthError) as e:
-        module.fail_json(msg="invalid input: %s" % e)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="IAM/EKS call failed")
-    except connection.KubernetesConnectionError as e:
-        module.fail_json(msg="cannot reach the Kubernetes API to read aws-auth: %s" % e)
-    except Exception as e:  # kubernetes ApiException and transport errors share no base class
-        module.fail_json(msg="reading aws-auth failed: %s" % e)
-    module.exit_json(**result)
+    options = options_from(vpc_cni_runner.NodeRolePolicyOptions, module.params)
+    run_module(module, vpc_cni_runner.run_node_role_policy, options)
 
 
 if __name__ == "__main__":

@@ -56,6 +56,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - eks.access.action_groups.aws
 attributes:
   check_mode:
     support: full
@@ -108,15 +109,10 @@ message:
   type: str
 """
 
-from ansible_collections.eks.access.plugins.module_utils import eks
 from ansible_collections.eks.access.plugins.module_utils import vpc_cni_runner
-from ansible_collections.eks.access.plugins.module_utils.cni import CniError
 from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
-
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
+from ansible_collections.eks.access.plugins.module_utils.module import options_from
+from ansible_collections.eks.access.plugins.module_utils.module import run_module
 
 
 def main():
@@ -129,17 +125,8 @@ def main():
         wait_timeout=dict(type="int", default=300),
     )
     module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
-    if module.params["state"] == "absent" and module.params["service_account_role_arn"]:
-        module.fail_json(msg="state=absent removes the add-on's role; do not give service_account_role_arn with it")
-    try:
-        result = vpc_cni_runner.run_addon(module)
-    except (vpc_cni_runner.CniRefused, eks.ClusterNotFound) as e:
-        module.fail_json(msg=str(e))
-    except CniError as e:
-        module.fail_json(msg="invalid input: %s" % e)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="EKS add-on call failed")
-    module.exit_json(**result)
+    options = options_from(vpc_cni_runner.AddonOptions, module.params)
+    run_module(module, vpc_cni_runner.run_addon, options)
 
 
 if __name__ == "__main__":

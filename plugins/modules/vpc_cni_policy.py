@@ -45,6 +45,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - eks.access.action_groups.aws
 attributes:
   check_mode:
     support: full
@@ -99,15 +100,10 @@ policy_document:
   type: dict
 """
 
-from ansible_collections.eks.access.plugins.module_utils import eks
 from ansible_collections.eks.access.plugins.module_utils import vpc_cni_runner
-from ansible_collections.eks.access.plugins.module_utils.cni import CniError
 from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
-
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
+from ansible_collections.eks.access.plugins.module_utils.module import options_from
+from ansible_collections.eks.access.plugins.module_utils.module import run_module
 
 
 def main():
@@ -120,18 +116,8 @@ def main():
     )
     module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True,
                                     required_one_of=[("cluster_name", "ip_family")])
-    path = module.params["ipv6_policy_path"]
-    if not path.startswith("/") or not path.endswith("/"):
-        module.fail_json(msg="ipv6_policy_path must start and end with '/', got %r" % path)
-    try:
-        result = vpc_cni_runner.run_policy(module)
-    except (vpc_cni_runner.CniRefused, eks.ClusterNotFound) as e:
-        module.fail_json(msg=str(e))
-    except CniError as e:
-        module.fail_json(msg="invalid input: %s" % e)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="IAM/EKS call failed")
-    module.exit_json(**result)
+    options = options_from(vpc_cni_runner.PolicyOptions, module.params)
+    run_module(module, vpc_cni_runner.run_policy, options)
 
 
 if __name__ == "__main__":

@@ -1,23 +1,36 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The VPC CNI migration to IRSA, killed again and again, resumes to completion.
+"""The VPC CNI migration to IRSA: killed again and again, and raced by a rollback.
 
-``ansible-playbook eks.access.migrate_vpc_cni_irsa`` is started on the sandbox
-and killed (SIGKILL to the whole process group, as a lost CI runner or a
-cancelled AWX job would) after 2 s, then, re-run, after 4 s, 6 s, ... until
-a run finishes by itself.  After every kill the safety invariant is checked:
-a node role may lack AmazonEKS_CNI_Policy only when every running aws-node
-pod already carries the new role (``AWS_ROLE_ARN`` and
-``AWS_WEB_IDENTITY_TOKEN_FILE`` in every container).  The (un-killed)
-step-by-step resume after each step is the integration target
-vpc_cni_irsa_resume, part of ``make test``.
+Killed: ``ansible-playbook eks.access.migrate_vpc_cni_irsa`` is started on the
+sandbox and killed (SIGKILL to the whole process group, as a lost CI runner or
+a cancelled AWX job would) after 2 s, then, re-run, after 4 s, 6 s, ... until
+a run finishes by itself.  A killed run cannot give its Lease back; the test
+deletes it after each kill, as the refusal message tells an operator who knows
+the run is gone.  The (un-killed) step-by-step resume after each step is the
+integration target vpc_cni_irsa_resume, part of ``make test``.
+
+Raced (issue 14 item 3): a migration and a rollback of the same cluster are
+started together - the second 4 to 7 s after the first (two operators, two CI
+jobs), or the moment the first reaches a given step (forced interleavings) -
+over and over; and a rollback done by hand between the migration's
+verification and its detaching step.
+
+Throughout, a sampler thread checks the safety invariant continuously: a node
+role may lack AmazonEKS_CNI_Policy only while every live aws-node pod carries
+the new role's credentials (``AWS_ROLE_ARN`` of the role,
+``AWS_WEB_IDENTITY_TOKEN_FILE``, and the projected token volume mounted there
+in every container).
 """
 
 from __future__ import annotations
 
+import datetime
+import json
 import os
 import signal
 import subprocess
+import threading
 import time
 
 from conftest import REPO, figure  # pylint: disable=import-error
@@ -26,6 +39,7 @@ INVENTORY = os.path.join(REPO, "playbooks", "inventory", "sandbox.yml")
 CNI_POLICY = "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"
 ROLE_NAME = "AmazonEKSVPCCNIRole"
 MAX_RUNS = 40
+TOKEN_DIR = "/var/run/secrets/eks.amazonaws.com/serviceaccount"
 
 
 def playbook(env, *args):
@@ -36,16 +50,44 @@ def playbook(env, *args):
                             text=True, start_new_session=True)
 
 
+def live_pods(core):
+    """The live aws-node pods as API JSON (camelCase), read through the test's own client."""
+    response = core.list_namespaced_pod("kube-system", label_selector="k8s-app=aws-node", _preload_content=False)
+    return [p for p in json.loads(response.data)["items"] if not p["metadata"].get("deletionTimestamp")]
+
+
+def has_credentials(pod, role_arn):
+    """The test's own judge: every container has the role's variables and the projected STS token mounted there."""
+    volumes = dict((v["name"], v) for v in pod["spec"].get("volumes") or [])
+    for container in (pod["spec"].get("initContainers") or []) + pod["spec"]["containers"]:
+        env = dict((e["name"], e.get("value")) for e in container.get("env") or [])
+        if env.get("AWS_ROLE_ARN") != role_arn or env.get("AWS_WEB_IDENTITY_TOKEN_FILE") != TOKEN_DIR + "/token":
+            return False
+        mounted = [m["name"] for m in container.get("volumeMounts") or [] if m.get("mountPath") == TOKEN_DIR]
+        tokens = [s["serviceAccountToken"] for name in mounted
+                  for s in ((volumes.get(name) or {}).get("projected") or {}).get("sources") or []
+                  if s.get("serviceAccountToken")]
+        if not any(t.get("audience") == "sts.amazonaws.com" and t.get("path") == "token" for t in tokens):
+            return False
+    return True
+
+
 def state(iam, core, node_roles, role_arn):
-    pods = [p for p in core.list_namespaced_pod("kube-system", label_selector="k8s-app=aws-node").items
-            if not p.metadata.deletion_timestamp]
-    on_role = []
-    for pod in pods:
-        env_of = [dict((e.name, e.value) for e in (c.env or [])) for c in pod.spec.containers]
-        on_role.append(all(e.get("AWS_ROLE_ARN") == role_arn and e.get("AWS_WEB_IDENTITY_TOKEN_FILE") for e in env_of))
+    pods = live_pods(core)
     cni_on = [r for r in node_roles
               if CNI_POLICY in [a["PolicyArn"] for a in iam.list_attached_role_policies(RoleName=r)["AttachedPolicies"]]]
-    return {"pods": len(pods), "pods_on_role": sum(on_role), "cni_on": sorted(cni_on)}
+    return {"pods": len(pods), "pods_on_role": sum(has_credentials(p, role_arn) for p in pods),
+            "cni_on": sorted(cni_on)}
+
+
+def delete_lease(core):
+    from kubernetes import client
+
+    try:
+        client.CoordinationV1Api(core.api_client).delete_namespaced_lease("eks-access-vpc-cni", "kube-system")
+    except client.exceptions.ApiException as e:
+        if e.status != 404:  # no Lease to free
+            raise
 
 
 def safe(snapshot, node_roles):
@@ -78,6 +120,8 @@ def test_cni_migration_killed_repeatedly_resumes_and_never_detaches_early(env, c
                 process.communicate()
                 kills += 1
             time.sleep(1)  # let in-flight API calls land before looking
+            # A killed run cannot give its Lease back: free it, as the refusal tells an operator to.
+            delete_lease(core)
             snapshot = state(iam, core, node_roles, role_arn)
             snapshots.append((delay, snapshot))
             if not safe(snapshot, node_roles):
@@ -93,6 +137,7 @@ def test_cni_migration_killed_repeatedly_resumes_and_never_detaches_early(env, c
         assert violations == [], violations
         assert final["cni_on"] == [] and final["pods_on_role"] == final["pods"] > 0, final
     finally:
+        delete_lease(core)
         rollback = playbook(env, "-e", "vpc_cni_irsa_rollback=true", "-e", "vpc_cni_irsa_rollback_delete_role=true")
         out = rollback.communicate(timeout=900)[0]
         issuer = env["EKS_OIDC_ISSUER"].replace("https://", "")
@@ -102,3 +147,264 @@ def test_cni_migration_killed_repeatedly_resumes_and_never_detaches_early(env, c
         assert rollback.returncode == 0, out[-15000:]
     after = state(iam, core, node_roles, role_arn)
     assert after["cni_on"] == node_roles and after["pods_on_role"] == 0, after
+
+
+# ---------------------------------------------------------------------------------------------
+# A migration and a rollback at the same time (issue 14 item 3)
+# ---------------------------------------------------------------------------------------------
+
+# Where a forced interleaving starts the second run: the first run's task names.
+STEPS = {"migrate": ["Step 3/7", "Step 5/7", "Step 6/7", "Step 7/7"],
+         "rollback": ["Rollback 1/5", "Rollback 3/5", "Rollback 4/5", "Rollback 5/5"]}
+OPPOSITE = {"migrate": "rollback", "rollback": "migrate"}
+
+
+class Sampler(threading.Thread):
+    """Checks the invariant continuously, until stopped; counts samples and keeps every violation."""
+
+    def __init__(self, iam, core, node_roles, role_arn):
+        super().__init__(daemon=True)
+        self.args = (iam, core, node_roles, role_arn)
+        self.node_roles = node_roles
+        self.samples = 0
+        self.read_errors = 0
+        self.violations = []
+        self.halt = threading.Event()
+
+    def run(self):
+        while not self.halt.is_set():
+            try:
+                snapshot = state(*self.args)
+            except Exception:  # noqa: BLE001  pylint: disable=broad-except
+                # a read racing a restart
+                self.read_errors += 1
+                continue
+            self.samples += 1
+            if not safe(snapshot, self.node_roles):
+                self.violations.append((datetime.datetime.now().isoformat(), snapshot))
+
+    def stop(self):
+        self.halt.set()
+        self.join(timeout=30)
+
+
+class Run:
+    """One ansible-playbook run of migrate_vpc_cni_irsa, its output read as it comes."""
+
+    def __init__(self, env, operation, *extra):
+        args = list(extra)
+        if operation == "rollback":
+            args += ["-e", "vpc_cni_irsa_rollback=true"]
+        self.operation = operation
+        self.process = playbook(env, *args)
+        self.lines = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for line in self.process.stdout:
+            self.lines.append(line)
+
+    def reached(self, text, timeout=300):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(text in line for line in list(self.lines)):
+                return True
+            if self.process.poll() is not None and not self.reader.is_alive():
+                return False
+            time.sleep(0.05)
+        return False
+
+    def finish(self, timeout=900):
+        rc = self.process.wait(timeout=timeout)
+        self.reader.join(timeout=30)
+        return rc, "".join(self.lines)
+
+
+def write_expired_lease(core, holder):
+    long_ago = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1)).strftime(
+        "%Y-%m-%dT%H:%M:%S.%fZ")
+    body = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+            "metadata": {"name": "eks-access-vpc-cni", "namespace": "kube-system"},
+            "spec": {"holderIdentity": holder, "leaseDurationSeconds": 120, "acquireTime": long_ago,
+                     "renewTime": long_ago}}
+    from kubernetes import client
+
+    delete_lease(core)
+    client.CoordinationV1Api(core.api_client).create_namespaced_lease("kube-system", body)
+
+
+def end_state_of(snapshot, node_roles):
+    if snapshot["cni_on"] == [] and snapshot["pods"] > 0 and snapshot["pods_on_role"] == snapshot["pods"]:
+        return "migrate"
+    if snapshot["cni_on"] == node_roles and snapshot["pods_on_role"] == 0:
+        return "rollback"
+    return None
+
+
+def race_schedule():
+    """12 trials: the second run 4-7 s after the first; at each of 4 steps of the first; and waiting its turn."""
+    trials = [{"delay": delay, "step": None, "wait": False} for delay in (4, 5, 6, 7)]
+    trials += [{"delay": None, "step": index, "wait": False} for index in range(4)]
+    trials += [{"delay": None, "step": index, "wait": True} for index in range(4)]
+    return trials
+
+
+def test_migration_and_rollback_racing_never_leave_a_pod_without_credentials_or_a_policy(env, core):
+    import boto3
+
+    iam = boto3.client("iam")
+    node_roles = sorted(arn.rsplit("/", 1)[1] for arn in env["EKS_NODE_ROLE_ARNS"].split(","))
+    role_arn = "arn:aws:iam::%s:role/%s" % (env["AWS_ACCOUNT_ID"], ROLE_NAME)
+    current = end_state_of(state(iam, core, node_roles, role_arn), node_roles)
+    assert current == "rollback", "the sandbox must start as seeded (CNI policy on the node roles)"
+    # A run killed earlier left its Lease behind, long expired: the first run must take it over.
+    write_expired_lease(core, "migration of sandbox by a killed run")
+    sampler = Sampler(iam, core, node_roles, role_arn)
+    sampler.start()
+    outcomes = []
+    try:
+        for number, trial in enumerate(race_schedule(), 1):
+            first_op = OPPOSITE[current]
+            second_op = OPPOSITE[first_op]
+            first = Run(env, first_op)
+            if trial["delay"] is not None:
+                time.sleep(trial["delay"])
+                trigger = "%d s" % trial["delay"]
+            else:
+                step = STEPS[first_op][trial["step"]]
+                assert first.reached(step), "the %s never reached %s:\n%s" % (first_op, step, "".join(first.lines)[-8000:])
+                trigger = "at %s" % step
+            wait = ["-e", "vpc_cni_irsa_lease_wait=600"] if trial["wait"] else []
+            second = Run(env, second_op, *wait)
+            rc1, out1 = first.finish()
+            rc2, out2 = second.finish()
+            snapshot = state(iam, core, node_roles, role_arn)
+            ended = end_state_of(snapshot, node_roles)
+            outcomes.append("%d: %s then %s %s%s -> rc %d/%d, ended %s" % (
+                number, first_op, second_op, trigger, " (waiting)" if trial["wait"] else "", rc1, rc2, ended))
+            # Each trial as it ends (a slow machine may not see them all): the outcome and the sampler so far.
+            print("[trial] %s; invariant sampled %d times, violations %d" % (
+                outcomes[-1], sampler.samples, len(sampler.violations)), flush=True)
+            assert rc1 == 0, out1[-15000:]
+            if number == 1:
+                assert "took over the expired Lease kube-system/eks-access-vpc-cni from migration of sandbox by a " \
+                       "killed run" in out1, out1[-15000:]
+            if trial["wait"]:
+                # The second waited for the Lease, then ran to the end on its own.
+                assert rc2 == 0, out2[-15000:]
+                assert ended == second_op, (snapshot, out2[-15000:])
+                current = second_op
+            else:
+                assert rc2 != 0, "the second run was not stopped:\n" + out2[-15000:]
+                assert "another run holds Lease kube-system/eks-access-vpc-cni: %s of sandbox by" % (
+                    "rollback" if first_op == "rollback" else "migration") in out2, out2[-15000:]
+                assert ended == first_op, (snapshot, out1[-15000:])
+                current = first_op
+        hand = rollback_by_hand_between_verify_and_detach(env, core, iam, node_roles, role_arn, current)
+        outcomes.append(hand)
+    finally:
+        sampler.stop()
+        delete_lease(core)
+        cleanup = Run(env, "rollback", "-e", "vpc_cni_irsa_rollback_delete_role=true")
+        rc, out = cleanup.finish()
+        issuer = env["EKS_OIDC_ISSUER"].replace("https://", "")
+        for provider in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]:
+            if provider["Arn"].endswith("oidc-provider/" + issuer):
+                iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=provider["Arn"])
+        assert rc == 0, out[-15000:]
+    figure("CNI race: %d trials of a migration and a rollback started together (4-7 s apart, or forced at a step of "
+           "the first, or waiting for the Lease) plus a rollback by hand between verification and detach; invariant "
+           "sampled %d times (%d reads raced a restart), violations %d" % (
+               len(race_schedule()), sampler.samples, sampler.read_errors, len(sampler.violations)))
+    for line in outcomes:
+        print("  " + line)
+    assert sampler.samples > 100
+    assert sampler.violations == [], sampler.violations[:5]
+
+
+def rollback_by_hand_between_verify_and_detach(env, core, iam, node_roles, role_arn, current):
+    """Forced interleaving without the Lease: the pods lose their credentials after step 6 passed.
+
+    A playbook runs the role up to step 6 (verified), then waits for a file;
+    meanwhile the test removes the service account's annotation and deletes
+    the aws-node pods, as someone rolling back by hand would; then the
+    playbook goes on with step 7.  The detaching step must check the pods again
+    and refuse.
+    """
+    from kubernetes import client
+
+    if current == "migrate":
+        rc, out = Run(env, "rollback").finish()
+        assert rc == 0, out[-15000:]
+    go = os.path.join(env["EKS_SANDBOX_DIR"], "cni-race-go")
+    if os.path.exists(go):
+        os.unlink(go)
+    playbook_file = os.path.join(env["EKS_SANDBOX_DIR"], "cni-race-by-hand.yml")
+    with open(playbook_file, "w") as f:
+        f.write(BY_HAND_PLAYBOOK)
+    run_env = dict(env, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0",
+                   CNI_RACE_GO=go)
+    process = subprocess.Popen([env["ANSIBLE_PLAYBOOK"], "-i", INVENTORY, playbook_file], env=run_env, cwd=REPO,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    run = Run.__new__(Run)
+    run.operation, run.process, run.lines = "migrate", process, []
+    run.reader = threading.Thread(target=run._read, daemon=True)  # pylint: disable=protected-access
+    run.reader.start()
+    assert run.reached("Wait for the test"), "".join(run.lines)[-15000:]
+    verified = state(iam, core, node_roles, role_arn)
+    assert verified["pods_on_role"] == verified["pods"] > 0 and verified["cni_on"] == node_roles, verified
+    # The rollback by hand: no annotation, pods recreated without the role.
+    core.patch_namespaced_service_account("aws-node", "kube-system",
+                                          {"metadata": {"annotations": {"eks.amazonaws.com/role-arn": None}}})
+    for pod in live_pods(core):
+        core.delete_namespaced_pod(pod["metadata"]["name"], "kube-system", body=client.V1DeleteOptions())
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        now = state(iam, core, node_roles, role_arn)
+        if now["pods"] == verified["pods"] and now["pods_on_role"] == 0:
+            break
+        time.sleep(0.5)
+    open(go, "w").close()
+    rc, out = run.finish()
+    after = state(iam, core, node_roles, role_arn)
+    assert rc != 0, out[-15000:]
+    assert "aws-node does not run on IRSA yet" in out and "pods without the role's credentials" in out, out[-15000:]
+    assert after["cni_on"] == node_roles, after
+    return "by hand: step 6 verified %d/%d pods, then the pods lost the role; step 7 refused, policy on %d/%d roles" % (
+        verified["pods_on_role"], verified["pods"], len(after["cni_on"]), len(node_roles))
+
+
+# Runs the role up to step 6, waits for the test, then runs step 7 as the role would (the role's own
+# task file), without a Lease: what is left to protect the pods is the check at the moment of detaching.
+BY_HAND_PLAYBOOK = """\
+- hosts: eks_clusters
+  gather_facts: false
+  tasks:
+    - name: Migrate up to verification
+      ansible.builtin.include_role:
+        name: eks.access.vpc_cni_irsa
+      vars:
+        vpc_cni_irsa_cluster_name: "{{ eks_cluster_name }}"
+        vpc_cni_irsa_stop_after: verify
+        vpc_cni_irsa_restart_timeout: 180
+
+    - name: Wait for the test
+      ansible.builtin.wait_for:
+        path: "{{ lookup('env', 'CNI_RACE_GO') }}"
+        timeout: 300
+
+    - name: Step 7 without a Lease
+      ansible.builtin.set_fact:
+        vpc_cni_irsa_lease_holder_effective: ""
+
+    - name: Step 7 as the role runs it
+      ansible.builtin.include_role:
+        name: eks.access.vpc_cni_irsa
+        tasks_from: detach.yml
+      vars:
+        vpc_cni_irsa_cluster_name: "{{ eks_cluster_name }}"
+      module_defaults:
+        eks.access.node_role_policy:
+          cluster_name: "{{ eks_cluster_name }}"
+"""

@@ -29,11 +29,35 @@ ConfigMap mapper and renderTemplate), with the sandbox's moto as the STS host:
    (the private DNS name of the EC2 instance the session is named after, read
    from moto's EC2) are rendered in the username and groups.
 
+Step 4 depends on the cluster's authentication mode (EKS's
+``accessConfig.authenticationMode``, read from the sandbox's moto on every
+review, see moto_eks_access.py):
+
+* ``CONFIG_MAP``: as above; access entries are not read;
+* ``API_AND_CONFIG_MAP``: an access entry of the principal wins (its username
+  and groups, templates rendered); without one, aws-auth as above (no
+  implicit creator mapping: EKS gave the creator an access entry);
+* ``API``: access entries only; aws-auth is never read.
+
+An entry matches the identity by the principal's unique ID (RoleId /
+UserId) recorded when the entry was created, so a role ARN with a path
+matches its sessions (the opposite of aws-auth).
+
 Anything else is answered ``authenticated: false`` with the reason in
 ``status.error``, which the API server turns into 401 Unauthorized.
 
+The same process is the API servers' authorization webhook
+(``--authorization-mode=Node,RBAC,Webhook``): a SubjectAccessReview for an
+identity this authenticator admitted, on a cluster in an ``API`` mode, is
+allowed when one of the access policies associated with the identity's
+access entry grants it (eks_access_rules.policies_allow: the rules of the
+ClusterRole the policy resembles, read from that API server with its
+aggregation applied, at the association's cluster or namespace scope).
+Otherwise the answer is "no opinion", so RBAC's refusal stands.
+
 One process serves every sandbox cluster: the API server of cluster NAME
-posts its TokenReviews to ``/authenticate/NAME``.
+posts its TokenReviews to ``/authenticate/NAME`` and its
+SubjectAccessReviews to ``/authorize/NAME``.
 """
 
 import argparse
@@ -44,10 +68,14 @@ import json
 import re
 import ssl
 import sys
+import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import eks_access_rules
 
 TOKEN_PREFIX = "k8s-aws-v1."
 MAX_TOKEN_LEN = 4 * 1024
@@ -157,7 +185,8 @@ def canonicalize(arn):
 def identity_from_sts(result, access_key_id):
     """The identity of a GetCallerIdentity result (Arn, Account, UserId)."""
     principal, canonical = canonicalize(result.get("Arn"))
-    identity = {"arn": result["Arn"], "canonical_arn": canonical, "account": result.get("Account", ""),
+    identity = {"arn": result["Arn"], "canonical_arn": canonical, "principal_type": principal,
+                "account": result.get("Account", ""),
                 "user_id": result.get("UserId", ""), "session_name": "", "access_key_id": access_key_id}
     if principal not in ("federated-user", "user", "root"):
         user_id = identity["user_id"].split(":")
@@ -232,12 +261,46 @@ def render(template, identity, dns_name_of=None):
     return template.replace("{{AccessKeyID}}", identity["access_key_id"])
 
 
-def map_identity(identity, creator_arn, read_aws_auth, dns_name_of=None):
+def find_access_entry(identity, entries):
+    """The access entry of ``identity`` among ``entries`` (access_state's), else None.
+
+    By the principal's unique ID when the entry has one (what EKS binds an
+    entry to), else by account and name (a session's ARN has no role path).
+    """
+    principal, canonical = identity.get("principal_type"), identity["canonical_arn"]
+    for entry in entries:
+        if entry.get("principalId"):
+            if entry["principalId"] == identity["user_id"]:
+                return entry
+            continue
+        try:
+            wanted = eks_access_rules.parse_principal(entry["principalArn"])
+        except eks_access_rules.EksRefusal:
+            continue
+        kind = "role" if principal == "assumed-role" else principal
+        if canonical == "arn:%s:iam::%s:%s/%s" % (wanted["partition"], wanted["account"], wanted["kind"],
+                                                  wanted["path"] if kind == "user" else wanted["name"]) \
+                and kind == wanted["kind"]:
+            return entry
+    return None
+
+
+def map_identity(identity, creator_arn, read_aws_auth, dns_name_of=None, access_state=None):
     """(username, groups) for an authenticated identity, or Refused.
 
-    ``read_aws_auth()`` returns the ConfigMap's data (None when there is none).
+    ``read_aws_auth()`` returns the ConfigMap's data (None when there is none);
+    ``access_state`` is the cluster's mode and access entries (None: CONFIG_MAP).
     """
-    if creator_arn and identity["canonical_arn"].lower() == creator_arn.lower():
+    mode = (access_state or {}).get("authenticationMode", "CONFIG_MAP")
+    if mode != "CONFIG_MAP":
+        entry = find_access_entry(identity, access_state.get("accessEntries") or [])
+        if entry is not None:
+            return (render(entry["username"], identity, dns_name_of),
+                    [render(g, identity, dns_name_of) for g in entry["kubernetesGroups"]])
+        if mode == "API":
+            raise Refused("no access entry for %s (authentication mode API: aws-auth is not read)"
+                          % identity["canonical_arn"])
+    elif creator_arn and identity["canonical_arn"].lower() == creator_arn.lower():
         return CREATOR_USERNAME, list(CREATOR_GROUPS)
     username, groups = find_mapping(identity, read_aws_auth())
     return render(username, identity, dns_name_of), [render(g, identity, dns_name_of) for g in groups]
@@ -303,6 +366,112 @@ def read_aws_auth(cluster):
         raise Refused("reading kube-system/aws-auth failed: HTTP %d" % e.code)
 
 
+def read_access_state(cluster_name, cluster):
+    """The cluster's mode and access entries from the sandbox's moto (None: not an EKS cluster there)."""
+    url = "%s/_sandbox/eks/access/%s/%s" % (CONFIG["aws"]["endpoint"], cluster["region"],
+                                            urllib.parse.quote(cluster_name))
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return json.load(response)
+    except urllib.error.HTTPError as e:
+        if e.code == 404:
+            return None
+        raise Refused("reading the cluster's access entries failed: HTTP %d" % e.code)
+    except urllib.error.URLError as e:
+        raise Refused("reading the cluster's access entries failed: %s" % e.reason)
+
+
+_ROLE_CACHE = {}
+_ROLE_CACHE_LOCK = threading.Lock()
+ROLE_CACHE_SECONDS = 30
+
+
+def kube_get(cluster, path):
+    request = urllib.request.Request(cluster["apiserver"] + path, headers={"Authorization": "Bearer " + CONFIG["token"]})
+    ctx = ssl.create_default_context(cafile=CONFIG["apiserver_ca"])
+    with urllib.request.urlopen(request, context=ctx, timeout=10) as response:
+        return json.load(response)
+
+
+def cluster_role_rules(cluster_name, cluster, name):
+    """The rules of ClusterRole ``name`` on that cluster, with its aggregation rule applied.
+
+    Aggregation is computed here (as the controller manager's clusterrole
+    aggregation controller does) because the extra clusters run no controller
+    manager.  Cached for ROLE_CACHE_SECONDS.
+    """
+    key = (cluster_name, name)
+    with _ROLE_CACHE_LOCK:
+        cached = _ROLE_CACHE.get(key)
+        if cached and cached[0] > time.time():
+            return cached[1]
+    base = "/apis/rbac.authorization.k8s.io/v1/clusterroles"
+    role = kube_get(cluster, "%s/%s" % (base, name))
+    rules = list(role.get("rules") or [])
+    aggregation = role.get("aggregationRule")
+    if aggregation:
+        rules = []
+        for selector in aggregation.get("clusterRoleSelectors") or []:
+            labels = ",".join("%s=%s" % kv for kv in sorted((selector.get("matchLabels") or {}).items()))
+            found = kube_get(cluster, "%s?labelSelector=%s" % (base, urllib.parse.quote(labels)))
+            for item in found.get("items") or []:
+                if item["metadata"]["name"] != name:
+                    rules.extend(item.get("rules") or [])
+    with _ROLE_CACHE_LOCK:
+        _ROLE_CACHE[key] = (time.time() + ROLE_CACHE_SECONDS, rules)
+    return rules
+
+
+def access_review_response(api_version, allowed, reason):
+    """A SubjectAccessReview answer: allowed, or no opinion (never an explicit deny)."""
+    return {"apiVersion": api_version or "authorization.k8s.io/v1", "kind": "SubjectAccessReview",
+            "status": {"allowed": bool(allowed), "reason": reason}}
+
+
+def _extra(extra, key):
+    for name, values in (extra or {}).items():
+        if name.lower() == key.lower() and values:
+            return values[0]
+    return ""
+
+
+def authorize(cluster_name, review):
+    """The SubjectAccessReview answer for ``review`` posted by cluster ``cluster_name``."""
+    api_version = review.get("apiVersion")
+    spec = review.get("spec") or {}
+    cluster = CONFIG["clusters"].get(cluster_name)
+    if cluster is None or not (spec.get("uid") or "").startswith("aws-iam-authenticator:"):
+        return access_review_response(api_version, False, "not an EKS token identity")
+    identity = {"user_id": _extra(spec.get("extra"), "principalId"),
+                "canonical_arn": _extra(spec.get("extra"), "canonicalArn"),
+                "principal_type": None}
+    try:
+        state = read_access_state(cluster_name, cluster)
+    except Refused as e:
+        log("%s: authorizer: %s" % (cluster_name, e))
+        return access_review_response(api_version, False, str(e))
+    if not state or state.get("authenticationMode") == "CONFIG_MAP":
+        return access_review_response(api_version, False, "authentication mode CONFIG_MAP: no access policies")
+    try:
+        identity["principal_type"] = canonicalize(identity["canonical_arn"])[0]
+    except Refused:
+        pass
+    entry = find_access_entry(identity, state.get("accessEntries") or [])
+    if entry is None:
+        return access_review_response(api_version, False, "no access entry")
+    attributes = eks_access_rules.review_attributes(spec)
+    try:
+        granted = eks_access_rules.policies_allow(
+            entry["policies"], lambda role: cluster_role_rules(cluster_name, cluster, role), attributes)
+    except (urllib.error.URLError, OSError, ValueError) as e:
+        log("%s: authorizer: reading ClusterRoles failed: %s" % (cluster_name, e))
+        return access_review_response(api_version, False, "reading ClusterRoles failed")
+    if granted is None:
+        return access_review_response(api_version, False, "no associated access policy grants this")
+    return access_review_response(api_version, True, "EKS access policy %s of %s" % (
+        granted.rsplit("/", 1)[-1], entry["principalArn"]))
+
+
 def authenticate(cluster_name, review, now=None):
     """The TokenReview answer for ``review`` posted by cluster ``cluster_name``."""
     api_version = review.get("apiVersion")
@@ -317,7 +486,8 @@ def authenticate(cluster_name, review, now=None):
         access_key_id = params.get("x-amz-credential", "").split("/")[0]
         identity = identity_from_sts(call_sts(url, cluster_name), access_key_id)
         username, groups = map_identity(identity, cluster.get("creator_arn"), lambda: read_aws_auth(cluster),
-                                        lambda instance_id: private_dns_name(cluster["region"], instance_id))
+                                        lambda instance_id: private_dns_name(cluster["region"], instance_id),
+                                        read_access_state(cluster_name, cluster))
     except Refused as e:
         log("%s: access denied: %s" % (cluster_name, e))
         return review_response(api_version, error="aws-iam-authenticator (sandbox): %s" % e)
@@ -351,17 +521,19 @@ class Handler(BaseHTTPRequestHandler):
             self._reply(404, {"error": "not found"})
 
     def do_POST(self):
-        prefix = "/authenticate/"
         path = urllib.parse.urlsplit(self.path).path
-        if not path.startswith(prefix):
-            self._reply(404, {"error": "POST /authenticate/<cluster name>"})
+        for prefix, handler in (("/authenticate/", authenticate), ("/authorize/", authorize)):
+            if path.startswith(prefix):
+                break
+        else:
+            self._reply(404, {"error": "POST /authenticate/<cluster name> or /authorize/<cluster name>"})
             return
         try:
             review = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
         except ValueError:
-            self._reply(400, {"error": "expected a TokenReview"})
+            self._reply(400, {"error": "expected a TokenReview or SubjectAccessReview"})
             return
-        self._reply(200, authenticate(urllib.parse.unquote(path[len(prefix):]), review))
+        self._reply(200, handler(urllib.parse.unquote(path[len(prefix):]), review))
 
 
 def main(argv=None):

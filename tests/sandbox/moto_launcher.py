@@ -16,7 +16,12 @@ things no AWS API can do are done on moto's backend directly:
 * moto has no EKS add-on API: ``moto_eks_addons.py`` adds the calls the
   collection uses, wired here to act like EKS's add-on manager on the sandbox
   API server (see ``add_on_manager``); the ``sandbox-addon`` cluster shares
-  the ``sandbox`` cluster's endpoint.
+  the ``sandbox`` cluster's endpoint;
+* moto has no EKS access entries or authentication modes either:
+  ``moto_eks_access.py`` adds them, and this process serves each cluster's
+  mode and entries to the token authenticator on
+  ``GET /_sandbox/eks/access/<region>/<cluster>`` (JSON; 404 for an unknown
+  cluster), a path no AWS API uses.
 """
 
 import argparse
@@ -62,15 +67,60 @@ def secret_for(access_key_id):
     return None
 
 
-def serve(port):
+ACCESS_STATE_PATH = "/_sandbox/eks/access/"
+
+
+class AccessStateEndpoint:
+    """WSGI, sandbox only (no AWS API has these paths); everything else goes on to moto.
+
+    * ``GET /_sandbox/eks/access/<region>/<cluster>``: moto_eks_access.access_state
+      (what the token authenticator and authorizer read);
+    * ``POST /_sandbox/eks/access/<region>/<cluster>/reset`` with an optional JSON
+      body ``{"authenticationMode": ...}``: moto_eks_access.reset_cluster, for
+      tests that must take a cluster through the one-way mode switch again.
+    """
+
+    def __init__(self, app, account):
+        self.app = app
+        self.account = account
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD")
+        if not path.startswith(ACCESS_STATE_PATH) or method not in ("GET", "POST"):
+            return self.app(environ, start_response)
+        import eks_access_rules
+        import moto_eks_access
+        from urllib.parse import unquote
+
+        parts = path[len(ACCESS_STATE_PATH):].split("/")
+        status, state = "404 Not Found", None
+        try:
+            if method == "GET" and len(parts) == 2:
+                state = moto_eks_access.access_state(self.account, parts[0], unquote(parts[1]))
+            elif method == "POST" and len(parts) == 3 and parts[2] == "reset":
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                wanted = json.loads(environ["wsgi.input"].read(length) or b"{}") if length else {}
+                state = moto_eks_access.reset_cluster(self.account, parts[0], unquote(parts[1]),
+                                                      wanted.get("authenticationMode"))
+            answer = state if state is not None else {"error": "no such cluster"}
+            status = "200 OK" if state is not None else status
+        except (ValueError, eks_access_rules.EksRefusal) as e:
+            status, answer = "400 Bad Request", {"error": str(e)}
+        body = json.dumps(answer).encode()
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+
+def serve(port, account):
     """moto's WSGI app behind the presigned-STS check, on 127.0.0.1:port, in a thread."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
 
     from sts_query_auth import QueryAuthMiddleware
 
-    app = QueryAuthMiddleware(DomainDispatcherApplication(create_backend_app), secret_for,
-                              log=lambda msg: print(msg, flush=True))
+    app = QueryAuthMiddleware(AccessStateEndpoint(DomainDispatcherApplication(create_backend_app), account),
+                              secret_for, log=lambda msg: print(msg, flush=True))
     server = make_server("127.0.0.1", port, app, True, request_handler=MotoRequestHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
@@ -129,11 +179,15 @@ def main(argv=None):
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     from moto.eks.models import eks_backends
 
+    import moto_eks_access
     import moto_eks_addons
+    import moto_eks_pod_identity
     import sandbox
 
     moto_eks_addons.install(add_on_manager(clusters[0]["endpoint"], args.addon_manager_kubeconfig))
-    serve(args.port)
+    moto_eks_access.install()
+    moto_eks_pod_identity.install()
+    serve(args.port, sandbox.ACCOUNT_ID)
     create_sandbox_user(sandbox)
     facts = sandbox.seed_aws(clusters)
     with open(args.ca, "rb") as f:

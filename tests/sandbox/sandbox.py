@@ -18,6 +18,11 @@ rebuilt on every start, so each run begins from a fresh EKS account and cluster.
 region: one more kube-apiserver each, on the same etcd under its own prefix,
 with no controller manager, scheduler or nodes.
 
+Whatever N is, two more clusters of the same kind sit beside ``sandbox``
+(which is ``CONFIG_MAP``) in its region, one per EKS authentication mode that
+uses access entries: ``sandbox-api-and-config-map`` and ``sandbox-api``
+(ACCESS_MODE_CLUSTERS; moto_eks_access.py, docs/sandbox.md).
+
 Run it with the project venv's Python (it needs boto3, kubernetes, cryptography).
 """
 
@@ -55,6 +60,15 @@ CREATOR_ARN = "arn:aws:iam::%s:user/%s" % (ACCOUNT_ID, SANDBOX_USER)
 EXTRA_REGIONS = ["eu-west-1", "ap-northeast-1", "us-east-1", "eu-central-1", "ap-southeast-2",
                  "ca-central-1", "sa-east-1", "us-east-2", "ap-south-1"]
 MAX_CLUSTERS = 1 + len(EXTRA_REGIONS)
+# One cluster per EKS authentication mode that reads access entries, each with its own API
+# server (the authenticator tells clusters apart by the webhook path of their API server),
+# created in REGION through CreateCluster(accessConfig=...) by the sandbox user, so EKS gives
+# that creator an access entry with AmazonEKSClusterAdminPolicy. `sandbox` is the CONFIG_MAP one.
+ACCESS_MODE_CLUSTERS = [
+    ("sandbox-api-and-config-map", "API_AND_CONFIG_MAP", "apiserver-api-and-config-map"),
+    ("sandbox-api", "API", "apiserver-api"),
+]
+CONFIG_MAP_MODE = "CONFIG_MAP"
 
 PORTS = {
     "etcd": 12379,
@@ -68,6 +82,9 @@ PORTS = {
     "authenticator": 16446,
     # cluster k >= 2 serves on apiserver-extra + k (16462 .. 16470)
     "apiserver-extra": 16460,
+    # the clusters of ACCESS_MODE_CLUSTERS
+    "apiserver-api-and-config-map": 16471,
+    "apiserver-api": 16472,
 }
 # A second sandbox (another checkout, EKS_SANDBOX_DIR elsewhere) can run beside
 # the first with every port shifted by this offset.
@@ -109,11 +126,15 @@ def cluster_specs(count):
     if not 1 <= count <= MAX_CLUSTERS:
         raise StepFailed("--clusters must be between 1 and %d, got %d" % (MAX_CLUSTERS, count))
     specs = [{"name": CLUSTER_NAME, "region": REGION, "port": PORTS["apiserver"], "service": "apiserver",
-              "etcd_prefix": "/registry", "cert": "apiserver"}]
+              "etcd_prefix": "/registry", "cert": "apiserver", "mode": CONFIG_MAP_MODE}]
     for k in range(2, count + 1):
         name = "%s-%d" % (CLUSTER_NAME, k)
         specs.append({"name": name, "region": EXTRA_REGIONS[k - 2], "port": PORTS["apiserver-extra"] + k,
-                      "service": "apiserver-" + name, "etcd_prefix": "/registry-" + name, "cert": "apiserver-" + name})
+                      "service": "apiserver-" + name, "etcd_prefix": "/registry-" + name, "cert": "apiserver-" + name,
+                      "mode": CONFIG_MAP_MODE})
+    for name, mode, port_name in ACCESS_MODE_CLUSTERS:
+        specs.append({"name": name, "region": REGION, "port": PORTS[port_name], "service": "apiserver-" + name,
+                      "etcd_prefix": "/registry-" + name, "cert": "apiserver-" + name, "mode": mode})
     for spec in specs:
         spec["endpoint"] = "https://127.0.0.1:%d" % spec["port"]
     return specs
@@ -327,7 +348,7 @@ def aws_env():
 def start_moto(specs):
     """moto, seeded in-process (moto_launcher.py); returns the seeded facts."""
     facts_path = path("run", "aws-facts.json")
-    clusters = [{k: spec[k] for k in ("name", "region", "endpoint")} for spec in specs]
+    clusters = [{k: spec[k] for k in ("name", "region", "endpoint", "mode")} for spec in specs]
     start("moto", [sys.executable, os.path.join(HERE, "moto_launcher.py"), "--port", str(PORTS["moto"]),
                    "--facts", facts_path, "--clusters", json.dumps(clusters), "--ca", path("pki", "ca.crt"),
                    "--addon-manager-kubeconfig", path("kubeconfig-addon-manager")],
@@ -351,7 +372,8 @@ def seed_aws(clusters):
     """A fresh EKS account: cluster roles, node roles with the CNI policy, the clusters
     (sandbox, sandbox-v6, sandbox-addon and the extra ones).
 
-    ``clusters`` lists {name, region, endpoint}; the first one is ``sandbox``.
+    ``clusters`` lists {name, region, endpoint, mode}; the first one is ``sandbox``; those whose mode is not
+    CONFIG_MAP are ACCESS_MODE_CLUSTERS (created with that accessConfig, listed in facts["access_clusters"]).
     Runs inside moto_launcher.py, as the sandbox IAM user.
     """
     import boto3
@@ -412,20 +434,25 @@ def seed_aws(clusters):
 
     # The other clusters: one per region, each with one managed node group
     # whose role exists in IAM with the node policies.
+    facts["access_clusters"] = []
     for spec in wanted[1:]:
         role_name = extra_node_role(spec["name"])
         role = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=trust("ec2.amazonaws.com"))
         for policy in NODE_POLICIES:
             iam.attach_role_policy(RoleName=role_name, PolicyArn="arn:aws:iam::aws:policy/" + policy)
         regional = session.client("eks", endpoint_url=endpoint, region_name=spec["region"])
+        mode = spec.get("mode", CONFIG_MAP_MODE)
+        extra = {"accessConfig": {"authenticationMode": mode}} if mode != CONFIG_MAP_MODE else {}
         cluster = regional.create_cluster(name=spec["name"], version="1.34", roleArn=cluster_role["Role"]["Arn"],
-                                          resourcesVpcConfig=vpc, kubernetesNetworkConfig={"ipFamily": "ipv4"})
+                                          resourcesVpcConfig=vpc, kubernetesNetworkConfig={"ipFamily": "ipv4"},
+                                          **extra)
         regional.create_nodegroup(clusterName=spec["name"], nodegroupName="ng-general",
                                   nodeRole=role["Role"]["Arn"], subnets=vpc["subnetIds"],
                                   scalingConfig={"minSize": 1, "maxSize": 3, "desiredSize": 2})
-        facts["clusters"].append({"name": spec["name"], "region": spec["region"], "arn": cluster["cluster"]["arn"],
-                                  "issuer": cluster["cluster"]["identity"]["oidc"]["issuer"],
-                                  "node_roles": [role["Role"]["Arn"]], "endpoint": spec["endpoint"]})
+        (facts["clusters"] if mode == CONFIG_MAP_MODE else facts["access_clusters"]).append({
+            "name": spec["name"], "region": spec["region"], "arn": cluster["cluster"]["arn"],
+            "issuer": cluster["cluster"]["identity"]["oidc"]["issuer"], "authentication_mode": mode,
+            "node_roles": [role["Role"]["Arn"]], "endpoint": spec["endpoint"]})
     facts.update(seed_sso(session, endpoint))
     return facts
 
@@ -569,6 +596,11 @@ def write_webhook_kubeconfig(spec):
     }
     with open(path("pki", "authn-webhook-%s.kubeconfig" % spec["name"]), "w") as f:
         json.dump(config, f, indent=2)
+    # The same process is the authorization webhook that enforces EKS access policies.
+    config["clusters"][0]["cluster"]["server"] = "https://127.0.0.1:%d/authorize/%s" % (
+        PORTS["authenticator"], spec["name"])
+    with open(path("pki", "authz-webhook-%s.kubeconfig" % spec["name"]), "w") as f:
+        json.dump(config, f, indent=2)
 
 
 def wait_authenticator():
@@ -608,7 +640,13 @@ def apiserver_argv(spec, issuer):
         "--token-auth-file", path("pki", "tokens.csv"),
         "--authentication-token-webhook-config-file", path("pki", "authn-webhook-%s.kubeconfig" % spec["name"]),
         "--authentication-token-webhook-version", "v1",
-        "--authorization-mode", "Node,RBAC",
+        # Webhook: EKS access policies (the authenticator stand-in). Its answers are not cached, so an
+        # association or a deleted entry counts at the next request (EKS's own delay is not modelled).
+        "--authorization-mode", "Node,RBAC,Webhook",
+        "--authorization-webhook-config-file", path("pki", "authz-webhook-%s.kubeconfig" % spec["name"]),
+        "--authorization-webhook-version", "v1",
+        "--authorization-webhook-cache-authorized-ttl", "0s",
+        "--authorization-webhook-cache-unauthorized-ttl", "0s",
         "--service-account-issuer", issuer,
         "--service-account-key-file", path("pki", "sa.pub"),
         "--service-account-signing-key-file", path("pki", "sa.key"),
@@ -628,7 +666,7 @@ def apiserver_argv(spec, issuer):
 
 def start_extra_apiservers(specs, facts, tokens):
     """kube-apiserver of clusters 2..N (same etcd, own prefix, port, cert, issuer); returns kubeconfigs."""
-    issuers = {c["name"]: c["issuer"] for c in facts["clusters"]}
+    issuers = {c["name"]: c["issuer"] for c in facts["clusters"] + facts["access_clusters"]}
     kubeconfigs = {}
     for spec in specs[1:]:
         start(spec["service"], apiserver_argv(spec, issuers[spec["name"]]))
@@ -710,7 +748,8 @@ def start_control_plane(specs, facts, tokens):
         "--apiserver-ca", path("pki", "ca.crt"),
         "--token-file", path("pki", "webhook.token"),
         "--region", REGION,
-    ])
+        "--aws-endpoint", aws_env()["AWS_ENDPOINT_URL"],
+    ], env=aws_env())
     wait_for("pod identity webhook",
              lambda: http_ok("https://127.0.0.1:%d/healthz" % PORTS["webhook"], cafile=path("pki", "ca.crt")),
              30, "webhook")
@@ -832,7 +871,27 @@ def seed_kubernetes(kubeconfig):
         return len(pods) == len(NODE_NAMES) and all(p.status.phase == "Running" for p in pods)
 
     wait_for("fake nodes Ready (kwok)", nodes_ready, 90, "kwok")
+    untaint_ready_nodes(core)
     wait_for("aws-node pods Running", aws_node_running, 120, "controller-manager")
+
+
+NOT_READY_TAINT = "node.kubernetes.io/not-ready"
+
+
+def untaint_ready_nodes(core):
+    """Remove the not-ready taint from Ready nodes, as the node lifecycle controller does on EKS.
+
+    The API server's TaintNodesByCondition admission plugin puts
+    ``node.kubernetes.io/not-ready:NoSchedule`` on every new node; the node
+    lifecycle controller, which would lift it once the node is Ready, is off
+    (see start_control_plane), so without this an ordinary pod never schedules.
+    """
+    for node in core.list_node().items:
+        taints = node.spec.taints or []
+        kept = [t for t in taints if t.key != NOT_READY_TAINT]
+        if len(kept) != len(taints):
+            core.patch_node(node.metadata.name, {"spec": {"taints": [
+                {"key": t.key, "value": t.value, "effect": t.effect} for t in kept]}})
 
 
 # --------------------------------------------------------------------------- commands
@@ -877,16 +936,55 @@ def write_env(facts):
         # name:region of every cluster with a real API server (kubeconfig: $EKS_SANDBOX_DIR/kubeconfig-<name>)
         "EKS_SANDBOX_CLUSTERS": ",".join("%s:%s" % (c["name"], c["region"]) for c in facts["clusters"]),
         # the IAM identity that created the clusters: system:masters through EKS token authentication
+        # (CONFIG_MAP clusters), its access entry with AmazonEKSClusterAdminPolicy (the others)
         "EKS_CLUSTER_CREATOR_ARN": facts["creator_arn"],
+        # one cluster per EKS authentication mode, in $AWS_REGION (kubeconfig: $EKS_SANDBOX_DIR/kubeconfig-<name>)
+        "EKS_CONFIG_MAP_CLUSTER_NAME": CLUSTER_NAME,
+        "EKS_API_AND_CONFIG_MAP_CLUSTER_NAME": ACCESS_MODE_CLUSTERS[0][0],
+        "EKS_API_CLUSTER_NAME": ACCESS_MODE_CLUSTERS[1][0],
+        # name:region:mode of the clusters whose mode reads access entries
+        "EKS_SANDBOX_ACCESS_CLUSTERS": ",".join(
+            "%s:%s:%s" % (c["name"], c["region"], c["authentication_mode"]) for c in facts["access_clusters"]),
     })
     with open(path("env"), "w") as f:
         f.write("# written by tests/sandbox/sandbox.py up; source it to use the sandbox\n")
         for key, value in values.items():
             f.write("export %s=%s\n" % (key, shlex_quote(value)))
-    for cluster in facts["clusters"]:
+    for cluster in facts["clusters"] + facts["access_clusters"]:
         cluster["kubeconfig"] = path("kubeconfig-" + cluster["name"])
     with open(path("facts.json"), "w") as f:
         json.dump(facts, f, indent=2)
+    write_integration_config(values)
+
+
+# ansible-test reads these two from tests/integration/ (both gitignored): the
+# vars file every target's play loads, and the static config of the cloud/aws
+# plugin (without it, ansible-test skips the cloud/aws targets).
+INTEGRATION_CONFIG = os.path.join(REPO, "tests", "integration", "integration_config.yml")
+CLOUD_CONFIG_AWS = os.path.join(REPO, "tests", "integration", "cloud-config-aws.ini")
+
+
+def write_integration_config(values):
+    """Targets read the sandbox as variables: ansible-test hands them no environment.
+
+    ``sandbox_<name>`` for each variable of .sandbox/env (``sandbox_kubeconfig``,
+    ``sandbox_eks_cluster_name``, ...) and ``sandbox_environment``, the
+    environment the targets give their tasks (AWS endpoint and keys, kubeconfig).
+    """
+    import yaml
+
+    config = {"sandbox_" + key.lower(): value for key, value in sorted(values.items())}
+    config["sandbox_environment"] = {key: value for key, value in sorted(values.items())
+                                     if key.startswith(("AWS_", "K8S_AUTH_")) or key == "KUBECONFIG"}
+    with open(INTEGRATION_CONFIG, "w") as f:
+        f.write("# written by tests/sandbox/sandbox.py up (docs/testing.md); removed by down\n")
+        yaml.safe_dump(config, f, default_flow_style=False, sort_keys=True)
+    aws = aws_env()
+    with open(CLOUD_CONFIG_AWS, "w") as f:
+        f.write("# written by tests/sandbox/sandbox.py up for ansible-test's cloud/aws targets; removed by down\n")
+        f.write("[default]\naws_access_key = %s\naws_secret_key = %s\nsecurity_token =\naws_region = %s\n"
+                "aws_endpoint_url = %s\n" % (aws["AWS_ACCESS_KEY_ID"], aws["AWS_SECRET_ACCESS_KEY"], aws["AWS_REGION"],
+                                             aws["AWS_ENDPOINT_URL"]))
 
 
 def shlex_quote(value):
@@ -921,7 +1019,8 @@ def cmd_up(args):
     specs = cluster_specs(args.clusters)
     running = running_clusters()
     if len(running) >= len(specs) and healthy(running):
-        say("already up with %d cluster(s); nothing to do (source %s)" % (len(running), path("env")))
+        say("already up with %d cluster(s); nothing to do (source %s)" % (
+            len(running) - len(ACCESS_MODE_CLUSTERS), path("env")))
         return 0
     t0 = time.time()
     stop_all()
@@ -950,7 +1049,7 @@ def cmd_up(args):
     say("seeding the AWS account: node roles, IAM Identity Center roles and permission sets, clusters %s (ipv4),"
         " %s (ipv6), %s (ipv4, vpc-cni add-on)%s"
         % (CLUSTER_NAME, IPV6_CLUSTER_NAME, ADDON_CLUSTER_NAME,
-           "".join(", %s (%s)" % (spec["name"], spec["region"]) for spec in specs[1:])))
+           "".join(", %s (%s, %s)" % (spec["name"], spec["region"], spec["mode"]) for spec in specs[1:])))
     facts_path = start_moto(specs)
     say("starting the EKS token authenticator on 127.0.0.1:%d, etcd" % PORTS["authenticator"])
     start_authenticator(specs)
@@ -968,12 +1067,17 @@ def cmd_up(args):
         for spec in specs[1:]:
             seed_extra_cluster(path("kubeconfig-" + spec["name"]), spec["name"])
     write_env(facts)
-    say("up in %.0fs with %d cluster(s); source %s" % (time.time() - t0, len(specs), path("env")))
+    say("up in %.0fs with %d cluster(s) and the access entry clusters %s; source %s" % (
+        time.time() - t0, len(specs) - len(ACCESS_MODE_CLUSTERS), ", ".join(n for n, _m, _p in ACCESS_MODE_CLUSTERS),
+        path("env")))
     return 0
 
 
 def cmd_down(args):
     stop_all()
+    for stale in (INTEGRATION_CONFIG, CLOUD_CONFIG_AWS):
+        if os.path.exists(stale):
+            os.remove(stale)
     say("stopped")
     return 0
 

@@ -38,6 +38,8 @@ class AlwaysRetryingClient(RetryingBotoClientWrapper):
         return paginated_query_with_retries(self.client, operation, retry_decorator=self.retry, **params)
 
 
-def client(module, service: str, retry=DEFAULT_RETRY) -> AlwaysRetryingClient:
-    """``service``'s client for the module's AWS connection options, retrying by default."""
+def client(module, service: str, retry=DEFAULT_RETRY, region: str = None) -> AlwaysRetryingClient:
+    """``service``'s client for the module's AWS connection options (``region`` overrides its region), retrying by default."""
+    if region:
+        return AlwaysRetryingClient(module.client(service, region=region), retry)
     return AlwaysRetryingClient(module.client(service), retry)

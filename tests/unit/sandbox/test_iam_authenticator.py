@@ -135,8 +135,8 @@ def test_identity_of_an_assumed_role_splits_user_id_and_session():
     identity = authn.identity_from_sts({"Arn": "arn:aws:sts::123456789012:assumed-role/ops/alice@example.com",
                                         "Account": ACCOUNT, "UserId": "AROAEXAMPLE:alice@example.com"}, "ASIAKEY")
     assert identity == {"arn": "arn:aws:sts::123456789012:assumed-role/ops/alice@example.com",
-                        "canonical_arn": "arn:aws:iam::123456789012:role/ops", "account": ACCOUNT,
-                        "user_id": "AROAEXAMPLE", "session_name": "alice@example.com", "access_key_id": "ASIAKEY"}
+                        "canonical_arn": "arn:aws:iam::123456789012:role/ops", "principal_type": "assumed-role",
+                        "account": ACCOUNT, "user_id": "AROAEXAMPLE", "session_name": "alice@example.com", "access_key_id": "ASIAKEY"}
     with pytest.raises(authn.Refused, match="malformed UserID"):
         authn.identity_from_sts({"Arn": "arn:aws:iam::123456789012:role/ops", "Account": ACCOUNT,
                                  "UserId": "AROAEXAMPLE"}, "ASIAKEY")
@@ -253,3 +253,84 @@ def test_authenticate_refuses_unknown_clusters_and_bad_tokens_without_calling_an
     later = now_of(expired) + datetime.timedelta(minutes=16)
     answer = authn.authenticate("sandbox", {"spec": {"token": expired}}, now=later)
     assert answer["apiVersion"] == "authentication.k8s.io/v1" and "expired" in answer["status"]["error"]
+
+
+# --------------------------------------------------------------------------- authentication modes and access entries
+
+def access_state(mode, *entries):
+    return {"authenticationMode": mode, "accessEntries": list(entries)}
+
+
+OPS_ENTRY = {"principalArn": "arn:aws:iam::123456789012:role/teams/ops", "principalId": "AROAEXAMPLE",
+             "type": "STANDARD", "username": "arn:aws:sts::123456789012:assumed-role/ops/{{SessionName}}",
+             "kubernetesGroups": ["entry-{{AccountID}}"], "policies": []}
+
+
+def test_config_map_mode_ignores_access_entries():
+    assert authn.map_identity(identity(), None, lambda: AWS_AUTH, access_state=access_state("CONFIG_MAP", OPS_ENTRY))[0] \
+        == "ops:alice-example.com"
+
+
+def test_api_and_config_map_the_access_entry_wins_over_aws_auth():
+    username, groups = authn.map_identity(identity(), None, lambda: AWS_AUTH,
+                                          access_state=access_state("API_AND_CONFIG_MAP", OPS_ENTRY))
+    assert username == "arn:aws:sts::123456789012:assumed-role/ops/alice-example.com"
+    assert groups == ["entry-123456789012"]
+    # without an entry, aws-auth still admits
+    assert authn.map_identity(identity(), None, lambda: AWS_AUTH,
+                              access_state=access_state("API_AND_CONFIG_MAP"))[0] == "ops:alice-example.com"
+
+
+def test_api_mode_never_reads_aws_auth():
+    def unread():
+        raise AssertionError("aws-auth is read in API mode")
+
+    with pytest.raises(authn.Refused, match="no access entry .*authentication mode API"):
+        authn.map_identity(identity(), None, unread, access_state=access_state("API"))
+    assert authn.map_identity(identity(), None, unread, access_state=access_state("API", OPS_ENTRY))[1] == \
+        ["entry-123456789012"]
+
+
+def test_an_access_entry_is_bound_to_the_principal_id_not_the_arn():
+    recreated = dict(OPS_ENTRY, principalId="AROAOTHERID")
+    with pytest.raises(authn.Refused, match="no access entry"):
+        authn.map_identity(identity(), None, lambda: AWS_AUTH, access_state=access_state("API", recreated))
+
+
+def test_the_creator_has_no_implicit_mapping_in_api_modes():
+    creator = identity("arn:aws:iam::123456789012:user/sandbox-admin", session=None)
+    with pytest.raises(authn.Refused, match="no access entry"):
+        authn.map_identity(creator, "arn:aws:iam::123456789012:user/sandbox-admin", lambda: None,
+                           access_state=access_state("API"))
+
+
+def test_node_entries_render_the_instance_dns_name():
+    node_entry = dict(OPS_ENTRY, type="EC2_LINUX", username="system:node:{{EC2PrivateDNSName}}",
+                      kubernetesGroups=["system:nodes"])
+    node = identity("arn:aws:sts::123456789012:assumed-role/ops/i-0123456789abcdef0", "i-0123456789abcdef0")
+    assert authn.map_identity(node, None, lambda: None, {"i-0123456789abcdef0": "ip-10-0-0-1.ec2.internal"}.get,
+                              access_state("API", node_entry)) == ("system:node:ip-10-0-0-1.ec2.internal",
+                                                                   ["system:nodes"])
+
+
+def test_authorizer_grants_what_the_associated_policy_grants(monkeypatch):
+    view = dict(OPS_ENTRY, policies=[{"policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy",
+                                      "accessScope": {"type": "namespace", "namespaces": ["team-a"]}}])
+    monkeypatch.setitem(authn.CONFIG, "clusters", {"c": {"region": "us-west-2", "apiserver": "https://x"}})
+    state = {"value": access_state("API", view)}
+    monkeypatch.setattr(authn, "read_access_state", lambda name, cluster: state["value"])
+    monkeypatch.setattr(authn, "cluster_role_rules", lambda name, cluster, role: {
+        "view": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}]}[role])
+
+    def review(namespace, verb="list", uid="aws-iam-authenticator:123456789012:AROAEXAMPLE"):
+        return {"apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview", "spec": {
+            "user": "x", "uid": uid, "extra": {"principalId": ["AROAEXAMPLE"],
+                                               "canonicalArn": ["arn:aws:iam::123456789012:role/ops"]},
+            "resourceAttributes": {"namespace": namespace, "verb": verb, "resource": "pods", "version": "v1"}}}
+
+    assert authn.authorize("c", review("team-a"))["status"]["allowed"] is True
+    for refused in (review("kube-system"), review("team-a", "delete"), review("team-a", uid="static")):
+        status = authn.authorize("c", refused)["status"]
+        assert status["allowed"] is False and "denied" not in status  # no opinion: RBAC's answer stands
+    state["value"] = access_state("CONFIG_MAP", view)
+    assert authn.authorize("c", review("team-a"))["status"]["allowed"] is False

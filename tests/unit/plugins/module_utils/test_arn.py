@@ -41,7 +41,7 @@ def test_parse_assumed_role_session():
     (None, "non-empty"),
     ("not-an-arn", "not an ARN"),
     ("arn:aws:iam:111122223333:role/r", "not an ARN"),
-    ("arn:aws-iso:iam::111122223333:role/r", "partition"),
+    ("arn:aws-mars:iam::111122223333:role/r", "partition"),
     ("arn:azure:iam::111122223333:role/r", "partition"),
     ("arn:aws:iam::11112222333:role/r", "account"),
     ("arn:aws:iam::1111222233334:role/r", "account"),

@@ -401,7 +401,7 @@ def test_normalize_entries(kind, entry, expected, warning):
     ("mapRoles", [{"rolearn": "arn:aws:iam::111122223333:group/devs"}], "IAM groups cannot be mapped"),
     ("mapRoles", [{"rolearn": "arn:aws:sts::111122223333:assumed-role/Role/session"}],
      "use the role ARN 'arn:aws:iam::111122223333:role/Role'"),
-    ("mapRoles", [{"rolearn": "arn:aws-iso:iam::111122223333:role/r"}], "partition"),
+    ("mapRoles", [{"rolearn": "arn:aws-mars:iam::111122223333:role/r"}], "partition"),
     ("mapRoles", [{"rolearn": "arn:aws:iam::12345:role/r"}], "account"),
     ("mapRoles", [{"rolearn": ALICE}], "mapUsers"),
     ("mapUsers", [{"userarn": ADMIN}], "mapRoles"),

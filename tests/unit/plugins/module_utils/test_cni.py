@@ -72,80 +72,6 @@ def test_cni_policy_rejects(family, partition, account):
         cni.cni_policy_for_ip_family(family, partition, account_id=account)
 
 
-ENV = [
-    {"name": "AWS_STS_REGIONAL_ENDPOINTS", "value": "regional"},
-    {"name": "AWS_ROLE_ARN", "value": ROLE},
-    {"name": "AWS_WEB_IDENTITY_TOKEN_FILE", "value": "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"},
-]
-
-
-def pod(*containers, name="aws-node-cpjw7"):
-    return {"metadata": {"name": name}, "spec": {"containers": list(containers)}}
-
-
-@pytest.mark.parametrize(
-    "p, role_arn, ok",
-    [
-        (pod({"name": "aws-node", "env": ENV}, {"name": "aws-eks-nodeagent", "env": ENV}), None, True),
-        (pod({"name": "aws-node", "env": ENV}, {"name": "aws-eks-nodeagent"}), None, True),  # only aws-node is checked
-        (pod({"name": "aws-node", "env": ENV}), ROLE, True),
-        (pod({"name": "aws-node", "env": ENV}), "arn:aws:iam::111122223333:role/Other", False),
-        (pod({"name": "aws-node", "env": ENV[:2]}), None, False),
-        (pod({"name": "aws-node", "env": [ENV[2]]}), None, False),
-        (pod({"name": "aws-node", "env": [{"name": "AWS_ROLE_ARN", "value": ""}, ENV[2]]}), None, False),
-        (pod({"name": "aws-node", "env": None}), None, False),
-        (pod({"name": "aws-node"}), None, False),
-        (pod({"name": "aws-node", "env": ENV}, {"name": "aws-node", "env": []}), None, False),
-        (pod({"name": "something-else", "env": ENV}), None, False),  # nothing verified
-        (pod(), None, False),
-        ({}, None, False),
-        (None, None, False),
-    ],
-)
-def test_aws_node_env_ok(p, role_arn, ok):
-    assert cni.aws_node_env_ok(p, role_arn) is ok
-
-
-def test_aws_node_pods_not_ok():
-    pods = [pod({"name": "aws-node", "env": ENV}, name="a"), pod({"name": "aws-node"}, name="b")]
-    assert cni.aws_node_pods_not_ok(pods) == ["b"]
-    assert cni.aws_node_pods_not_ok(pods[:1], ROLE) == []
-
-
-NODE_ROLES = {
-    "AmazonEKSNodeRole": ["arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy", IPV4_ARN],
-    "eksctl-NodeInstanceRole": [IPV4_ARN, "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"],
-    "NoCni": ["arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"],
-    "Empty": None,
-}
-
-
-@pytest.mark.parametrize(
-    "verified, policy_arn, expected",
-    [
-        (False, IPV4_ARN, []),
-        (
-            True,
-            IPV4_ARN,
-            [
-                {"role_name": "AmazonEKSNodeRole", "policy_arn": IPV4_ARN},
-                {"role_name": "eksctl-NodeInstanceRole", "policy_arn": IPV4_ARN},
-            ],
-        ),
-        (True, "arn:aws:iam::111122223333:policy/AmazonEKS_CNI_IPv6_Policy", []),
-    ],
-)
-def test_plan_node_role_detach(verified, policy_arn, expected):
-    assert cni.plan_node_role_detach(NODE_ROLES, policy_arn, verified) == expected
-
-
-def test_plan_node_role_detach_edge_inputs():
-    assert cni.plan_node_role_detach({}, IPV4_ARN, True) == []
-    assert cni.plan_node_role_detach(None, IPV4_ARN, True) == []
-    with pytest.raises(CniError):
-        cni.plan_node_role_detach(NODE_ROLES, "AmazonEKS_CNI_Policy", True)
-
-
 # --------------------------------------------------------------------------- IPv6 policy
 
 
@@ -164,18 +90,29 @@ TOKEN = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"
 IRSA_ENV = [{"name": "AWS_ROLE_ARN", "value": ROLE}, {"name": "AWS_WEB_IDENTITY_TOKEN_FILE", "value": TOKEN}]
 
 
-def full_pod(name, env=None, init_env=None, agent_env=None, annotations=None, deleting=False):
+MOUNT = [{"name": "aws-iam-token", "mountPath": "/var/run/secrets/eks.amazonaws.com/serviceaccount", "readOnly": True}]
+TOKEN_VOLUME = {"name": "aws-iam-token", "projected": {"sources": [
+    {"serviceAccountToken": {"audience": "sts.amazonaws.com", "expirationSeconds": 86400, "path": "token"}}]}}
+
+
+def full_pod(name, env=None, init_env=None, agent_env=None, annotations=None, deleting=False, webhook=True):
+    """An aws-node pod as the pod identity webhook leaves it (``webhook=False``: variables set by hand, no token)."""
     env, init_env, agent_env = (IRSA_ENV if e is None else e for e in (env, init_env, agent_env))
     meta = {"name": name}
     if annotations:
         meta["annotations"] = annotations
     if deleting:
         meta["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+
+    def container(cname, cenv):
+        return dict({"name": cname, "env": list(cenv)}, **({"volumeMounts": list(MOUNT)} if webhook else {}))
+
     return {
         "metadata": meta,
         "spec": {"nodeName": "node-" + name,
-                 "initContainers": [{"name": "aws-vpc-cni-init", "env": list(init_env)}],
-                 "containers": [{"name": "aws-node", "env": list(env)}, {"name": "aws-eks-nodeagent", "env": list(agent_env)}]},
+                 "initContainers": [container("aws-vpc-cni-init", init_env)],
+                 "containers": [container("aws-node", env), container("aws-eks-nodeagent", agent_env)],
+                 "volumes": [TOKEN_VOLUME] if webhook else []},
         "status": {"phase": "Running"},
     }
 
@@ -207,6 +144,25 @@ def test_verify_pods_wrong_role_and_skip_containers():
     assert cni.failure_lines(report) == ["a/aws-eks-nodeagent: AWS_ROLE_ARN is arn:aws:iam::111122223333:role/Other, not %s" % ROLE]
     skipped = full_pod("a", agent_env=[], annotations={"eks.amazonaws.com/skip-containers": "aws-eks-nodeagent, x"})
     assert cni.verify_pods([skipped], ROLE)["ok"] is True
+
+
+def test_verify_pods_refuses_variables_set_by_hand_without_the_projected_token():
+    """Issue 14 item 5: the names alone are not credentials."""
+    report = cni.verify_pods([full_pod("by-hand", webhook=False)], ROLE, desired=1)
+    assert report["ok"] is False
+    lines = cni.failure_lines(report)
+    assert len(lines) == 3
+    assert all("no projected service-account token volume is mounted there" in line for line in lines)
+
+
+def test_verify_pods_wants_the_sts_audience():
+    pod = full_pod("a")
+    pod["spec"]["volumes"] = [{"name": "aws-iam-token", "projected": {"sources": [
+        {"serviceAccountToken": {"audience": "pods.eks.amazonaws.com", "path": "token"}}]}}]
+    report = cni.verify_pods([pod], ROLE)
+    assert report["ok"] is False
+    assert "audience pods.eks.amazonaws.com, not sts.amazonaws.com" in cni.failure_lines(report)[0]
+    assert cni.verify_pods([pod], ROLE, audience="pods.eks.amazonaws.com")["ok"] is True
 
 
 def test_verify_pods_missing_nodes_and_terminating_pods():
@@ -242,20 +198,23 @@ def test_verify_pods_rejects_bad_role():
 NG_ARN = "arn:aws:iam::111122223333:role/eksctl-ng-1-NodeInstanceRole-ABC"
 
 
-@pytest.mark.parametrize("value, name", [
-    ("AmazonEKSNodeRole", "AmazonEKSNodeRole"),
-    (" AmazonEKSNodeRole ", "AmazonEKSNodeRole"),
-    (NG_ARN, "eksctl-ng-1-NodeInstanceRole-ABC"),
-    ("arn:aws:iam::111122223333:role/some/path/Nodes", "Nodes"),
+@pytest.mark.parametrize("value, expected", [
+    ("AmazonEKSNodeRole", {"role_name": "AmazonEKSNodeRole", "account": "111122223333",
+                           "role_arn": "arn:aws:iam::111122223333:role/AmazonEKSNodeRole"}),
+    (" AmazonEKSNodeRole ", {"role_name": "AmazonEKSNodeRole", "account": "111122223333",
+                             "role_arn": "arn:aws:iam::111122223333:role/AmazonEKSNodeRole"}),
+    (NG_ARN, {"role_name": "eksctl-ng-1-NodeInstanceRole-ABC", "account": "111122223333", "role_arn": NG_ARN}),
+    ("arn:aws:iam::444455556666:role/some/path/Nodes", {"role_name": "Nodes", "account": "444455556666",
+                                                        "role_arn": "arn:aws:iam::444455556666:role/some/path/Nodes"}),
 ])
-def test_node_role_name(value, name):
-    assert cni.node_role_name(value) == name
+def test_node_role_keeps_its_account(value, expected):
+    assert cni.node_role(value, "111122223333") == expected
 
 
 @pytest.mark.parametrize("value", ["", None, "arn:aws:iam::111122223333:user/bob", "a/b", "arn:aws:iam::1:role/x"])
-def test_node_role_name_rejects(value):
+def test_node_role_rejects(value):
     with pytest.raises(CniError):
-        cni.node_role_name(value)
+        cni.node_role(value)
 
 
 def test_aws_auth_node_role_arns():
@@ -278,16 +237,46 @@ def test_aws_auth_node_role_arns():
 
 
 def test_collect_node_roles_merges_sources_in_order():
-    roles = cni.collect_node_roles([NG_ARN], ["arn:aws:iam::111122223333:role/self", NG_ARN], ["extra", "self"])
-    assert roles == [
-        {"role_name": "eksctl-ng-1-NodeInstanceRole-ABC", "sources": ["nodegroup", "aws-auth"]},
-        {"role_name": "self", "sources": ["aws-auth", "explicit"]},
-        {"role_name": "extra", "sources": ["explicit"]},
+    roles = cni.collect_node_roles([NG_ARN], ["arn:aws:iam::111122223333:role/self", NG_ARN], ["extra", "Self"],
+                                   account="111122223333")
+    assert [(r["role_name"], r["sources"]) for r in roles] == [
+        ("eksctl-ng-1-NodeInstanceRole-ABC", ["nodegroup", "aws-auth"]),
+        ("self", ["aws-auth", "explicit"]),
+        ("extra", ["explicit"]),
     ]
+    assert roles[2]["role_arn"] == "arn:aws:iam::111122223333:role/extra"
     assert cni.collect_node_roles() == []
 
 
-ROLES = [{"role_name": name, "sources": ["explicit"]} for name in ("with", "without", "excepted", "missing")]
+def test_collect_node_roles_keeps_same_named_roles_of_two_accounts_apart():
+    roles = cni.collect_node_roles(["arn:aws:iam::444455556666:role/nodes"], ["arn:aws:iam::111122223333:role/nodes"],
+                                   account="111122223333")
+    assert [(r["account"], r["role_name"]) for r in roles] == [("444455556666", "nodes"), ("111122223333", "nodes")]
+
+
+def test_plan_node_role_policy_skips_a_role_of_another_account():
+    """Issue 14 item 4: a same-named role of the caller's account must not be touched for it."""
+    roles = cni.collect_node_roles(["arn:aws:iam::444455556666:role/nodes"], account="111122223333")
+    plan = cni.plan_node_role_policy(roles, {"nodes": [IPV4_ARN]}, IPV4_ARN, "absent", account="111122223333")
+    assert plan[0]["action"] == "skip"
+    assert "belongs to account 444455556666, not to the caller's account 111122223333" in plan[0]["reason"]
+
+
+def test_other_users_of_roles():
+    groups = [
+        {"cluster": "prod", "nodegroup": "ng-1", "role_arn": NG_ARN, "region": "eu-west-1"},
+        {"cluster": "stage", "nodegroup": "ng-a", "role_arn": NG_ARN.replace("NodeInstanceRole", "nodeinstancerole"),
+         "region": "eu-west-1"},
+        {"cluster": "dev", "nodegroup": "ng-b", "role_arn": NG_ARN, "region": "eu-west-1"},
+        {"cluster": "other", "nodegroup": "ng-c", "role_arn": "arn:aws:iam::111122223333:role/x", "region": "eu-west-1"},
+    ]
+    others = cni.other_users_of_roles(groups, [NG_ARN], "prod", ["dev"])
+    assert [(g["cluster"], g["nodegroup"]) for g in others[NG_ARN]] == [("stage", "ng-a")]
+    assert cni.other_users_of_roles(groups, [NG_ARN], "prod", ["dev", "stage"]) == {}
+
+
+ROLES = [{"role_name": name, "sources": ["explicit"], "account": None, "role_arn": None}
+         for name in ("with", "without", "excepted", "missing")]
 ATTACHED = {
     "with": ["arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy", IPV4_ARN],
     "without": ["arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"],
@@ -301,7 +290,9 @@ def _by_name(plan):
 
 
 def test_plan_node_role_policy_detach_exactly_one_policy():
-    plan = _by_name(cni.plan_node_role_policy(ROLES, ATTACHED, IPV4_ARN, "absent", ["arn:aws:iam::111122223333:role/excepted"]))
+    roles = [dict(r, account="111122223333") for r in ROLES]
+    plan = _by_name(cni.plan_node_role_policy(roles, ATTACHED, IPV4_ARN, "absent", ["arn:aws:iam::111122223333:role/excepted"],
+                                              account="111122223333"))
     assert plan["with"]["action"] == "detach"
     assert plan["with"]["after"] == ["arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"]
     assert plan["without"]["action"] == "none"

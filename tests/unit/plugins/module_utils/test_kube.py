@@ -109,25 +109,6 @@ def test_items_and_an_empty_answer():
     assert api.request("DELETE", "/api/v1/nodes/x") == {}
 
 
-def test_daemonset_pods_selects_by_match_labels():
-    ds = {"spec": {"selector": {"matchLabels": {"k8s-app": "aws-node"}},
-                   "template": {"spec": {"serviceAccountName": "aws-node"}}},
-          "status": {"desiredNumberScheduled": 2, "numberReady": 1}}
-    pod = {"metadata": {"name": "aws-node-1"}, "spec": {"nodeName": "n1", "containers": [
-        {"env": [{"name": "AWS_ROLE_ARN"}, {"name": "AWS_WEB_IDENTITY_TOKEN_FILE"}]}]}, "status": {"phase": "Running"}}
-    dyn = RecordingDynamicClient(ds, {"items": [pod]})
-    summary = kube.daemonset_pods(kube.KubeApi(dyn), "kube-system", "aws-node")
-    assert summary["desired"] == 2 and summary["ready"] == 1 and summary["service_account"] == "aws-node"
-    assert summary["pods"] == [{"name": "aws-node-1", "node": "n1", "phase": "Running", "service_account": None,
-                                "irsa_env": True}]
-    assert dyn.calls[1][1] == "/api/v1/namespaces/kube-system/pods"
-    assert dyn.calls[1][3]["label_selector"] == "k8s-app=aws-node"
-
-
-def test_daemonset_pods_of_a_missing_daemonset():
-    assert kube.daemonset_pods(kube.KubeApi(RecordingDynamicClient(_StatusError(404))), "ns", "x") == {"exists": False}
-
-
 def test_a_failed_request_is_one_typed_error_without_headers():
     api = kube.KubeApi(RecordingDynamicClient(_StatusError(422, "the ConfigMap is invalid")))
     with pytest.raises(errors.KubeApiError) as exc:

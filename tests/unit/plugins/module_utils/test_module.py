@@ -19,9 +19,10 @@ class Exited(Exception):
 class FakeModule:
     check_mode = False
     _diff = True
+    region = "us-west-2"
 
     def __init__(self, **params):
-        self.params = dict(cluster_name="prod", **params)
+        self.params = dict(dict(cluster_name="prod", k8s_auth="eks_token"), **params)
         self.exited = self.failed = self.failed_aws = None
         self.warnings = []
 
@@ -41,8 +42,8 @@ class FakeModule:
         self.warnings.append(message)
 
 
-def _run(runner, options=None):
-    module = FakeModule()
+def _run(runner, options=None, **params):
+    module = FakeModule(**params)
     with pytest.raises(Exited):
         module_core.run_module(module, runner, options)
     return module
@@ -67,8 +68,64 @@ def test_a_401_names_the_identity_and_where_to_map_it():
         raise errors.KubeApiError(401, "Unauthorized", "Unauthorized", "GET", "/api/v1/namespaces/kube-system")
 
     module = _run(runner)
-    assert "Cluster 'prod' does not know arn:aws:iam::111122223333:user/ci" in module.failed["msg"]
-    assert "exception" not in module.failed
+    assert module.failed["msg"].startswith(
+        "Cluster 'prod' does not know IAM identity arn:aws:iam::111122223333:user/ci (401 Unauthorized): "
+        "map it (userarn) in aws-auth (eks.access.aws_auth_mapping) or with an EKS access entry")
+    assert "exception" not in module.failed and module.failed["identity"] == "arn:aws:iam::111122223333:user/ci"
+
+
+def test_a_401_of_a_role_session_says_to_map_the_role():
+    def runner(ctx, options):
+        ctx._caller = {"Arn": "arn:aws:sts::111122223333:assumed-role/Deploy/ci-42"}
+        raise errors.KubeApiError(401, "Unauthorized", "Unauthorized", "GET", "/version")
+
+    msg = _run(runner).failed["msg"]
+    assert "map its role arn:aws:iam::111122223333:role/Deploy (rolearn)" in msg
+
+
+def test_a_401_with_kubeconfig_credentials_names_the_kubeconfig_user(tmp_path):
+    kubeconfig = tmp_path / "kc"
+    kubeconfig.write_text("current-context: prod\ncontexts:\n- name: prod\n  context: {cluster: p, user: deployer}\n"
+                          "- name: ci\n  context: {cluster: p, user: ci-bot}\n")
+
+    def runner(ctx, options):
+        raise errors.KubeApiError(401, "Unauthorized", "Unauthorized", "GET", "/version")
+
+    msg = _run(runner, k8s_auth="kubernetes", kubeconfig=str(kubeconfig), context="ci").failed["msg"]
+    assert msg.startswith("Cluster 'prod' does not accept the kubeconfig user 'ci-bot' (context 'ci') (401 Unauthorized)")
+    msg = _run(runner, k8s_auth="kubernetes", kubeconfig=str(kubeconfig)).failed["msg"]
+    assert msg.startswith("Cluster 'prod' does not accept the kubeconfig user 'deployer' (context 'prod')")
+
+
+def test_a_403_says_which_permission():
+    def runner(ctx, options):
+        ctx._caller = {"Arn": "arn:aws:iam::111122223333:user/ci"}
+        raise errors.KubeApiError(403, "Forbidden", 'configmaps "aws-auth" is forbidden: User "ci" cannot update '
+                                  'resource "configmaps"', "PUT", "/api/v1/namespaces/kube-system/configmaps/aws-auth")
+
+    msg = _run(runner).failed["msg"]
+    assert msg.startswith("IAM identity arn:aws:iam::111122223333:user/ci is not allowed to replace "
+                          "/api/v1/namespaces/kube-system/configmaps/aws-auth (403 Forbidden: ")
+    assert "cannot update resource" in msg
+
+
+def test_a_failure_keeps_what_the_runner_read():
+    def runner(ctx, options):
+        ctx.result_on_failure["caller"] = {"arn": "x"}
+        raise errors.NotFound("gone")
+
+    assert _run(runner).failed == {"msg": "gone", "caller": {"arn": "x"}}
+
+
+def test_options_are_built_from_the_parameters_of_their_names():
+    import dataclasses
+
+    @dataclasses.dataclass
+    class Options:
+        name: str
+        purge: bool = False
+
+    assert module_core.options_from(Options, {"name": "a", "purge": True, "kubeconfig": "x"}) == Options("a", True)
 
 
 def test_an_aws_error_goes_through_fail_json_aws():

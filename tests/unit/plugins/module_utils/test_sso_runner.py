@@ -4,10 +4,9 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from ansible_collections.eks.access.plugins.module_utils import sso
-from ansible_collections.eks.access.plugins.module_utils import sso_runner
+from ansible_collections.eks.access.plugins.module_utils.runners import eks_sso_role as sso_runner
+from ansible_collections.eks.access.plugins.module_utils.services.iam_role import RoleSnapshot
 
 ACCOUNT = "111222333444"
 PS = "EKSClusterAdminAccess"
@@ -16,9 +15,7 @@ OLD_ARN = "arn:aws:iam::%s:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_%s
 CI = "arn:aws:iam::%s:role/ci" % ACCOUNT
 CREATOR_ARN = "arn:aws:iam::%s:role/EKSClusterCreator" % ACCOUNT
 POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "eks:*", "Resource": "*"}]}
-OPTIONS = dict(name="EKSClusterCreator", path="/", description=None, managed_policies=None,
-               inline_policies={"create": POLICY}, purge_policies=True, max_session_duration=None,
-               permissions_boundary=None, tags=None)
+OPTIONS = sso_runner.CreatorRoleOptions(name="EKSClusterCreator", inline_policies={"create": POLICY})
 
 
 def trust(*principals):
@@ -26,29 +23,31 @@ def trust(*principals):
         {"Effect": "Allow", "Principal": {"AWS": p}, "Action": "sts:AssumeRole"} for p in principals]}
 
 
-def creator(policy=None, tags=None, inline=None, exists=True, options=None):
-    return SimpleNamespace(
-        name="EKSClusterCreator", arn=CREATOR_ARN, options=dict(OPTIONS, **(options or {})),
+def creator(policy=None, tags=None, inline=None, exists=True):
+    return RoleSnapshot(
+        name="EKSClusterCreator", arn=CREATOR_ARN,
         role={"RoleName": "EKSClusterCreator", "Arn": CREATOR_ARN} if exists else None,
         trust=policy, attached=[], inline=inline if inline is not None else {}, tags=tags or {})
 
 
 def test_present_creates_a_missing_role():
-    plan = sso_runner.plan_creator_present(creator(exists=False), SSO_ARN, PS, ACCOUNT)
+    plan = sso_runner.plan_creator_present(
+        creator(exists=False), OPTIONS, SSO_ARN, PS, ACCOUNT)
     assert plan["action"] == "create"
     assert plan["trust_after"] == trust(SSO_ARN)
     assert plan["after"]["inline_policies"] == {"create": POLICY}
 
 
 def test_present_nothing_to_do():
-    plan = sso_runner.plan_creator_present(creator(trust(SSO_ARN), inline={"create": POLICY}), SSO_ARN, PS, ACCOUNT)
+    plan = sso_runner.plan_creator_present(
+        creator(trust(SSO_ARN), inline={"create": POLICY}), OPTIONS, SSO_ARN, PS, ACCOUNT)
     assert plan["action"] == "none"
     assert plan["untrusted"] == []
 
 
 def test_present_replaces_an_earlier_hash_and_purges_unlisted_inline_policies():
     plan = sso_runner.plan_creator_present(
-        creator(trust(CI, OLD_ARN), inline={"create": POLICY, "old": POLICY}), SSO_ARN, PS, ACCOUNT)
+        creator(trust(CI, OLD_ARN), inline={"create": POLICY, "old": POLICY}), OPTIONS, SSO_ARN, PS, ACCOUNT)
     assert plan["action"] == "update"
     assert plan["untrusted"] == [OLD_ARN]
     assert plan["trust_after"] == trust(CI, SSO_ARN)

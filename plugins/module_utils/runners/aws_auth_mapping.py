@@ -2,19 +2,26 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What aws_auth_mapping (and every other module that maps identities) runs.
 
-One shared path for all aws-auth edits: resolve the caller's identity for
-the lockout guard, plan with the pure model, write through configmap.apply,
-and shape the Ansible result (diff, added/removed/updated, mappings).
+One shared path for all aws-auth edits (:func:`run_mapping`): resolve the
+caller's identity for the lockout guard, plan with the pure model, write
+through configmap.apply, and shape the Ansible result (diff,
+added/removed/updated, mappings).
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 import os
+from dataclasses import dataclass
+from typing import Callable, Optional, Union
 
+from ansible_collections.eks.access.plugins.module_utils import arn
 from ansible_collections.eks.access.plugins.module_utils import aws_auth
 from ansible_collections.eks.access.plugins.module_utils import configmap
-from ansible_collections.eks.access.plugins.module_utils import connection
+from ansible_collections.eks.access.plugins.module_utils import errors
+from ansible_collections.eks.access.plugins.module_utils.model import access_entry
+from ansible_collections.eks.access.plugins.module_utils.services import access_entries
 
 
 def _entry_spec(arn_key):
@@ -49,6 +56,37 @@ MAPPING_ARG_SPEC = dict(
 )
 
 
+@dataclass
+class Guards:
+    """The safety options every aws-auth edit shares."""
+
+    allow_node_mapping_changes: bool = False
+    allow_self_lockout: bool = False
+    backup: bool = False
+    backup_dir: Optional[str] = None
+
+
+@dataclass
+class Options(Guards):
+    """aws_auth_mapping's parameters."""
+
+    roles: Optional[list] = None
+    users: Optional[list] = None
+    accounts: Optional[list] = None
+    state: str = "present"
+    purge: bool = False
+    append_groups: bool = False
+    repair: bool = False
+    update_existing: bool = True
+
+
+def run(context, options: Options) -> dict:
+    """aws_auth_mapping: one batched aws-auth change."""
+    return run_mapping(context, options, options.roles, options.users, options.accounts, options.state,
+                       purge=options.purge, append_groups=options.append_groups,
+                       update_existing=options.update_existing, repair=options.repair)
+
+
 def _entries(items):
     """Drop options the user left out, so the planner keeps the current values."""
     if items is None:
@@ -56,21 +94,12 @@ def _entries(items):
     return [{k: v for k, v in item.items() if v is not None} for item in items]
 
 
-def caller_arn(module, api):
-    """The IAM identity this run authenticates to Kubernetes as, when it can be known."""
-    if connection.choose_auth(module.params, os.environ) == "eks_token":
-        return module.client("sts").get_caller_identity()["Arn"]
-    return configmap.authenticated_arn(api)
-
-
-def write_backup(module, outcome):
+def write_backup(context, guards: Guards, outcome):
     """Keep the previous ConfigMap data next to other Ansible backups; return the path."""
-    import json
-
-    directory = module.params.get("backup_dir") or os.path.expanduser("~/.ansible/backups/eks.access")
+    directory = guards.backup_dir or os.path.expanduser("~/.ansible/backups/eks.access")
     os.makedirs(directory, mode=0o700, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")
-    label = module.params.get("cluster_name") or "cluster"
+    label = context.cluster_name or "cluster"
     path = os.path.join(directory, "aws-auth.%s.%s.%d~" % (label, stamp, os.getpid()))
     with open(path, "w") as f:
         json.dump({"apiVersion": "v1", "kind": "ConfigMap",
@@ -81,48 +110,72 @@ def write_backup(module, outcome):
     return path
 
 
-def run_mapping(module, roles, users, accounts, state, purge=False, append_groups=False, update_existing=True):
-    """Apply one batched aws-auth change for ``module``; return the result dict.
+def foreign_partition_warnings(roles, users, partition):
+    """Warnings for mapped ARNs of another partition than the caller's: the cluster never sees such a caller."""
+    warnings = []
+    for kind, items in (("mapRoles", roles), ("mapUsers", users)):
+        key = aws_auth.ARN_KEY[kind]
+        for item in items or []:
+            other = arn.partition_of(item.get(key) if isinstance(item, dict) else None)
+            if other and partition and other != partition:
+                warnings.append(
+                    "%s %s is in partition %s, but the cluster is in %s: no caller of the cluster can ever match it; "
+                    "use the ARN of the identity in %s" % (kind, item[key], other, partition, partition))
+    return warnings
+
+
+def run_mapping(context, guards: Guards, roles: Union[list, Callable, None], users, accounts, state, purge=False,
+                append_groups=False, update_existing=True, repair=False,
+                repair_hint="re-run with repair=true") -> dict:
+    """Apply one batched aws-auth change; return the result dict.
 
     ``roles`` is a list of mapRoles entries, or a function of the current
     :class:`aws_auth.AwsAuth` returning one (called again on every attempt,
     so it sees what a concurrent editor wrote), e.g. to remove entries that
-    can only be recognised in the current data.
+    can only be recognised in the current data.  ``repair_hint`` tells the
+    user how to repair a broken aws-auth with the calling module.
     """
-    params = module.params
-    api = connection.kube_api(module)
-    protected = ()
-    if not params.get("allow_self_lockout"):
-        arn = caller_arn(module, api)
-        protected = (arn,) if arn else ()
+    access_entry.require_aws_auth_honoured(context.cluster_name, access_entries.authentication_mode(context))
+    api = context.kube()
+    caller = context.kube_caller_arn()
+    protected = (caller,) if caller and not guards.allow_self_lockout else ()
 
     warnings = []
+    if state == "present":
+        warnings.extend(foreign_partition_warnings(None if callable(roles) else roles, users,
+                                                   context.cluster_partition()))
+    plan_warnings = []
 
     def planner(current):
         wanted_roles = roles(current) if callable(roles) else roles
         result = aws_auth.plan(
             current, roles=_entries(wanted_roles), users=_entries(users), accounts=accounts, state=state,
             purge=purge, append_groups=append_groups,
-            allow_node_mapping_changes=params.get("allow_node_mapping_changes", False),
+            allow_node_mapping_changes=guards.allow_node_mapping_changes,
             protected_arns=protected, update_existing=update_existing,
         )
-        warnings[:] = result.warnings
+        plan_warnings[:] = result.warnings
         return result
 
     backups = []
 
     def keep_backup(outcome):
-        if (params.get("backup") or outcome.repaired) and outcome.existed:
-            backups.append(write_backup(module, outcome))
+        if (guards.backup or outcome.repaired) and outcome.existed:
+            backups.append(write_backup(context, guards, outcome))
 
     repair_kinds = None
-    if params.get("repair"):
+    if repair:
         given = (("mapRoles", roles), ("mapUsers", users), ("mapAccounts", accounts))
         repair_kinds = tuple(kind for kind, items in given if items is not None)
-    outcome = configmap.apply(api, planner, module.check_mode, before_write=keep_backup,
-                              repair_kinds=repair_kinds)
-    for warning in dict.fromkeys(warnings):
-        module.warn(warning)
+    try:
+        outcome = configmap.apply(api, planner, context.check_mode, before_write=keep_backup,
+                                  repair_kinds=repair_kinds, repair_hint=repair_hint)
+    except aws_auth.LockoutError as e:
+        raise errors.Refused("Refusing to change aws-auth: %s" % e) from None
+    except aws_auth.AwsAuthError as e:
+        raise errors.InvalidInput("aws-auth: %s" % e) from None
+    for warning in dict.fromkeys(warnings + plan_warnings):
+        context.warn(warning)
     plan = outcome.plan
     result = dict(
         changed=plan.changed,
@@ -137,7 +190,7 @@ def run_mapping(module, roles, users, accounts, state, purge=False, append_group
     )
     if backups:
         result["backup_file"] = backups[-1]  # one per attempt; the last one was written over
-    if module._diff:
+    if context.diff_mode:
         result["diff"] = dict(
             before_header="%s/%s" % (aws_auth.AWS_AUTH_NAMESPACE, aws_auth.AWS_AUTH_NAME),
             after_header="%s/%s" % (aws_auth.AWS_AUTH_NAMESPACE, aws_auth.AWS_AUTH_NAME),
