@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Run the test layers: `tests/run.sh sanity|lint|units|packaging|integration|all`;
 # `tests/run.sh docs [DIR]` writes the reference pages (docs/reference).
+# `tests/run.sh ansible-test [TARGET...] [ansible-test options]` runs `ansible-test integration --local`
+# against the sandbox in a copy of the collection (docs/testing.md); `integration` does that per target.
 # `bench` and `reliability` (make bench / make reliability) are separate: never part of `all`.
 # `all` runs ansible-test sanity and ansible-lint first, then one pytest session over the unit
 # tests, the packaging checks (ansible-builder, antsibull-docs) and the integration targets, so
@@ -15,7 +17,7 @@ collection_tree() {
     # ansible-test wants the collection under ansible_collections/<ns>/<name>.
     # Outside the checkout: inside it, ansible-test asks git for the file list
     # and a gitignored copy would have no files at all.
-    local top="${TMPDIR:-/tmp}/eks-access-sanity"
+    local top="${TMPDIR:-/tmp}/${1:-eks-access-sanity}"
     local dest="$top/ansible_collections/eks/access"
     rm -rf "$top"; mkdir -p "$dest"
     git ls-files -co --exclude-standard -z | grep -zv -e '^tests/sandbox/aws-auth-check/' -e '^tests/bench/upsert-driver/' |
@@ -24,6 +26,21 @@ collection_tree() {
     local site; site="$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
     for ns in amazon kubernetes; do ln -sfn "$site/ansible_collections/$ns" "$top/ansible_collections/$ns"; done
     echo "$dest"
+}
+
+run_ansible_test_integration() {
+    # The sandbox wrote the variables file and the cloud/aws config the targets need (both gitignored).
+    local config
+    for config in tests/integration/integration_config.yml tests/integration/cloud-config-aws.ini; do
+        if [ ! -f "$config" ]; then
+            echo "$config is missing: start the sandbox first (make sandbox); it writes it" >&2
+            return 1
+        fi
+    done
+    local dest; dest="$(collection_tree eks-access-integration)"
+    cp tests/integration/integration_config.yml tests/integration/cloud-config-aws.ini "$dest/tests/integration/"
+    echo "[test] ansible-test integration --local in $dest"
+    (cd "$dest" && PATH="$venv/bin:$PATH" "$venv/bin/ansible-test" integration --local --python 3.11 --color no "$@")
 }
 
 run_sanity() {
@@ -91,10 +108,18 @@ case "$what" in
     units) run_pytest tests/unit -q "${@:2}" ;;
     packaging) run_pytest tests/packaging -q "${@:2}" ;;
     integration) run_pytest tests/integration -v "${@:2}" ;;
+    ansible-test) run_ansible_test_integration "${@:2}" ;;
     bench)
         # shellcheck disable=SC1091
         . "$repo/.sandbox/env"
         "$venv/bin/python" tests/bench/bench.py "${@:2}"
+        # EKS access entries: 200 entries through a relay in front of the AWS endpoint.
+        "$venv/bin/python" tests/bench/access_entries_bench.py
+        ;;
+    bench-access-entries)
+        # shellcheck disable=SC1091
+        . "$repo/.sandbox/env"
+        "$venv/bin/python" tests/bench/access_entries_bench.py "${@:2}"
         ;;
     reliability) run_pytest tests/reliability -v -s -rfEs "${@:2}" ;;
     all)
@@ -102,5 +127,5 @@ case "$what" in
         run_lint
         run_pytest tests/unit tests/packaging tests/integration -v -rfE
         ;;
-    *) echo "usage: $0 sanity|lint|docs|units|packaging|integration|all|bench|reliability" >&2; exit 2 ;;
+    *) echo "usage: $0 sanity|lint|docs|units|packaging|integration|ansible-test|all|bench|bench-access-entries|reliability" >&2; exit 2 ;;
 esac

@@ -8,6 +8,8 @@ class ModuleDocFragment:
     # How eks.access modules reach a cluster's Kubernetes API, beside
     # kubernetes.core's own auth options (kubernetes.core.k8s_auth_options).
     DOCUMENTATION = r"""
+requirements:
+  - kubernetes >= 24.2.0 (the Kubernetes Python client, as kubernetes.core uses it)
 options:
   cluster_name:
     description:

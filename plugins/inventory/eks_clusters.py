@@ -105,6 +105,7 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
+---
 # prod.eks_clusters.yml: every ACTIVE cluster tagged env=prod in two regions, grouped by region and version
 plugin: eks.access.eks_clusters
 regions: [eu-west-1, us-east-1]
@@ -118,6 +119,7 @@ keyed_groups:
 compose:
   ansible_python_interpreter: ansible_playbook_python
 
+---
 # fleet.eks_clusters.yml: this account and two others, host names that stay unique across regions
 plugin: eks.access.eks_clusters
 regions: [eu-west-1]
@@ -152,6 +154,26 @@ RETRY = AWSRetry.jittered_backoff()
 class InventoryModule(AWSInventoryBase):
     NAME = "eks.access.eks_clusters"
     INVENTORY_FILE_SUFFIXES = ("eks_clusters.yml", "eks_clusters.yaml")
+
+    class TemplatedOptions(AWSInventoryBase.TemplatedOptions):
+        """The base class's option templating without ``disable_lookups``.
+
+        amazon.aws 10.x passes ``disable_lookups=False`` (already the default)
+        to Templar.template, which ansible-core 2.19 reports as deprecated on
+        every inventory parse (amazon.aws issue 2863). Same result, no noise.
+        """
+
+        def get(self, *args):
+            value = self.original_options.get(*args)
+            if not value or not self.templar or args[0] not in self.TEMPLATABLE_OPTIONS:
+                return value
+            if isinstance(value, dict):
+                return {k: self.templar.template(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [self.templar.template(v) for v in value]
+            if not self.templar.is_template(value):
+                return value
+            return self.templar.template(value)
 
     def _account_credentials(self):
         """``[(label, client kwargs)]``: the caller's account and each assumed role."""

@@ -20,3 +20,14 @@ class AnsibleEKSAccessModule(AnsibleAWSModule):
             collection_name=EKS_ACCESS_COLLECTION_NAME,
             collection_version=EKS_ACCESS_COLLECTION_VERSION,
         )
+
+    def warn(self, *args, **kwargs):
+        """Warn through AnsibleModule.warn only.
+
+        AnsibleAWSModule.warn (amazon.aws 10.x) also keeps the message and, on
+        ansible-core >= 2.19, passes the list to exit_json/fail_json as
+        ``warnings=``, which ansible-core 2.19 reports as a DEPRECATION warning
+        after every module warning. AnsibleModule.warn alone already puts the
+        warning in the result, so nothing is lost.
+        """
+        return self._module.warn(*args, **kwargs)

@@ -571,3 +571,52 @@ def remove_aws_principals(policy, predicate):
     new_policy["Statement"] = kept
     new_policy.setdefault("Version", POLICY_VERSION)
     return new_policy, removed, len(kept)
+
+
+# ---------------------------------------------------------------------------
+# EKS Pod Identity
+# ---------------------------------------------------------------------------
+
+POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
+TAG_SESSION_ACTION = "sts:TagSession"
+# EKS Pod Identity assumes the role with both; without sts:TagSession the
+# agent's AssumeRole (which always sets session tags) is denied.
+POD_IDENTITY_ACTIONS = (ASSUME_ROLE_ACTION, TAG_SESSION_ACTION)
+
+
+def pod_identity_statement():
+    """The trust statement letting EKS Pod Identity assume a role (AWS's documented one)."""
+    return {
+        "Effect": "Allow",
+        "Principal": {"Service": POD_IDENTITY_SERVICE},
+        "Action": list(POD_IDENTITY_ACTIONS),
+    }
+
+
+def _names_pod_identity(statement):
+    principal = statement.get("Principal") if isinstance(statement, dict) else None
+    if principal == "*":
+        return False  # a public trust is not what this check is about; it never counts as ours
+    if not isinstance(principal, dict):
+        return False
+    return POD_IDENTITY_SERVICE in [p for p in _as_list(principal.get("Service")) if isinstance(p, str)]
+
+
+def pod_identity_trust_gaps(policy):
+    """``(missing, denied)``: the Pod Identity actions no Allow statement grants ``pods.eks.amazonaws.com``,
+    and those a Deny statement for it refuses. Both empty: the role is usable through Pod Identity.
+
+    A condition on the Allow statement (``aws:SourceAccount``, ``aws:SourceArn``)
+    still counts as a grant: it narrows which clusters may use the role, which
+    the caller chose.
+    """
+    missing = []
+    denied = []
+    stmts = statements(policy)
+    for action in POD_IDENTITY_ACTIONS:
+        relevant = [s for s in stmts if _names_pod_identity(s) and "NotAction" not in s and _actions_allow(s, action)]
+        if any(s.get("Effect") == "Deny" for s in relevant):
+            denied.append(action)
+        elif not any(s.get("Effect") == "Allow" for s in relevant):
+            missing.append(action)
+    return missing, denied

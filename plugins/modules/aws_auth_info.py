@@ -38,6 +38,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - eks.access.action_groups.kubernetes
 attributes:
   check_mode:
     support: full
@@ -113,6 +114,14 @@ bound_groups:
   type: list
   elements: str
   sample: [eks-console-dashboard-full-access-group]
+authentication_mode:
+  description:
+    - The cluster's EKS authentication mode, when O(cluster_name) is given and AWS can be asked. In C(API) mode EKS
+      ignores aws-auth (a warning says so); in C(API_AND_CONFIG_MAP) an access entry wins over a mapping of the
+      same ARN.
+  returned: when known
+  type: str
+  sample: API_AND_CONFIG_MAP
 parse_error:
   description:
     - Why the ConfigMap cannot be read exactly as the authenticator reads it, naming the section and line.
@@ -123,21 +132,15 @@ parse_error:
   type: str
 """
 
-from ansible_collections.eks.access.plugins.module_utils import connection
-from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
-from ansible_collections.eks.access.plugins.module_utils.module import options_from
-from ansible_collections.eks.access.plugins.module_utils.module import run_module
+from ansible_collections.eks.access.plugins.module_utils.module import main as module_main
 from ansible_collections.eks.access.plugins.module_utils.runners import aws_auth_info as runner
 
 
 def main():
-    argument_spec = dict(connection.K8S_CONNECTION_ARG_SPEC)
-    argument_spec.update(
+    module_main(runner, dict(
         check_bindings=dict(type="bool", default=True),
         check_iam=dict(type="bool", default=False),
-    )
-    module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
-    run_module(module, runner.run, options_from(runner.Options, module.params))
+    ))
 
 
 if __name__ == "__main__":

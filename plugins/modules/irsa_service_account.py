@@ -93,6 +93,8 @@ options:
     description:
       - Create the IAM OIDC identity provider for the cluster issuer when it is missing. Otherwise a
         missing provider fails the task.
+      - The provider belongs to the account, not to the role; RV(oidc_provider_created) and the diff say when
+        this task created it.
       - AWS no longer uses the thumbprint for EKS issuers (it trusts them through its own root CAs); a
         placeholder thumbprint is registered.
     type: bool
@@ -133,6 +135,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - eks.access.action_groups.kubernetes
 attributes:
   check_mode:
     support: full
@@ -210,21 +213,21 @@ oidc_provider_arn:
   description: ARN of the cluster's IAM OIDC identity provider.
   returned: always
   type: str
+oidc_provider_created:
+  description:
+    - Whether this task created (in check mode, would create) the cluster's IAM OIDC identity provider, an
+      account-level resource that every IRSA role of the cluster trusts (O(create_oidc_provider=true)).
+    - The diff shows it too, as C(oidc_provider) going from V(null) to its ARN.
+  returned: always
+  type: bool
 """
 
-from ansible_collections.eks.access.plugins.module_utils import connection
-from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
-from ansible_collections.eks.access.plugins.module_utils.module import options_from
-from ansible_collections.eks.access.plugins.module_utils.module import run_module
+from ansible_collections.eks.access.plugins.module_utils.module import main as module_main
 from ansible_collections.eks.access.plugins.module_utils.runners import irsa_service_account as runner
 
 
 def main():
-    argument_spec = dict(connection.K8S_CONNECTION_ARG_SPEC)
-    argument_spec.update(runner.IRSA_ARG_SPEC)
-    module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True,
-                                    mutually_exclusive=[("role_only", "keep_role")])
-    run_module(module, runner.run, options_from(runner.Options, module.params))
+    module_main(runner, runner.IRSA_ARG_SPEC, mutually_exclusive=[("role_only", "keep_role")])
 
 
 if __name__ == "__main__":

@@ -131,6 +131,10 @@ def test_the_seeded_mode_clusters(aws, sandbox_env):
             entries = aws["eks"].list_access_entries(clusterName=described["name"],
                                                      associatedPolicyArn=CLUSTER_ADMIN)["accessEntries"]
             assert sandbox_env["EKS_CLUSTER_CREATOR_ARN"] in entries
+            node_role = aws["eks"].describe_nodegroup(clusterName=described["name"],
+                                                      nodegroupName="ng-general")["nodegroup"]["nodeRole"]
+            node = aws["eks"].describe_access_entry(clusterName=described["name"], principalArn=node_role)
+            assert node["accessEntry"]["type"] == "EC2_LINUX"
 
 
 @pytest.mark.parametrize("kwargs,message", [

@@ -16,6 +16,7 @@ import re
 import subprocess
 
 import pytest
+import yaml
 
 from conftest import playbook_env  # pylint: disable=import-error
 
@@ -31,6 +32,9 @@ RBAC = [
     ("ClusterRoleBinding", "eks-console-dashboard-restricted-access-binding", None),
     ("Role", "eks-console-dashboard-restricted-access-role", "default"),
     ("RoleBinding", "eks-console-dashboard-restricted-access-role-binding", "default"),
+    # playbooks/inventory/group_vars/eks_clusters/sso.yml binds its groups itself
+    ("ClusterRoleBinding", "eks-sso-cluster-admins", None),
+    ("ClusterRoleBinding", "eks-sso-viewers", None),
 ]
 
 
@@ -108,8 +112,8 @@ def fresh_cluster(sandbox_env):
     delete_creator()
 
 
-def site(env, *args):
-    argv = [env["ANSIBLE_PLAYBOOK"], "-i", INVENTORY, "eks.access.site"] + list(args)
+def site(env, *args, playbook="eks.access.site"):
+    argv = [env["ANSIBLE_PLAYBOOK"], "-i", INVENTORY, playbook] + list(args)
     result = subprocess.run(argv, env=playbook_env(env), cwd=REPO, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, check=False)
     assert result.returncode == 0, result.stdout[-20000:]
@@ -164,3 +168,22 @@ def test_site_check_then_apply_then_nothing_to_do(sandbox_env, fresh_cluster):
     out, changed = site(sandbox_env)
     assert changed == 0, out[-20000:]
     assert fresh_cluster["aws_auth"]().metadata.resource_version == resource_version
+
+
+def test_sso_sample_runs_first_and_then_quietly(sandbox_env, fresh_cluster):
+    """eks.access.sso on the sample inventory needs no other playbook first, and an unchanged run warns nothing."""
+    out, changed = site(sandbox_env, playbook="eks.access.sso")
+    assert changed > 0
+    bindings = {obj.metadata.name: obj for obj in fresh_cluster["rbac"]() if obj is not None}
+    assert set(bindings) == {"eks-sso-cluster-admins", "eks-sso-viewers"}
+    assert [(b.role_ref.name, [s.name for s in b.subjects]) for b in
+            (bindings["eks-sso-cluster-admins"], bindings["eks-sso-viewers"])] == [
+        ("cluster-admin", ["eks-sso-cluster-admins"]), ("view", ["eks-sso-viewers"])]
+    mapped = {m["rolearn"]: m["groups"] for m in yaml.safe_load(fresh_cluster["aws_auth"]().data["mapRoles"])}
+    account = sandbox_env["AWS_ACCOUNT_ID"]
+    assert mapped["arn:aws:iam::%s:role/%s" % (account, SSO_ADMIN)] == ["eks-sso-cluster-admins"]
+    assert mapped["arn:aws:iam::%s:role/%s" % (account, SSO_READONLY)] == ["eks-sso-viewers"]
+
+    out, changed = site(sandbox_env, playbook="eks.access.sso")
+    assert changed == 0, out[-20000:]
+    assert "WARNING" not in out, out[-20000:]

@@ -195,11 +195,18 @@ def _node_role_entry(response, cluster, role_arn, now):
                response.current_account, now)
 
 
-def access_state(account, region, cluster_name):
-    """The cluster's authentication mode and entries with their policies (None: no such cluster)."""
+def _cluster_outside_a_request(account, region, cluster_name):
     from moto.eks.models import eks_backends
 
-    cluster = eks_backends[account][region].clusters.get(cluster_name) if account in eks_backends else None
+    try:
+        return eks_backends[account][region].clusters.get(cluster_name)
+    except KeyError:  # an account or region moto does not know
+        return None
+
+
+def access_state(account, region, cluster_name):
+    """The cluster's authentication mode and entries with their policies (None: no such cluster)."""
+    cluster = _cluster_outside_a_request(account, region, cluster_name)
     if cluster is None:
         return None
     with _LOCK:
@@ -219,9 +226,7 @@ def reset_cluster(account, region, cluster_name, mode=None):
     """Sandbox only, no EKS call does this: put a cluster back to ``mode`` (default: the one it was created
     with) with the entries CreateCluster would have given it, so tests of the one-way mode switch can run
     again on a cluster with an API server.  Returns access_state, or None for an unknown cluster."""
-    from moto.eks.models import eks_backends
-
-    cluster = eks_backends[account][region].clusters.get(cluster_name) if account in eks_backends else None
+    cluster = _cluster_outside_a_request(account, region, cluster_name)
     if cluster is None:
         return None
     key = (account, region, cluster_name)

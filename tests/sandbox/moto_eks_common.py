@@ -28,12 +28,20 @@ _ID_FIELDS = {
     "InvalidRequestException": ("clusterName", "nodegroupName", "addonName"),
     "ResourceNotFoundException": ("clusterName", "nodegroupName", "fargateProfileName", "addonName"),
     "ResourceInUseException": ("clusterName", "nodegroupName", "addonName"),
+    "ResourceLimitExceededException": ("clusterName", "nodegroupName"),
 }
+
+
+class ResourceLimitExceededException(eks_exceptions.EKSError):
+    """EKS's quota error (HTTP 400), which moto does not define."""
+
+    TYPE = "ResourceLimitExceededException"
+    STATUS = 400
 
 
 def eks_error(code, message, **ids):
     """An EKS error moto serialises as EKS does: the code as x-amzn-ErrorType, the message and ids as JSON."""
-    cls = getattr(eks_exceptions, code)
+    cls = getattr(eks_exceptions, code, None) or globals()[code]
     fields = dict.fromkeys(_ID_FIELDS[code])
     fields.update((k, v) for k, v in ids.items() if k in fields)
     return cls(message=message, **fields)

@@ -181,10 +181,12 @@ def main(argv=None):
 
     import moto_eks_access
     import moto_eks_addons
+    import moto_eks_pod_identity
     import sandbox
 
     moto_eks_addons.install(add_on_manager(clusters[0]["endpoint"], args.addon_manager_kubeconfig))
     moto_eks_access.install()
+    moto_eks_pod_identity.install()
     serve(args.port, sandbox.ACCOUNT_ID)
     create_sandbox_user(sandbox)
     facts = sandbox.seed_aws(clusters)

@@ -748,7 +748,8 @@ def start_control_plane(specs, facts, tokens):
         "--apiserver-ca", path("pki", "ca.crt"),
         "--token-file", path("pki", "webhook.token"),
         "--region", REGION,
-    ])
+        "--aws-endpoint", aws_env()["AWS_ENDPOINT_URL"],
+    ], env=aws_env())
     wait_for("pod identity webhook",
              lambda: http_ok("https://127.0.0.1:%d/healthz" % PORTS["webhook"], cafile=path("pki", "ca.crt")),
              30, "webhook")
@@ -953,6 +954,37 @@ def write_env(facts):
         cluster["kubeconfig"] = path("kubeconfig-" + cluster["name"])
     with open(path("facts.json"), "w") as f:
         json.dump(facts, f, indent=2)
+    write_integration_config(values)
+
+
+# ansible-test reads these two from tests/integration/ (both gitignored): the
+# vars file every target's play loads, and the static config of the cloud/aws
+# plugin (without it, ansible-test skips the cloud/aws targets).
+INTEGRATION_CONFIG = os.path.join(REPO, "tests", "integration", "integration_config.yml")
+CLOUD_CONFIG_AWS = os.path.join(REPO, "tests", "integration", "cloud-config-aws.ini")
+
+
+def write_integration_config(values):
+    """Targets read the sandbox as variables: ansible-test hands them no environment.
+
+    ``sandbox_<name>`` for each variable of .sandbox/env (``sandbox_kubeconfig``,
+    ``sandbox_eks_cluster_name``, ...) and ``sandbox_environment``, the
+    environment the targets give their tasks (AWS endpoint and keys, kubeconfig).
+    """
+    import yaml
+
+    config = {"sandbox_" + key.lower(): value for key, value in sorted(values.items())}
+    config["sandbox_environment"] = {key: value for key, value in sorted(values.items())
+                                     if key.startswith(("AWS_", "K8S_AUTH_")) or key == "KUBECONFIG"}
+    with open(INTEGRATION_CONFIG, "w") as f:
+        f.write("# written by tests/sandbox/sandbox.py up (docs/testing.md); removed by down\n")
+        yaml.safe_dump(config, f, default_flow_style=False, sort_keys=True)
+    aws = aws_env()
+    with open(CLOUD_CONFIG_AWS, "w") as f:
+        f.write("# written by tests/sandbox/sandbox.py up for ansible-test's cloud/aws targets; removed by down\n")
+        f.write("[default]\naws_access_key = %s\naws_secret_key = %s\nsecurity_token =\naws_region = %s\n"
+                "aws_endpoint_url = %s\n" % (aws["AWS_ACCESS_KEY_ID"], aws["AWS_SECRET_ACCESS_KEY"], aws["AWS_REGION"],
+                                             aws["AWS_ENDPOINT_URL"]))
 
 
 def shlex_quote(value):
@@ -1043,6 +1075,9 @@ def cmd_up(args):
 
 def cmd_down(args):
     stop_all()
+    for stale in (INTEGRATION_CONFIG, CLOUD_CONFIG_AWS):
+        if os.path.exists(stale):
+            os.remove(stale)
     say("stopped")
     return 0
 

@@ -12,6 +12,7 @@ from ansible_collections.eks.access.plugins.module_utils import arn
 from ansible_collections.eks.access.plugins.module_utils import aws_auth
 from ansible_collections.eks.access.plugins.module_utils import configmap
 from ansible_collections.eks.access.plugins.module_utils import errors
+from ansible_collections.eks.access.plugins.module_utils.services import access_entries
 
 
 @dataclass
@@ -86,6 +87,11 @@ def run(context, options: Options) -> dict:
         result["bound_groups"] = sorted(groups)
     if current is not None:
         result["resource_version"] = current["metadata"]["resourceVersion"]
+    mode = access_entries.authentication_mode(context)
+    if mode:
+        result["authentication_mode"] = mode
+    if mode == "API":
+        context.warn("Cluster %s uses authentication mode API: EKS ignores aws-auth there" % context.cluster_name)
     try:
         parsed = aws_auth.parse_aws_auth(data if current is not None else None)
     except aws_auth.AwsAuthError as e:

@@ -20,6 +20,8 @@ from ansible_collections.eks.access.plugins.module_utils import arn
 from ansible_collections.eks.access.plugins.module_utils import aws_auth
 from ansible_collections.eks.access.plugins.module_utils import configmap
 from ansible_collections.eks.access.plugins.module_utils import errors
+from ansible_collections.eks.access.plugins.module_utils.model import access_entry
+from ansible_collections.eks.access.plugins.module_utils.services import access_entries
 
 
 def _entry_spec(arn_key):
@@ -133,6 +135,7 @@ def run_mapping(context, guards: Guards, roles: Union[list, Callable, None], use
     can only be recognised in the current data.  ``repair_hint`` tells the
     user how to repair a broken aws-auth with the calling module.
     """
+    access_entry.require_aws_auth_honoured(context.cluster_name, access_entries.authentication_mode(context))
     api = context.kube()
     caller = context.kube_caller_arn()
     protected = (caller,) if caller and not guards.allow_self_lockout else ()

@@ -142,7 +142,7 @@ class _State:
         self.roles = iam_role.IamRoles(context.aws("iam"))
         self.providers = iam_role.OidcProviders(context.aws("iam"))
         identity = context.caller_identity()
-        partition = identity["Arn"].split(":")[1]
+        partition = context.partition()
         facts = eks.describe_cluster(context.aws("eks"), options.cluster_name)
         self.issuer = facts.get("oidc_issuer")
         if not self.issuer:
@@ -156,8 +156,9 @@ class _State:
             self.sa = workloads.service_account(self.kube, options.namespace, options.name)
 
 
-def _result(state, changed, trust_after, attached_after, sa_plan, before_annotations):
+def _result(state, changed, trust_after, attached_after, sa_plan, provider_created=False):
     options = state.options
+    before_annotations = irsa.annotations_of(state.sa)
     after_annotations = sa_plan["after_annotations"] if sa_plan else before_annotations
     result = dict(
         changed=changed,
@@ -168,14 +169,29 @@ def _result(state, changed, trust_after, attached_after, sa_plan, before_annotat
             namespace=options.namespace, name=options.name, annotations=after_annotations),
         restart_required=[],
         oidc_provider_arn=state.provider_arn,
+        oidc_provider_created=provider_created,
     )
     if state.context.diff_mode:
+        header = _diff_header(options)
         result["diff"] = dict(
+            before_header=header,
+            after_header=header,
             before=dict(trust_policy=state.role.trust, attached_policies=state.role.attached,
                         annotations=before_annotations),
             after=dict(trust_policy=trust_after, attached_policies=attached_after, annotations=after_annotations),
         )
+        if provider_created:
+            # The provider is account-wide (one per issuer), not part of this role: say so where it is seen.
+            result["diff"]["before"]["oidc_provider"] = None
+            result["diff"]["after"]["oidc_provider"] = state.provider_arn
     return result
+
+
+def _diff_header(options):
+    header = "IAM role %s" % options.role_name
+    if not options.role_only:
+        header += ", ServiceAccount %s/%s" % (options.namespace, options.name)
+    return header + " (EKS cluster %s)" % options.cluster_name
 
 
 def _provider_missing(state):
@@ -201,12 +217,8 @@ def _written(changes, created_provider):
 
 
 def run_present(state: _State) -> dict:
-    options = state.options
-    context = state.context
-    role = state.role
-
+    options, context, role = state.options, state.context, state.role
     sa_plan = None
-    before_annotations = irsa.annotations_of(state.sa)
     if not options.role_only:
         audience = options.audience if options.audience != trust_policy.DEFAULT_AUDIENCE else None
         wanted = irsa.service_account_annotations(
@@ -239,7 +251,7 @@ def run_present(state: _State) -> dict:
         if created_arn:
             role.arn = created_arn
 
-    result = _result(state, changed, trust_after, changes["attached_after"], sa_plan, before_annotations)
+    result = _result(state, changed, trust_after, changes["attached_after"], sa_plan, provider_created=create_provider)
     if sa_plan is not None:
         if sa_plan["action"] in ("create", "patch"):
             result["changed"] = True
@@ -260,12 +272,8 @@ def run_present(state: _State) -> dict:
 
 
 def run_absent(state: _State) -> dict:
-    options = state.options
-    context = state.context
-    role = state.role
-
+    options, context, role = state.options, state.context, state.role
     sa_plan = None
-    before_annotations = irsa.annotations_of(state.sa)
     if not options.role_only:
         sa_plan = irsa.plan_remove_annotations(state.sa, role.arn)
 
@@ -296,7 +304,7 @@ def run_absent(state: _State) -> dict:
                 if not context.check_mode:
                     state.roles.update_trust(role.name, trust_after)
 
-    result = _result(state, changed, trust_after, attached_after, sa_plan, before_annotations)
+    result = _result(state, changed, trust_after, attached_after, sa_plan)
     if sa_plan is not None and sa_plan["action"] == "patch":
         result["changed"] = True
         write_service_account(state.kube, sa_plan, options.namespace, options.name, dry_run=context.check_mode)

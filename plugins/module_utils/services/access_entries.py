@@ -1,0 +1,280 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""EKS access entries over the boto3 ``eks`` client: read them, apply a plan.
+
+Per-entry requests run on a bounded thread pool (boto3 clients are
+thread-safe); every request retries throttling and 5xx through the
+always-retrying client.  The writes of one entry run in order (create, then
+its policies, then what it loses); different entries run side by side.
+Deletions run only after every other change succeeded, so nobody loses
+access because a later grant failed.  A failure half-way raises
+:class:`errors.PartiallyApplied` listing what was and was not applied.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.eks.access.plugins.module_utils import errors
+from ansible_collections.eks.access.plugins.module_utils.model import access_entry as model
+
+try:
+    from botocore.exceptions import BotoCoreError
+    from botocore.exceptions import ClientError
+except ImportError:  # AnsibleAWSModule reports a missing botocore
+    BotoCoreError = ClientError = ()
+
+DEFAULT_CONCURRENCY = 10
+# Above this many principals of one kind, one paged listing of the account's roles (or users) is cheaper
+# than a GetRole (GetUser) each.
+LIST_INSTEAD_OF_GET = 20
+
+
+def _error_code(error) -> str:
+    return (getattr(error, "response", None) or {}).get("Error", {}).get("Code", "")
+
+
+def aws_failure(error, what: str) -> errors.EksAccessError:
+    """One sentence for a failed EKS request (no request ids, no headers)."""
+    if isinstance(error, ClientError):
+        code = _error_code(error)
+        message = error.response.get("Error", {}).get("Message") or code
+        if code in ("AccessDeniedException", "AccessDenied", "UnauthorizedOperation"):
+            return errors.Forbidden("%s was denied by AWS (%s: %s); grant the credentials that permission" % (
+                what, code, message))
+        if code in ("InvalidParameterException", "InvalidRequestException"):
+            return errors.InvalidInput("%s was refused by EKS (%s): %s" % (what, code, message))
+        if code == "ResourceNotFoundException":
+            return errors.NotFound("%s: %s" % (what, message))
+        return errors.EksAccessError("%s failed (%s): %s" % (what, code, message))
+    return errors.EksAccessError("%s failed: %s" % (what, error))
+
+
+def _map(function, items, concurrency: int):
+    """``[function(item) ...]`` on at most ``concurrency`` threads, in order; the first error is raised."""
+    items = list(items)
+    if concurrency <= 1 or len(items) <= 1:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(concurrency, len(items))) as pool:
+        return list(pool.map(function, items))
+
+
+class AccessEntries:
+    """The access entries of one cluster."""
+
+    def __init__(self, eks, cluster_name: str, concurrency: int = DEFAULT_CONCURRENCY):
+        self.eks = eks
+        self.cluster_name = cluster_name
+        self.concurrency = max(1, int(concurrency or 1))
+
+    # ------------------------------------------------------------------ reads
+
+    def describe_cluster(self) -> dict:
+        try:
+            return self.eks.describe_cluster(name=self.cluster_name)["cluster"]
+        except ClientError as e:
+            if _error_code(e) == "ResourceNotFoundException":
+                raise errors.NotFound("EKS cluster %r was not found in this account and region" % self.cluster_name)
+            raise aws_failure(e, "DescribeCluster %s" % self.cluster_name)
+
+    def cluster_facts(self, with_policies: bool = False) -> model.ClusterFacts:
+        facts = model.cluster_facts(self.describe_cluster())
+        if with_policies:
+            facts = model.ClusterFacts(facts.name, facts.account_id, facts.partition, facts.authentication_mode,
+                                       frozenset(self.access_policy_arns()))
+        return facts
+
+    def access_policy_arns(self) -> list:
+        try:
+            return [p["arn"] for p in self.eks.paginate("list_access_policies").get("accessPolicies", [])]
+        except (ClientError, BotoCoreError) as e:
+            raise aws_failure(e, "ListAccessPolicies")
+
+    def principal_arns(self) -> list:
+        try:
+            return list(self.eks.paginate("list_access_entries", clusterName=self.cluster_name)
+                        .get("accessEntries", []))
+        except (ClientError, BotoCoreError) as e:
+            raise aws_failure(e, "ListAccessEntries on cluster %s" % self.cluster_name)
+
+    def read_entry(self, principal_arn: str):
+        """The entry with its policy associations; None when it disappeared since it was listed."""
+        try:
+            entry = self.eks.describe_access_entry(clusterName=self.cluster_name,
+                                                   principalArn=principal_arn)["accessEntry"]
+            associations = self.eks.paginate("list_associated_access_policies", clusterName=self.cluster_name,
+                                             principalArn=principal_arn).get("associatedAccessPolicies", [])
+        except ClientError as e:
+            if _error_code(e) == "ResourceNotFoundException":
+                return None
+            raise aws_failure(e, "Reading the access entry of %s" % principal_arn)
+        except BotoCoreError as e:
+            raise aws_failure(e, "Reading the access entry of %s" % principal_arn)
+        return model.entry_from_api(entry, associations)
+
+    def read(self, only=None) -> dict:
+        """principal ARN -> AccessEntry, for every entry (or those of ``only`` that exist)."""
+        arns = self.principal_arns()
+        if only is not None:
+            wanted = set(only)
+            arns = [arn for arn in arns if arn in wanted]
+        entries = _map(self.read_entry, arns, self.concurrency)
+        return {entry.principal_arn: entry for entry in entries if entry is not None}
+
+    # ------------------------------------------------------------------ writes
+
+    def _writes(self, change: model.EntryChange):
+        """The (description, call) pairs of one entry's change, in the order they must run."""
+        cluster = self.cluster_name
+        arn = change.principal_arn
+        calls = []
+        if change.action in ("delete", "replace"):
+            calls.append(("delete the entry of %s" % arn, lambda: self.eks.delete_access_entry(
+                clusterName=cluster, principalArn=arn)))
+        if change.action in ("create", "replace"):
+            calls.append(("create the entry of %s" % arn, lambda: self.eks.create_access_entry(
+                clusterName=cluster, **change.create)))
+        if change.action == "update":
+            calls.append(("update the entry of %s" % arn, lambda: self.eks.update_access_entry(
+                clusterName=cluster, **change.update)))
+        for policy, scope in change.associate:
+            calls.append(("associate %s with %s" % (model.policy_name(policy), arn),
+                          lambda policy=policy, scope=scope: self.eks.associate_access_policy(
+                              clusterName=cluster, principalArn=arn, policyArn=policy, accessScope=scope.to_api())))
+        for policy in change.disassociate:
+            calls.append(("disassociate %s from %s" % (model.policy_name(policy), arn),
+                          lambda policy=policy: self.eks.disassociate_access_policy(
+                              clusterName=cluster, principalArn=arn, policyArn=policy)))
+        entry_arn = change.before.entry_arn if change.before is not None else None
+        if change.tag and entry_arn:
+            calls.append(("tag the entry of %s" % arn, lambda: self.eks.tag_resource(
+                resourceArn=entry_arn, tags=change.tag)))
+        if change.untag and entry_arn:
+            calls.append(("untag the entry of %s" % arn, lambda: self.eks.untag_resource(
+                resourceArn=entry_arn, tagKeys=change.untag)))
+        return calls
+
+    def apply(self, plan: model.Plan) -> list:
+        """Make the plan's writes; returns the descriptions of what was done, in order per entry.
+
+        Raises PartiallyApplied when a write fails (with ``applied`` and
+        ``not_applied``), after the other entries in flight finished.
+        """
+        lock = threading.Lock()
+        applied = []
+        failures = []
+
+        def run(change):
+            for description, call in self._writes(change):
+                with lock:
+                    if failures:
+                        return
+                try:
+                    call()
+                except (ClientError, BotoCoreError) as e:
+                    with lock:
+                        failures.append((change, description, aws_failure(e, description[0].upper() + description[1:])))
+                    return
+                with lock:
+                    applied.append(description)
+
+        # Grants first, deletions last: a failed grant never leaves someone without access.
+        changing = [c for c in plan.changes if c.changed and c.action != "delete"]
+        deleting = [c for c in plan.changes if c.action == "delete"]
+        for phase in (changing, deleting):
+            _map(run, phase, self.concurrency)
+            if failures:
+                break
+        if failures:
+            error = failures[0][2]
+            done = set(applied)
+            pending = [write[0] for c in changing + deleting for write in self._writes(c) if write[0] not in done]
+            raise errors.PartiallyApplied(
+                "%s; %d of %d changes were applied before it stopped and %d were not (see applied and not_applied): "
+                "fix the cause and re-run the task, which applies only what is missing" % (
+                    error.message, len(applied), len(applied) + len(pending), len(pending)),
+                applied=applied, not_applied=pending, failed=[failure[1] for failure in failures])
+        return applied
+
+    # ------------------------------------------------------------------ authentication mode
+
+    def update_authentication_mode(self, mode: str) -> str:
+        """Start the mode update; returns the update id to wait for."""
+        try:
+            update = self.eks.update_cluster_config(name=self.cluster_name,
+                                                    accessConfig={"authenticationMode": mode})["update"]
+        except (ClientError, BotoCoreError) as e:
+            raise aws_failure(e, "Switching cluster %s to authentication mode %s" % (self.cluster_name, mode))
+        return update["id"]
+
+    def describe_update(self, update_id: str) -> dict:
+        try:
+            return self.eks.describe_update(name=self.cluster_name, updateId=update_id)["update"]
+        except (ClientError, BotoCoreError) as e:
+            raise aws_failure(e, "DescribeUpdate %s" % update_id)
+
+
+class IamPrincipals:
+    """Whether IAM principals exist, and since when (EKS binds an entry to the principal's unique ID)."""
+
+    def __init__(self, iam, concurrency: int = DEFAULT_CONCURRENCY):
+        self.iam = iam
+        self.concurrency = max(1, int(concurrency or 1))
+
+    def created(self, parsed):
+        """The principal's CreateDate, or None when IAM does not know it."""
+        try:
+            if parsed.resource_type == "role":
+                return self.iam.get_role(RoleName=parsed.name)["Role"].get("CreateDate")
+            return self.iam.get_user(UserName=parsed.name)["User"].get("CreateDate")
+        except ClientError as e:
+            if _error_code(e) == "NoSuchEntity":
+                return None
+            raise aws_failure(e, "Looking up IAM %s %s" % (parsed.resource_type, parsed.name))
+
+    def _listed(self, resource_type: str) -> dict:
+        """name (lower-cased: IAM names are unique whatever their case) -> CreateDate of every role or user."""
+        operation, key = ("list_roles", "Roles") if resource_type == "role" else ("list_users", "Users")
+        try:
+            items = self.iam.paginate(operation).get(key, [])
+        except (ClientError, BotoCoreError) as e:
+            raise aws_failure(e, "Listing IAM %ss" % resource_type)
+        return {item[("RoleName" if resource_type == "role" else "UserName")].lower(): item.get("CreateDate")
+                for item in items}
+
+    def creation_dates(self, parsed_principals) -> list:
+        """[(parsed, CreateDate or None)] for ``parsed_principals``.
+
+        A few are looked up one by one, side by side; for many, one listing of
+        the account's roles (or users) costs a few paged requests instead of
+        one each, which matters because IAM's request rate is low.
+        """
+        parsed_principals = list(parsed_principals)
+        listed = {}
+        for resource_type in ("role", "user"):
+            count = sum(1 for p in parsed_principals if p.resource_type == resource_type)
+            if count > LIST_INSTEAD_OF_GET:
+                listed[resource_type] = self._listed(resource_type)
+        one_by_one = [p for p in parsed_principals if p.resource_type not in listed]
+        dates = dict(zip(one_by_one, _map(self.created, one_by_one, self.concurrency)))
+        return [(p, listed[p.resource_type].get(p.name.lower()) if p.resource_type in listed else dates[p])
+                for p in parsed_principals]
+
+
+def authentication_mode(context):
+    """The authentication mode of the run's ``cluster_name``; None without one, or when AWS cannot say.
+
+    For the aws-auth modules, which may reach a cluster through a kubeconfig
+    alone: there the mode is only known when AWS can be asked.
+    """
+    name = context.cluster_name
+    if not name:
+        return None
+    try:
+        cluster = context.aws("eks").describe_cluster(name=name)["cluster"]
+    except (ClientError, BotoCoreError) as e:
+        context.warn("Could not read the authentication mode of cluster %s (%s); aws-auth is handled as if EKS reads it"
+                     % (name, e))
+        return None
+    return model.cluster_facts(cluster).authentication_mode

@@ -1,0 +1,120 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: eks_authentication_mode
+short_description: Move an EKS cluster's authentication mode towards access entries, without locking anyone out
+version_added: 0.1.0
+description:
+  - Sets the cluster's C(accessConfig.authenticationMode) - C(CONFIG_MAP) (aws-auth only),
+    C(API_AND_CONFIG_MAP) (access entries, then aws-auth) or C(API) (access entries only) - and waits until EKS
+    reports the update C(Successful).
+  - EKS moves the mode one step at a time and never back; C(CONFIG_MAP) to C(API) is made as two updates, and a
+    downgrade is refused with EKS's reason, before any request.
+  - "Lockout guard: in C(API) mode aws-auth is ignored, so the module refuses to go there unless the identity it
+    runs as, and every ARN in O(protect), has an access entry with C(AmazonEKSClusterAdminPolicy) at cluster
+    scope (an assumed-role session counts through its role's entry). O(allow_self_lockout=true) skips the guard."
+  - A C(CONFIG_MAP) cluster has no access entries yet (EKS creates the creator's admin entry when the cluster leaves
+    C(CONFIG_MAP)), so from there the guard runs after the first step, and a refusal leaves the cluster in
+    C(API_AND_CONFIG_MAP), where aws-auth still counts. In check mode it cannot run yet and a warning says so.
+author:
+  - eks.access developers (@eks-access)
+options:
+  cluster_name:
+    description: Name of the EKS cluster.
+    type: str
+    required: true
+  mode:
+    description: The authentication mode wanted.
+    type: str
+    required: true
+    choices: [CONFIG_MAP, API_AND_CONFIG_MAP, API]
+  protect:
+    description:
+      - IAM role or user ARNs that must stay cluster admin through an access entry when the mode becomes C(API),
+        besides the caller, for example the break-glass role.
+    type: list
+    elements: str
+    default: []
+  allow_self_lockout:
+    description: Switch to C(API) even when the caller or an O(protect) ARN would lose cluster admin.
+    type: bool
+    default: false
+  wait_timeout:
+    description: Seconds to wait for each update to finish.
+    type: int
+    default: 1200
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+attributes:
+  check_mode:
+    support: full
+    description: Checks the guards and reports the steps; starts no update.
+  diff_mode:
+    support: full
+    description: Shows the mode before and after.
+seealso:
+  - module: eks.access.eks_access_entry
+"""
+
+EXAMPLES = r"""
+- name: Let access entries in, keeping aws-auth working
+  eks.access.eks_authentication_mode:
+    cluster_name: prod-eu
+    mode: API_AND_CONFIG_MAP
+
+- name: Access entries only, once the admins and the break-glass role have their entries
+  eks.access.eks_authentication_mode:
+    cluster_name: prod-eu
+    mode: API
+    protect:
+      - arn:aws:iam::111122223333:role/break-glass
+"""
+
+RETURN = r"""
+previous_mode:
+  description: The mode before the task.
+  returned: always
+  type: str
+  sample: CONFIG_MAP
+authentication_mode:
+  description: The mode after the task (the wanted one, in check mode).
+  returned: always
+  type: str
+  sample: API
+steps:
+  description: The modes the cluster went through, one EKS update each.
+  returned: always
+  type: list
+  elements: str
+  sample: [API_AND_CONFIG_MAP, API]
+update_ids:
+  description: The EKS update IDs, one per step (none in check mode).
+  returned: always
+  type: list
+  elements: str
+protected_arns:
+  description: The principals the lockout guard checked.
+  returned: always
+  type: list
+  elements: str
+"""
+
+from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
+from ansible_collections.eks.access.plugins.module_utils.module import run_module
+from ansible_collections.eks.access.plugins.module_utils.runners import access_entries
+
+
+def main():
+    module = AnsibleEKSAccessModule(argument_spec=access_entries.MODE_ARG_SPEC, supports_check_mode=True)
+    run_module(module, access_entries.run_authentication_mode,
+               access_entries.AuthenticationModeOptions.from_params(module.params))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,526 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""EKS Pod Identity for moto, which has none (its calls answer 404).
+
+``install()`` adds, to moto's EKS service in this process (after
+``moto_eks_addons.install``; plumbing in moto_eks_common.py):
+
+* ``CreatePodIdentityAssociation``   POST   /clusters/{name}/pod-identity-associations
+* ``ListPodIdentityAssociations``    GET    /clusters/{name}/pod-identity-associations
+  (``namespace`` / ``serviceAccount`` filters, ``maxResults`` 1-100, ``nextToken``)
+* ``DescribePodIdentityAssociation`` GET    /clusters/{name}/pod-identity-associations/{associationId}
+* ``UpdatePodIdentityAssociation``   POST   /clusters/{name}/pod-identity-associations/{associationId}
+* ``DeletePodIdentityAssociation``   DELETE /clusters/{name}/pod-identity-associations/{associationId}
+* ``DescribeAddonConfiguration``     GET    /addons/configuration-schemas
+  (``podIdentityConfiguration`` for the add-ons that support Pod Identity)
+* ``podIdentityAssociations`` on ``CreateAddon`` / ``UpdateAddon``, kept by
+  ``DescribeAddon`` as the associations' ARNs;
+* ``TagResource`` / ``UntagResource`` / ``ListTagsForResource`` on association
+  ARNs (moto's own tag calls know clusters only).
+
+Shapes are botocore's EKS model (moto parses and serialises with it). What
+EKS checks, with its error codes:
+
+* unknown cluster or association: ``ResourceNotFoundException``;
+* a namespace that is not an RFC 1123 label, a service account that is not an
+  RFC 1123 subdomain, a role or target role that is not an IAM role ARN of
+  the cluster's partition, more than 50 tags, a ``policy`` that is not JSON or
+  comes without ``disableSessionTags``: ``InvalidParameterException``;
+* a second association for the same namespace and service account:
+  ``ResourceInUseException``; the 1,001st of a cluster:
+  ``ResourceLimitExceededException`` (EKS's quota is 1,000 per cluster);
+* UpdatePodIdentityAssociation changes only the role, the target role
+  (``""`` removes it), ``disableSessionTags`` and ``policy``, and at least one
+  of them (``InvalidParameterException`` otherwise);
+* an association an add-on created (``ownerArn`` = the add-on's ARN) is
+  changed only through its add-on: Update/Delete answer
+  ``InvalidRequestException``;
+* ``podIdentityAssociations`` on an add-on names service accounts of the
+  add-on's ``podIdentityConfiguration`` for its version (vpc-cni: ``aws-node``
+  from v1.15.5-eksbuild.1), else ``InvalidParameterException``; passing it
+  replaces all the add-on's associations (an empty list removes them),
+  leaving it out keeps them; a service account that already has an
+  association of its own is ``ResourceInUseException``; deleting the add-on
+  deletes its associations.
+
+EKS does not check that the role exists or trusts ``pods.eks.amazonaws.com``
+when an association is created (the agent fails later, at credential time),
+and neither does this emulator: that check is the client's.
+
+``pod_identity_for(account, region, cluster, namespace, service_account)`` is
+what the pod identity webhook stand-in asks (through the EKS API: it lists
+the associations and add-ons like any client).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import string
+import threading
+import uuid
+
+from moto.core.responses import ActionResult
+from moto.core.responses import EmptyResult
+from moto.core.utils import utcnow
+
+import moto_eks_addons
+import moto_eks_common as common
+
+AGENT_ADDON = "eks-pod-identity-agent"
+AGENT_DEFAULT_VERSION = "v1.3.8-eksbuild.2"
+MAX_ASSOCIATIONS_PER_CLUSTER = 1000
+MAX_TAGS = 50
+LIST_MAX_RESULTS = 100
+# Add-ons whose service accounts can get their role through Pod Identity:
+# the service account and managed policies EKS recommends, and the first
+# add-on version that supports it (AWS's add-on table).
+POD_IDENTITY_ADDONS = {
+    "vpc-cni": {"serviceAccount": "aws-node", "since": (1, 15, 5, 1),
+                "recommendedManagedPolicies": ["arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"]},
+}
+KNOWN_ADDONS = ("vpc-cni", AGENT_ADDON, "coredns", "kube-proxy")
+CONFIGURATION_SCHEMA = json.dumps({"$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
+                                   "additionalProperties": True, "properties": {}})
+
+_LOCK = threading.RLock()
+_ASSOCIATIONS = {}  # (account, region, cluster) -> {association id: association dict}
+
+_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_ROLE_ARN_RE = re.compile(r"^arn:(?P<partition>aws[a-z-]*):iam::[0-9]{12}:role/[\w+=,.@/-]+$")
+_VERSION_RE = re.compile(r"^v(\d+)\.(\d+)\.(\d+)-eksbuild\.(\d+)$")
+_SUMMARY_FIELDS = ("clusterName", "namespace", "serviceAccount", "associationArn", "associationId", "ownerArn")
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _error(code, message, **ids):
+    return common.eks_error(code, message, **ids)
+
+
+def _partition(region):
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def _cluster(response, name):
+    return common.cluster_of(response, name)
+
+
+def _key(response, cluster):
+    return common.state_key(response, cluster)
+
+
+def _new_id():
+    # EKS association ids: "a-" and 17 lower-case letters and digits.
+    alphabet = string.ascii_lowercase + string.digits
+    return "a-" + "".join(random.SystemRandom().choices(alphabet, k=17))
+
+
+def _check_role_arn(value, what, cluster, region):
+    match = _ROLE_ARN_RE.match(value or "")
+    if not match:
+        raise _error("InvalidParameterException", "%s %r is not a valid IAM role ARN." % (what, value),
+                     clusterName=cluster)
+    if match.group("partition") != _partition(region):
+        raise _error("InvalidParameterException", "%s %s is not in partition %s." % (what, value, _partition(region)),
+                     clusterName=cluster)
+
+
+def _check_names(namespace, service_account, cluster):
+    if not isinstance(namespace, str) or len(namespace) > 63 or not _LABEL_RE.match(namespace):
+        raise _error("InvalidParameterException",
+                     "namespace %r is not a valid Kubernetes namespace name (RFC 1123 label)." % (namespace,),
+                     clusterName=cluster)
+    if not isinstance(service_account, str) or len(service_account) > 253 \
+            or not _SUBDOMAIN_RE.match(service_account):
+        raise _error("InvalidParameterException",
+                     "serviceAccount %r is not a valid service account name (RFC 1123 subdomain)."
+                     % (service_account,), clusterName=cluster)
+
+
+def _check_policy(policy, disable_session_tags, cluster):
+    if policy is None:
+        return
+    try:
+        json.loads(policy)
+    except (TypeError, ValueError):
+        raise _error("InvalidParameterException", "policy is not a valid JSON policy document.", clusterName=cluster)
+    if not disable_session_tags:
+        raise _error("InvalidParameterException", "disableSessionTags must be true when a policy is given.",
+                     clusterName=cluster)
+
+
+def _find(response, cluster, association_id):
+    _cluster(response, cluster)
+    association = _ASSOCIATIONS.get(_key(response, cluster), {}).get(association_id)
+    if association is None:
+        raise _error("ResourceNotFoundException",
+                     "No Pod Identity Association found for id: %s." % association_id, clusterName=cluster)
+    return association
+
+
+def _by_service_account(associations, namespace, service_account):
+    for association in associations.values():
+        if association["namespace"] == namespace and association["serviceAccount"] == service_account:
+            return association
+    return None
+
+
+def _new_association(response, cluster, namespace, service_account, role_arn, owner=None, tags=None,
+                     disable_session_tags=False, target_role_arn=None, policy=None):
+    """Store and return a new association; the caller holds _LOCK and has validated the input."""
+    associations = _ASSOCIATIONS.setdefault(_key(response, cluster), {})
+    existing = _by_service_account(associations, namespace, service_account)
+    if existing is not None:
+        raise _error("ResourceInUseException", "Association already exists: %s" % existing["associationArn"],
+                     clusterName=cluster)
+    if len(associations) >= MAX_ASSOCIATIONS_PER_CLUSTER:
+        raise _error("ResourceLimitExceededException",
+                     "Cluster %s already has %d Pod Identity associations, the maximum."
+                     % (cluster, MAX_ASSOCIATIONS_PER_CLUSTER), clusterName=cluster)
+    association_id = _new_id()
+    while association_id in associations:
+        association_id = _new_id()
+    now = utcnow()
+    association = {
+        "clusterName": cluster, "namespace": namespace, "serviceAccount": service_account, "roleArn": role_arn,
+        "associationArn": "arn:%s:eks:%s:%s:podidentityassociation/%s/%s" % (
+            _partition(response.region), response.region, response.current_account, cluster, association_id),
+        "associationId": association_id, "tags": dict(tags or {}), "createdAt": now, "modifiedAt": now,
+        "disableSessionTags": bool(disable_session_tags),
+    }
+    if owner:
+        association["ownerArn"] = owner
+    if target_role_arn:
+        association["targetRoleArn"] = target_role_arn
+        association["externalId"] = str(uuid.uuid4())
+    if policy is not None:
+        association["policy"] = policy
+    associations[association_id] = association
+    return association
+
+
+# --------------------------------------------------------------------------- associations
+
+def create_pod_identity_association(self):
+    cluster = self._get_param("name")
+    namespace = self._get_param("namespace")
+    service_account = self._get_param("serviceAccount")
+    role_arn = self._get_param("roleArn")
+    target = self._get_param("targetRoleArn")
+    tags = self._get_param("tags") or {}
+    disable = self._get_param("disableSessionTags")
+    policy = self._get_param("policy")
+    _cluster(self, cluster)
+    _check_names(namespace, service_account, cluster)
+    _check_role_arn(role_arn, "roleArn", cluster, self.region)
+    if target:
+        _check_role_arn(target, "targetRoleArn", cluster, self.region)
+    if len(tags) > MAX_TAGS:
+        raise _error("InvalidParameterException", "A resource can have at most %d tags." % MAX_TAGS,
+                     clusterName=cluster)
+    _check_policy(policy, disable, cluster)
+    with _LOCK:
+        association = _new_association(self, cluster, namespace, service_account, role_arn, tags=tags,
+                                       disable_session_tags=disable, target_role_arn=target, policy=policy)
+        return ActionResult({"association": dict(association)})
+
+
+def describe_pod_identity_association(self):
+    with _LOCK:
+        association = _find(self, self._get_param("name"), self._get_param("associationId"))
+        return ActionResult({"association": dict(association)})
+
+
+def update_pod_identity_association(self):
+    cluster = self._get_param("name")
+    association_id = self._get_param("associationId")
+    role_arn = self._get_param("roleArn")
+    target = self._get_param("targetRoleArn")
+    disable = self._get_param("disableSessionTags")
+    policy = self._get_param("policy")
+    with _LOCK:
+        association = _find(self, cluster, association_id)
+        if association.get("ownerArn"):
+            raise _error("InvalidRequestException",
+                         "Pod Identity association %s is owned by %s; change it through that add-on."
+                         % (association_id, association["ownerArn"]), clusterName=cluster)
+        if role_arn is None and target is None and disable is None and policy is None:
+            raise _error("InvalidParameterException",
+                         "At least one of roleArn, targetRoleArn, disableSessionTags or policy must be given.",
+                         clusterName=cluster)
+        if role_arn is not None:
+            _check_role_arn(role_arn, "roleArn", cluster, self.region)
+        if target:
+            _check_role_arn(target, "targetRoleArn", cluster, self.region)
+        _check_policy(policy, association["disableSessionTags"] if disable is None else disable, cluster)
+        if role_arn is not None:
+            association["roleArn"] = role_arn
+        if target == "":
+            association.pop("targetRoleArn", None)
+            association.pop("externalId", None)
+        elif target:
+            if association.get("targetRoleArn") != target:
+                association["externalId"] = str(uuid.uuid4())
+            association["targetRoleArn"] = target
+        if disable is not None:
+            association["disableSessionTags"] = bool(disable)
+        if policy is not None:
+            association["policy"] = policy
+        association["modifiedAt"] = utcnow()
+        return ActionResult({"association": dict(association)})
+
+
+def delete_pod_identity_association(self):
+    cluster = self._get_param("name")
+    association_id = self._get_param("associationId")
+    with _LOCK:
+        association = _find(self, cluster, association_id)
+        if association.get("ownerArn"):
+            raise _error("InvalidRequestException",
+                         "Pod Identity association %s is owned by %s; change it through that add-on."
+                         % (association_id, association["ownerArn"]), clusterName=cluster)
+        del _ASSOCIATIONS[_key(self, cluster)][association_id]
+        return ActionResult({"association": dict(association)})
+
+
+def list_pod_identity_associations(self):
+    cluster = self._get_param("name")
+    namespace = self._get_param("namespace")
+    service_account = self._get_param("serviceAccount")
+    _cluster(self, cluster)
+    with _LOCK:
+        items = [a for a in _ASSOCIATIONS.get(_key(self, cluster), {}).values()
+                 if (not namespace or a["namespace"] == namespace)
+                 and (not service_account or a["serviceAccount"] == service_account)]
+        items = [{k: a[k] for k in _SUMMARY_FIELDS if k in a} for a in items]
+    page, token = common.paginate(items, self, default=LIST_MAX_RESULTS, maximum=LIST_MAX_RESULTS)
+    result = {"associations": page}
+    if token:
+        result["nextToken"] = token
+    return ActionResult(result)
+
+
+def pod_identity_for(account, region, cluster, namespace, service_account):
+    """The association of that service account on that cluster (a dict), or None."""
+    with _LOCK:
+        found = _by_service_account(_ASSOCIATIONS.get((account, region, cluster), {}), namespace, service_account)
+        return dict(found) if found else None
+
+
+# --------------------------------------------------------------------------- add-ons
+
+def _version_tuple(version):
+    match = _VERSION_RE.match(version or "")
+    return tuple(int(g) for g in match.groups()) if match else None
+
+
+def pod_identity_configuration(addon_name, version):
+    """[{serviceAccount, recommendedManagedPolicies}] of an add-on version (empty: no Pod Identity)."""
+    support = POD_IDENTITY_ADDONS.get(addon_name)
+    parsed = _version_tuple(version)
+    if support is None or parsed is None or parsed < support["since"]:
+        return []
+    return [{"serviceAccount": support["serviceAccount"],
+             "recommendedManagedPolicies": list(support["recommendedManagedPolicies"])}]
+
+
+def describe_addon_configuration(self):
+    name = self._get_param("addonName")
+    version = self._get_param("addonVersion")
+    if name not in KNOWN_ADDONS:
+        raise _error("ResourceNotFoundException", "Addon %s specified is not supported." % name, addonName=name)
+    if _version_tuple(version) is None:
+        raise _error("InvalidParameterException", "Addon version %s is not a valid version of %s." % (version, name),
+                     addonName=name)
+    return ActionResult({"addonName": name, "addonVersion": version, "configurationSchema": CONFIGURATION_SCHEMA,
+                         "podIdentityConfiguration": pod_identity_configuration(name, version)})
+
+
+def _wanted_addon_associations(response, cluster, name, version, wanted):
+    """Validate an add-on's podIdentityAssociations; returns [(namespace, service account, role)]."""
+    allowed = {c["serviceAccount"] for c in pod_identity_configuration(name, version)}
+    namespace = moto_eks_addons.ADDON_SERVICE_ACCOUNTS.get(name, ("kube-system", None))[0]
+    result = []
+    seen = set()
+    for item in wanted:
+        service_account = item.get("serviceAccount")
+        if service_account not in allowed:
+            raise _error("InvalidParameterException",
+                         "Service account %s is not supported for Pod Identity by addon %s version %s%s."
+                         % (service_account, name, version,
+                            " (supported: %s)" % ", ".join(sorted(allowed)) if allowed else ""),
+                         clusterName=cluster, addonName=name)
+        if service_account in seen:
+            raise _error("InvalidParameterException",
+                         "Service account %s is listed twice in podIdentityAssociations." % service_account,
+                         clusterName=cluster, addonName=name)
+        seen.add(service_account)
+        _check_role_arn(item.get("roleArn"), "roleArn", cluster, response.region)
+        result.append((namespace, service_account, item["roleArn"]))
+    associations = _ASSOCIATIONS.get(_key(response, cluster), {})
+    addon = moto_eks_addons._ADDONS.get(_key(response, cluster), {}).get(name)
+    owner = addon["addonArn"] if addon else None
+    for ns, service_account, _role in result:
+        existing = _by_service_account(associations, ns, service_account)
+        if existing is not None and (owner is None or existing.get("ownerArn") != owner):
+            raise _error("ResourceInUseException", "Association already exists: %s" % existing["associationArn"],
+                         clusterName=cluster, addonName=name)
+    return result
+
+
+def _apply_addon_associations(response, cluster, addon, wanted):
+    """Make the add-on's associations exactly ``wanted``; the caller holds _LOCK."""
+    associations = _ASSOCIATIONS.setdefault(_key(response, cluster), {})
+    owner = addon["addonArn"]
+    keep = {(ns, sa) for ns, sa, _role in wanted}
+    for association_id, association in list(associations.items()):
+        if association.get("ownerArn") == owner and (association["namespace"], association["serviceAccount"]) \
+                not in keep:
+            del associations[association_id]
+    arns = []
+    for namespace, service_account, role in wanted:
+        existing = _by_service_account(associations, namespace, service_account)
+        if existing is None:
+            existing = _new_association(response, cluster, namespace, service_account, role, owner=owner)
+        elif existing["roleArn"] != role:
+            existing["roleArn"] = role
+            existing["modifiedAt"] = utcnow()
+        arns.append(existing["associationArn"])
+    if arns:
+        addon["podIdentityAssociations"] = arns
+    else:
+        addon.pop("podIdentityAssociations", None)
+
+
+def _create_addon(self, previous):
+    wanted = self._get_param("podIdentityAssociations")
+    cluster = self._get_param("name")
+    name = self._get_param("addonName")
+    if wanted is None:
+        return previous()
+    _cluster(self, cluster)
+    version = self._get_param("addonVersion") or moto_eks_addons.DEFAULT_VERSIONS.get(name, "v1.0.0-eksbuild.1")
+    with _LOCK:
+        if name in moto_eks_addons._ADDONS.get(_key(self, cluster), {}):
+            return previous()  # ResourceInUseException, as without associations
+        plan = _wanted_addon_associations(self, cluster, name, version, wanted)
+        previous()
+        with moto_eks_addons._LOCK:
+            addon = moto_eks_addons._ADDONS[_key(self, cluster)][name]
+            _apply_addon_associations(self, cluster, addon, plan)
+            return ActionResult({"addon": dict(addon)})
+
+
+def _update_addon(self, previous):
+    wanted = self._get_param("podIdentityAssociations")
+    cluster = self._get_param("name")
+    name = self._get_param("addonName")
+    if wanted is None:
+        return previous()
+    with _LOCK:
+        with moto_eks_addons._LOCK:
+            addon = moto_eks_addons._addon(self, cluster, name)
+            version = self._get_param("addonVersion") or addon["addonVersion"]
+        plan = _wanted_addon_associations(self, cluster, name, version, wanted)
+        result = previous()
+        with moto_eks_addons._LOCK:
+            addon = moto_eks_addons._ADDONS[_key(self, cluster)][name]
+            _apply_addon_associations(self, cluster, addon, plan)
+            update = moto_eks_addons._UPDATES.get(_key(self, cluster) + (result.result["update"]["id"],))
+            if update is not None:
+                update["params"].append({"type": "PodIdentityAssociations",
+                                         "value": json.dumps(addon.get("podIdentityAssociations", []))})
+        return result
+
+
+def _delete_addon(self, previous):
+    cluster = self._get_param("name")
+    with _LOCK:
+        result = previous()
+        owner = result.result["addon"].get("addonArn")
+        associations = _ASSOCIATIONS.get(_key(self, cluster), {})
+        for association_id, association in list(associations.items()):
+            if association.get("ownerArn") == owner:
+                del associations[association_id]
+        return result
+
+
+# --------------------------------------------------------------------------- tags
+
+def _association_by_arn(response, arn):
+    """The association with that ARN (caller holds _LOCK), else ResourceNotFoundException."""
+    for (account, region, _cluster_name), associations in _ASSOCIATIONS.items():
+        if (account, region) != (response.current_account, response.region):
+            continue
+        for association in associations.values():
+            if association["associationArn"] == arn:
+                return association
+    raise _error("ResourceNotFoundException", "Resource was not found: %s" % arn)
+
+
+def _is_association_arn(arn):
+    return ":podidentityassociation/" in arn
+
+
+def _tag_resource(self, previous):
+    arn = self._extract_arn_from_path()
+    if not _is_association_arn(arn):
+        return previous()
+    tags = self._get_param("tags") or {}
+    with _LOCK:
+        association = _association_by_arn(self, arn)
+        if len(dict(association["tags"], **tags)) > MAX_TAGS:
+            raise _error("InvalidParameterException", "A resource can have at most %d tags." % MAX_TAGS)
+        association["tags"].update(tags)
+    return EmptyResult()
+
+
+def _untag_resource(self, previous):
+    arn = self._extract_arn_from_path()
+    if not _is_association_arn(arn):
+        return previous()
+    keys = self.querystring.get("tagKeys") or []  # every key (moto's _get_param keeps the first only)
+    with _LOCK:
+        association = _association_by_arn(self, arn)
+        for key in keys:
+            association["tags"].pop(key, None)
+    return EmptyResult()
+
+
+def _list_tags_for_resource(self, previous):
+    arn = self._extract_arn_from_path()
+    if not _is_association_arn(arn):
+        return previous()
+    with _LOCK:
+        return ActionResult({"tags": dict(_association_by_arn(self, arn)["tags"])})
+
+
+_PATHS = (
+    "{0}/clusters/(?P<name>[^/]+)/pod-identity-associations$",
+    "{0}/clusters/(?P<name>[^/]+)/pod-identity-associations/(?P<associationId>[^/]+)$",
+    "{0}/addons/configuration-schemas$",
+)
+
+
+def install():
+    """Register the Pod Identity calls with moto's EKS service; after moto_eks_addons.install, before serving."""
+    common.register({
+        "create_pod_identity_association": create_pod_identity_association,
+        "describe_pod_identity_association": describe_pod_identity_association,
+        "update_pod_identity_association": update_pod_identity_association,
+        "delete_pod_identity_association": delete_pod_identity_association,
+        "list_pod_identity_associations": list_pod_identity_associations,
+        "describe_addon_configuration": describe_addon_configuration,
+    }, _PATHS)
+    for name, handler in (("create_addon", _create_addon), ("update_addon", _update_addon),
+                          ("delete_addon", _delete_addon), ("tag_resource", _tag_resource),
+                          ("untag_resource", _untag_resource), ("list_tags_for_resource", _list_tags_for_resource)):
+        common.chain(name, handler)
+    moto_eks_addons.DEFAULT_VERSIONS.setdefault(AGENT_ADDON, AGENT_DEFAULT_VERSION)

@@ -1,0 +1,402 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""services/access_entries.py and runners/access_entries.py over a stubbed boto3 eks client.
+
+The Stubber checks every request, in order: the order of writes, none in
+check mode, an idempotent second run, and what a failure half-way reports.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+
+import boto3
+import pytest
+
+from botocore.stub import Stubber
+
+from ansible_collections.eks.access.plugins.module_utils import errors
+from ansible_collections.eks.access.plugins.module_utils.clients import aws
+from ansible_collections.eks.access.plugins.module_utils.model import access_entry as m
+from ansible_collections.eks.access.plugins.module_utils.runners import access_entries as runner
+from ansible_collections.eks.access.plugins.module_utils.services import access_entries as service
+
+ACCOUNT = "111122223333"
+CLUSTER = "prod"
+CLUSTER_ARN = "arn:aws:eks:us-east-1:%s:cluster/prod" % ACCOUNT
+ROLE = "arn:aws:iam::%s:role/developers" % ACCOUNT
+ALICE = "arn:aws:iam::%s:user/alice" % ACCOUNT
+BOB = "arn:aws:iam::%s:user/bob" % ACCOUNT
+NODE = "arn:aws:iam::%s:role/eks-node" % ACCOUNT
+CALLER = "arn:aws:sts::%s:assumed-role/admin/ci" % ACCOUNT
+ADMIN_ROLE = "arn:aws:iam::%s:role/admin" % ACCOUNT
+VIEW = m.policy_arn("AmazonEKSViewPolicy")
+CLUSTER_ADMIN = m.policy_arn("AmazonEKSClusterAdminPolicy")
+NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+FAST = aws.AWSRetry.jittered_backoff(retries=2, delay=0, max_delay=0)
+
+
+def _client(name):
+    return boto3.client(name, region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b")
+
+
+class Context:
+    """What a runner sees of RunContext: stubbed clients, modes and warnings."""
+
+    def __init__(self, check_mode=False, diff_mode=True, caller=CALLER):
+        self.check_mode, self.diff_mode = check_mode, diff_mode
+        self.clients = {name: _client(name) for name in ("eks", "iam")}
+        self.stubs = {name: Stubber(client) for name, client in self.clients.items()}
+        self.caller = caller
+        self.warnings = []
+
+    def aws(self, name):
+        return aws.AlwaysRetryingClient(self.clients[name], FAST)
+
+    def caller_identity(self):
+        return {"Arn": self.caller, "Account": ACCOUNT, "UserId": "AROA:ci"}
+
+    def warn(self, message):
+        self.warnings.append(message)
+
+    @property
+    def eks(self):
+        return self.stubs["eks"]
+
+
+def cluster(stub, mode="API_AND_CONFIG_MAP"):
+    stub.add_response("describe_cluster", {"cluster": {
+        "name": CLUSTER, "arn": CLUSTER_ARN, "accessConfig": {"authenticationMode": mode}}}, {"name": CLUSTER})
+
+
+def policies(stub):
+    stub.add_response("list_access_policies", {"accessPolicies": [
+        {"name": n, "arn": m.policy_arn(n)} for n in ("AmazonEKSViewPolicy", "AmazonEKSClusterAdminPolicy")]}, {})
+
+
+def listing(stub, arns):
+    stub.add_response("list_access_entries", {"accessEntries": list(arns)}, {"clusterName": CLUSTER})
+
+
+def entry(stub, arn, type="STANDARD", groups=(), username="u", associations=()):
+    stub.add_response("describe_access_entry", {"accessEntry": {
+        "clusterName": CLUSTER, "principalArn": arn, "type": type, "kubernetesGroups": list(groups),
+        "username": username, "accessEntryArn": "arn:aws:eks:us-east-1:%s:access-entry/prod/%s" % (ACCOUNT, arn[-5:]),
+        "createdAt": NOW, "tags": {}}}, {"clusterName": CLUSTER, "principalArn": arn})
+    stub.add_response("list_associated_access_policies", {
+        "clusterName": CLUSTER, "principalArn": arn,
+        "associatedAccessPolicies": [{"policyArn": p, "accessScope": s} for p, s in associations]},
+        {"clusterName": CLUSTER, "principalArn": arn})
+
+
+def write(stub, operation, **params):
+    responses = {
+        "create_access_entry": {"accessEntry": {"principalArn": params.get("principalArn", "")}},
+        "update_access_entry": {"accessEntry": {"principalArn": params.get("principalArn", "")}},
+        "associate_access_policy": {"clusterName": CLUSTER, "principalArn": params.get("principalArn", "")},
+    }
+    stub.add_response(operation, responses.get(operation, {}), dict(clusterName=CLUSTER, **params))
+
+
+def exists(context, *arns, missing=()):
+    """IAM answers for the principals of new entries, in order."""
+    iam = context.stubs["iam"]
+    for arn in arns:
+        kind, name = arn.split(":")[-1].split("/")[0], arn.rsplit("/", 1)[-1]
+        if arn in missing:
+            iam.add_client_error("get_role" if kind == "role" else "get_user", "NoSuchEntity", "no", 404)
+        elif kind == "role":
+            iam.add_response("get_role", {"Role": {"Path": "/", "RoleName": name, "RoleId": "AROAEXAMPLEEXAMPLE01",
+                                                   "Arn": arn, "CreateDate": NOW, "AssumeRolePolicyDocument": "{}"}},
+                             {"RoleName": name})
+        else:
+            iam.add_response("get_user", {"User": {"Path": "/", "UserName": name, "UserId": "AIDAEXAMPLEEXAMPLE01",
+                                                   "Arn": arn, "CreateDate": NOW}}, {"UserName": name})
+
+
+def options(entries, **kwargs):
+    return runner.AccessEntryOptions(cluster_name=CLUSTER, entries=entries, concurrency=1, **kwargs)
+
+
+DEV = {"principal_arn": ROLE, "kubernetes_groups": ["dev"],
+       "access_policies": [{"policy": "AmazonEKSViewPolicy",
+                            "access_scope": {"type": "namespace", "namespaces": ["team-a"]}}]}
+TEAM_A = {"type": "namespace", "namespaces": ["team-a"]}
+
+
+def run(context, opts):
+    with context.eks, context.stubs["iam"]:
+        result = runner.run_access_entries(context, opts)
+        context.eks.assert_no_pending_responses()
+        context.stubs["iam"].assert_no_pending_responses()
+    return result
+
+
+def test_create_writes_the_entry_then_its_policy():
+    context = Context()
+    cluster(context.eks)
+    policies(context.eks)
+    listing(context.eks, [])
+    exists(context, ROLE)
+    write(context.eks, "create_access_entry", principalArn=ROLE, type="STANDARD", kubernetesGroups=["dev"])
+    write(context.eks, "associate_access_policy", principalArn=ROLE, policyArn=VIEW, accessScope=TEAM_A)
+    result = run(context, options([DEV]))
+    assert result["changed"] and result["created"] == [ROLE] and result["writes"] == 2
+    assert result["applied"] == ["create the entry of %s" % ROLE, "associate AmazonEKSViewPolicy with %s" % ROLE]
+    assert "policy AmazonEKSViewPolicy: namespaces team-a" in result["diff"]["after"]
+
+
+def test_check_mode_makes_no_write_and_shows_the_diff():
+    context = Context(check_mode=True)
+    cluster(context.eks)
+    policies(context.eks)
+    listing(context.eks, [])
+    exists(context, ROLE)
+    result = run(context, options([DEV]))  # the Stubber fails on any request not queued
+    assert result["changed"] and result["applied"] == [] and result["writes"] == 2
+    assert ROLE in result["diff"]["after"] and result["diff"]["before"] == ""
+
+
+def test_second_run_is_idempotent():
+    context = Context()
+    cluster(context.eks)
+    policies(context.eks)
+    listing(context.eks, [ROLE, ALICE])
+    entry(context.eks, ROLE, groups=["dev"], associations=[(VIEW, TEAM_A)])
+    result = run(context, options([DEV]))
+    assert not result["changed"] and result["writes"] == 0 and result["applied"] == []
+    assert [e["principal_arn"] for e in result["entries"]] == [ROLE]
+
+
+def test_purge_deletes_after_the_grants_and_keeps_the_caller_and_nodes():
+    context = Context()
+    cluster(context.eks)
+    policies(context.eks)
+    listing(context.eks, [ADMIN_ROLE, BOB, NODE, ROLE])
+    entry(context.eks, ADMIN_ROLE, associations=[(CLUSTER_ADMIN, {"type": "cluster"})])
+    entry(context.eks, BOB)
+    entry(context.eks, NODE, type="EC2_LINUX", username="system:node:{{EC2PrivateDNSName}}", groups=["system:nodes"])
+    entry(context.eks, ROLE, groups=["old"])
+    write(context.eks, "update_access_entry", principalArn=ROLE, kubernetesGroups=["dev"])
+    write(context.eks, "associate_access_policy", principalArn=ROLE, policyArn=VIEW, accessScope=TEAM_A)
+    write(context.eks, "delete_access_entry", principalArn=BOB)
+    result = run(context, options([DEV], purge=True))
+    assert result["deleted"] == [BOB] and result["updated"] == [ROLE]
+    assert {k["principal_arn"] for k in result["kept"]} == {ADMIN_ROLE, NODE}
+    assert result["protected_arns"] == [CALLER]
+
+
+def test_a_failure_half_way_says_what_was_and_was_not_applied_and_skips_deletions():
+    context = Context()
+    cluster(context.eks)
+    listing(context.eks, [BOB])
+    entry(context.eks, BOB)
+    exists(context, ROLE, ALICE, "arn:aws:iam::%s:user/carol" % ACCOUNT)
+    write(context.eks, "create_access_entry", principalArn=ROLE, type="STANDARD", kubernetesGroups=["dev"])
+    context.eks.add_client_error("create_access_entry", "AccessDeniedException", "not allowed", 403,
+                                 expected_params={"clusterName": CLUSTER, "principalArn": ALICE, "type": "STANDARD"})
+    wanted = [{"principal_arn": ROLE, "kubernetes_groups": ["dev"]}, {"principal_arn": ALICE},
+              {"principal_arn": "arn:aws:iam::%s:user/carol" % ACCOUNT}]
+    with pytest.raises(errors.PartiallyApplied) as raised:
+        run(context, options(wanted, purge=True, allow_self_lockout=True))
+    details = raised.value.details
+    assert details["applied"] == ["create the entry of %s" % ROLE]
+    assert details["failed"] == ["create the entry of %s" % ALICE]
+    assert "delete the entry of %s" % BOB in details["not_applied"]
+    assert "create the entry of arn:aws:iam::%s:user/carol" % ACCOUNT in details["not_applied"]
+    assert "denied by AWS (AccessDeniedException" in raised.value.message and "re-run" in raised.value.message
+
+
+def test_every_rule_is_checked_before_any_write():
+    context = Context()
+    cluster(context.eks)
+    policies(context.eks)
+    bad = [DEV, {"principal_arn": ALICE, "kubernetes_groups": ["system:masters"]}]
+    with pytest.raises(errors.InvalidInput, match="system:"):
+        run(context, options(bad))
+
+
+def test_a_principal_iam_does_not_know_is_refused_before_any_write():
+    context = Context()
+    cluster(context.eks)
+    listing(context.eks, [])
+    exists(context, ROLE, ALICE, missing=(ALICE,))
+    with pytest.raises(errors.InvalidInput, match="IAM has no %s" % ALICE):
+        run(context, options([{"principal_arn": ROLE}, {"principal_arn": ALICE}]))
+
+
+def test_many_new_principals_are_checked_with_one_listing_instead_of_a_get_each():
+    users = ["arn:aws:iam::%s:user/u%02d" % (ACCOUNT, n) for n in range(service.LIST_INSTEAD_OF_GET + 5)]
+    context = Context(check_mode=True)
+    cluster(context.eks)
+    listing(context.eks, [])
+    context.stubs["iam"].add_response("list_users", {"Users": [
+        {"Path": "/", "UserName": arn.rsplit("/", 1)[1].upper(), "UserId": "AIDAEXAMPLEEXAMPLE%02d" % n, "Arn": arn,
+         "CreateDate": NOW} for n, arn in enumerate(users[1:])]}, {})
+    with pytest.raises(errors.InvalidInput, match="IAM has no %s," % users[0]):
+        run(context, options([{"principal_arn": arn} for arn in users]))
+
+
+def test_config_map_clusters_are_refused_before_anything_else():
+    context = Context()
+    cluster(context.eks, mode="CONFIG_MAP")
+    with pytest.raises(errors.Refused, match="CONFIG_MAP"):
+        run(context, options([{"principal_arn": ALICE}]))
+
+
+def test_type_change_needs_replace_and_replace_deletes_then_creates():
+    context = Context()
+    cluster(context.eks)
+    listing(context.eks, [NODE])
+    entry(context.eks, NODE, type="EC2_LINUX")
+    with pytest.raises(errors.Refused, match="replace: true"):
+        run(context, options([{"principal_arn": NODE, "type": "EC2_WINDOWS"}]))
+    context = Context()
+    cluster(context.eks)
+    listing(context.eks, [NODE])
+    entry(context.eks, NODE, type="EC2_LINUX")
+    exists(context, NODE)
+    write(context.eks, "delete_access_entry", principalArn=NODE)
+    write(context.eks, "create_access_entry", principalArn=NODE, type="EC2_WINDOWS")
+    result = run(context, options([{"principal_arn": NODE, "type": "EC2_WINDOWS"}], replace=True))
+    assert result["replaced"] == [NODE]
+
+
+class _Recorder:
+    """A thread-safe fake eks client: records writes, reports the peak number in flight."""
+
+    def __init__(self, delay=0.02):
+        self.lock = threading.Lock()
+        self.in_flight = self.peak = 0
+        self.calls = []
+        self.delay = delay
+
+    def __getattr__(self, name):
+        def call(**kwargs):
+            import time
+
+            with self.lock:
+                self.in_flight += 1
+                self.peak = max(self.peak, self.in_flight)
+                self.calls.append((name, kwargs.get("principalArn")))
+            time.sleep(self.delay)
+            with self.lock:
+                self.in_flight -= 1
+            return {}
+        return call
+
+
+def test_writes_run_with_bounded_concurrency_and_each_entry_in_order():
+    wanted = [m.AccessEntry("arn:aws:iam::%s:user/u%03d" % (ACCOUNT, i), "STANDARD", (), None,
+                            {VIEW: m.CLUSTER_SCOPE}, None) for i in range(40)]
+    plan = m.plan({}, wanted)
+    fake = _Recorder()
+    applied = service.AccessEntries(fake, CLUSTER, concurrency=10).apply(plan)
+    assert len(applied) == 80 and fake.peak == 10
+    for principal in {call[1] for call in fake.calls}:
+        assert [op for op, arn in fake.calls if arn == principal] == ["create_access_entry", "associate_access_policy"]
+    serial = _Recorder(delay=0)
+    service.AccessEntries(serial, CLUSTER, concurrency=1).apply(plan)
+    assert serial.peak == 1
+
+
+# --------------------------------------------------------------------------- info
+
+
+def test_info_lists_entries_with_policies_and_finds_missing_principals():
+    context = Context()
+    cluster(context.eks)
+    listing(context.eks, [ADMIN_ROLE, ALICE])
+    entry(context.eks, ADMIN_ROLE, associations=[(CLUSTER_ADMIN, {"type": "cluster"})])
+    entry(context.eks, ALICE)
+    iam = context.stubs["iam"]
+    iam.add_response("get_role", {"Role": {"Path": "/", "RoleName": "admin", "RoleId": "AROAEXAMPLEEXAMPLE01",
+                                           "Arn": ADMIN_ROLE, "CreateDate": NOW + datetime.timedelta(days=1),
+                                           "AssumeRolePolicyDocument": "{}"}}, {"RoleName": "admin"})
+    iam.add_client_error("get_user", "NoSuchEntity", "gone", 404, expected_params={"UserName": "alice"})
+    with context.eks, iam:
+        result = runner.run_access_entry_info(context, runner.AccessEntryInfoOptions(
+            cluster_name=CLUSTER, check_iam=True, concurrency=1))
+    assert result["cluster_admins"] == [ADMIN_ROLE]
+    assert result["entries"][0]["access_policies"][0]["policy"] == "AmazonEKSClusterAdminPolicy"
+    assert {(f["code"], f["principal_arn"]) for f in result["findings"]} == {
+        ("missing_principal", ALICE), ("recreated_principal", ADMIN_ROLE)}
+
+
+# --------------------------------------------------------------------------- authentication mode
+
+
+def mode_options(mode, **kwargs):
+    return runner.AuthenticationModeOptions(cluster_name=CLUSTER, mode=mode, poll_seconds=0, **kwargs)
+
+
+def test_mode_switch_to_api_is_refused_when_the_caller_would_lose_admin():
+    context = Context()
+    cluster(context.eks)
+    listing(context.eks, [ALICE])
+    entry(context.eks, ALICE, associations=[(CLUSTER_ADMIN, {"type": "cluster"})])
+    with context.eks, pytest.raises(errors.Refused) as raised:
+        runner.run_authentication_mode(context, mode_options("API", protect=[ROLE]))
+    assert raised.value.details["missing_admins"] == [CALLER, ROLE]
+    assert "allow_self_lockout" in raised.value.message
+
+
+def test_mode_switch_waits_for_each_step():
+    context = Context()
+    cluster(context.eks, mode="CONFIG_MAP")
+    for step, update_id in (("API_AND_CONFIG_MAP", "u1"), ("API", "u2")):
+        if step == "API":  # the guard reads the entries once the cluster has them, right before this step
+            listing(context.eks, [ADMIN_ROLE])
+            entry(context.eks, ADMIN_ROLE, associations=[(CLUSTER_ADMIN, {"type": "cluster"})])
+        context.eks.add_response("update_cluster_config", {"update": {"id": update_id, "status": "InProgress"}},
+                                 {"name": CLUSTER, "accessConfig": {"authenticationMode": step}})
+        context.eks.add_response("describe_update", {"update": {"id": update_id, "status": "InProgress"}},
+                                 {"name": CLUSTER, "updateId": update_id})
+        context.eks.add_response("describe_update", {"update": {"id": update_id, "status": "Successful"}},
+                                 {"name": CLUSTER, "updateId": update_id})
+    with context.eks:
+        result = runner.run_authentication_mode(context, mode_options("API"))
+        context.eks.assert_no_pending_responses()
+    assert result["changed"] and result["update_ids"] == ["u1", "u2"] and result["steps"] == ["API_AND_CONFIG_MAP", "API"]
+
+
+def test_from_config_map_the_guard_runs_after_the_first_step_and_says_where_the_cluster_is():
+    context = Context()
+    cluster(context.eks, mode="CONFIG_MAP")
+    context.eks.add_response("update_cluster_config", {"update": {"id": "u1", "status": "InProgress"}},
+                             {"name": CLUSTER, "accessConfig": {"authenticationMode": "API_AND_CONFIG_MAP"}})
+    context.eks.add_response("describe_update", {"update": {"id": "u1", "status": "Successful"}},
+                             {"name": CLUSTER, "updateId": "u1"})
+    listing(context.eks, [])
+    with context.eks, pytest.raises(errors.Refused) as raised:
+        runner.run_authentication_mode(context, mode_options("API"))
+    assert raised.value.details["steps_done"] == ["API_AND_CONFIG_MAP"]
+    assert "now in API_AND_CONFIG_MAP" in raised.value.message
+    context = Context(check_mode=True)
+    cluster(context.eks, mode="CONFIG_MAP")
+    with context.eks:
+        result = runner.run_authentication_mode(context, mode_options("API"))
+    assert result["steps"] == ["API_AND_CONFIG_MAP", "API"] and "after the first step" in context.warnings[0]
+
+
+def test_mode_downgrade_is_refused_and_same_mode_is_no_change():
+    context = Context()
+    cluster(context.eks, mode="API")
+    with context.eks, pytest.raises(errors.Refused, match="never back"):
+        runner.run_authentication_mode(context, mode_options("CONFIG_MAP"))
+    context = Context(check_mode=True)
+    cluster(context.eks, mode="API")
+    with context.eks:
+        assert not runner.run_authentication_mode(context, mode_options("API"))["changed"]
+
+
+def test_a_failed_update_reports_eks_reason():
+    context = Context()
+    cluster(context.eks)
+    context.eks.add_response("update_cluster_config", {"update": {"id": "u1", "status": "InProgress"}},
+                             {"name": CLUSTER, "accessConfig": {"authenticationMode": "API"}})
+    context.eks.add_response("describe_update", {"update": {"id": "u1", "status": "Failed", "errors": [
+        {"errorCode": "AccessDenied", "errorMessage": "no"}]}}, {"name": CLUSTER, "updateId": "u1"})
+    with context.eks, pytest.raises(errors.EksAccessError, match="ended Failed \\(AccessDenied: no\\)"):
+        runner.run_authentication_mode(context, mode_options("API", allow_self_lockout=True))
