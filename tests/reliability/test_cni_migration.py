@@ -295,8 +295,11 @@ def test_migration_and_rollback_racing_never_leave_a_pod_without_credentials_or_
                 assert rc2 == 0, out2[-15000:]
                 assert ended == second_op, (snapshot, out2[-15000:])
                 current = second_op
+            elif rc2 == 0:
+                # Started near the first's end, the second found the Lease given up and ran after it, whole.
+                assert ended == second_op, (snapshot, out2[-15000:])
+                current = second_op
             else:
-                assert rc2 != 0, "the second run was not stopped:\n" + out2[-15000:]
                 assert "another run holds Lease kube-system/eks-access-vpc-cni: %s of sandbox by" % (
                     "rollback" if first_op == "rollback" else "migration") in out2, out2[-15000:]
                 assert ended == first_op, (snapshot, out1[-15000:])
