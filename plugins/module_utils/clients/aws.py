@@ -10,11 +10,17 @@ as a whole through amazon.aws's ``paginated_query_with_retries``.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from functools import wraps
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+
+# Per-item AWS calls (one access entry, one association) run at most this many
+# at a time: boto3 clients are thread-safe, and ten keeps well under EKS's
+# request rate while hiding most of each call's round trip.
+DEFAULT_CONCURRENCY = 10
 
 # Throttling and 5xx only (AWSRetry's defaults): an error the caller made, such
 # as MalformedPolicyDocument, fails at once instead of after minutes of backoff.
@@ -43,3 +49,12 @@ def client(module, service: str, retry=DEFAULT_RETRY, region: str = None) -> Alw
     if region:
         return AlwaysRetryingClient(module.client(service, region=region), retry)
     return AlwaysRetryingClient(module.client(service), retry)
+
+
+def map_bounded(function, items, concurrency: int = DEFAULT_CONCURRENCY) -> list:
+    """``[function(item) ...]`` on at most ``concurrency`` threads, in order; the first error is raised."""
+    items = list(items)
+    if concurrency <= 1 or len(items) <= 1:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(concurrency, len(items))) as pool:
+        return list(pool.map(function, items))

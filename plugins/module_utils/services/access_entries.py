@@ -14,9 +14,10 @@ access because a later grant failed.  A failure half-way raises
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.eks.access.plugins.module_utils import errors
+from ansible_collections.eks.access.plugins.module_utils.clients import aws
+from ansible_collections.eks.access.plugins.module_utils.clients.aws import map_bounded
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry as model
 
 try:
@@ -25,7 +26,7 @@ try:
 except ImportError:  # AnsibleAWSModule reports a missing botocore
     BotoCoreError = ClientError = ()
 
-DEFAULT_CONCURRENCY = 10
+DEFAULT_CONCURRENCY = aws.DEFAULT_CONCURRENCY
 # Above this many principals of one kind, one paged listing of the account's roles (or users) is cheaper
 # than a GetRole (GetUser) each.
 LIST_INSTEAD_OF_GET = 20
@@ -49,15 +50,6 @@ def aws_failure(error, what: str) -> errors.EksAccessError:
             return errors.NotFound("%s: %s" % (what, message))
         return errors.EksAccessError("%s failed (%s): %s" % (what, code, message))
     return errors.EksAccessError("%s failed: %s" % (what, error))
-
-
-def _map(function, items, concurrency: int):
-    """``[function(item) ...]`` on at most ``concurrency`` threads, in order; the first error is raised."""
-    items = list(items)
-    if concurrency <= 1 or len(items) <= 1:
-        return [function(item) for item in items]
-    with ThreadPoolExecutor(max_workers=min(concurrency, len(items))) as pool:
-        return list(pool.map(function, items))
 
 
 class AccessEntries:
@@ -119,7 +111,7 @@ class AccessEntries:
         if only is not None:
             wanted = set(only)
             arns = [arn for arn in arns if arn in wanted]
-        entries = _map(self.read_entry, arns, self.concurrency)
+        entries = map_bounded(self.read_entry, arns, self.concurrency)
         return {entry.principal_arn: entry for entry in entries if entry is not None}
 
     # ------------------------------------------------------------------ writes
@@ -183,7 +175,7 @@ class AccessEntries:
         changing = [c for c in plan.changes if c.changed and c.action != "delete"]
         deleting = [c for c in plan.changes if c.action == "delete"]
         for phase in (changing, deleting):
-            _map(run, phase, self.concurrency)
+            map_bounded(run, phase, self.concurrency)
             if failures:
                 break
         if failures:
@@ -257,7 +249,7 @@ class IamPrincipals:
             if count > LIST_INSTEAD_OF_GET:
                 listed[resource_type] = self._listed(resource_type)
         one_by_one = [p for p in parsed_principals if p.resource_type not in listed]
-        dates = dict(zip(one_by_one, _map(self.created, one_by_one, self.concurrency)))
+        dates = dict(zip(one_by_one, map_bounded(self.created, one_by_one, self.concurrency)))
         return [(p, listed[p.resource_type].get(p.name.lower()) if p.resource_type in listed else dates[p])
                 for p in parsed_principals]
 

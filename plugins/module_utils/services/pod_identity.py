@@ -13,13 +13,14 @@ Roles are read and their trust written through the shared IAM-role service
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 from typing import Dict
 from typing import List
 from typing import Optional
 
 from ansible_collections.eks.access.plugins.module_utils import arn as arn_rules
+from ansible_collections.eks.access.plugins.module_utils.clients import aws
+from ansible_collections.eks.access.plugins.module_utils.errors import EksAccessError
 from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
 from ansible_collections.eks.access.plugins.module_utils.errors import NotFound
 from ansible_collections.eks.access.plugins.module_utils.model import pod_identity as model
@@ -27,10 +28,13 @@ from ansible_collections.eks.access.plugins.module_utils.services import iam_rol
 
 try:
     import botocore.exceptions
-except ImportError:  # AnsibleAWSModule reports a missing botocore itself
-    pass
 
-DEFAULT_CONCURRENCY = 10
+    # What one item's calls may raise on purpose: AWS's answers and the collection's own refusals.
+    _ITEM_ERRORS = (EksAccessError, botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
+except ImportError:  # AnsibleAWSModule reports a missing botocore itself
+    _ITEM_ERRORS = (EksAccessError,)
+
+DEFAULT_CONCURRENCY = aws.DEFAULT_CONCURRENCY
 
 
 def error_code(exc) -> str:
@@ -39,17 +43,14 @@ def error_code(exc) -> str:
 
 def map_bounded(func: Callable, items: list, workers: int = DEFAULT_CONCURRENCY) -> list:
     """``[(item, result, error)]`` of ``func(item)`` for every item, at most ``workers`` at a time, in order."""
-    if not items:
-        return []
 
     def call(item):
         try:
             return item, func(item), None
-        except Exception as e:  # kept per item: the caller reports which ones failed
+        except _ITEM_ERRORS as e:  # kept per item: the caller reports which ones failed
             return item, None, e
 
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(items)))) as pool:
-        return list(pool.map(call, items))
+    return aws.map_bounded(call, items, workers)
 
 
 class PodIdentityService:

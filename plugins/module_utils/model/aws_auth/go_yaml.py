@@ -276,8 +276,9 @@ def read_section(section, text, literal=False):
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise NotUnderstood(section, line, "YAML this collection cannot read (%s)" % problem,
                             "write it as plain YAML")
-    except Exception as exc:  # pylint: disable=broad-except
-        # Whatever PyYAML raises on odd input must not escape as a traceback.
+    except (ValueError, TypeError, LookupError, AttributeError, RecursionError) as exc:
+        # What PyYAML's scanner and our event walk may raise on odd input, beyond
+        # YAMLError: none of it may escape as a traceback.
         raise NotUnderstood(section, None, "YAML this collection cannot read (%s: %s)"
                             % (type(exc).__name__, exc), "write it as plain YAML")
 

@@ -17,6 +17,7 @@ import threading
 
 import pytest
 
+from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils import module as module_core
 from ansible_collections.eks.access.plugins.module_utils import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.runners import pod_identity_association as runner
@@ -284,7 +285,7 @@ def test_map_bounded_runs_at_most_workers_at_once_and_keeps_each_outcome():
         try:
             barrier.wait()  # three at once, or this breaks: the bound is reached
             if n == 4:
-                raise ValueError("item 4 fails")
+                raise errors.NotFound("item 4 fails")
             return n * 10
         finally:
             with lock:
@@ -295,6 +296,14 @@ def test_map_bounded_runs_at_most_workers_at_once_and_keeps_each_outcome():
     assert [(item, result) for item, result, error in outcomes if error is None] == [
         (n, n * 10) for n in range(9) if n != 4]
     assert [str(error) for _item, _result, error in outcomes if error is not None] == ["item 4 fails"]
+
+
+def test_map_bounded_lets_a_bug_escape_instead_of_reporting_it_as_an_item_failure():
+    def work(n):
+        return {}["missing"] if n == 1 else n
+
+    with pytest.raises(KeyError):
+        services.map_bounded(work, [0, 1, 2], workers=2)
 
 
 def test_options_from_the_module_parameters():
