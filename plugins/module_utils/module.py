@@ -18,6 +18,7 @@ import traceback
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
+from ansible_collections.eks.access.plugins.module_utils import arn
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.clients import aws
 
@@ -80,7 +81,7 @@ class RunContext:
 
     def partition(self) -> str:
         """The AWS partition of the caller (``aws``, ``aws-cn``...)."""
-        return self.caller_identity()["Arn"].split(":")[1]
+        return arn.partition_of(self.caller_identity()["Arn"])
 
     def cluster_partition(self):
         """The partition the cluster lives in: its region's, else the Kubernetes caller's; None when unknown."""
@@ -94,7 +95,7 @@ class RunContext:
             except botocore.exceptions.UnknownRegionError:
                 pass
         caller = self.kube_caller_arn()
-        return caller.split(":")[1] if caller else None
+        return arn.partition_of(caller)
 
     @property
     def kube_auth(self) -> str:
@@ -168,6 +169,21 @@ def _kubeconfig_user(kubeconfig, context=None) -> str:
     user = next((c.get("context", {}).get("user") for c in config.get("contexts") or []
                  if isinstance(c, dict) and c.get("name") == context), None)
     return "%r (context %r)" % (user, context) if user else "of context %r" % context
+
+
+def main(runner, argument_spec, kubernetes=True, **module_kwargs):
+    """A whole module ``main()``: the argument spec (after the Kubernetes connection options unless
+    ``kubernetes=False``), the runner module's ``Options`` from the parameters, and its ``run``."""
+    from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
+
+    spec = {}
+    if kubernetes:
+        from ansible_collections.eks.access.plugins.module_utils.connection import K8S_CONNECTION_ARG_SPEC
+
+        spec.update(K8S_CONNECTION_ARG_SPEC)
+    spec.update(argument_spec)
+    module = AnsibleEKSAccessModule(argument_spec=spec, supports_check_mode=True, **module_kwargs)
+    run_module(module, runner.run, options_from(runner.Options, module.params))
 
 
 def run_module(module, runner, options):

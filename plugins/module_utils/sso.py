@@ -270,8 +270,8 @@ def is_permission_set_role_arn(role_arn, permission_set_name, account_id):
 
 def _mapping_name_pattern(permission_set_name):
     validate_permission_set_name(permission_set_name)
-    return re.compile(r"^%s%s_[0-9a-f]+$" % (re.escape(match_key(SSO_ROLE_PREFIX)),
-                                            re.escape(match_key(permission_set_name))))
+    prefix = re.escape(match_key(SSO_ROLE_PREFIX) + match_key(permission_set_name))
+    return re.compile(r"^%s_[0-9a-f]+\Z" % prefix)
 
 
 def permission_set_mappings(map_roles, permission_set_name, account_id):

@@ -268,23 +268,13 @@ backup_file:
   type: str
 """
 
-from ansible_collections.eks.access.plugins.module_utils import connection
-from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
-from ansible_collections.eks.access.plugins.module_utils.module import options_from
-from ansible_collections.eks.access.plugins.module_utils.module import run_module
+from ansible_collections.eks.access.plugins.module_utils.module import main as module_main
 from ansible_collections.eks.access.plugins.module_utils.runners import aws_auth_mapping as runner
 
 
 def main():
-    argument_spec = dict(connection.K8S_CONNECTION_ARG_SPEC)
-    argument_spec.update(runner.MAPPING_ARG_SPEC)
-    argument_spec.update(update_existing=dict(type="bool", default=True))
-    module = AnsibleEKSAccessModule(
-        argument_spec=argument_spec,
-        supports_check_mode=True,
-        required_one_of=[("roles", "users", "accounts")],
-    )
-    run_module(module, runner.run, options_from(runner.Options, module.params))
+    argument_spec = dict(runner.MAPPING_ARG_SPEC, update_existing=dict(type="bool", default=True))
+    module_main(runner, argument_spec, required_one_of=[("roles", "users", "accounts")])
 
 
 if __name__ == "__main__":

@@ -102,22 +102,16 @@ kubernetes:
       returned: always
 """
 
-from ansible_collections.eks.access.plugins.module_utils import connection
-from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
-from ansible_collections.eks.access.plugins.module_utils.module import options_from
-from ansible_collections.eks.access.plugins.module_utils.module import run_module
+from ansible_collections.eks.access.plugins.module_utils.module import main as module_main
 from ansible_collections.eks.access.plugins.module_utils.runners import eks_cluster_info as runner
 
 
 def main():
-    argument_spec = dict(connection.K8S_CONNECTION_ARG_SPEC)
-    argument_spec.update(
+    module_main(runner, dict(
         cluster_name=dict(type="str", required=True),
         kubernetes=dict(type="bool", default=True),
         node_roles=dict(type="bool", default=True),
-    )
-    module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
-    run_module(module, runner.run, options_from(runner.Options, module.params))
+    ))
 
 
 if __name__ == "__main__":

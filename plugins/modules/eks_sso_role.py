@@ -325,22 +325,12 @@ creator_role:
       returned: always
 """
 
-from ansible_collections.eks.access.plugins.module_utils import connection
-from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
-from ansible_collections.eks.access.plugins.module_utils.module import options_from
-from ansible_collections.eks.access.plugins.module_utils.module import run_module
+from ansible_collections.eks.access.plugins.module_utils.module import main as module_main
 from ansible_collections.eks.access.plugins.module_utils.runners import eks_sso_role as runner
 
 
 def main():
-    argument_spec = dict(connection.K8S_CONNECTION_ARG_SPEC)
-    argument_spec.update(runner.SSO_ROLE_ARG_SPEC)
-    module = AnsibleEKSAccessModule(
-        argument_spec=argument_spec,
-        supports_check_mode=True,
-        required_one_of=[("permission_set", "permission_set_arn")],
-    )
-    run_module(module, runner.run, options_from(runner.Options, module.params))
+    module_main(runner, runner.SSO_ROLE_ARG_SPEC, required_one_of=[("permission_set", "permission_set_arn")])
 
 
 if __name__ == "__main__":

@@ -212,19 +212,12 @@ oidc_provider_arn:
   type: str
 """
 
-from ansible_collections.eks.access.plugins.module_utils import connection
-from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
-from ansible_collections.eks.access.plugins.module_utils.module import options_from
-from ansible_collections.eks.access.plugins.module_utils.module import run_module
+from ansible_collections.eks.access.plugins.module_utils.module import main as module_main
 from ansible_collections.eks.access.plugins.module_utils.runners import irsa_service_account as runner
 
 
 def main():
-    argument_spec = dict(connection.K8S_CONNECTION_ARG_SPEC)
-    argument_spec.update(runner.IRSA_ARG_SPEC)
-    module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True,
-                                    mutually_exclusive=[("role_only", "keep_role")])
-    run_module(module, runner.run, options_from(runner.Options, module.params))
+    module_main(runner, runner.IRSA_ARG_SPEC, mutually_exclusive=[("role_only", "keep_role")])
 
 
 if __name__ == "__main__":

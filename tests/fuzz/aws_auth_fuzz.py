@@ -389,7 +389,9 @@ def mutate(rng, text):
             text = text + rng.choice(("- RoleARN: admin\n  rolearn:\n", "- rolearn: r\n  groups: [view]\n  groupſ: [system:masters]\n",
                                       "- rolearn: r\n  uſername: root\n", "- rolearn: r\n  Groups: [a, b, c]\n  GROUPS: [x]\n  groups: [~, ~, ~]\n",
                                       "- rolearn: r\n  groups: [a, b]\n  Groups:\n", "- ROLEARN: r\n  RoleArn: s\n",
-                                      "- rolearn: r\n  rolearn: s\n  rolearn: ~\n"))
+                                      "- rolearn: r\n  rolearn: s\n  rolearn: ~\n",
+                                      "- rolearn: r\n  username: .nan\n  username: u\n",
+                                      "- rolearn: r\n  note: [.inf]\n  note: x\n", "- rolearn: r\n  note: x\n  note: .inf\n"))
         elif roll == 17:  # comments in odd places
             pos = rng.choice(_positions(text))
             text = text[:pos + 1] + rng.choice(("#c", " #c\n", "# c\n")) + text[pos + 1:]

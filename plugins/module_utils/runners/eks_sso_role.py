@@ -244,7 +244,7 @@ def run(context, options: Options) -> dict:
     iam = context.aws("iam")
     identity = context.caller_identity()
     account_id = identity["Account"]
-    partition = identity["Arn"].split(":")[1]
+    partition = context.partition()
     _check_account(options.account_id, account_id)
     if options.username is not None and state == "present":
         for warning in sso.username_warnings(options.username):
@@ -313,14 +313,14 @@ def run(context, options: Options) -> dict:
         result["stale_mappings"] = stale
         for stale_arn in stale:
             context.warn("aws-auth still maps %s, a role permission set %s had before it was provisioned again; "
-                        "nobody can sign in with it any more. Remove it with eks.access.aws_auth_mapping "
-                        "(state=absent)" % (stale_arn, name))
+                         "nobody can sign in with it any more. Remove it with eks.access.aws_auth_mapping "
+                         "(state=absent)" % (stale_arn, name))
     if creator is not None:
         result["creator_role"] = _creator_result(creator, creator_plan)
         result["changed"] = result["changed"] or creator_plan["action"] != "none"
         if creator_plan["action"] == "untrust" and not creator_plan["remaining"]:
             context.warn("cluster-creator role %s trusts nobody any more and was not created by eks.access for "
-                        "permission set %s, so it is kept" % (creator.name, name))
+                         "permission set %s, so it is kept" % (creator.name, name))
     if context.diff_mode:
         diffs = [mapping["diff"]]
         if creator is not None:

@@ -149,7 +149,7 @@ class _State:
         self.roles = iam_role.IamRoles(context.aws("iam"))
         self.providers = iam_role.OidcProviders(context.aws("iam"))
         identity = context.caller_identity()
-        partition = identity["Arn"].split(":")[1]
+        partition = context.partition()
         facts = eks.describe_cluster(context.aws("eks"), options.cluster_name)
         self.issuer = facts.get("oidc_issuer")
         if not self.issuer:
@@ -163,8 +163,9 @@ class _State:
             self.sa = read_service_account(self.kube, options.namespace, options.name)
 
 
-def _result(state, changed, trust_after, attached_after, sa_plan, before_annotations):
+def _result(state, changed, trust_after, attached_after, sa_plan):
     options = state.options
+    before_annotations = irsa.annotations_of(state.sa)
     after_annotations = sa_plan["after_annotations"] if sa_plan else before_annotations
     result = dict(
         changed=changed,
@@ -208,12 +209,8 @@ def _written(changes, created_provider):
 
 
 def run_present(state: _State) -> dict:
-    options = state.options
-    context = state.context
-    role = state.role
-
+    options, context, role = state.options, state.context, state.role
     sa_plan = None
-    before_annotations = irsa.annotations_of(state.sa)
     if not options.role_only:
         audience = options.audience if options.audience != trust_policy.DEFAULT_AUDIENCE else None
         wanted = irsa.service_account_annotations(
@@ -246,7 +243,7 @@ def run_present(state: _State) -> dict:
         if created_arn:
             role.arn = created_arn
 
-    result = _result(state, changed, trust_after, changes["attached_after"], sa_plan, before_annotations)
+    result = _result(state, changed, trust_after, changes["attached_after"], sa_plan)
     if sa_plan is not None:
         if sa_plan["action"] in ("create", "patch"):
             result["changed"] = True
@@ -267,12 +264,8 @@ def run_present(state: _State) -> dict:
 
 
 def run_absent(state: _State) -> dict:
-    options = state.options
-    context = state.context
-    role = state.role
-
+    options, context, role = state.options, state.context, state.role
     sa_plan = None
-    before_annotations = irsa.annotations_of(state.sa)
     if not options.role_only:
         sa_plan = irsa.plan_remove_annotations(state.sa, role.arn)
 
@@ -303,7 +296,7 @@ def run_absent(state: _State) -> dict:
                 if not context.check_mode:
                     state.roles.update_trust(role.name, trust_after)
 
-    result = _result(state, changed, trust_after, attached_after, sa_plan, before_annotations)
+    result = _result(state, changed, trust_after, attached_after, sa_plan)
     if sa_plan is not None and sa_plan["action"] == "patch":
         result["changed"] = True
         write_service_account(state.kube, sa_plan, options.namespace, options.name, dry_run=context.check_mode)

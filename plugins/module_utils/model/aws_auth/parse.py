@@ -89,7 +89,8 @@ def _has_nan_or_inf(value):
     if isinstance(value, float):
         return math.isnan(value) or math.isinf(value)
     if isinstance(value, GoMap):
-        return any(_has_nan_or_inf(v) for _key, v in value)
+        # Only what yaml.v2 keeps: the last of duplicate keys.
+        return any(_has_nan_or_inf(v) for v in dict(value).values())
     if isinstance(value, GoList):
         return any(_has_nan_or_inf(v) for v in value)
     return False

@@ -137,6 +137,9 @@ READ_EXACTLY = [
      [{"rolearn": ADMIN, "username": "", "groups": ["view"]}]),
     # Go's TrimSpace: NBSP around '' makes a skipped section; Python's strip() would also drop U+001C.
     ("nbsp_around_empty_quotes", "\u00a0''\u00a0", []),
+    # An overwritten duplicate key is gone before the JSON step, its .nan with it.
+    ("nan_under_a_duplicate_key", "- rolearn: r\n  username: .NaN\n  username: ~\n",
+     [{"rolearn": "r", "username": "", "groups": []}]),
 ]
 
 
