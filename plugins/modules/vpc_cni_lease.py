@@ -47,6 +47,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - eks.access.action_groups.kubernetes
 attributes:
   check_mode:
     support: full

@@ -29,6 +29,8 @@ ARGS = {
     "eks_sso_role": {"permission_set": "probe"},
     "irsa_service_account": {"name": "probe", "role_name": "probe"},
     "node_role_policy": {"policy_arn": "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"},
+    "eks_authentication_mode": {"mode": "API_AND_CONFIG_MAP"},
+    "vpc_cni_lease": {"holder": "probe"},
 }
 
 
@@ -65,7 +67,7 @@ def test_module_docs_name_the_groups_they_are_in():
     for name, fragment in (("kubernetes", ModuleDocFragment.KUBERNETES), ("aws", ModuleDocFragment.AWS)):
         membership = yaml.safe_load(fragment)["attributes"]["action_group"]["membership"]
         expected = sorted("eks.access." + g for g, members in groups.items()
-                          if set(members) >= {m for m in MODULES if (m.startswith("vpc_cni")) == (name == "aws")})
+                          if set(members) >= {m for m in MODULES if _takes_kubernetes_options(m) == (name == "kubernetes")})
         assert sorted(membership) == expected, name
 
 
