@@ -13,8 +13,8 @@ only then detach the CNI policy from the node role.
 from __future__ import annotations
 
 import copy
-import re
 
+from ansible_collections.eks.access.plugins.module_utils import arn as arn_rules
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.kube import ENV_ROLE_ARN
 from ansible_collections.eks.access.plugins.module_utils.kube import ENV_TOKEN_FILE
@@ -28,8 +28,6 @@ IPV4_POLICY_NAME = "AmazonEKS_CNI_Policy"
 IPV6_POLICY_NAME = "AmazonEKS_CNI_IPv6_Policy"
 
 
-_PARTITION_RE = re.compile(r"^aws(-[a-z]+)*$")
-_ACCOUNT_RE = re.compile(r"^[0-9]{12}$")
 
 # vpc-cni-ipv6-policy.json from the guide; "arn:aws:" is replaced by the
 # cluster's partition.
@@ -64,9 +62,10 @@ class CniError(errors.InvalidInput, ValueError):
 
 
 def _check_partition(partition):
-    if not isinstance(partition, str) or not _PARTITION_RE.match(partition):
-        raise CniError("invalid AWS partition %r" % (partition,))
-    return partition
+    try:
+        return arn_rules.validate_partition(partition)
+    except arn_rules.ArnError as e:
+        raise CniError(str(e))
 
 
 def ipv6_policy_document(partition="aws"):
@@ -105,9 +104,10 @@ def cni_policy_for_ip_family(ip_family, partition="aws", account_id=None):
     if family == "ipv6":
         policy_arn = None
         if account_id is not None:
-            account_id = str(account_id)
-            if not _ACCOUNT_RE.match(account_id):
-                raise CniError("AWS account ID must be exactly 12 digits, got %r" % (account_id,))
+            try:
+                account_id = arn_rules.validate_account_id(account_id)
+            except arn_rules.ArnError as e:
+                raise CniError(str(e))
             policy_arn = "arn:%s:iam::%s:policy/%s" % (partition, account_id, IPV6_POLICY_NAME)
         return {
             "ip_family": "ipv6",
@@ -343,11 +343,11 @@ def other_users_of_roles(nodegroups, role_arns, cluster_name, migrated_clusters=
     holding only roles that have such users. ARNs compare case-insensitively
     in the role name, as IAM does.
     """
-    wanted = dict((arn.lower(), arn) for arn in role_arns if arn)
+    wanted = dict((arn_rules.match_key(arn), arn) for arn in role_arns if arn)
     migrated = set(migrated_clusters or ())
     others = {}
     for group in nodegroups or []:
-        arn = wanted.get((group.get("role_arn") or "").lower())
+        arn = wanted.get(arn_rules.match_key(group.get("role_arn") or ""))
         if arn is None or group["cluster"] == cluster_name or group["cluster"] in migrated:
             continue
         others.setdefault(arn, []).append(group)
