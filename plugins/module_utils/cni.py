@@ -27,8 +27,6 @@ DEFAULT_ROLE_NAME = "AmazonEKSVPCCNIRole"
 IPV4_POLICY_NAME = "AmazonEKS_CNI_Policy"
 IPV6_POLICY_NAME = "AmazonEKS_CNI_IPv6_Policy"
 
-
-
 # vpc-cni-ipv6-policy.json from the guide; "arn:aws:" is replaced by the
 # cluster's partition.
 _IPV6_POLICY_DOCUMENT = {
