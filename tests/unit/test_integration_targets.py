@@ -71,3 +71,11 @@ def test_sandbox_writes_every_variable_the_targets_read():
     written |= {"sandbox_" + key.lower() for key in re.findall(r'"(AWS_[A-Z_]+)": ', source)}
     written.add("sandbox_environment")
     assert used <= written, sorted(used - written)
+
+
+def test_no_target_is_named_like_a_role_of_the_collection():
+    # ansible-test runs a target as a role of its name, and inside the collection
+    # that name resolves to the collection's own role first.
+    roles = set(os.listdir(os.path.join(REPO, "roles")))
+    targets = set(os.listdir(os.path.join(REPO, "tests", "integration", "targets")))
+    assert not roles & targets
