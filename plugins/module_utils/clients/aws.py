@@ -51,6 +51,13 @@ def client(module, service: str, retry=DEFAULT_RETRY, region: str = None) -> Alw
     return AlwaysRetryingClient(module.client(service), retry)
 
 
+def retrying(boto_client, retry=DEFAULT_RETRY) -> AlwaysRetryingClient:
+    """``boto_client`` retrying by default; one that already does is returned as it is (no retries of retries)."""
+    if isinstance(boto_client, AlwaysRetryingClient):
+        return boto_client
+    return AlwaysRetryingClient(boto_client, retry)
+
+
 def map_bounded(function, items, concurrency: int = DEFAULT_CONCURRENCY) -> list:
     """``[function(item) ...]`` on at most ``concurrency`` threads, in order; the first error is raised."""
     items = list(items)
