@@ -269,7 +269,8 @@ def one_case(env, relay, clients, cluster, concurrency, work, runs, moto_pid=Non
         relay.tally.reset()
         wall, figures = run_playbook(env, path, moto_pid)
         calls, aws_phase = relay.tally.snapshot(), relay.tally.span()
-        again.append({"wall_s": wall, "aws_phase_s": aws_phase, "cpu_s": figures["cpu_s"], "writes": figures["writes"], "changed": figures["changed"], "calls": calls})
+        again.append({"wall_s": wall, "aws_phase_s": aws_phase, "cpu_s": figures["cpu_s"], "writes": figures["writes"],
+                      "changed": figures["changed"], "calls": calls})
     return {"concurrency": concurrency, "first": first, "again": again}
 
 
@@ -332,7 +333,8 @@ def main(argv=None):
         for concurrency in (10, 1):
             log("concurrency %d, through a relay adding %g ms each way (%d runs)"
                 % (concurrency, args.latency_ms, args.runs))
-            rows.append(summarize(one_case(slow_env, relay, clients, cluster, concurrency, work, args.runs, moto_pid)))
+            case = one_case(slow_env, relay, clients, cluster, concurrency, work, args.runs, moto_pid)
+            rows.append(summarize(case))
         delete_bench_entries(clients["eks"], cluster)
 
     print()

@@ -188,6 +188,7 @@ def test_cni_migration_killed_repeatedly_resumes_and_never_detaches_early(env, c
 STEPS = {"migrate": ["Step 3/7", "Step 5/7: restart aws-node", "Step 6/7", "Renew the Lease before step detach"],
          "rollback": ["Rollback 1/5", "Rollback 3/5", "Rollback 4/5: restart aws-node", "Rollback 5/5"]}
 OPPOSITE = {"migrate": "rollback", "rollback": "migrate"}
+RESTART_STEP = {"migrate": STEPS["migrate"][1], "rollback": STEPS["rollback"][2]}
 
 
 class Sampler(threading.Thread):
@@ -317,7 +318,7 @@ def test_migration_and_rollback_racing_never_leave_a_pod_without_credentials_or_
                 trigger = "%d s" % trial["delay"]
             else:
                 if trial["wait"]:
-                    step = STEPS[first_op][1]  # the second asks while the first restarts aws-node
+                    step = RESTART_STEP[first_op]  # the second asks while the first restarts aws-node
                 elif pending[first_op]:
                     step = pending[first_op].pop(0)
                 else:  # this operation's steps are all forced already (a second ran after a first)
@@ -356,8 +357,6 @@ def test_migration_and_rollback_racing_never_leave_a_pod_without_credentials_or_
             if not schedule and any(pending.values()) and number < 20:
                 # A second run that went after its first shifted the order: force the steps still left.
                 schedule.append({"delay": None, "forced": True, "wait": False, "expired": False})
-        hand = rollback_by_hand_between_verify_and_detach(env, core, iam, node_roles, role_arn, current)
-        outcomes.append(hand)
     finally:
         sampler.stop()
         delete_lease(core)
@@ -369,12 +368,42 @@ def test_migration_and_rollback_racing_never_leave_a_pod_without_credentials_or_
                 iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=provider["Arn"])
         assert rc == 0, out[-15000:]
     figure("CNI race: %d trials of a migration and a rollback started together (4-7 s apart, or forced at a step of "
-           "the first, or waiting for the Lease) plus a rollback by hand between verification and detach; invariant "
-           "sampled %d times (%d reads raced a restart), violations %d" % (
+           "the first, or waiting for the Lease); invariant sampled %d times (%d reads raced a restart), "
+           "violations %d" % (
                number, sampler.samples, sampler.read_errors, len(sampler.violations)))
     for line in outcomes:
         print("  " + line)
     assert sampler.samples > 100
+    assert sampler.violations == [], sampler.violations[:5]
+
+
+def test_rollback_by_hand_between_verify_and_detach_is_refused_when_detaching(env, core):
+    """Forced interleaving without the Lease, sampled like the race: step 7 must refuse on its own check."""
+    import boto3
+
+    iam = boto3.client("iam")
+    node_roles = sorted(arn.rsplit("/", 1)[1] for arn in env["EKS_NODE_ROLE_ARNS"].split(","))
+    role_arn = "arn:aws:iam::%s:role/%s" % (env["AWS_ACCOUNT_ID"], ROLE_NAME)
+    current = end_state_of(state(iam, core, node_roles, role_arn), node_roles)
+    assert current is not None, "the sandbox must be migrated or rolled back, not in between"
+    delete_lease(core)
+    sampler = Sampler(iam, core, node_roles, role_arn)
+    sampler.start()
+    try:
+        outcome = rollback_by_hand_between_verify_and_detach(env, core, iam, node_roles, role_arn, current)
+    finally:
+        sampler.stop()
+        delete_lease(core)
+        cleanup = Run(env, "rollback", "-e", "vpc_cni_irsa_rollback_delete_role=true")
+        rc, out = cleanup.finish()
+        issuer = env["EKS_OIDC_ISSUER"].replace("https://", "")
+        for provider in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]:
+            if provider["Arn"].endswith("oidc-provider/" + issuer):
+                iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=provider["Arn"])
+        assert rc == 0, out[-15000:]
+    figure("CNI rollback by hand between verification and detach: %s; invariant sampled %d times, violations %d"
+           % (outcome, sampler.samples, len(sampler.violations)))
+    assert sampler.samples > 10
     assert sampler.violations == [], sampler.violations[:5]
 
 
@@ -453,13 +482,16 @@ BY_HAND_PLAYBOOK = """\
       ansible.builtin.set_fact:
         vpc_cni_irsa_lease_holder_effective: ""
 
+    # include_role takes no module_defaults: a block carries them.
     - name: Step 7 as the role runs it
-      ansible.builtin.include_role:
-        name: eks.access.vpc_cni_irsa
-        tasks_from: detach.yml
-      vars:
-        vpc_cni_irsa_cluster_name: "{{ eks_cluster_name }}"
       module_defaults:
         eks.access.node_role_policy:
           cluster_name: "{{ eks_cluster_name }}"
+      block:
+        - name: Step 7 of the role
+          ansible.builtin.include_role:
+            name: eks.access.vpc_cni_irsa
+            tasks_from: detach.yml
+          vars:
+            vpc_cni_irsa_cluster_name: "{{ eks_cluster_name }}"
 """
