@@ -22,9 +22,14 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import Retrying
 # request rate while hiding most of each call's round trip.
 DEFAULT_CONCURRENCY = 10
 
-# Throttling and 5xx only (AWSRetry's defaults): an error the caller made, such
-# as MalformedPolicyDocument, fails at once instead of after minutes of backoff.
-DEFAULT_RETRY = AWSRetry.jittered_backoff(retries=10, delay=1, max_delay=20)
+# Throttling and 5xx only: an error the caller made, such as MalformedPolicyDocument,
+# fails at once instead of after minutes of backoff.  AWSRetry knows the query
+# protocols' codes (Throttling, ServiceUnavailable, ...); the JSON and REST ones
+# (EKS, SSO admin) name them differently.
+JSON_PROTOCOL_RETRY_CODES = ["ThrottlingException", "ServiceUnavailableException", "ServerException",
+                             "InternalServerException"]
+DEFAULT_RETRY = AWSRetry.jittered_backoff(retries=10, delay=1, max_delay=20,
+                                          catch_extra_error_codes=JSON_PROTOCOL_RETRY_CODES)
 
 
 class AlwaysRetryingClient(RetryingBotoClientWrapper):

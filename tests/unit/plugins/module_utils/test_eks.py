@@ -77,3 +77,24 @@ def test_describe_cluster_adds_no_second_retry_layer_to_a_retrying_client(monkey
         describe_cluster(retrying, "prod")
     assert "Throttling" in str(caught.value)
     assert client.calls == 2  # the client's two tries, and no more
+
+
+def test_eks_throttling_and_server_errors_are_retried_and_caller_errors_are_not(monkeypatch):
+    """EKS (a JSON protocol) answers ThrottlingException, not IAM's Throttling, which AWSRetry alone
+    did not retry: the collection's default retry covers both."""
+    import botocore.exceptions
+    import pytest
+    from ansible_collections.eks.access.plugins.module_utils.eks import describe_cluster
+
+    _no_sleep(monkeypatch)
+    for code in ("ThrottlingException", "ServiceUnavailableException", "ServerException", "Throttling"):
+        client = _Throttled(failures=2)
+        client.error = botocore.exceptions.ClientError({"Error": {"Code": code, "Message": "m"}}, "DescribeCluster")
+        assert describe_cluster(client, "prod")["status"] == "ACTIVE", code
+        assert client.calls == 3, code
+    client = _Throttled(failures=1)
+    client.error = botocore.exceptions.ClientError({"Error": {"Code": "InvalidParameterException", "Message": "m"}},
+                                                   "DescribeCluster")
+    with pytest.raises(botocore.exceptions.ClientError):
+        describe_cluster(client, "prod")
+    assert client.calls == 1
