@@ -21,7 +21,9 @@ things no AWS API can do are done on moto's backend directly:
   ``moto_eks_access.py`` adds them, and this process serves each cluster's
   mode and entries to the token authenticator on
   ``GET /_sandbox/eks/access/<region>/<cluster>`` (JSON; 404 for an unknown
-  cluster), a path no AWS API uses.
+  cluster), a path no AWS API uses;
+* moto answers EKS ``DescribeClusterVersions`` (which eksctl calls when it
+  starts) with 404: ``moto_eks_versions.py`` adds it.
 """
 
 import argparse
@@ -182,11 +184,13 @@ def main(argv=None):
     import moto_eks_access
     import moto_eks_addons
     import moto_eks_pod_identity
+    import moto_eks_versions
     import sandbox
 
     moto_eks_addons.install(add_on_manager(clusters[0]["endpoint"], args.addon_manager_kubeconfig))
     moto_eks_access.install()
     moto_eks_pod_identity.install()
+    moto_eks_versions.install()
     serve(args.port, sandbox.ACCOUNT_ID)
     create_sandbox_user(sandbox)
     facts = sandbox.seed_aws(clusters)
