@@ -31,6 +31,7 @@ import datetime
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -170,11 +171,19 @@ def timed(argv, env, cwd):
     return elapsed
 
 
+def children_cpu_s():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def measure(fn, env):
     window = apicount.Window(env["SANDBOX_AUDIT_LOG"]).start()
     before = apicount.metrics_configmap_requests(env)
+    cpu_before = children_cpu_s()
     elapsed = fn()
+    cpu = children_cpu_s() - cpu_before  # CPU seconds of the case's processes: less skewed by a busy machine
     counts = window.stop()
+    counts["cpu_s"] = cpu
     delta = apicount.metrics_delta(before, apicount.metrics_configmap_requests(env))
     counts["metrics_configmap"] = delta
     counts["metrics_configmap_writes"] = apicount.metrics_writes(delta)
@@ -214,6 +223,7 @@ def summarize(case, results):
         "wall_s": med([r["first"] for r in results]),
         "wall_s_all": [round(r["first"], 2) for r in results],
         "rerun_wall_s": med([r["rerun"] for r in results]),
+        "cpu_s": med([r["first_counts"]["cpu_s"] for r in results]),
         "requests": med([r["first_counts"].requests for r in results]),
         "configmap_requests": med([r["first_counts"]["configmap_requests"] for r in results]),
         "writes": med([r["first_counts"].writes for r in results]),
@@ -396,12 +406,12 @@ def machine():
 
 
 def table(rows):
-    head = ("case", "wall s (median)", "rerun s", "API requests", "aws-auth writes", "writes (metrics)",
+    head = ("case", "wall s (median)", "rerun s", "CPU s", "API requests", "aws-auth writes", "writes (metrics)",
             "rerun writes", "200 present", "node mappings kept")
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
-        lines.append("| %s | %.2f | %.2f | %d | %d | %d | %d | %s | %s |" % (
-            r["case"], r["wall_s"], r["rerun_wall_s"], r["requests"], r["writes"], r["metrics_configmap_writes"],
+        lines.append("| %s | %.2f | %.2f | %.2f | %d | %d | %d | %d | %s | %s |" % (
+            r["case"], r["wall_s"], r["rerun_wall_s"], r["cpu_s"], r["requests"], r["writes"], r["metrics_configmap_writes"],
             r["rerun_writes"], "yes" if r["all_present"] else "NO", "yes" if r["node_mappings_kept"] else "NO"))
     return "\n".join(lines)
 
@@ -432,7 +442,9 @@ def main(argv=None):
         eksctl_binary, eksctl_skipped = eksctl_cases.find_eksctl()
         if eksctl_skipped:
             log(eksctl_cases.skipped_note(eksctl_skipped))
-    log("machine: %s; %s" % (machine(), datetime.datetime.now().astimezone().isoformat(timespec="seconds")))
+    log("machine: %s; %s; load average %.1f" % (machine(), datetime.datetime.now().astimezone().isoformat(
+        timespec="seconds"), os.getloadavg()[0]))
+    load_at_start = os.getloadavg()
     rows = [run_case(case, args.runs, env, sandbox) for case in chosen]
     eksctl_figures = {"skipped": eksctl_skipped or ("--no-eksctl" if args.no_eksctl else None)}
     if eksctl_binary:
@@ -466,6 +478,7 @@ def main(argv=None):
         rollout_figures = None
     out = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"), "machine": machine(),
            "count": COUNT, "cases": rows, "latency_ms": args.latency_ms, "latency_cases": latency_rows,
+           "load_average_at_start": load_at_start, "load_average_at_end": os.getloadavg(),
            "pure_10000": speed, "ansible_playbook_floor": floor, "eksctl": eksctl_figures,
            "rollout": rollout_figures or "pending: this sandbox runs one cluster (start it with several to measure)"}
 

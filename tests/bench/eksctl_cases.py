@@ -190,6 +190,7 @@ def run_create_case(case, runner, sandbox, measure, runs):
         "wall_s": med([r["first"] for r in results]),
         "wall_s_all": [round(r["first"], 2) for r in results],
         "rerun_wall_s": med([r["rerun"] for r in results]),
+        "cpu_s": med([r["first_counts"]["cpu_s"] for r in results]),
         "requests": med([r["first_counts"].requests for r in results]),
         "writes": med([r["first_counts"].writes for r in results]),
         "metrics_configmap_writes": med([r["first_counts"]["metrics_configmap_writes"] for r in results]),
@@ -224,7 +225,7 @@ def run_get_case(runner, sandbox, measure, runs):
                 ("eksctl get iamidentitymapping -o json", runner.get, lambda out: len(out)),
                 ("aws_auth_info, cluster_name", lambda: runner.playbook(INFO_PLAYBOOK, work),
                  lambda out: int(re.search(r'"msg": "?(\d+)', out).group(1)))):
-            times, counts, eks, seen = [], None, 0, None
+            times, cpu, counts, eks, seen = [], [], None, 0, None
             for _run in range(runs):
                 runner.tally.reset()
                 box = {}
@@ -235,12 +236,14 @@ def run_get_case(runner, sandbox, measure, runs):
                     return time.monotonic() - t0
                 elapsed, counts = measure(once)
                 times.append(elapsed)
+                cpu.append(counts["cpu_s"])
                 eks = sum(runner.tally.snapshot().values())
                 seen = check(box["out"])
             if seen != expected:
                 raise RuntimeError("%s read %s mappings, aws-auth holds %d" % (label, seen, expected))
             rows.append({"case": label, "runs": runs, "wall_s": statistics.median(times),
-                         "wall_s_all": [round(t, 2) for t in times], "requests": counts.requests,
+                         "wall_s_all": [round(t, 2) for t in times], "cpu_s": statistics.median(cpu),
+                         "requests": counts.requests,
                          "writes": counts.writes, "eks_requests": eks, "mappings_read": seen,
                          "requests_by_verb": counts["by"]})
             log("%s: %.2fs median, %d API requests, %d EKS requests, %d mappings read"
@@ -250,12 +253,12 @@ def run_get_case(runner, sandbox, measure, runs):
 
 
 def table(rows):
-    head = ("case", "wall s (median)", "rerun s", "API requests", "EKS requests", "aws-auth writes",
+    head = ("case", "wall s (median)", "rerun s", "CPU s", "API requests", "EKS requests", "aws-auth writes",
             "rerun writes", "mapRoles after re-run (distinct ARNs)", "200 present", "node mappings kept")
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
-        lines.append("| %s | %.2f | %.2f | %d | %s | %d | %d | %s | %s | %s |" % (
-            r["case"], r["wall_s"], r["rerun_wall_s"], r["requests"], r.get("eks_requests", "-"), r["writes"],
+        lines.append("| %s | %.2f | %.2f | %.2f | %d | %s | %d | %d | %s | %s | %s |" % (
+            r["case"], r["wall_s"], r["rerun_wall_s"], r["cpu_s"], r["requests"], r.get("eks_requests", "-"), r["writes"],
             r["rerun_writes"],
             "%d (%d)" % (r["entries_after_rerun"], r["distinct_after_rerun"]) if "entries_after_rerun" in r else "-",
             "yes" if r["all_present"] else "NO", "yes" if r["node_mappings_kept"] else "NO"))
@@ -263,10 +266,11 @@ def table(rows):
 
 
 def get_table(rows):
-    lines = ["| case | wall s (median) | API requests | EKS requests | mappings read |", "|---|---|---|---|---|"]
+    lines = ["| case | wall s (median) | CPU s | API requests | EKS requests | mappings read |",
+             "|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append("| %s | %.2f | %d | %d | %d |" % (r["case"], r["wall_s"], r["requests"], r["eks_requests"],
-                                                       r["mappings_read"]))
+        lines.append("| %s | %.2f | %.2f | %d | %d | %d |" % (r["case"], r["wall_s"], r["cpu_s"], r["requests"],
+                                                              r["eks_requests"], r["mappings_read"]))
     return "\n".join(lines)
 
 
