@@ -28,7 +28,12 @@ trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
 
 echo "build-eksctl: downloading the module source of github.com/weaveworks/eksctl@$version" >&2
 # Outside any module, so the download does not touch a go.mod of ours.
-info=$(cd "$work" && GOFLAGS=-mod=mod go mod download -json "github.com/weaveworks/eksctl@$version")
+if ! info=$(cd "$work" && GOFLAGS=-mod=mod go mod download -json "github.com/weaveworks/eksctl@$version"); then
+    # with -json, go reports the failure (module not served, checksum refused) in the JSON's "Error"
+    echo "build-eksctl: go mod download failed:" >&2
+    printf '%s\n' "$info" >&2
+    exit 3
+fi
 source_dir=$(printf '%s\n' "$info" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')
 if [ -z "$source_dir" ] || [ ! -d "$source_dir" ]; then
     echo "build-eksctl: go mod download gave no source directory:" >&2

@@ -289,4 +289,4 @@ def get_table(rows):
 def skipped_note(reason):
     return textwrap.fill("eksctl cases skipped: %s. Build it with tests/bench/build-eksctl.sh (needs the go "
                          "toolchain and the Go module proxy), or point BENCH_EKSCTL at an eksctl binary." % reason,
-                         100)
+                         100, break_on_hyphens=False)
