@@ -216,14 +216,25 @@ class IamPrincipals:
 
     def created(self, parsed):
         """The principal's CreateDate, or None when IAM does not know it."""
+        found = self.describe(parsed.resource_type, parsed.name)
+        return found["created"] if found else None
+
+    def describe(self, resource_type: str, name: str):
+        """``{"arn": its real ARN (path included), "created": CreateDate}``, or None when IAM does not know it."""
         try:
-            if parsed.resource_type == "role":
-                return self.iam.get_role(RoleName=parsed.name)["Role"].get("CreateDate")
-            return self.iam.get_user(UserName=parsed.name)["User"].get("CreateDate")
+            if resource_type == "role":
+                item = self.iam.get_role(RoleName=name)["Role"]
+            else:
+                item = self.iam.get_user(UserName=name)["User"]
         except ClientError as e:
             if _error_code(e) == "NoSuchEntity":
                 return None
-            raise aws_failure(e, "Looking up IAM %s %s" % (parsed.resource_type, parsed.name))
+            raise aws_failure(e, "Looking up IAM %s %s" % (resource_type, name))
+        return {"arn": item.get("Arn"), "created": item.get("CreateDate")}
+
+    def describe_all(self, principals) -> list:
+        """``[describe(type, name)]`` for ``[(type, name)]``, side by side."""
+        return map_bounded(lambda pair: self.describe(*pair), list(principals), self.concurrency)
 
     def _listed(self, resource_type: str) -> dict:
         """name (lower-cased: IAM names are unique whatever their case) -> CreateDate of every role or user."""
