@@ -134,7 +134,8 @@ def principals_to_look_up(mappings: dict, account_id: str) -> list:
             except ArnError:
                 continue
             if parsed.service == "iam" and parsed.resource_type in ("role", "user") and \
-                    parsed.account_id == account_id and (parsed.resource_type, parsed.name) not in found:
+                    parsed.account_id == account_id and \
+                    iam_key(parsed.resource_type, parsed.name) not in [iam_key(*pair) for pair in found]:
                 found.append((parsed.resource_type, parsed.name))
     return found
 

@@ -233,8 +233,31 @@ class IamPrincipals:
         return {"arn": item.get("Arn"), "created": item.get("CreateDate")}
 
     def describe_all(self, principals) -> list:
-        """``[describe(type, name)]`` for ``[(type, name)]``, side by side."""
-        return map_bounded(lambda pair: self.describe(*pair), list(principals), self.concurrency)
+        """``[describe(type, name)]`` for ``[(type, name)]``, side by side.
+
+        A name IAM does not know as written is looked for once more in the
+        listing of the account's roles (users), whatever its case: IAM names
+        are unique regardless of case, and aws-auth matches ARNs that way.
+        """
+        principals = list(principals)
+        found = map_bounded(lambda pair: self.describe(*pair), principals, self.concurrency)
+        listings = {}
+        for index, (resource_type, name) in enumerate(principals):
+            if found[index] is not None:
+                continue
+            if resource_type not in listings:
+                listings[resource_type] = self._listed_items(resource_type)
+            found[index] = listings[resource_type].get(name.lower())
+        return found
+
+    def _listed_items(self, resource_type: str) -> dict:
+        operation, key, name_key = (("list_roles", "Roles", "RoleName") if resource_type == "role" else
+                                    ("list_users", "Users", "UserName"))
+        try:
+            items = self.iam.paginate(operation).get(key, [])
+        except (ClientError, BotoCoreError) as e:
+            raise aws_failure(e, "Listing IAM %ss" % resource_type)
+        return {item[name_key].lower(): {"arn": item.get("Arn"), "created": item.get("CreateDate")} for item in items}
 
     def _listed(self, resource_type: str) -> dict:
         """name (lower-cased: IAM names are unique whatever their case) -> CreateDate of every role or user."""
