@@ -282,6 +282,9 @@ def _verify(context, state: State, options: Options) -> dict:
             caller_problems.append("the API server does not let this task's identity %s do everything" % caller)
     except errors.KubeApiError as e:
         caller_problems.append("the API server refused this task's identity %s (HTTP %s)" % (caller, e.status))
+    if context.kube_auth != "eks_token":
+        not_verified.append({"principal_arn": caller, "why": "the Kubernetes checks ran with kubernetes.core's "
+                             "credentials, not this IAM identity's token; use k8s_auth: eks_token to check it"})
     failed = [p for p in principals if p["problems"]]
     return dict(verified=not failed and not caller_problems, principals=principals, failed=failed,
                 caller_arn=caller, caller_problems=caller_problems, not_verified=not_verified)
