@@ -181,6 +181,11 @@ deleted:
   returned: step rollback
   type: list
   elements: str
+kept:
+  description: Entries the migration created that rollback kept (the caller's and O(protect)'s), with the reason.
+  returned: step rollback
+  type: list
+  elements: dict
 verification:
   description:
     - C(verified), C(principals) (each with C(problems) and, when tokens were used, C(token)), C(failed),

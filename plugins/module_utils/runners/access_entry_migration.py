@@ -403,14 +403,21 @@ def run_rollback(context, options: Options) -> dict:
             "Cluster %s is in authentication mode API, where aws-auth is ignored: deleting the migrated entries would "
             "lock their principals out, and EKS cannot go back to API_AND_CONFIG_MAP. Nothing was changed." %
             options.cluster_name)
-    targets = planner.rollback_targets(state.entries)
-    writes = entries_model.plan(state.entries, [entries_model.AccessEntry(arn) for arn in targets], state="absent",
-                                protected=(context.caller_identity()["Arn"],) + tuple(options.protect or ()))
+    protected = (context.caller_identity()["Arn"],) + tuple(options.protect or ())
+    protected_keys = {entries_model.principal_key(arn) for arn in protected}
+    targets, kept = [], []
+    for arn in planner.rollback_targets(state.entries):
+        if entries_model.principal_key(arn) in protected_keys:
+            # The caller keeps its entry even if the migration made it: this run must not lose admin half-way.
+            kept.append({"principal_arn": arn, "reason": "the identity this task runs as, or in protect"})
+        else:
+            targets.append(arn)
+    writes = entries_model.plan(state.entries, [entries_model.AccessEntry(arn) for arn in targets], state="absent")
     applied = []
     if writes.changed and not context.check_mode:
         applied = state.service.apply(writes)
     result = dict(changed=writes.changed, authentication_mode=mode, deleted=writes.by_action("delete"),
-                  applied=applied)
+                  kept=kept, applied=applied)
     if context.diff_mode:
         result["diff"] = entries_model.diff(writes, options.cluster_name)
     return result
