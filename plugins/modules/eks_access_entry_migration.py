@@ -57,7 +57,7 @@ options:
     description:
       - In C(verify) and C(finalize), assume each migrated role (session C(eks-access-migration-verify)), mint its EKS
         token and compare the Kubernetes username and groups the API server gives it with aws-auth's; a role this
-        identity cannot assume is listed in RV(verification.not_verified).
+        identity cannot assume is listed in C(not_verified) of RV(verification).
     type: bool
     default: false
   protect:

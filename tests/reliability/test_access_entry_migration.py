@@ -36,8 +36,8 @@ NODE_USERNAME = "system:node:{{EC2PrivateDNSName}}"
 # (step task name prefix, seconds after its header appears): where each run is killed.
 KILL_POINTS = [("Step 1", 0.5), ("Step 2", 0.2), ("Step 2", 2.0), ("Step 3", 0.5), ("Step 4", 0.2),
                ("Step 4", 2.0), ("Step 4", 4.0)]
-TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"},
-                                                  "Action": "sts:AssumeRole"}]}
+TRUST = {"Version": "2012-10-17",
+         "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}
 SESSION = "reliability"
 
 

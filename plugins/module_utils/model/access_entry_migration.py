@@ -230,10 +230,10 @@ def _plan_mapping(section: str, index: int, mapping: dict, winner: int, cluster:
     if node_type is None:
         system = [g for g in other_groups if g.startswith(model.RESERVED_GROUP_PREFIX)]
         if system:
+            plural = len(system) > 1
             return _block(item, "group%s %s cannot be in an access entry (EKS refuses system: groups) and no entry "
                                 "type or access policy gives %s; keep this mapping in aws-auth (API mode would drop "
-                                "it)" % ("s" if len(system) > 1 else "", ", ".join(system),
-                                        "them" if len(system) > 1 else "it"))
+                                "it)" % ("s" if plural else "", ", ".join(system), "them" if plural else "it"))
 
     real = _resolve_principal(item, parsed, iam, cluster.account_id)
     if real is None:

@@ -295,9 +295,8 @@ def _refuse_unverified(verification: dict, options: Options, what: str):
         return
     problems = ["%s: %s" % (p["principal_arn"], "; ".join(p["problems"])) for p in verification["failed"]]
     problems += verification["caller_problems"]
-    raise errors.Refused("Verification of cluster %s failed, so %s: %s" % (options.cluster_name, what,
-                                                                         " | ".join(problems)),
-                         verification=verification)
+    message = "Verification of cluster %s failed, so %s: %s" % (options.cluster_name, what, " | ".join(problems))
+    raise errors.Refused(message, verification=verification)
 
 
 def run_verify(context, options: Options) -> dict:

@@ -64,8 +64,8 @@ def test_a_node_role_becomes_an_ec2_linux_entry_without_username_or_groups():
 
 
 def test_a_windows_node_role_becomes_ec2_windows():
-    item = only(plan(mappings(roles=[(role("win"), NODE, ["system:bootstrappers", "system:nodes",
-                                                           "eks:kube-proxy-windows"])])))
+    groups = ["system:bootstrappers", "system:nodes", "eks:kube-proxy-windows"]
+    item = only(plan(mappings(roles=[(role("win"), NODE, groups)])))
     assert item.entry.type == "EC2_WINDOWS"
 
 
