@@ -126,16 +126,18 @@ def principals_to_look_up(mappings: dict, account_id: str) -> list:
     accounts cannot be looked up with the cluster account's credentials.
     """
     found = []
+    keys = set()
     for section in ("mapRoles", "mapUsers"):
-        key = aws_auth.ARN_KEY[section]
+        arn_key = aws_auth.ARN_KEY[section]
         for entry in mappings.get(section) or ():
             try:
-                parsed = parse_iam_arn(entry.get(key) or "")
+                parsed = parse_iam_arn(entry.get(arn_key) or "")
             except ArnError:
                 continue
+            wanted = iam_key(parsed.resource_type, parsed.name)
             if parsed.service == "iam" and parsed.resource_type in ("role", "user") and \
-                    parsed.account_id == account_id and \
-                    iam_key(parsed.resource_type, parsed.name) not in [iam_key(*pair) for pair in found]:
+                    parsed.account_id == account_id and wanted not in keys:
+                keys.add(wanted)
                 found.append((parsed.resource_type, parsed.name))
     return found
 

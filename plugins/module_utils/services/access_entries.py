@@ -233,15 +233,20 @@ class IamPrincipals:
         return {"arn": item.get("Arn"), "created": item.get("CreateDate")}
 
     def describe_all(self, principals) -> list:
-        """``[describe(type, name)]`` for ``[(type, name)]``, side by side.
+        """``[describe(type, name)]`` for ``[(type, name)]``, side by side (one listing for many).
 
         A name IAM does not know as written is looked for once more in the
         listing of the account's roles (users), whatever its case: IAM names
         are unique regardless of case, and aws-auth matches ARNs that way.
         """
         principals = list(principals)
-        found = map_bounded(lambda pair: self.describe(*pair), principals, self.concurrency)
         listings = {}
+        for resource_type in ("role", "user"):
+            if sum(1 for pair in principals if pair[0] == resource_type) > LIST_INSTEAD_OF_GET:
+                listings[resource_type] = self._listed_items(resource_type)
+        one_by_one = [pair for pair in principals if pair[0] not in listings]
+        answers = dict(zip(one_by_one, map_bounded(lambda pair: self.describe(*pair), one_by_one, self.concurrency)))
+        found = [answers[pair] if pair in answers else listings[pair[0]].get(pair[1].lower()) for pair in principals]
         for index, (resource_type, name) in enumerate(principals):
             if found[index] is not None:
                 continue
