@@ -120,6 +120,12 @@ class RunContext:
             self._kube = connection.kube_api(self._module)
         return self._kube
 
+    def kube_as(self, credentials: dict):
+        """The cluster's :class:`kube.KubeApi` as another AWS identity (AssumeRole ``Credentials``)."""
+        from ansible_collections.eks.access.plugins.module_utils import connection
+
+        return connection.kube_api_as(self._module, self.cluster_name, credentials)
+
     def kube_caller_arn(self):
         """The IAM ARN the Kubernetes requests are made as, when it can be known (else None).
 
