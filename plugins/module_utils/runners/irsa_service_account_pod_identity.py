@@ -151,9 +151,9 @@ def run_present(state) -> dict:
             sa_plan = irsa.plan_service_account(None, {}, False, True)
             base.check_service_account_write(state.kube, sa_plan, options, options.cluster_name)
         if irsa.annotations_of(state.sa).get(irsa.ROLE_ARN_ANNOTATION):
-            context.warn("service account %s still has the %s annotation: the AWS SDKs prefer its web identity "
-                         "credentials over Pod Identity's, so remove it once the association works"
-                         % (options.sa_label, irsa.ROLE_ARN_ANNOTATION))
+            context.warn("service account %s still has the %s annotation; new pods get Pod Identity credentials "
+                         "once the association exists, so remove the annotation (and the role's OIDC trust "
+                         "statement) when they work" % (options.sa_label, irsa.ROLE_ARN_ANNOTATION))
 
     lacking, denied = trust_policy.pod_identity_trust_gaps(role.trust) if role.exists else (
         list(trust_policy.POD_IDENTITY_ACTIONS), [])
@@ -219,6 +219,11 @@ def run_absent(state) -> dict:
         association = _PodIdentity(state)
         association_before = _association_view(association.current)
         change = association.plan(role.arn, "absent")  # an add-on's association is refused here
+        if change is not None and association.current.role_arn != role.arn:
+            # Like the annotation of another role under IRSA: not this role's grant, left alone.
+            context.warn("service account %s has a Pod Identity association with another role (%s); it is left "
+                         "alone" % (options.sa_label, association.current.role_arn))
+            change = None
         if change is not None:
             changed = True
             if not context.check_mode:

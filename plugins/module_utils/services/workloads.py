@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Kubernetes workloads: service accounts, DaemonSet pods, container env, and what "carries IRSA credentials" means.
 
-The one definition, used by every module that asks (irsa_service_account,
+The one definition (for IRSA here; for EKS Pod Identity, and by credential
+method, at the end of this file), used by every module that asks (irsa_service_account,
 aws_node_irsa_info, daemonset_restart, node_role_policy): a pod carries
 IRSA credentials when every container the EKS pod identity webhook mutates
 (init and regular containers, minus those named in the pod's
@@ -218,7 +219,8 @@ def daemonset_status(api, namespace: str, name: str) -> dict:
 # AWS_CONTAINER_CREDENTIALS_FULL_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
 # on a projected service-account token of audience pods.eks.amazonaws.com, and
 # no web identity variables: the AWS SDKs try web identity before container
-# credentials, so a pod with both would still use IRSA.
+# credentials, so a pod with both (set by hand, or mutated before) would still
+# use IRSA.
 
 CREDENTIAL_METHODS = ("irsa", "pod_identity")
 POD_IDENTITY_AUDIENCE = "pods.eks.amazonaws.com"
@@ -252,8 +254,8 @@ def pod_identity_problems(pod, container) -> list:
             problems.append(problem)
     for name in (ENV_ROLE_ARN, ENV_TOKEN_FILE):
         if env.get(name):
-            problems.append("%s is still set, and the AWS SDKs prefer web identity over Pod Identity (remove the "
-                            "service account's eks.amazonaws.com/role-arn annotation)" % name)
+            problems.append("%s is still set, and the AWS SDKs try web identity before Pod Identity's container "
+                            "credentials" % name)
     return problems
 
 

@@ -75,7 +75,7 @@ def test_pod_identity_variables_set_by_hand_are_not_credentials():
 
 def test_a_pod_with_both_still_uses_irsa_and_fails_the_pod_identity_check():
     problems = [p for _c, p in workloads.pod_credential_problems(pod(irsa=True), "pod_identity")]
-    assert len(problems) == 2 and all("prefer web identity" in p for p in problems)
+    assert len(problems) == 2 and all("try web identity before" in p for p in problems)
 
 
 def test_without_credentials_by_method():
