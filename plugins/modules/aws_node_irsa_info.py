@@ -20,7 +20,7 @@ description:
   - Fewer live pods than the DaemonSet's C(desiredNumberScheduled) is a failure too (a node was not verified).
     Pods being deleted are listed in RV(terminating) and not checked.
   - With O(expect_irsa=false) (after a rollback) the variables must be absent instead.
-  - With O(credential_method=pod_identity) the pods must carry EKS Pod Identity credentials instead:
+  - With O(credential_method=pod_identity) the pods must carry EKS Pod Identity credentials instead, that is
     C(AWS_CONTAINER_CREDENTIALS_FULL_URI) and C(AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE) on a projected token of
     audience C(pods.eks.amazonaws.com), and no web identity variables (the AWS SDKs would prefer them). The role is
     then the service account's Pod Identity association's, read from EKS (O(cluster_name) is required); a missing

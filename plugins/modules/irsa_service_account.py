@@ -257,7 +257,7 @@ pod_identity_association:
   contains:
     association_id: {description: Association ID (null in check mode for a new one)., type: str, returned: always}
     role_arn: {description: Its role., type: str, returned: always}
-    target_role_arn: {description: Its target role, if any., type: str, returned: always}
+    target_role_arn: {description: Its target role (null when none)., type: str, returned: always}
     disable_session_tags: {description: Whether session tags are disabled., type: bool, returned: always}
 restart_required:
   description:

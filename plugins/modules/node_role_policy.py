@@ -23,7 +23,7 @@ description:
     left unchecked. The refusal names the pods. Without the policy on the node role, aws-node would lose its AWS
     permissions and new nodes their pod networking.
   - With O(credential_method=pod_identity) the check at the moment of detaching is for EKS Pod Identity instead
-    (see M(eks.access.aws_node_irsa_info)): every aws-node pod carries C(AWS_CONTAINER_CREDENTIALS_FULL_URI) and
+    (see M(eks.access.aws_node_irsa_info)) - every aws-node pod carries C(AWS_CONTAINER_CREDENTIALS_FULL_URI) and
     C(AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE) on a projected token of audience C(pods.eks.amazonaws.com), and the
     service account's Pod Identity association exists with O(irsa_role_arn) (when given).
   - Detaching is also refused when a node group of another cluster of the same region uses the node role (every

@@ -20,7 +20,7 @@ description:
     given and refuses an empty string, so this is an update without C(serviceAccountRoleArn). Every update repeats
     the add-on's current C(configurationValues) so they are kept.
   - A cluster without the add-on is not an error; RV(addon.exists) is V(false) and nothing changes.
-  - With O(credential_method=pod_identity) the role reaches C(aws-node) through EKS Pod Identity instead: the add-on's
+  - With O(credential_method=pod_identity) the role reaches C(aws-node) through EKS Pod Identity instead, the add-on's
     C(podIdentityAssociations) get C(aws-node) with O(pod_identity_role_arn). Passing C(podIdentityAssociations) to
     C(UpdateAddon) replaces all of the add-on's associations, so the update repeats every other association of the
     add-on as it is. The task is refused, with nothing changed, when the C(eks-pod-identity-agent) add-on is not
