@@ -244,8 +244,8 @@ def run_absent(state) -> dict:
             if not context.check_mode:
                 state.roles.delete(role)
         elif elsewhere:
-            context.warn("role %s is kept: other Pod Identity associations use it (%s)" % (role.arn,
-                                                                                          ", ".join(elsewhere)))
+            context.warn("role %s is kept: other Pod Identity associations use it (%s)"
+                         % (role.arn, ", ".join(elsewhere)))
     return _result(state, changed, trust_after, attached_after, association_before, association_after, state.sa)
 
 
