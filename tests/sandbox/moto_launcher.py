@@ -21,7 +21,9 @@ things no AWS API can do are done on moto's backend directly:
   ``moto_eks_access.py`` adds them, and this process serves each cluster's
   mode and entries to the token authenticator on
   ``GET /_sandbox/eks/access/<region>/<cluster>`` (JSON; 404 for an unknown
-  cluster), a path no AWS API uses.
+  cluster), a path no AWS API uses;
+* moto answers EKS ``DescribeClusterVersions`` (which eksctl calls when it
+  starts) with 404: ``moto_eks_versions.py`` adds it.
 """
 
 import argparse
@@ -68,6 +70,7 @@ def secret_for(access_key_id):
 
 
 ACCESS_STATE_PATH = "/_sandbox/eks/access/"
+ENDPOINT_PATH = "/_sandbox/eks/endpoint/"
 
 
 class AccessStateEndpoint:
@@ -77,7 +80,11 @@ class AccessStateEndpoint:
       (what the token authenticator and authorizer read);
     * ``POST /_sandbox/eks/access/<region>/<cluster>/reset`` with an optional JSON
       body ``{"authenticationMode": ...}``: moto_eks_access.reset_cluster, for
-      tests that must take a cluster through the one-way mode switch again.
+      tests that must take a cluster through the one-way mode switch again;
+    * ``POST /_sandbox/eks/endpoint/<region>/<cluster>`` with a JSON body
+      ``{"endpoint": "https://..."}``: the API server URL DescribeCluster reports
+      from now on (the bench points it at a delaying relay for the tools that
+      find the API server through EKS, as eksctl does); answers the previous one.
     """
 
     def __init__(self, app, account):
@@ -87,6 +94,8 @@ class AccessStateEndpoint:
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD")
+        if path.startswith(ENDPOINT_PATH) and method == "POST":
+            return self.set_endpoint(environ, start_response, path[len(ENDPOINT_PATH):].split("/"))
         if not path.startswith(ACCESS_STATE_PATH) or method not in ("GET", "POST"):
             return self.app(environ, start_response)
         import eks_access_rules
@@ -107,9 +116,33 @@ class AccessStateEndpoint:
             status = "200 OK" if state is not None else status
         except (ValueError, eks_access_rules.EksRefusal) as e:
             status, answer = "400 Bad Request", {"error": str(e)}
+        return self.answer(start_response, status, answer)
+
+    @staticmethod
+    def answer(start_response, status, answer):
         body = json.dumps(answer).encode()
         start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
+
+    def set_endpoint(self, environ, start_response, parts):
+        from urllib.parse import unquote
+
+        from moto.eks.models import eks_backends
+
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        try:
+            endpoint = json.loads(environ["wsgi.input"].read(length) or b"{}").get("endpoint", "")
+        except ValueError:
+            endpoint = ""
+        if not str(endpoint).startswith("https://"):
+            return self.answer(start_response, "400 Bad Request", {"error": "endpoint must be an https:// URL"})
+        cluster = None
+        if len(parts) == 2:
+            cluster = eks_backends[self.account][parts[0]].clusters.get(unquote(parts[1]))
+        if cluster is None:
+            return self.answer(start_response, "404 Not Found", {"error": "no such cluster"})
+        previous, cluster.endpoint = cluster.endpoint, endpoint
+        return self.answer(start_response, "200 OK", {"endpoint": endpoint, "previous": previous})
 
 
 def serve(port, account):
@@ -182,11 +215,13 @@ def main(argv=None):
     import moto_eks_access
     import moto_eks_addons
     import moto_eks_pod_identity
+    import moto_eks_versions
     import sandbox
 
     moto_eks_addons.install(add_on_manager(clusters[0]["endpoint"], args.addon_manager_kubeconfig))
     moto_eks_access.install()
     moto_eks_pod_identity.install()
+    moto_eks_versions.install()
     serve(args.port, sandbox.ACCOUNT_ID)
     create_sandbox_user(sandbox)
     facts = sandbox.seed_aws(clusters)
