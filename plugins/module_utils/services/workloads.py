@@ -16,6 +16,12 @@ IRSA credentials when every container the EKS pod identity webhook mutates
 
 Variables set by hand in a pod template, without the projected token, give
 the CNI a path to a file that does not exist: such a pod has no credentials.
+
+Next to it, the one definition of "carries EKS Pod Identity credentials"
+(pod_identity_association, pod_identity_migration): every mutated container
+has ``AWS_CONTAINER_CREDENTIALS_FULL_URI`` and
+``AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE``, that file on a projected
+service-account token with the audience ``pods.eks.amazonaws.com``.
 The functions over pods are pure; the ones taking ``api`` (a
 :class:`kube.KubeApi`) read the cluster.
 """
@@ -33,6 +39,10 @@ SKIP_CONTAINERS_ANNOTATION = "eks.amazonaws.com/skip-containers"
 # eks.amazonaws.com/audience annotation says otherwise.
 DEFAULT_AUDIENCE = "sts.amazonaws.com"
 AUDIENCE_ANNOTATION = "eks.amazonaws.com/audience"
+# What the webhook injects for a service account with a Pod Identity association.
+ENV_CREDENTIALS_FULL_URI = "AWS_CONTAINER_CREDENTIALS_FULL_URI"
+ENV_AUTHORIZATION_TOKEN_FILE = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
+POD_IDENTITY_AUDIENCE = "pods.eks.amazonaws.com"
 
 
 # ---------------------------------------------------------------------------
@@ -87,8 +97,9 @@ def _token_source(pod, volume_name):
     return []
 
 
-def token_file_problem(pod, container, token_file, audience=DEFAULT_AUDIENCE):
-    """Why ``token_file`` is not a projected service-account token with ``audience`` in this container; None if it is."""
+def token_file_problem(pod, container, token_file, audience=DEFAULT_AUDIENCE, variable=ENV_TOKEN_FILE):
+    """Why ``token_file`` (the value of ``variable``) is not a projected service-account token with ``audience``
+    in this container; None if it is."""
     token_file = posixpath.normpath(token_file)
     for mount in container.get("volumeMounts") or []:
         mount_path = posixpath.normpath(mount.get("mountPath") or "/")
@@ -98,13 +109,13 @@ def token_file_problem(pod, container, token_file, audience=DEFAULT_AUDIENCE):
         tokens = [t for t in _token_source(pod, mount.get("name")) if posixpath.normpath(t.get("path") or "") == relative]
         if not tokens:
             return "%s=%s is on volume %s, which projects no service-account token at %s" % (
-                ENV_TOKEN_FILE, token_file, mount.get("name"), relative)
+                variable, token_file, mount.get("name"), relative)
         if not any((t.get("audience") or "") == audience for t in tokens):
             return "the token at %s has audience %s, not %s" % (
                 token_file, ", ".join(sorted(set(t.get("audience") or "(the API server's)" for t in tokens))), audience)
         return None
     return "%s=%s, but no projected service-account token volume is mounted there (variables set by hand?)" % (
-        ENV_TOKEN_FILE, token_file)
+        variable, token_file)
 
 
 def irsa_problems(pod, container, role_arn=None, audience=DEFAULT_AUDIENCE) -> list:
@@ -142,6 +153,36 @@ def pod_irsa_problems(pod, role_arn=None, audience=DEFAULT_AUDIENCE) -> list:
 def carries_irsa_credentials(pod, role_arn=None, audience=DEFAULT_AUDIENCE) -> bool:
     """The definition: every mutated container has the webhook's variables and projected token (of ``role_arn``)."""
     return not pod_irsa_problems(pod, role_arn, audience)
+
+
+def pod_identity_problems(pod, container) -> list:
+    """What keeps one container from carrying EKS Pod Identity credentials; empty: nothing."""
+    env = container_env(container)
+    problems = []
+    if not env.get(ENV_CREDENTIALS_FULL_URI):
+        problems.append("%s is not set" % ENV_CREDENTIALS_FULL_URI)
+    if not env.get(ENV_AUTHORIZATION_TOKEN_FILE):
+        problems.append("%s is not set" % ENV_AUTHORIZATION_TOKEN_FILE)
+    else:
+        problem = token_file_problem(pod, container, env[ENV_AUTHORIZATION_TOKEN_FILE], POD_IDENTITY_AUDIENCE,
+                                     ENV_AUTHORIZATION_TOKEN_FILE)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def pod_pod_identity_problems(pod) -> list:
+    """``[(container name or None, problem)]`` keeping the pod from carrying Pod Identity credentials."""
+    containers = mutated_containers(pod)
+    if not containers:
+        return [(None, "the pod has no containers")]
+    return [(container.get("name"), problem) for _kind, container in containers
+            for problem in pod_identity_problems(pod, container)]
+
+
+def carries_pod_identity_credentials(pod) -> bool:
+    """The definition: every mutated container has the Pod Identity variables and its projected token."""
+    return not pod_pod_identity_problems(pod)
 
 
 def audience_of(service_account) -> str:
