@@ -6,6 +6,10 @@
   migration_state.py CLUSTER agent present|absent      the eks-pod-identity-agent add-on
   migration_state.py CLUSTER show NAMESPACE ROLE...    JSON: associations of NAMESPACE (role, tags) by
                                                        namespace/service account, trust policy of each role
+  migration_state.py CLUSTER addon NAME ROLE_ARN|none  the add-on's serviceAccountRoleArn (none: removed), its
+                                                       podIdentityAssociations removed
+  migration_state.py CLUSTER issuer                    the cluster's OIDC issuer, without https://
+  migration_state.py CLUSTER addon-show NAME           JSON: the add-on's serviceAccountRoleArn and associations
 """
 
 import json
@@ -62,6 +66,18 @@ def main(cluster, command, *args):
         namespace, roles = args[0], args[1:]
         print(json.dumps({"associations": associations(eks, cluster, namespace),
                           "trust": {name: trust(iam, name) for name in roles}}, default=str))
+    elif command == "addon":
+        name, role = args
+        params = dict(clusterName=cluster, addonName=name, podIdentityAssociations=[])
+        if role != "none":
+            params["serviceAccountRoleArn"] = role
+        eks.update_addon(**params)
+    elif command == "issuer":
+        print(eks.describe_cluster(name=cluster)["cluster"]["identity"]["oidc"]["issuer"].replace("https://", ""))
+    elif command == "addon-show":
+        addon = eks.describe_addon(clusterName=cluster, addonName=args[0])["addon"]
+        print(json.dumps({"serviceAccountRoleArn": addon.get("serviceAccountRoleArn"),
+                          "associations": associations(eks, cluster, "kube-system")}))
     else:
         raise SystemExit(__doc__)
 
