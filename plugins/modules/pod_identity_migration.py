@@ -23,7 +23,7 @@ description:
     C(serviceAccountRoleArn)) and the service account's subject from the role's OIDC trust statement.
   - It refuses, before any write, when something would be associated but the cluster has no C(eks-pod-identity-agent)
     add-on.
-  - O(state=irsa) rolls back while the annotation and the OIDC trust still exist: it deletes the associations this
+  - O(state=irsa) rolls back while the annotation and the OIDC trust still exist; it deletes the associations this
     module created (by their tag), restarts the workloads and verifies their pods carry IRSA credentials again.
   - Every run starts from what the cluster holds, so a run that was interrupted converges when run again.
 author:
