@@ -234,8 +234,8 @@ def _placement_blockers(facts, item) -> List[str]:
         elif labels.get(COMPUTE_TYPE_LABEL) == "fargate":
             found.append("pod %s runs on Fargate (%s), where EKS Pod Identity does not work"
                          % (workloads.metadata(pod).get("name"), node))
-    label_sets = [template_labels(w) for w in item.workloads] + [workloads.metadata(p).get("labels") or {}
-                                                                  for p in item.pods]
+    label_sets = [template_labels(w) for w in item.workloads]
+    label_sets += [workloads.metadata(p).get("labels") or {} for p in item.pods]
     for selector in facts.fargate_selectors:
         if selector.get("namespace") != item.namespace:
             continue
@@ -336,8 +336,9 @@ def discover(facts: Facts) -> List[Item]:
                                                         item.service_account)
         item.pod_identity_trusted = bool(trust) and pod_identity_trusted(trust)
         if association is not None:
-            if association.role_arn and item.role_arn and not arn_rules.same_arn(association.role_arn,
-                                                                                  item.role_arn):
+            other_role = association.role_arn and item.role_arn and \
+                not arn_rules.same_arn(association.role_arn, item.role_arn)
+            if other_role:
                 item.blockers.append("%s already has a Pod Identity association with another role (%s)"
                                      % (item.name, association.role_arn))
             else:
@@ -383,8 +384,8 @@ def workloads_to_restart(item: Item, to: str = "pod_identity") -> List[dict]:
     result = []
     for workload in item.workloads:
         selector = ((workload.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
-        if any(workloads.metadata(p).get("name") in lacking and _subset(selector, workloads.metadata(p).get("labels")
-                                                                          or {}) for p in item.pods):
+        if any(workloads.metadata(p).get("name") in lacking
+               and _subset(selector, workloads.metadata(p).get("labels") or {}) for p in item.pods):
             result.append(workload)
     return result
 

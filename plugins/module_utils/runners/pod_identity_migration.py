@@ -151,7 +151,6 @@ class Reader:
                              for n in self.api.items(kube.api_path("v1", "nodes"))}
 
 
-
 # --------------------------------------------------------------------------- writes
 
 def _wait_addon_update(eks, cluster, addon, update, options):
