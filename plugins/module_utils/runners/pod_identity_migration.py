@@ -233,8 +233,6 @@ def _restart(reader, items, to, result):
             meta = workloads.metadata(workload)
             path = kube.api_path("apps/v1", WORKLOAD_PLURALS[kind], meta["namespace"], meta["name"])
             update = ((workload.get("spec") or {}).get("updateStrategy") or {}).get("type")
-            if kind == "DaemonSet":
-                rollout.plan_restart(workload, "rolling")  # refuses a restart that takes every node down at once
             if update == "OnDelete":
                 # A template change replaces nothing: delete the pods lacking credentials, the controller
                 # recreates them from the (unchanged) template.
@@ -368,12 +366,28 @@ def run(ctx, options: Options) -> dict:
     return _migrate(ctx, reader, items, result)
 
 
+def _refuse_full_outage(items, to):
+    """A DaemonSet restart that would take every node's pod down at once is refused before any write."""
+    for item in items:
+        for workload in model.workloads_to_restart(item, to):
+            if workload["kind"] != "DaemonSet":
+                continue
+            info = rollout.strategy(workload)
+            if info["type"] != "OnDelete" and info["desired"] > 1 and not info["max_surge"] \
+                    and info["max_unavailable"] >= info["desired"]:
+                raise Refused("Nothing was changed: restarting %s would take its pod down on every node at once "
+                              "(maxUnavailable %s of %d); lower spec.updateStrategy.rollingUpdate.maxUnavailable first"
+                              % (model.workload_name(workload), info["max_unavailable"], info["desired"]))
+
+
 def _migrate(ctx, reader, items, result):
     options = reader.options
     refusal = model.agent_refusal(reader.facts, items)
     if refusal is not None:
         raise refusal
     moving = [i for i in items if i.status in ("pending", "associated", "migrated")]
+    if options.restart:
+        _refuse_full_outage(moving, "pod_identity")
     trust_updates = _update_trusts(reader, [i for i in moving if not i.pod_identity_trusted],
                                    lambda policy, _i: model.trust_with_pod_identity(policy), result, ctx.check_mode)
     to_associate = [i for i in items if i.status == "pending"]
@@ -414,6 +428,8 @@ def _rollback(ctx, reader, items, result):
         raise Refused("Nothing was changed: %d service account(s) can no longer go back to IRSA (first: %s: %s); "
                       "restore the annotation and the OIDC trust statement (irsa_service_account) first"
                       % (len(blocked), first[0], "; ".join(first[1])), blocked=blocked)
+    if options.restart:
+        _refuse_full_outage(ours, "irsa")
     if ctx.diff_mode:
         result["diff"] = {"before": {"associations": {i.name: {"role_arn": i.role_arn, "addon": i.addon}
                                                       for i in ours}},

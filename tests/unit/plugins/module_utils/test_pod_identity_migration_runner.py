@@ -29,8 +29,8 @@ POD = {"metadata": {"name": "web-1", "namespace": "apps", "labels": {"app": "web
        "status": {"phase": "Running"}}
 
 
-def harness(agent, check_mode):
-    lists = {"/api/v1/namespaces/apps/serviceaccounts": [SA],
+def harness(agent, check_mode, daemonsets=()):
+    lists = {"/apis/apps/v1/namespaces/apps/daemonsets": list(daemonsets),"/api/v1/namespaces/apps/serviceaccounts": [SA],
              "/apis/apps/v1/namespaces/apps/deployments": [DEPLOYMENT],
              "/api/v1/namespaces/apps/pods": [POD], "/api/v1/nodes": [{"metadata": {"name": "n1", "labels": {}}}]}
     h = Harness(check_mode=check_mode, lists=lists, cluster_name=CLUSTER)
@@ -68,4 +68,17 @@ def test_no_agent_is_refused_before_any_write():
     result = h.run(runner.run, options())
     assert "has no eks-pod-identity-agent add-on" in result["msg"] and "apps/web" in result["msg"]
     assert result["service_accounts"][0]["status"] == "pending"
+    assert h.writes() == []
+
+
+def test_a_daemonset_restart_that_takes_every_node_down_is_refused_before_any_write():
+    daemonset = {"metadata": {"name": "agent", "namespace": "apps"},
+                 "spec": {"selector": {"matchLabels": {"app": "web"}},
+                          "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "100%"}},
+                          "template": {"spec": {"serviceAccountName": "web", "containers": [{"name": "app"}]}}},
+                 "status": {"desiredNumberScheduled": 3}}
+    h = harness(agent=True, check_mode=False, daemonsets=[daemonset])
+    result = h.run(runner.run, options())
+    assert result["msg"].startswith("Nothing was changed: restarting DaemonSet/apps/agent would take its pod down")
+    assert "allow_full_outage" not in result["msg"]
     assert h.writes() == []
