@@ -30,7 +30,8 @@ POD = {"metadata": {"name": "web-1", "namespace": "apps", "labels": {"app": "web
 
 
 def harness(agent, check_mode, daemonsets=()):
-    lists = {"/apis/apps/v1/namespaces/apps/daemonsets": list(daemonsets),"/api/v1/namespaces/apps/serviceaccounts": [SA],
+    lists = {"/apis/apps/v1/namespaces/apps/daemonsets": list(daemonsets),
+             "/api/v1/namespaces/apps/serviceaccounts": [SA],
              "/apis/apps/v1/namespaces/apps/deployments": [DEPLOYMENT],
              "/api/v1/namespaces/apps/pods": [POD], "/api/v1/nodes": [{"metadata": {"name": "n1", "labels": {}}}]}
     h = Harness(check_mode=check_mode, lists=lists, cluster_name=CLUSTER)
