@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The sandbox state the migrate_pod_identity target sets up and reads, through the EKS and IAM APIs.
 
-  migration_state.py CLUSTER reset NAMESPACE ROLE...   no associations in NAMESPACE, no agent add-on, no roles
+  migration_state.py CLUSTER reset NAMESPACE ROLE...   no associations in NAMESPACE, no agent add-on, no roles,
+                                                       no OIDC provider for the cluster's issuer (as seeded)
   migration_state.py CLUSTER agent present|absent      the eks-pod-identity-agent add-on
   migration_state.py CLUSTER show NAMESPACE ROLE...    JSON: associations of NAMESPACE (role, tags) by
                                                        namespace/service account, trust policy of each role
@@ -56,6 +57,10 @@ def main(cluster, command, *args):
                 for policy in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
                     iam.detach_role_policy(RoleName=name, PolicyArn=policy["PolicyArn"])
                 iam.delete_role(RoleName=name)
+        issuer = eks.describe_cluster(name=cluster)["cluster"]["identity"]["oidc"]["issuer"].replace("https://", "")
+        for provider in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]:
+            if provider["Arn"].endswith("oidc-provider/" + issuer):
+                iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=provider["Arn"])
     elif command == "agent":
         installed = AGENT in eks.list_addons(clusterName=cluster)["addons"]
         if args[0] == "present" and not installed:
