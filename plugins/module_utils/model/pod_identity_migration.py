@@ -101,7 +101,7 @@ class Item:
         result = {}
         for pod in self.pods:
             if to == "pod_identity":
-                problems = workloads.pod_pod_identity_problems(pod)
+                problems = workloads.pod_credential_problems(pod, "pod_identity")
             else:
                 problems = workloads.pod_irsa_problems(pod, self.role_arn)
             if problems:

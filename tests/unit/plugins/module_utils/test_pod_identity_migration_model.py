@@ -90,8 +90,8 @@ def one(found):
 # --------------------------------------------------------------------------- "carries Pod Identity credentials"
 
 def test_the_webhook_s_pod_identity_mutation_carries_credentials():
-    assert workloads.carries_pod_identity_credentials(pod("p", credentials="pod_identity"))
-    assert not workloads.carries_pod_identity_credentials(pod("p", credentials="irsa"))
+    assert workloads.carries_credentials(pod("p", credentials="pod_identity"), "pod_identity")
+    assert not workloads.carries_credentials(pod("p", credentials="irsa"), "pod_identity")
 
 
 def test_pod_identity_variables_without_the_token_or_with_the_sts_audience_do_not():
@@ -99,11 +99,11 @@ def test_pod_identity_variables_without_the_token_or_with_the_sts_audience_do_no
     by_hand["spec"]["volumes"] = []
     by_hand["spec"]["containers"][0]["volumeMounts"] = []
     assert "no projected service-account token volume is mounted there" in \
-        workloads.pod_pod_identity_problems(by_hand)[0][1]
-    assert "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=" in workloads.pod_pod_identity_problems(by_hand)[0][1]
+        workloads.pod_credential_problems(by_hand, "pod_identity")[0][1]
+    assert "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=" in workloads.pod_credential_problems(by_hand, "pod_identity")[0][1]
     wrong = pod("p", credentials="pod_identity")
     wrong["spec"]["volumes"][0]["projected"]["sources"][0]["serviceAccountToken"]["audience"] = "sts.amazonaws.com"
-    assert workloads.pod_pod_identity_problems(wrong) == [
+    assert workloads.pod_credential_problems(wrong, "pod_identity") == [
         ("app", "the token at %s/eks-pod-identity-token has audience sts.amazonaws.com, not pods.eks.amazonaws.com"
          % PI_DIR)]
 
