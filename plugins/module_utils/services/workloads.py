@@ -17,6 +17,7 @@ IRSA credentials when every container the EKS pod identity webhook mutates
 
 Variables set by hand in a pod template, without the projected token, give
 the CNI a path to a file that does not exist: such a pod has no credentials.
+
 The functions over pods are pure; the ones taking ``api`` (a
 :class:`kube.KubeApi`) read the cluster.
 """
