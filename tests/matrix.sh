@@ -19,7 +19,7 @@
 # results: tests/output/matrix/<combo>-<layer>.result; the table of every result
 # so far: tests/output/matrix/summary.md. Exit status 1 when a cell of this run fails.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 repo="$PWD"
 cache="${EKS_ACCESS_MATRIX_CACHE:-$HOME/.cache/eks-access-matrix}"
 python="${PYTHON:-python3.11}"
@@ -44,7 +44,8 @@ core_venv() {
     # so the only amazon.aws / kubernetes.core are those of the collections folder.
     local minor="$1" version="${CORE[$1]}"
     local venv="$cache/venv-core-$minor"
-    local stamp="$venv/.installed-$version-$(cat requirements.txt | md5sum | cut -c1-8)"
+    local stamp
+    stamp="$venv/.installed-$version-$(md5sum <requirements.txt | cut -c1-8)"
     if [ ! -f "$stamp" ]; then
         log "creating $venv (ansible-core $version)"
         rm -rf "$venv"
@@ -92,8 +93,7 @@ run_layer() {
     case "$layer" in
         sanity) bash tests/run.sh sanity ;;
         units) bash tests/run.sh units ;;
-        # shellcheck disable=SC2086
-        smoke) bash tests/run.sh ansible-test $SMOKE_TARGETS ;;
+        smoke) local targets; read -ra targets <<<"$SMOKE_TARGETS"; bash tests/run.sh ansible-test "${targets[@]}" ;;
     esac
 }
 

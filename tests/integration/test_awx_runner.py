@@ -260,8 +260,7 @@ def mapped(api):
     return [line.split("rolearn:", 1)[1].strip() for line in data.get("mapRoles", "").splitlines() if "rolearn:" in line]
 
 
-def test_sliced_job_through_ansible_runner_converges_each_cluster_once(sandbox_env, fleet, tmp_path,
-                                                                        node_environment):
+def test_sliced_job_through_ansible_runner_converges_each_cluster_once(sandbox_env, fleet, tmp_path, node_environment):
     if ansible_runner is None:
         pytest.fail("ansible-runner is missing from the venv: it is in tests/requirements.txt; run `make venv`")
     clusters = [(name, region) for name, (region, _api) in fleet.items()]
