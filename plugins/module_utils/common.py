@@ -31,3 +31,11 @@ class AnsibleEKSAccessModule(AnsibleAWSModule):
         warning in the result, so nothing is lost.
         """
         return self._module.warn(*args, **kwargs)
+
+    def add_cleanup_file(self, path):
+        """AnsibleModule.add_cleanup_file (for the CA file of an EKS token connection).
+
+        AnsibleAWSModule hands unknown attributes on to the AnsibleModule it
+        wraps only from amazon.aws 10.x; with 9.x the call would fail.
+        """
+        return self._module.add_cleanup_file(path)
