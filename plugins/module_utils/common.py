@@ -35,7 +35,8 @@ class AnsibleEKSAccessModule(AnsibleAWSModule):
     def add_cleanup_file(self, path):
         """AnsibleModule.add_cleanup_file (for the CA file of an EKS token connection).
 
-        AnsibleAWSModule hands unknown attributes on to the AnsibleModule it
-        wraps only from amazon.aws 10.x; with 9.x the call would fail.
+        The AnsibleAWSModule of amazon.aws 10.1.2 hands unknown attributes on
+        to the AnsibleModule it wraps; that of 9.0.0 does not, and the call
+        would fail.
         """
         return self._module.add_cleanup_file(path)
