@@ -121,6 +121,10 @@ for combo in $COMBOS; do
             result="pass"
         else
             result="FAIL"; failed=1
+            if [ "$layer" = sanity ]; then
+                # run.sh keeps the end of ansible-test's output only; the findings are in its bot files.
+                cat "$tmp"/eks-access-sanity/ansible_collections/eks/access/tests/output/bot/*.json >>"$logfile" 2>/dev/null
+            fi
             tail -n 30 "$logfile" >&2
         fi
         echo "$result ($(date -u +%Y-%m-%d))" >"$out/${minor}-${set}-${layer}.result"
