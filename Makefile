@@ -16,6 +16,7 @@ help:
 	@echo "make sandbox         start the local EKS-like sandbox (no-op when up); CLUSTERS=N for N clusters"
 	@echo "make sandbox-down    stop it;   make sandbox-status   report"
 	@echo "make bench           side-by-side benchmarks on the sandbox (docs/benchmarks.md; not part of make test)"
+	@echo "                     BENCH=eksctl make bench: case 1 and the eksctl cases only (builds eksctl once)"
 	@echo "make reliability     the reliability suite on the sandbox (docs/reliability.md; not part of make test)"
 	@echo "make test-matrix     sanity + unit + smoke integration on each ansible-core x amazon.aws/kubernetes.core"
 	@echo "                     combination (docs/testing.md#support-matrix; not part of make test)"

@@ -480,6 +480,20 @@ def plan(current, roles=None, users=None, accounts=None, state="present", purge=
     return result
 
 
+def authenticator_winners(kind, entries):
+    """For each entry of section ``kind``: the index of the entry the authenticator uses for its ARN.
+
+    aws-iam-authenticator keys mappings by the lower-cased ARN as written,
+    and a later entry replaces an earlier one; so an entry whose result is
+    its own index is the one in force, any other was overridden by that one.
+    """
+    arn_key = ARN_KEY[kind]
+    last = {}
+    for index, entry in enumerate(entries):
+        last[match_key(entry.get(arn_key) or "")] = index
+    return [last[match_key(entry.get(arn_key) or "")] for entry in entries]
+
+
 # --------------------------------------------------------------------------
 # Linting
 

@@ -99,6 +99,28 @@ def eks_token_overrides(module, cluster_name: str) -> dict:
     return {"host": facts["endpoint"], "api_key": token, "ca_cert": ca_path, "validate_certs": True}
 
 
+def kube_api_as(module, cluster_name: str, credentials: dict):
+    """A :class:`kube.KubeApi` for ``cluster_name`` as another AWS identity (STS ``Credentials`` of AssumeRole).
+
+    Its EKS token is minted with those credentials, so the API server sees
+    that identity: how a migration proves what a principal gets.
+    """
+    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
+    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
+
+    overrides = eks_token_overrides(module, cluster_name)
+    sts = module.client("sts", aws_access_key_id=credentials["AccessKeyId"],
+                        aws_secret_access_key=credentials["SecretAccessKey"],
+                        aws_session_token=credentials.get("SessionToken"))
+    overrides["api_key"] = mint_token(sts, cluster_name)
+    try:
+        return kube.KubeApi(get_api_client(module=_KubernetesCoreView(module, overrides)).client)
+    except CoreException as e:
+        raise KubernetesConnectionError(str(e))
+    except kube.transport_errors() as e:
+        raise errors.kube_api_error(e, "GET", "/api") from None
+
+
 def kube_api(module):
     """A :class:`kube.KubeApi` over the DynamicClient that kubernetes.core's factory builds."""
     # Imported here so that modules can report a missing library through

@@ -5,8 +5,8 @@
 from __future__ import annotations
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.errors import NotFound
 
 
@@ -32,35 +32,21 @@ def cluster_facts(cluster: dict) -> dict:
     }
 
 
-@AWSRetry.jittered_backoff()
-def _describe_cluster(client, name):
-    return client.describe_cluster(name=name)["cluster"]
-
-
 def describe_cluster(client, name: str) -> dict:
-    """DescribeCluster with throttling retries; ``ClusterNotFound`` when it does not exist."""
+    """DescribeCluster, retried (once: a client that already retries is not wrapped again); ``ClusterNotFound``
+    when it does not exist."""
     try:
-        return cluster_facts(_describe_cluster(client, name))
+        return cluster_facts(aws.retrying(client).describe_cluster(name=name)["cluster"])
     except is_boto3_error_code("ResourceNotFoundException"):
         raise ClusterNotFound("EKS cluster %r was not found in this account and region" % name)
 
 
-@AWSRetry.jittered_backoff()
-def _list_nodegroups(client, name):
-    paginator = client.get_paginator("list_nodegroups")
-    return paginator.paginate(clusterName=name).build_full_result()["nodegroups"]
-
-
-@AWSRetry.jittered_backoff()
-def _describe_nodegroup(client, name, nodegroup):
-    return client.describe_nodegroup(clusterName=name, nodegroupName=nodegroup)["nodegroup"]
-
-
 def managed_node_roles(client, name: str) -> list:
     """The ``nodeRole`` of every managed node group of the cluster, in listing order, unique."""
+    client = aws.retrying(client)
     roles = []
-    for nodegroup in _list_nodegroups(client, name):
-        role = _describe_nodegroup(client, name, nodegroup).get("nodeRole")
+    for nodegroup in client.paginate("list_nodegroups", clusterName=name)["nodegroups"]:
+        role = client.describe_nodegroup(clusterName=name, nodegroupName=nodegroup)["nodegroup"].get("nodeRole")
         if role and role not in roles:
             roles.append(role)
     return roles

@@ -38,6 +38,14 @@ def options_from(cls, params: dict):
     return cls(**{f.name: params.get(f.name) for f in dataclasses.fields(cls) if f.name in params})
 
 
+@dataclasses.dataclass(frozen=True)
+class Runner:
+    """One module's ``run`` and ``Options``, for runner modules that serve several modules."""
+
+    run: object
+    Options: type  # pylint: disable=invalid-name  # the name a runner module gives its options class
+
+
 class RunContext:
     """What a runner may use of the module: clients, modes, warnings, and who it runs as."""
 
@@ -112,6 +120,12 @@ class RunContext:
             self._kube = connection.kube_api(self._module)
         return self._kube
 
+    def kube_as(self, credentials: dict):
+        """The cluster's :class:`kube.KubeApi` as another AWS identity (AssumeRole ``Credentials``)."""
+        from ansible_collections.eks.access.plugins.module_utils import connection
+
+        return connection.kube_api_as(self._module, self.cluster_name, credentials)
+
     def kube_caller_arn(self):
         """The IAM ARN the Kubernetes requests are made as, when it can be known (else None).
 
@@ -173,7 +187,9 @@ def _kubeconfig_user(kubeconfig, context=None) -> str:
 
 def main(runner, argument_spec, kubernetes=True, **module_kwargs):
     """A whole module ``main()``: the argument spec (after the Kubernetes connection options unless
-    ``kubernetes=False``), the runner module's ``Options`` from the parameters, and its ``run``."""
+    ``kubernetes=False``), the runner's ``Options`` from the parameters, and its ``run``.
+
+    ``runner`` is a runner module, or a :class:`Runner` where one runner module serves several modules."""
     from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
 
     spec = {}

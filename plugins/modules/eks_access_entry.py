@@ -276,15 +276,12 @@ entries:
   elements: dict
 """
 
-from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
-from ansible_collections.eks.access.plugins.module_utils.module import run_module
+from ansible_collections.eks.access.plugins.module_utils.module import main as module_main
 from ansible_collections.eks.access.plugins.module_utils.runners import access_entries
 
 
 def main():
-    module = AnsibleEKSAccessModule(argument_spec=access_entries.ACCESS_ENTRY_ARG_SPEC, supports_check_mode=True)
-    run_module(module, access_entries.run_access_entries,
-               access_entries.AccessEntryOptions.from_params(module.params))
+    module_main(access_entries.ACCESS_ENTRY, access_entries.ACCESS_ENTRY_ARG_SPEC, kubernetes=False)
 
 
 if __name__ == "__main__":

@@ -119,18 +119,12 @@ findings:
     message: {description: What is wrong and what to do., type: str, returned: always}
 """
 
-from ansible_collections.eks.access.plugins.module_utils import connection
-from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
-from ansible_collections.eks.access.plugins.module_utils.module import run_module
+from ansible_collections.eks.access.plugins.module_utils.module import main as module_main
 from ansible_collections.eks.access.plugins.module_utils.runners import access_entries
 
 
 def main():
-    argument_spec = dict(connection.K8S_CONNECTION_ARG_SPEC)
-    argument_spec.update(access_entries.INFO_ARG_SPEC)
-    module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
-    run_module(module, access_entries.run_access_entry_info,
-               access_entries.AccessEntryInfoOptions.from_params(module.params))
+    module_main(access_entries.ACCESS_ENTRY_INFO, access_entries.INFO_ARG_SPEC)
 
 
 if __name__ == "__main__":

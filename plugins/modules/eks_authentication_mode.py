@@ -106,15 +106,12 @@ protected_arns:
   elements: str
 """
 
-from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
-from ansible_collections.eks.access.plugins.module_utils.module import run_module
+from ansible_collections.eks.access.plugins.module_utils.module import main as module_main
 from ansible_collections.eks.access.plugins.module_utils.runners import access_entries
 
 
 def main():
-    module = AnsibleEKSAccessModule(argument_spec=access_entries.MODE_ARG_SPEC, supports_check_mode=True)
-    run_module(module, access_entries.run_authentication_mode,
-               access_entries.AuthenticationModeOptions.from_params(module.params))
+    module_main(access_entries.AUTHENTICATION_MODE, access_entries.MODE_ARG_SPEC, kubernetes=False)
 
 
 if __name__ == "__main__":

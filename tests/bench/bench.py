@@ -8,7 +8,13 @@ the two stock node mappings, then runs again unchanged:
 1. eks.access.aws_auth_mapping, one task with the list;
 2. eks.access.aws_auth_mapping in an Ansible loop, one entry per task;
 3. kubernetes.core.k8s with a templated whole ConfigMap (the usual way);
-4. one upsert per mapping from a compiled Go client (tests/bench/upsert-driver).
+4. one upsert per mapping from a compiled Go client (tests/bench/upsert-driver);
+
+and eksctl (tests/bench/eksctl_cases.py): one ``eksctl create
+iamidentitymapping`` per mapping, with and without ``--no-duplicate-arns``,
+against aws_auth_mapping given ``cluster_name`` (both find the cluster
+through EKS), and ``eksctl get iamidentitymapping`` against aws_auth_info.
+``--only-eksctl`` (``BENCH=eksctl make bench``) runs case 1 and those alone.
 
 Wall time is the median of --runs runs (process start included).  Requests
 and writes come from the API server's audit log (tests/bench/apicount.py),
@@ -25,6 +31,7 @@ import datetime
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -37,11 +44,13 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
 import apicount  # noqa: E402  pylint: disable=wrong-import-position
+import eksctl_cases  # noqa: E402  pylint: disable=wrong-import-position
+from access_entries_bench import CountingRelay  # noqa: E402  pylint: disable=wrong-import-position
 from aws_auth_state import AwsAuthState, delete_aws_auth  # noqa: E402  pylint: disable=wrong-import-position
 
 CACHE = os.environ.get("EKS_SANDBOX_CACHE", os.path.expanduser("~/.cache/eks-access-sandbox"))
 DRIVER = os.path.join(CACHE, "bench", "upsert-driver")
-COUNT = 200
+COUNT = int(os.environ.get("BENCH_COUNT", "200"))  # fewer for a quick trial of the harness
 
 
 def log(msg):
@@ -162,11 +171,19 @@ def timed(argv, env, cwd):
     return elapsed
 
 
+def children_cpu_s():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def measure(fn, env):
     window = apicount.Window(env["SANDBOX_AUDIT_LOG"]).start()
     before = apicount.metrics_configmap_requests(env)
+    cpu_before = children_cpu_s()
     elapsed = fn()
+    cpu = children_cpu_s() - cpu_before  # CPU seconds of the case's processes: less skewed by a busy machine
     counts = window.stop()
+    counts["cpu_s"] = cpu
     delta = apicount.metrics_delta(before, apicount.metrics_configmap_requests(env))
     counts["metrics_configmap"] = delta
     counts["metrics_configmap_writes"] = apicount.metrics_writes(delta)
@@ -206,6 +223,7 @@ def summarize(case, results):
         "wall_s": med([r["first"] for r in results]),
         "wall_s_all": [round(r["first"], 2) for r in results],
         "rerun_wall_s": med([r["rerun"] for r in results]),
+        "cpu_s": med([r["first_counts"]["cpu_s"] for r in results]),
         "requests": med([r["first_counts"].requests for r in results]),
         "configmap_requests": med([r["first_counts"]["configmap_requests"] for r in results]),
         "writes": med([r["first_counts"].writes for r in results]),
@@ -280,9 +298,10 @@ class LatencyProxy:
     def __init__(self, env, delay_ms, work):
         self.env, self.delay_ms, self.work = env, delay_ms, work
         self.proc = None
+        self.port = None
 
     def __enter__(self):
-        port = free_port()
+        port = self.port = free_port()
         target = self.env["SANDBOX_APISERVER_URL"].split("//", 1)[1]
         self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "latency_proxy.py"),
                                       "--listen", "127.0.0.1:%d" % port, "--target", target,
@@ -387,12 +406,12 @@ def machine():
 
 
 def table(rows):
-    head = ("case", "wall s (median)", "rerun s", "API requests", "aws-auth writes", "writes (metrics)",
+    head = ("case", "wall s (median)", "rerun s", "CPU s", "API requests", "aws-auth writes", "writes (metrics)",
             "rerun writes", "200 present", "node mappings kept")
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
-        lines.append("| %s | %.2f | %.2f | %d | %d | %d | %d | %s | %s |" % (
-            r["case"], r["wall_s"], r["rerun_wall_s"], r["requests"], r["writes"], r["metrics_configmap_writes"],
+        lines.append("| %s | %.2f | %.2f | %.2f | %d | %d | %d | %d | %s | %s |" % (
+            r["case"], r["wall_s"], r["rerun_wall_s"], r["cpu_s"], r["requests"], r["writes"], r["metrics_configmap_writes"],
             r["rerun_writes"], "yes" if r["all_present"] else "NO", "yes" if r["node_mappings_kept"] else "NO"))
     return "\n".join(lines)
 
@@ -404,38 +423,63 @@ def main(argv=None):
     parser.add_argument("--latency-ms", type=float, default=float(os.environ.get("BENCH_LATENCY_MS", "15")),
                         help="also run every case through a relay adding this delay each way (0: skip)")
     parser.add_argument("--json", default=os.path.join(REPO, "tests", "output", "bench.json"))
+    parser.add_argument("--only-eksctl", action="store_true", default=os.environ.get("BENCH") == "eksctl",
+                        help="case 1 and the eksctl cases only (BENCH=eksctl)")
+    parser.add_argument("--no-eksctl", action="store_true", help="skip the eksctl cases")
+    parser.add_argument("--eksctl-latency-runs", type=int, default=int(os.environ.get("BENCH_EKSCTL_LATENCY_RUNS", "1")),
+                        help="runs of each eksctl case through the relay (400 eksctl runs each: minutes)")
     args = parser.parse_args(argv)
+    if args.only_eksctl:
+        args.cases = "1"
 
     env = apicount.load_sandbox_env(REPO)
     sandbox = Sandbox(env)
     chosen = [CASES[int(n) - 1] for n in args.cases.split(",") if n]
     if GO_CASE in chosen:
         build_driver()
-    log("machine: %s; %s" % (machine(), datetime.datetime.now().astimezone().isoformat(timespec="seconds")))
+    eksctl_binary = eksctl_skipped = None
+    if not args.no_eksctl:
+        eksctl_binary, eksctl_skipped = eksctl_cases.find_eksctl()
+        if eksctl_skipped:
+            log(eksctl_cases.skipped_note(eksctl_skipped))
+    log("machine: %s; %s; load average %.1f" % (machine(), datetime.datetime.now().astimezone().isoformat(
+        timespec="seconds"), os.getloadavg()[0]))
+    load_at_start = os.getloadavg()
     rows = [run_case(case, args.runs, env, sandbox) for case in chosen]
+    eksctl_figures = {"skipped": eksctl_skipped or ("--no-eksctl" if args.no_eksctl else None)}
+    if eksctl_binary:
+        log("eksctl (%s), EKS through a counting relay" % eksctl_binary)
+        eksctl_figures.update(binary=eksctl_binary, loopback=eksctl_run(eksctl_binary, env, sandbox, 0, args.runs))
     latency_rows = []
     if args.latency_ms > 0:
         log("again, through a relay adding %g ms each way (a %g ms round trip)" % (args.latency_ms, 2 * args.latency_ms))
         with tempfile.TemporaryDirectory(prefix="bench-latency-") as work:
-            with LatencyProxy(env, args.latency_ms, work) as slow_env:
+            proxy = LatencyProxy(env, args.latency_ms, work)
+            with proxy as slow_env:
                 for case in chosen:
                     # the loop case takes minutes per run at this latency: one run
                     runs = 1 if case == CASES[1] else args.runs
                     latency_rows.append(run_case(case, runs, slow_env, sandbox))
+                if eksctl_binary:
+                    eksctl_figures["latency"] = eksctl_run(eksctl_binary, env, sandbox, args.latency_ms,
+                                                           args.eksctl_latency_runs, api_relay_port=proxy.port)
 
     log("ansible-playbook with one no-op task (the start-up every Ansible case pays)")
     floor = playbook_floor(env, args.runs)
-    log("parse + validate + plan + render + re-parse of 10 000 mappings")
-    speed = pure_speed()
+    speed = None
+    if not args.only_eksctl:
+        log("parse + validate + plan + render + re-parse of 10 000 mappings")
+        speed = pure_speed()
     clusters = sandbox_clusters(env)
-    if len(clusters) > 1:
+    if len(clusters) > 1 and not args.only_eksctl:
         log("rollout of the %d mappings over %d clusters" % (COUNT, len(clusters)))
         rollout_figures = rollout(env, sandbox, clusters, args.runs)
     else:
         rollout_figures = None
     out = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"), "machine": machine(),
            "count": COUNT, "cases": rows, "latency_ms": args.latency_ms, "latency_cases": latency_rows,
-           "pure_10000": speed, "ansible_playbook_floor": floor,
+           "load_average_at_start": load_at_start, "load_average_at_end": os.getloadavg(),
+           "pure_10000": speed, "ansible_playbook_floor": floor, "eksctl": eksctl_figures,
            "rollout": rollout_figures or "pending: this sandbox runs one cluster (start it with several to measure)"}
 
     print()
@@ -450,9 +494,22 @@ def main(argv=None):
         print()
     print("ansible-playbook with one no-op task (ansible.builtin.ping): %.2fs median (%s)"
           % (floor["median_s"], ", ".join("%.2f" % t for t in floor["runs"])))
-    print("10 000 mappings, parse + validate + plan + render + re-parse: %.2fs median (%s); parse alone %.2fs; "
-          "%d bytes" % (speed["median_s"], ", ".join("%.2f" % t for t in speed["runs"]), speed["parse_only_s"],
-                        speed["bytes"]))
+    if speed:
+        print("10 000 mappings, parse + validate + plan + render + re-parse: %.2fs median (%s); parse alone %.2fs; "
+              "%d bytes" % (speed["median_s"], ", ".join("%.2f" % t for t in speed["runs"]), speed["parse_only_s"],
+                            speed["bytes"]))
+    for label, key in (("loopback", "loopback"), ("%g ms each way" % args.latency_ms, "latency")):
+        figures = eksctl_figures.get(key)
+        if figures:
+            print()
+            print("eksctl, %s: apply the %d mappings, one eksctl run each, then re-run" % (label, COUNT))
+            print(eksctl_cases.table(figures["create"]))
+            print("Read aws-auth (2 + %d mappings)" % COUNT)
+            print(eksctl_cases.get_table(figures["get"]))
+            eksctl_targets(label, figures["create"])
+    if eksctl_figures["skipped"]:
+        print()
+        print(eksctl_cases.skipped_note(eksctl_figures["skipped"]))
     if rollout_figures:
         print("Rollout of %d mappings over %d clusters: forks=%d %.2fs, forks=1 %.2fs (%.1fx), one cluster %.2fs"
               % (COUNT, rollout_figures["clusters"], rollout_figures["clusters"], rollout_figures["parallel_s"],
@@ -461,11 +518,48 @@ def main(argv=None):
         print("Rollout over N clusters: %s" % out["rollout"])
     for label, group in (("loopback", rows), ("%g ms each way" % args.latency_ms, latency_rows)):
         targets(label, group, floor["median_s"])
+    if eksctl_figures["skipped"] and args.only_eksctl:
+        return 3
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
     with open(args.json, "w") as f:
         json.dump(out, f, indent=2, default=dict)
     log("figures written to %s" % args.json)
     return 0
+
+
+def eksctl_run(binary, env, sandbox, delay_ms, runs, api_relay_port=None):
+    """The eksctl cases and their Ansible counterparts; EKS (and, with a delay, the API server) through relays."""
+    moto = env["AWS_ENDPOINT_URL"].split("//", 1)[1]
+    host, _sep, port = moto.rpartition(":")
+    with CountingRelay((host, int(port)), delay_ms) as relay:
+        runner = eksctl_cases.EksctlRunner(binary, env, "http://127.0.0.1:%d" % relay.port, relay.tally)
+        previous = None
+        if api_relay_port:
+            # eksctl takes the API server's address from DescribeCluster: make that the delaying relay
+            previous = eksctl_cases.set_cluster_endpoint(env, "https://127.0.0.1:%d" % api_relay_port)
+        try:
+            create = [eksctl_cases.run_create_case(case, runner, sandbox, lambda fn: measure(fn, env), runs)
+                      for case in (eksctl_cases.BY_CLUSTER_NAME, eksctl_cases.CREATE_DEFAULT,
+                                   eksctl_cases.CREATE_NO_DUP)]
+            get = eksctl_cases.run_get_case(runner, sandbox, lambda fn: measure(fn, env), max(runs, 3))
+        finally:
+            if previous:
+                eksctl_cases.set_cluster_endpoint(env, previous)
+    return {"delay_ms_each_way": delay_ms, "create": create, "get": get}
+
+
+def eksctl_targets(label, rows):
+    by_case = {r["case"]: r for r in rows}
+    ours = by_case[eksctl_cases.BY_CLUSTER_NAME]
+    print()
+    print("Targets against eksctl (%s): re-run writes %d (0: %s)" % (label, ours["rerun_writes"],
+                                                                     ours["rerun_writes"] == 0))
+    for case in (eksctl_cases.CREATE_DEFAULT, eksctl_cases.CREATE_NO_DUP):
+        ratio = by_case[case]["wall_s"] / ours["wall_s"]
+        print("    %s: %.1fx the time of aws_auth_mapping (>= 10x: %s); its re-run: %d writes, aws-auth then "
+              "holds %d mapRoles entries for %d distinct ARNs"
+              % (case, ratio, ratio >= 10, by_case[case]["rerun_writes"], by_case[case]["entries_after_rerun"],
+                 by_case[case]["distinct_after_rerun"]))
 
 
 def targets(label, rows, floor_s):

@@ -5,9 +5,10 @@
 Killed: ``ansible-playbook eks.access.migrate_vpc_cni_irsa`` is started on the
 sandbox and killed (SIGKILL to the whole process group, as a lost CI runner or
 a cancelled AWX job would) after 2 s, then, re-run, after 4 s, 6 s, ... until
-a run finishes by itself.  A killed run cannot give its Lease back; the test
-deletes it after each kill, as the refusal message tells an operator who knows
-the run is gone.  The (un-killed) step-by-step resume after each step is the
+a run finishes by itself (the delays count from the moment the run holds the
+Lease).  A killed run cannot give its Lease back: every re-run waits for it to
+expire (the runs take a 10 s Lease and wait up to 60 s) and must take it over,
+nobody deletes it.  The (un-killed) step-by-step resume after each step is the
 integration target vpc_cni_irsa_resume, part of ``make test``.
 
 Raced (issue 14 item 3): a migration and a rollback of the same cluster are
@@ -40,6 +41,7 @@ CNI_POLICY = "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"
 ROLE_NAME = "AmazonEKSVPCCNIRole"
 MAX_RUNS = 40
 TOKEN_DIR = "/var/run/secrets/eks.amazonaws.com/serviceaccount"
+KILL_LEASE_DURATION = 10  # seconds: a killed run's Lease expires this long after its last renewal
 
 
 def playbook(env, *args):
@@ -90,6 +92,20 @@ def delete_lease(core):
             raise
 
 
+def read_lease(core):
+    """The Lease as API JSON, or None."""
+    from kubernetes import client
+
+    try:
+        response = client.CoordinationV1Api(core.api_client).read_namespaced_lease(
+            "eks-access-vpc-cni", "kube-system", _preload_content=False)
+    except client.exceptions.ApiException as e:
+        if e.status == 404:
+            return None
+        raise
+    return json.loads(response.data)
+
+
 def safe(snapshot, node_roles):
     """The invariant: the policy leaves a node role only once every aws-node pod runs with the IRSA role."""
     return len(snapshot["cni_on"]) == len(node_roles) or (
@@ -105,23 +121,34 @@ def test_cni_migration_killed_repeatedly_resumes_and_never_detaches_early(env, c
     before = state(iam, core, node_roles, role_arn)
     assert before["cni_on"] == node_roles and before["pods_on_role"] == 0, before
 
-    kills, violations, snapshots = 0, [], []
-    finished = None
+    kills, violations, snapshots, takeovers = 0, [], [], 0
+    finished, left_held = None, False
     try:
         for attempt in range(1, MAX_RUNS + 1):
             delay = 2 * attempt
-            process = playbook(env)
+            # A short Lease, and time to wait for it: each re-run must wait until the killed run's Lease
+            # expires and take it over (nobody deletes it), as a re-run after a lost CI runner would.
+            run = Run(env, "migrate", "-e", "vpc_cni_irsa_lease_duration=%d" % KILL_LEASE_DURATION,
+                      "-e", "vpc_cni_irsa_lease_wait=%d" % (6 * KILL_LEASE_DURATION))
+            # The kill schedule counts from the moment the run holds the Lease (a re-run first waits for it).
+            run.reached("Renew the Lease before step", timeout=10 * KILL_LEASE_DURATION)
             try:
-                out = process.communicate(timeout=delay)[0]
-                finished = (attempt, process.returncode, out)
-                break
+                rc = run.process.wait(timeout=delay)
+                rc, out = run.finish()
+                finished = (attempt, rc, out)
             except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.communicate()
+                os.killpg(run.process.pid, signal.SIGKILL)
+                rc, out = run.finish()
                 kills += 1
+            if left_held:
+                # The run before this one was killed holding the Lease: this one must have taken it over.
+                assert "took over the expired Lease kube-system/eks-access-vpc-cni from migration of sandbox" \
+                    in " ".join(out.split()), out[-15000:]
+                takeovers += 1
+            if finished:
+                break
             time.sleep(1)  # let in-flight API calls land before looking
-            # A killed run cannot give its Lease back: free it, as the refusal tells an operator to.
-            delete_lease(core)
+            left_held = bool(((read_lease(core) or {}).get("spec") or {}).get("holderIdentity"))
             snapshot = state(iam, core, node_roles, role_arn)
             snapshots.append((delay, snapshot))
             if not safe(snapshot, node_roles):
@@ -130,9 +157,10 @@ def test_cni_migration_killed_repeatedly_resumes_and_never_detaches_early(env, c
         attempt, rc, out = finished
         assert rc == 0, out[-15000:]
         final = state(iam, core, node_roles, role_arn)
-        figure("CNI migration: killed %d times (after 2 s, 4 s, ... %d s), finished on run %d; invariant "
-               "violations %d; at the end %d/%d aws-node pods on the IRSA role, CNI policy on %d/%d node roles"
-               % (kills, 2 * kills, attempt, len(violations), final["pods_on_role"], final["pods"],
+        figure("CNI migration: killed %d times (2 s, 4 s, ... %d s after taking the Lease), finished on run %d; "
+               "%d re-runs took the killed run's expired Lease over; invariant violations %d; at the end %d/%d "
+               "aws-node pods on the IRSA role, CNI policy on %d/%d node roles"
+               % (kills, 2 * kills, attempt, takeovers, len(violations), final["pods_on_role"], final["pods"],
                   len(final["cni_on"]), len(node_roles)))
         assert violations == [], violations
         assert final["cni_on"] == [] and final["pods_on_role"] == final["pods"] > 0, final
@@ -153,10 +181,14 @@ def test_cni_migration_killed_repeatedly_resumes_and_never_detaches_early(env, c
 # A migration and a rollback at the same time (issue 14 item 3)
 # ---------------------------------------------------------------------------------------------
 
-# Where a forced interleaving starts the second run: the first run's task names.
-STEPS = {"migrate": ["Step 3/7", "Step 5/7", "Step 6/7", "Step 7/7"],
-         "rollback": ["Rollback 1/5", "Rollback 3/5", "Rollback 4/5", "Rollback 5/5"]}
+# Where a forced interleaving starts the second run: a line of the first run's output (Ansible prints a
+# task's name as the task starts).  Every step of each operation is covered once: for the migration,
+# while it creates the role (before verification), while aws-node restarts, during verification, and
+# between verification and the detaching step (the Lease renewal that opens step 7).
+STEPS = {"migrate": ["Step 3/7", "Step 5/7: restart aws-node", "Step 6/7", "Renew the Lease before step detach"],
+         "rollback": ["Rollback 1/5", "Rollback 3/5", "Rollback 4/5: restart aws-node", "Rollback 5/5"]}
 OPPOSITE = {"migrate": "rollback", "rollback": "migrate"}
+RESTART_STEP = {"migrate": STEPS["migrate"][1], "rollback": STEPS["rollback"][2]}
 
 
 class Sampler(threading.Thread):
@@ -243,10 +275,15 @@ def end_state_of(snapshot, node_roles):
 
 
 def race_schedule():
-    """12 trials: the second run 4-7 s after the first; at each of 4 steps of the first; and waiting its turn."""
-    trials = [{"delay": delay, "step": None, "wait": False} for delay in (4, 5, 6, 7)]
-    trials += [{"delay": None, "step": index, "wait": False} for index in range(4)]
-    trials += [{"delay": None, "step": index, "wait": True} for index in range(4)]
+    """14 trials: the second run 4-7 s after the first; forced at every step of STEPS; and twice waiting its turn.
+
+    A forced trial names no step: it takes the next one of its first operation's list, so that every step
+    is forced once whichever operation a trial starts with.  ``expired``: the trial starts with the expired
+    Lease of a killed run, which the first run must take over (trial 1 is a migration, trial 2 a rollback).
+    """
+    trials = [{"delay": delay, "forced": False, "wait": False, "expired": delay in (4, 5)} for delay in (4, 5, 6, 7)]
+    trials += [{"delay": None, "forced": True, "wait": False, "expired": False} for _step in range(8)]
+    trials += [{"delay": None, "forced": True, "wait": True, "expired": False} for _wait in range(2)]
     return trials
 
 
@@ -258,21 +295,34 @@ def test_migration_and_rollback_racing_never_leave_a_pod_without_credentials_or_
     role_arn = "arn:aws:iam::%s:role/%s" % (env["AWS_ACCOUNT_ID"], ROLE_NAME)
     current = end_state_of(state(iam, core, node_roles, role_arn), node_roles)
     assert current == "rollback", "the sandbox must start as seeded (CNI policy on the node roles)"
-    # A run killed earlier left its Lease behind, long expired: the first run must take it over.
-    write_expired_lease(core, "migration of sandbox by a killed run")
     sampler = Sampler(iam, core, node_roles, role_arn)
     sampler.start()
     outcomes = []
+    schedule = race_schedule()
+    pending = dict((op, list(steps)) for op, steps in STEPS.items())
     try:
-        for number, trial in enumerate(race_schedule(), 1):
+        number = 0
+        while schedule:
+            trial = schedule.pop(0)
+            number += 1
             first_op = OPPOSITE[current]
             second_op = OPPOSITE[first_op]
+            expired_holder = None
+            if trial["expired"]:
+                # A run killed earlier left its Lease behind, long expired: the first run must take it over.
+                expired_holder = "%s of sandbox by a killed run" % ("migration" if second_op == "migrate" else "rollback")
+                write_expired_lease(core, expired_holder)
             first = Run(env, first_op)
             if trial["delay"] is not None:
                 time.sleep(trial["delay"])
                 trigger = "%d s" % trial["delay"]
             else:
-                step = STEPS[first_op][trial["step"]]
+                if trial["wait"]:
+                    step = RESTART_STEP[first_op]  # the second asks while the first restarts aws-node
+                elif pending[first_op]:
+                    step = pending[first_op].pop(0)
+                else:  # this operation's steps are all forced already (a second ran after a first)
+                    step = STEPS[first_op][number % len(STEPS[first_op])]
                 assert first.reached(step), "the %s never reached %s:\n%s" % (first_op, step, "".join(first.lines)[-8000:])
                 trigger = "at %s" % step
             wait = ["-e", "vpc_cni_irsa_lease_wait=600"] if trial["wait"] else []
@@ -287,9 +337,9 @@ def test_migration_and_rollback_racing_never_leave_a_pod_without_credentials_or_
             print("[trial] %s; invariant sampled %d times, violations %d" % (
                 outcomes[-1], sampler.samples, len(sampler.violations)), flush=True)
             assert rc1 == 0, out1[-15000:]
-            if number == 1:
-                assert "took over the expired Lease kube-system/eks-access-vpc-cni from migration of sandbox by a " \
-                       "killed run" in out1, out1[-15000:]
+            if expired_holder:
+                assert "took over the expired Lease kube-system/eks-access-vpc-cni from %s" % expired_holder \
+                    in " ".join(out1.split()), out1[-15000:]
             if trial["wait"]:
                 # The second waited for the Lease, then ran to the end on its own.
                 assert rc2 == 0, out2[-15000:]
@@ -304,8 +354,9 @@ def test_migration_and_rollback_racing_never_leave_a_pod_without_credentials_or_
                     "rollback" if first_op == "rollback" else "migration") in out2, out2[-15000:]
                 assert ended == first_op, (snapshot, out1[-15000:])
                 current = first_op
-        hand = rollback_by_hand_between_verify_and_detach(env, core, iam, node_roles, role_arn, current)
-        outcomes.append(hand)
+            if not schedule and any(pending.values()) and number < 20:
+                # A second run that went after its first shifted the order: force the steps still left.
+                schedule.append({"delay": None, "forced": True, "wait": False, "expired": False})
     finally:
         sampler.stop()
         delete_lease(core)
@@ -317,12 +368,42 @@ def test_migration_and_rollback_racing_never_leave_a_pod_without_credentials_or_
                 iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=provider["Arn"])
         assert rc == 0, out[-15000:]
     figure("CNI race: %d trials of a migration and a rollback started together (4-7 s apart, or forced at a step of "
-           "the first, or waiting for the Lease) plus a rollback by hand between verification and detach; invariant "
-           "sampled %d times (%d reads raced a restart), violations %d" % (
-               len(race_schedule()), sampler.samples, sampler.read_errors, len(sampler.violations)))
+           "the first, or waiting for the Lease); invariant sampled %d times (%d reads raced a restart), "
+           "violations %d" % (
+               number, sampler.samples, sampler.read_errors, len(sampler.violations)))
     for line in outcomes:
         print("  " + line)
     assert sampler.samples > 100
+    assert sampler.violations == [], sampler.violations[:5]
+
+
+def test_rollback_by_hand_between_verify_and_detach_is_refused_when_detaching(env, core):
+    """Forced interleaving without the Lease, sampled like the race: step 7 must refuse on its own check."""
+    import boto3
+
+    iam = boto3.client("iam")
+    node_roles = sorted(arn.rsplit("/", 1)[1] for arn in env["EKS_NODE_ROLE_ARNS"].split(","))
+    role_arn = "arn:aws:iam::%s:role/%s" % (env["AWS_ACCOUNT_ID"], ROLE_NAME)
+    current = end_state_of(state(iam, core, node_roles, role_arn), node_roles)
+    assert current is not None, "the sandbox must be migrated or rolled back, not in between"
+    delete_lease(core)
+    sampler = Sampler(iam, core, node_roles, role_arn)
+    sampler.start()
+    try:
+        outcome = rollback_by_hand_between_verify_and_detach(env, core, iam, node_roles, role_arn, current)
+    finally:
+        sampler.stop()
+        delete_lease(core)
+        cleanup = Run(env, "rollback", "-e", "vpc_cni_irsa_rollback_delete_role=true")
+        rc, out = cleanup.finish()
+        issuer = env["EKS_OIDC_ISSUER"].replace("https://", "")
+        for provider in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]:
+            if provider["Arn"].endswith("oidc-provider/" + issuer):
+                iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=provider["Arn"])
+        assert rc == 0, out[-15000:]
+    figure("CNI rollback by hand between verification and detach: %s; invariant sampled %d times, violations %d"
+           % (outcome, sampler.samples, len(sampler.violations)))
+    assert sampler.samples > 10
     assert sampler.violations == [], sampler.violations[:5]
 
 
@@ -401,13 +482,16 @@ BY_HAND_PLAYBOOK = """\
       ansible.builtin.set_fact:
         vpc_cni_irsa_lease_holder_effective: ""
 
+    # include_role takes no module_defaults: a block carries them.
     - name: Step 7 as the role runs it
-      ansible.builtin.include_role:
-        name: eks.access.vpc_cni_irsa
-        tasks_from: detach.yml
-      vars:
-        vpc_cni_irsa_cluster_name: "{{ eks_cluster_name }}"
       module_defaults:
         eks.access.node_role_policy:
           cluster_name: "{{ eks_cluster_name }}"
+      block:
+        - name: Step 7 of the role
+          ansible.builtin.include_role:
+            name: eks.access.vpc_cni_irsa
+            tasks_from: detach.yml
+          vars:
+            vpc_cni_irsa_cluster_name: "{{ eks_cluster_name }}"
 """

@@ -82,8 +82,25 @@ def paginate(items, response, default=100, maximum=100):
     return page, (base64.urlsafe_b64encode(str(after).encode()).decode() if after < len(items) else None)
 
 
+def _region_from_host(self, request, full_url):
+    """The region as EKS has it: from the endpoint's host, never from the path.
+
+    moto searches the whole URL for ``.<region>.amazonaws.com``, so a
+    principal ARN in the path with an IAM Identity Center role path
+    (``.../aws-reserved/sso.amazonaws.com/...``) gave it a wrong region.
+    """
+    from urllib.parse import urlsplit
+
+    host = urlsplit(full_url).netloc
+    return _MOTO_REGION_FROM_URL(self, request, "https://%s/" % host)
+
+
+_MOTO_REGION_FROM_URL = EKSResponse.get_region_from_url
+
+
 def register(handlers, paths):
     """Add ``handlers`` ({operation: function}) to moto's EKS responses and ``paths`` to its URL map."""
+    EKSResponse.get_region_from_url = _region_from_host
     for name, func in handlers.items():
         setattr(EKSResponse, name, func)
     for path in paths:

@@ -21,7 +21,9 @@ things no AWS API can do are done on moto's backend directly:
   ``moto_eks_access.py`` adds them, and this process serves each cluster's
   mode and entries to the token authenticator on
   ``GET /_sandbox/eks/access/<region>/<cluster>`` (JSON; 404 for an unknown
-  cluster), a path no AWS API uses.
+  cluster), a path no AWS API uses;
+* moto answers EKS ``DescribeClusterVersions`` (which eksctl calls when it
+  starts) with 404: ``moto_eks_versions.py`` adds it.
 """
 
 import argparse
@@ -68,6 +70,7 @@ def secret_for(access_key_id):
 
 
 ACCESS_STATE_PATH = "/_sandbox/eks/access/"
+ENDPOINT_PATH = "/_sandbox/eks/endpoint/"
 
 
 class AccessStateEndpoint:
@@ -77,7 +80,11 @@ class AccessStateEndpoint:
       (what the token authenticator and authorizer read);
     * ``POST /_sandbox/eks/access/<region>/<cluster>/reset`` with an optional JSON
       body ``{"authenticationMode": ...}``: moto_eks_access.reset_cluster, for
-      tests that must take a cluster through the one-way mode switch again.
+      tests that must take a cluster through the one-way mode switch again;
+    * ``POST /_sandbox/eks/endpoint/<region>/<cluster>`` with a JSON body
+      ``{"endpoint": "https://..."}``: the API server URL DescribeCluster reports
+      from now on (the bench points it at a delaying relay for the tools that
+      find the API server through EKS, as eksctl does); answers the previous one.
     """
 
     def __init__(self, app, account):
@@ -87,6 +94,8 @@ class AccessStateEndpoint:
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD")
+        if path.startswith(ENDPOINT_PATH) and method == "POST":
+            return self.set_endpoint(environ, start_response, path[len(ENDPOINT_PATH):].split("/"))
         if not path.startswith(ACCESS_STATE_PATH) or method not in ("GET", "POST"):
             return self.app(environ, start_response)
         import eks_access_rules
@@ -107,19 +116,68 @@ class AccessStateEndpoint:
             status = "200 OK" if state is not None else status
         except (ValueError, eks_access_rules.EksRefusal) as e:
             status, answer = "400 Bad Request", {"error": str(e)}
+        return self.answer(start_response, status, answer)
+
+    @staticmethod
+    def answer(start_response, status, answer):
         body = json.dumps(answer).encode()
         start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
 
+    def set_endpoint(self, environ, start_response, parts):
+        from urllib.parse import unquote
+
+        from moto.eks.models import eks_backends
+
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        try:
+            endpoint = json.loads(environ["wsgi.input"].read(length) or b"{}").get("endpoint", "")
+        except ValueError:
+            endpoint = ""
+        if not str(endpoint).startswith("https://"):
+            return self.answer(start_response, "400 Bad Request", {"error": "endpoint must be an https:// URL"})
+        cluster = None
+        if len(parts) == 2:
+            cluster = eks_backends[self.account][parts[0]].clusters.get(unquote(parts[1]))
+        if cluster is None:
+            return self.answer(start_response, "404 Not Found", {"error": "no such cluster"})
+        previous, cluster.endpoint = cluster.endpoint, endpoint
+        return self.answer(start_response, "200 OK", {"endpoint": endpoint, "previous": previous})
+
+
+def dispatcher_remembering_backends():
+    """moto's DomainDispatcherApplication, remembering which backend serves a host name.
+
+    moto works that out again for every request, twice here (the ``127.0.0.1:port``
+    host first, then the host it infers from the signature), each time listing
+    moto's package directory (one ``isdir`` per service) under the dispatcher's
+    lock: a fifth of moto's time per request, and the one part that threads
+    cannot share.  The answer depends on the host name alone.
+    """
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    class RememberingDispatcher(DomainDispatcherApplication):
+        def __init__(self, create_app):
+            super().__init__(create_app)
+            self.backend_of_host = {}
+
+        def get_backend_for_host(self, host):
+            # Called with the dispatcher's lock held, so the dict needs no lock of its own.
+            if host not in self.backend_of_host:
+                self.backend_of_host[host] = super().get_backend_for_host(host)
+            return self.backend_of_host[host]
+
+    return RememberingDispatcher(create_backend_app)
+
 
 def serve(port, account):
     """moto's WSGI app behind the presigned-STS check, on 127.0.0.1:port, in a thread."""
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import make_server
 
     from sts_query_auth import QueryAuthMiddleware
 
-    app = QueryAuthMiddleware(AccessStateEndpoint(DomainDispatcherApplication(create_backend_app), account),
+    app = QueryAuthMiddleware(AccessStateEndpoint(dispatcher_remembering_backends(), account),
                               secret_for, log=lambda msg: print(msg, flush=True))
     server = make_server("127.0.0.1", port, app, True, request_handler=MotoRequestHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -182,11 +240,13 @@ def main(argv=None):
     import moto_eks_access
     import moto_eks_addons
     import moto_eks_pod_identity
+    import moto_eks_versions
     import sandbox
 
     moto_eks_addons.install(add_on_manager(clusters[0]["endpoint"], args.addon_manager_kubeconfig))
     moto_eks_access.install()
     moto_eks_pod_identity.install()
+    moto_eks_versions.install()
     serve(args.port, sandbox.ACCOUNT_ID)
     create_sandbox_user(sandbox)
     facts = sandbox.seed_aws(clusters)

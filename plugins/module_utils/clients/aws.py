@@ -22,9 +22,14 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import Retrying
 # request rate while hiding most of each call's round trip.
 DEFAULT_CONCURRENCY = 10
 
-# Throttling and 5xx only (AWSRetry's defaults): an error the caller made, such
-# as MalformedPolicyDocument, fails at once instead of after minutes of backoff.
-DEFAULT_RETRY = AWSRetry.jittered_backoff(retries=10, delay=1, max_delay=20)
+# Throttling and 5xx only: an error the caller made, such as MalformedPolicyDocument,
+# fails at once instead of after minutes of backoff.  AWSRetry knows the query
+# protocols' codes (Throttling, ServiceUnavailable, ...); the JSON and REST ones
+# (EKS, SSO admin) name them differently.
+JSON_PROTOCOL_RETRY_CODES = ["ThrottlingException", "ServiceUnavailableException", "ServerException",
+                             "InternalServerException"]
+DEFAULT_RETRY = AWSRetry.jittered_backoff(retries=10, delay=1, max_delay=20,
+                                          catch_extra_error_codes=JSON_PROTOCOL_RETRY_CODES)
 
 
 class AlwaysRetryingClient(RetryingBotoClientWrapper):
@@ -49,6 +54,13 @@ def client(module, service: str, retry=DEFAULT_RETRY, region: str = None) -> Alw
     if region:
         return AlwaysRetryingClient(module.client(service, region=region), retry)
     return AlwaysRetryingClient(module.client(service), retry)
+
+
+def retrying(boto_client, retry=DEFAULT_RETRY) -> AlwaysRetryingClient:
+    """``boto_client`` retrying by default; one that already does is returned as it is (no retries of retries)."""
+    if isinstance(boto_client, AlwaysRetryingClient):
+        return boto_client
+    return AlwaysRetryingClient(boto_client, retry)
 
 
 def map_bounded(function, items, concurrency: int = DEFAULT_CONCURRENCY) -> list:

@@ -16,6 +16,7 @@ from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.arn import ArnError
 from ansible_collections.eks.access.plugins.module_utils.arn import parse_iam_arn
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry as model
+from ansible_collections.eks.access.plugins.module_utils.module import Runner
 from ansible_collections.eks.access.plugins.module_utils.services.access_entries import DEFAULT_CONCURRENCY
 from ansible_collections.eks.access.plugins.module_utils.services.access_entries import AccessEntries
 from ansible_collections.eks.access.plugins.module_utils.services.access_entries import IamPrincipals
@@ -60,10 +61,6 @@ class AccessEntryOptions:
     replace: bool = False
     allow_self_lockout: bool = False
     concurrency: int = DEFAULT_CONCURRENCY
-
-    @classmethod
-    def from_params(cls, params: dict) -> "AccessEntryOptions":
-        return cls(**{name: params[name] for name in ACCESS_ENTRY_ARG_SPEC})
 
 
 def _caller_role_arn(context) -> str:
@@ -136,10 +133,6 @@ class AccessEntryInfoOptions:
     check_iam: bool = False
     check_aws_auth: bool = False
     concurrency: int = DEFAULT_CONCURRENCY
-
-    @classmethod
-    def from_params(cls, params: dict) -> "AccessEntryInfoOptions":
-        return cls(**{name: params[name] for name in INFO_ARG_SPEC})
 
 
 def _principals_of_account(arns, account_id: str) -> list:
@@ -243,10 +236,6 @@ class AuthenticationModeOptions:
     wait_timeout: int = 1200
     poll_seconds: float = 5.0
 
-    @classmethod
-    def from_params(cls, params: dict) -> "AuthenticationModeOptions":
-        return cls(**{name: params[name] for name in MODE_ARG_SPEC})
-
 
 def _wait_for_update(service: AccessEntries, update_id: str, options: AuthenticationModeOptions, mode: str):
     deadline = time.monotonic() + options.wait_timeout
@@ -322,3 +311,9 @@ def run_authentication_mode(context, options: AuthenticationModeOptions) -> dict
         _wait_for_update(service, update_id, options, mode)
         done.append(mode)
     return result
+
+
+# The three modules' runners, for module.main().
+ACCESS_ENTRY = Runner(run_access_entries, AccessEntryOptions)
+ACCESS_ENTRY_INFO = Runner(run_access_entry_info, AccessEntryInfoOptions)
+AUTHENTICATION_MODE = Runner(run_authentication_mode, AuthenticationModeOptions)

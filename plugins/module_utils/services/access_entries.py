@@ -216,14 +216,53 @@ class IamPrincipals:
 
     def created(self, parsed):
         """The principal's CreateDate, or None when IAM does not know it."""
+        found = self.describe(parsed.resource_type, parsed.name)
+        return found["created"] if found else None
+
+    def describe(self, resource_type: str, name: str):
+        """``{"arn": its real ARN (path included), "created": CreateDate}``, or None when IAM does not know it."""
         try:
-            if parsed.resource_type == "role":
-                return self.iam.get_role(RoleName=parsed.name)["Role"].get("CreateDate")
-            return self.iam.get_user(UserName=parsed.name)["User"].get("CreateDate")
+            if resource_type == "role":
+                item = self.iam.get_role(RoleName=name)["Role"]
+            else:
+                item = self.iam.get_user(UserName=name)["User"]
         except ClientError as e:
             if _error_code(e) == "NoSuchEntity":
                 return None
-            raise aws_failure(e, "Looking up IAM %s %s" % (parsed.resource_type, parsed.name))
+            raise aws_failure(e, "Looking up IAM %s %s" % (resource_type, name))
+        return {"arn": item.get("Arn"), "created": item.get("CreateDate")}
+
+    def describe_all(self, principals) -> list:
+        """``[describe(type, name)]`` for ``[(type, name)]``, side by side (one listing for many).
+
+        A name IAM does not know as written is looked for once more in the
+        listing of the account's roles (users), whatever its case: IAM names
+        are unique regardless of case, and aws-auth matches ARNs that way.
+        """
+        principals = list(principals)
+        listings = {}
+        for resource_type in ("role", "user"):
+            if sum(1 for pair in principals if pair[0] == resource_type) > LIST_INSTEAD_OF_GET:
+                listings[resource_type] = self._listed_items(resource_type)
+        one_by_one = [pair for pair in principals if pair[0] not in listings]
+        answers = dict(zip(one_by_one, map_bounded(lambda pair: self.describe(*pair), one_by_one, self.concurrency)))
+        found = [answers[pair] if pair in answers else listings[pair[0]].get(pair[1].lower()) for pair in principals]
+        for index, (resource_type, name) in enumerate(principals):
+            if found[index] is not None:
+                continue
+            if resource_type not in listings:
+                listings[resource_type] = self._listed_items(resource_type)
+            found[index] = listings[resource_type].get(name.lower())
+        return found
+
+    def _listed_items(self, resource_type: str) -> dict:
+        operation, key, name_key = (("list_roles", "Roles", "RoleName") if resource_type == "role" else
+                                    ("list_users", "Users", "UserName"))
+        try:
+            items = self.iam.paginate(operation).get(key, [])
+        except (ClientError, BotoCoreError) as e:
+            raise aws_failure(e, "Listing IAM %ss" % resource_type)
+        return {item[name_key].lower(): {"arn": item.get("Arn"), "created": item.get("CreateDate")} for item in items}
 
     def _listed(self, resource_type: str) -> dict:
         """name (lower-cased: IAM names are unique whatever their case) -> CreateDate of every role or user."""

@@ -1,0 +1,434 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What eks_access_entry_migration runs: plan, apply, verify, finalize or roll back one cluster.
+
+Reads aws-auth (Kubernetes), the mapped principals (IAM) and the access
+entries (EKS); model/access_entry_migration.py decides; the writes go
+through services/access_entries.py and, for the mode, the runner of
+eks_authentication_mode.  Every step re-reads everything, so a run killed
+anywhere is finished by the next one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+
+from ansible_collections.eks.access.plugins.module_utils import aws_auth
+from ansible_collections.eks.access.plugins.module_utils import configmap
+from ansible_collections.eks.access.plugins.module_utils import errors
+from ansible_collections.eks.access.plugins.module_utils import kube
+from ansible_collections.eks.access.plugins.module_utils.arn import parse_iam_arn
+from ansible_collections.eks.access.plugins.module_utils.model import access_entry as entries_model
+from ansible_collections.eks.access.plugins.module_utils.model import access_entry_migration as planner
+from ansible_collections.eks.access.plugins.module_utils.runners import access_entries as entry_runners
+from ansible_collections.eks.access.plugins.module_utils.services.access_entries import DEFAULT_CONCURRENCY
+from ansible_collections.eks.access.plugins.module_utils.services.access_entries import AccessEntries
+from ansible_collections.eks.access.plugins.module_utils.services.access_entries import IamPrincipals
+
+try:
+    from botocore.exceptions import BotoCoreError
+    from botocore.exceptions import ClientError
+except ImportError:  # AnsibleAWSModule reports a missing botocore
+    BotoCoreError = ClientError = ()
+
+STEPS = ("plan", "apply", "verify", "finalize", "rollback")
+VERIFY_SESSION_NAME = "eks-access-migration-verify"
+
+ARGUMENT_SPEC = dict(
+    cluster_name=dict(type="str", required=True),
+    step=dict(type="str", default="plan", choices=list(STEPS)),
+    update_existing=dict(type="bool", default=False),
+    username_prefix=dict(type="str", default=planner.DEFAULT_USERNAME_PREFIX),
+    verify_tokens=dict(type="bool", default=False),
+    protect=dict(type="list", elements="str", default=[]),
+    backup_path=dict(type="path"),
+    backup_configmap=dict(type="str"),
+    remove_aws_auth=dict(type="bool", default=False),
+    concurrency=dict(type="int", default=DEFAULT_CONCURRENCY),
+    wait_timeout=dict(type="int", default=1200),
+)
+
+
+@dataclass
+class Options:
+    cluster_name: str
+    step: str = "plan"
+    update_existing: bool = False
+    username_prefix: str = planner.DEFAULT_USERNAME_PREFIX
+    verify_tokens: bool = False
+    protect: list = None
+    backup_path: str = None
+    backup_configmap: str = None
+    remove_aws_auth: bool = False
+    concurrency: int = DEFAULT_CONCURRENCY
+    wait_timeout: int = 1200
+
+
+AWS_AUTH_PATH = configmap.configmap_path(aws_auth.AWS_AUTH_NAMESPACE, aws_auth.AWS_AUTH_NAME)
+
+
+# --------------------------------------------------------------------------- reads
+
+
+class State:
+    """What one step read: the cluster, aws-auth (or its backup), IAM's answers, the entries, the plan."""
+
+    def __init__(self, context, options: Options):
+        self.context = context
+        self.options = options
+        self.service = AccessEntries(context.aws("eks"), options.cluster_name, options.concurrency)
+        self.cluster = self.service.cluster_facts()
+        self.configmap, self.source = self._read_aws_auth()
+        self.mappings = self._parse(self.configmap)
+        self.iam = {}
+        self.iam_answers = {}
+        self.entries = {}
+        self.plan = None
+
+    def _read_aws_auth(self):
+        found = configmap.read_configmap(self.context.kube())
+        if found is not None:
+            return found, "configmap"
+        backup = _read_backup(self.options.backup_path)
+        if backup is not None:
+            return backup, "backup"
+        return None, "none"
+
+    def _parse(self, found):
+        if found is None:
+            return {"mapRoles": [], "mapUsers": [], "mapAccounts": []}
+        try:
+            return aws_auth.to_result(aws_auth.parse_aws_auth(found.get("data") or {}))
+        except aws_auth.AwsAuthError as e:
+            raise errors.Refused(
+                "aws-auth of cluster %s cannot be read the way aws-iam-authenticator reads it (%s), so nothing can be "
+                "migrated safely; fix it (eks.access.aws_auth_info shows the problems). Nothing was written." % (
+                    self.options.cluster_name, e))
+
+    def look_up_principals(self):
+        pairs = planner.principals_to_look_up(self.mappings, self.cluster.account_id)
+        answers = IamPrincipals(self.context.aws("iam"), self.options.concurrency).describe_all(pairs)
+        self.iam_answers = {planner.iam_key(*pair): answer for pair, answer in zip(pairs, answers)}
+        self.iam = {key: ({"arn": a["arn"]} if a else None) for key, a in self.iam_answers.items()}
+
+    def read_entries(self):
+        self.cluster = self.service.cluster_facts()
+        self.entries = {} if self.cluster.authentication_mode == "CONFIG_MAP" else self.service.read()
+
+    def make_plan(self):
+        self.plan = planner.plan(self.mappings, self.cluster, self.iam, self.entries,
+                                 update_existing=self.options.update_existing,
+                                 username_prefix=self.options.username_prefix)
+        return self.plan
+
+
+def _read_backup(path):
+    if not path or not os.path.exists(path):
+        return None
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        raise errors.InvalidInput("backup_path %s exists but is not an aws-auth backup this module wrote (%s); move "
+                                  "it away or name another file" % (path, e))
+
+
+def _base_result(state: State) -> dict:
+    plan = state.plan
+    return dict(
+        changed=False,
+        authentication_mode=state.cluster.authentication_mode,
+        aws_auth_source=state.source,
+        plan=[item.to_result() for item in plan.items],
+        summary=plan.summary(),
+        blockers=[{"section": i.section, "index": i.index, "aws_auth_arn": i.aws_auth_arn, "reason": i.reason}
+                  for i in plan.blockers],
+    )
+
+
+def _steps_mode(context, options: Options, mode: str) -> dict:
+    """eks_authentication_mode's runner: the switch, its wait and, towards API, its lockout guard."""
+    return entry_runners.run_authentication_mode(context, entry_runners.AuthenticationModeOptions(
+        cluster_name=options.cluster_name, mode=mode, protect=list(options.protect or ()),
+        wait_timeout=options.wait_timeout))
+
+
+# --------------------------------------------------------------------------- steps
+
+
+def run_plan(context, options: Options) -> dict:
+    state = State(context, options)
+    state.look_up_principals()
+    state.read_entries()
+    state.make_plan()
+    result = _base_result(state)
+    if state.cluster.authentication_mode == "CONFIG_MAP":
+        result["notes"] = ["cluster in CONFIG_MAP: EKS creates the creator's and the managed node groups' entries "
+                           "when it leaves CONFIG_MAP; apply compares with them after the switch"]
+    return result
+
+
+def run_apply(context, options: Options) -> dict:
+    state = State(context, options)
+    state.look_up_principals()
+    mode_result = None
+    if state.cluster.authentication_mode == "CONFIG_MAP":
+        mode_result = _steps_mode(context, options, "API_AND_CONFIG_MAP")
+    # Listed after the switch: EKS creates entries at the switch (creator, node groups), and they count.
+    state.read_entries()
+    state.make_plan()
+    writes = planner.write_plan(state.plan)
+    applied = []
+    if writes.changed and not context.check_mode:
+        applied = state.service.apply(writes)
+    result = _base_result(state)
+    result.update(
+        changed=bool(mode_result and mode_result["changed"]) or writes.changed,
+        mode_steps=(mode_result or {}).get("steps", []),
+        created=writes.by_action("create"),
+        updated=[c.principal_arn for c in writes.changes if c.changed and c.action in ("update", "none")],
+        applied=applied,
+    )
+    if context.check_mode and state.cluster.authentication_mode == "CONFIG_MAP":
+        result["notes"] = ["check mode: the switch to API_AND_CONFIG_MAP was not made, so the entries EKS creates "
+                           "then are not compared yet"]
+    if context.diff_mode:
+        result["diff"] = entries_model.diff(writes, options.cluster_name)
+    return result
+
+
+def _identity_of(api) -> dict:
+    review = api.create(kube.api_path("authentication.k8s.io/v1", "selfsubjectreviews"),
+                        {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"})
+    return (review.get("status") or {}).get("userInfo") or {}
+
+
+def _is_admin(api) -> bool:
+    review = api.create(kube.api_path("authorization.k8s.io/v1", "selfsubjectaccessreviews"), {
+        "apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+        "spec": {"resourceAttributes": {"verb": "*", "group": "*", "resource": "*"}}})
+    return bool((review.get("status") or {}).get("allowed"))
+
+
+def _token_check(context, state: State, item) -> dict:
+    """Assume the item's role, get a token, and ask the API server who that is."""
+    sts = context.aws("sts")
+    try:
+        credentials = sts.assume_role(RoleArn=item.principal_arn, RoleSessionName=VERIFY_SESSION_NAME,
+                                      DurationSeconds=900, aws_retry=False)["Credentials"]
+    except (ClientError, BotoCoreError) as e:
+        return {"verified": False, "how": "not verified by token: this identity cannot assume the role (%s)" % (
+            getattr(e, "response", {}).get("Error", {}).get("Code") or e)}
+    api = context.kube_as(credentials)
+    try:
+        user = _identity_of(api)
+    except errors.KubeApiError as e:
+        return {"verified": False, "ok": False, "how": "token of an STS session of the role",
+                "problems": ["the API server refused the role's token (HTTP %s)" % e.status]}
+    problems = planner.check_identity(item, user.get("username"), user.get("groups"), state.cluster.account_id,
+                                      VERIFY_SESSION_NAME, credentials["AccessKeyId"])
+    if item.entry.policies and not _is_admin(api):
+        problems.append("the token is not cluster admin, although aws-auth gave it system:masters")
+    return {"verified": True, "ok": not problems, "how": "token of an STS session of the role",
+            "username": user.get("username"), "groups": user.get("groups") or [], "problems": problems}
+
+
+def _verify(context, state: State, options: Options) -> dict:
+    """Every migrated principal's entry as EKS reports it, IAM's binding, the caller's admin, tokens when asked."""
+    if state.cluster.authentication_mode == "CONFIG_MAP":
+        raise errors.Refused("Cluster %s is still in CONFIG_MAP, where there are no access entries to verify; run the "
+                             "apply step first" % options.cluster_name)
+    by_key = {entries_model.principal_key(arn): entry for arn, entry in state.entries.items()}
+    principals = []
+    not_verified = []
+    for item in state.plan.migrated:
+        entry = by_key.get(entries_model.principal_key(item.principal_arn))
+        record = {"principal_arn": item.principal_arn, "problems": planner.entry_problems(item, entry)}
+        if entry is not None and item.principal_arn.split(":")[4] == state.cluster.account_id:
+            parsed = parse_iam_arn(item.principal_arn)
+            answer = state.iam_answers.get(planner.iam_key(parsed.resource_type, parsed.name))
+            if answer and answer.get("created") and entry.created_at and answer["created"] > entry.created_at:
+                record["problems"].append("IAM principal created after its entry, so EKS does not match it: delete "
+                                          "the entry and re-run")
+        if options.verify_tokens and item.entry.type == entries_model.STANDARD and \
+                parse_iam_arn(item.principal_arn).resource_type == "role":
+            check = _token_check(context, state, item)
+            record["token"] = check
+            record["problems"].extend(check.get("problems", []))
+            if not check["verified"]:
+                not_verified.append({"principal_arn": item.principal_arn, "why": check["how"]})
+        else:
+            why = ("a node entry: its username and groups are EKS's for type %s, tokens come from nodes" %
+                   item.entry.type if item.entry.type != entries_model.STANDARD else
+                   "an IAM user: no token can be made for it without its keys"
+                   if parse_iam_arn(item.principal_arn).resource_type == "user" else
+                   "verify_tokens is false")
+            not_verified.append({"principal_arn": item.principal_arn, "why": "identity not checked with a token: "
+                                 + why + "; its entry as EKS reports it was checked"})
+        principals.append(record)
+
+    caller = context.caller_identity()["Arn"]
+    caller_problems = []
+    protected = [caller] + list(options.protect or ())
+    missing = entries_model.missing_admins(state.entries, protected)
+    if missing:
+        caller_problems.append("%s %s no access entry with %s at cluster scope" % (
+            ", ".join(missing), "has" if len(missing) == 1 else "have", entries_model.CLUSTER_ADMIN_POLICY))
+    try:
+        if not _is_admin(context.kube()):
+            caller_problems.append("the API server does not let this task's identity %s do everything" % caller)
+    except errors.KubeApiError as e:
+        caller_problems.append("the API server refused this task's identity %s (HTTP %s)" % (caller, e.status))
+    if context.kube_auth != "eks_token":
+        not_verified.append({"principal_arn": caller, "why": "the Kubernetes checks ran with kubernetes.core's "
+                             "credentials, not this IAM identity's token; use k8s_auth: eks_token to check it"})
+    failed = [p for p in principals if p["problems"]]
+    return dict(verified=not failed and not caller_problems, principals=principals, failed=failed,
+                caller_arn=caller, caller_problems=caller_problems, not_verified=not_verified)
+
+
+def _refuse_unverified(verification: dict, options: Options, what: str):
+    if verification["verified"]:
+        return
+    problems = ["%s: %s" % (p["principal_arn"], "; ".join(p["problems"])) for p in verification["failed"]]
+    problems += verification["caller_problems"]
+    message = "Verification of cluster %s failed, so %s: %s" % (options.cluster_name, what, " | ".join(problems))
+    raise errors.Refused(message, verification=verification)
+
+
+def run_verify(context, options: Options) -> dict:
+    state = State(context, options)
+    state.look_up_principals()
+    state.read_entries()
+    state.make_plan()
+    result = _base_result(state)
+    verification = _verify(context, state, options)
+    result["verification"] = verification
+    context.result_on_failure = dict(result)
+    _refuse_unverified(verification, options, "the migration is not complete")
+    return result
+
+
+def _backup(context, state: State, options: Options) -> list:
+    """Write aws-auth to the backup file (and ConfigMap); returns what changed."""
+    done = []
+    found = state.configmap if state.source == "configmap" else None
+    if found is None:
+        return done
+    copy = {"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": aws_auth.AWS_AUTH_NAME, "namespace": aws_auth.AWS_AUTH_NAMESPACE,
+                         "resourceVersion": found["metadata"].get("resourceVersion")},
+            "data": found.get("data") or {}}
+    if options.backup_path and _read_backup(options.backup_path) != copy:
+        done.append("wrote %s" % options.backup_path)
+        if not context.check_mode:
+            directory = os.path.dirname(os.path.abspath(options.backup_path))
+            handle, temporary = tempfile.mkstemp(dir=directory, prefix=".aws-auth-backup-")
+            with os.fdopen(handle, "w") as f:
+                json.dump(copy, f, indent=2, sort_keys=True)
+            os.chmod(temporary, 0o600)
+            os.replace(temporary, options.backup_path)
+    if options.backup_configmap:
+        api = context.kube()
+        path = configmap.configmap_path(aws_auth.AWS_AUTH_NAMESPACE, options.backup_configmap)
+        existing = api.get_optional(path)
+        body = {"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": options.backup_configmap, "namespace": aws_auth.AWS_AUTH_NAMESPACE,
+                             "labels": {"app.kubernetes.io/managed-by": "eks.access"},
+                             "annotations": {"eks.access/backup-of": "aws-auth"}},
+                "data": found.get("data") or {}}
+        if existing is None:
+            done.append("created ConfigMap %s" % options.backup_configmap)
+            if not context.check_mode:
+                api.create(configmap.configmap_path(aws_auth.AWS_AUTH_NAMESPACE), body)
+        elif (existing.get("data") or {}) != body["data"]:
+            done.append("replaced ConfigMap %s" % options.backup_configmap)
+            body["metadata"]["resourceVersion"] = existing["metadata"]["resourceVersion"]
+            if not context.check_mode:
+                api.replace(path, body)
+    return done
+
+
+def run_finalize(context, options: Options) -> dict:
+    if options.remove_aws_auth and not (options.backup_path or options.backup_configmap):
+        raise errors.InvalidInput("remove_aws_auth needs backup_path or backup_configmap: aws-auth is not deleted "
+                                  "without a copy")
+    state = State(context, options)
+    state.look_up_principals()
+    state.read_entries()
+    state.make_plan()
+    result = _base_result(state)
+    context.result_on_failure = dict(result)
+    if state.plan.blockers:
+        raise errors.Refused(
+            "Refusing to switch cluster %s to API: %d aws-auth mapping(s) cannot be access entries and would stop "
+            "working (see blockers): %s. Nothing was changed." % (
+                options.cluster_name, len(state.plan.blockers),
+                "; ".join("%s %s: %s" % (i.section, i.aws_auth_arn, i.reason) for i in state.plan.blockers)),
+            blockers=result["blockers"])
+    pending = [i.aws_auth_arn for i in state.plan.items if i.fate in ("create", "update")]
+    if pending:
+        raise errors.Refused("Refusing to switch cluster %s to API: the entries of %s are not applied yet; run the "
+                             "apply step first. Nothing was changed." % (options.cluster_name, ", ".join(pending)))
+    verification = _verify(context, state, options)
+    result["verification"] = verification
+    context.result_on_failure = dict(result)
+    _refuse_unverified(verification, options, "it stays in %s" % state.cluster.authentication_mode)
+
+    backups = _backup(context, state, options)
+    mode_result = _steps_mode(context, options, "API")
+    removed = False
+    if options.remove_aws_auth and state.source == "configmap":
+        removed = True
+        if not context.check_mode:
+            # Only the version that was backed up: a change since then stops the removal.
+            context.kube().request("DELETE", AWS_AUTH_PATH, body={
+                "preconditions": {"resourceVersion": state.configmap["metadata"]["resourceVersion"]}})
+    result.update(changed=bool(backups) or mode_result["changed"] or removed, backups=backups,
+                  mode_steps=mode_result["steps"], aws_auth_removed=removed,
+                  authentication_mode=mode_result["authentication_mode"])
+    return result
+
+
+def run_rollback(context, options: Options) -> dict:
+    state = State(context, options)
+    state.read_entries()
+    mode = state.cluster.authentication_mode
+    if mode == "API":
+        raise errors.Refused(
+            "Cluster %s is in authentication mode API, where aws-auth is ignored: deleting the migrated entries would "
+            "lock their principals out, and EKS cannot go back to API_AND_CONFIG_MAP. Nothing was changed." %
+            options.cluster_name)
+    protected = (context.caller_identity()["Arn"],) + tuple(options.protect or ())
+    protected_keys = {entries_model.principal_key(arn) for arn in protected}
+    targets, kept = [], []
+    for arn in planner.rollback_targets(state.entries):
+        if entries_model.principal_key(arn) in protected_keys:
+            # The caller keeps its entry even if the migration made it: this run must not lose admin half-way.
+            kept.append({"principal_arn": arn, "reason": "the identity this task runs as, or in protect"})
+        else:
+            targets.append(arn)
+    writes = entries_model.plan(state.entries, [entries_model.AccessEntry(arn) for arn in targets], state="absent")
+    applied = []
+    if writes.changed and not context.check_mode:
+        applied = state.service.apply(writes)
+    result = dict(changed=writes.changed, authentication_mode=mode, deleted=writes.by_action("delete"),
+                  kept=kept, applied=applied)
+    if context.diff_mode:
+        result["diff"] = entries_model.diff(writes, options.cluster_name)
+    return result
+
+
+RUNNERS = {"plan": run_plan, "apply": run_apply, "verify": run_verify, "finalize": run_finalize,
+           "rollback": run_rollback}
+
+
+def run(context, options: Options) -> dict:
+    if options.concurrency is not None and options.concurrency < 1:
+        raise errors.InvalidInput("concurrency must be 1 or more, got %d" % options.concurrency)
+    result = RUNNERS[options.step](context, options)
+    result["step"] = options.step
+    return result

@@ -1,0 +1,215 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: eks_access_entry_migration
+short_description: Move an EKS cluster from the aws-auth ConfigMap to access entries, step by step, without lockout
+version_added: 0.2.0
+description:
+  - Reads C(kube-system/aws-auth) exactly as aws-iam-authenticator does, asks IAM about every mapped principal of the
+    cluster's account, lists the cluster's access entries, and plans the fate of every aws-auth entry.
+  - "Node roles (C(system:node:{{EC2PrivateDNSName}}) with C(system:nodes)) become C(EC2_LINUX) entries
+    (C(EC2_WINDOWS) with C(eks:kube-proxy-windows)); C(system:masters) becomes C(AmazonEKSClusterAdminPolicy) at
+    cluster scope and the entry keeps its other groups; other entries become C(STANDARD) entries with the same username
+    and groups."
+  - A username EKS refuses (a reserved prefix, C({{SessionName}}) without a C(:) before it) is rewritten with
+    O(username_prefix) in front, and the plan shows the rewrite.
+  - Role ARNs get their path back from IAM (IAM Identity Center roles under C(aws-reserved/sso.amazonaws.com/)), since
+    aws-auth matches them without it and an access entry needs the real ARN.
+  - What cannot move is reported with its reason and whether it blocks C(API) mode - C(mapAccounts), other
+    C(system:) groups, service-linked roles, IAM root - and what needs no move is skipped with its reason - principals
+    IAM no longer has, duplicates the authenticator overrides (the last one wins and is migrated).
+  - An existing entry for the same principal is compared - equal is left alone, different is reported and changed
+    only with O(update_existing=true).
+  - "O(step): C(plan) reads only. C(apply) switches C(CONFIG_MAP) to C(API_AND_CONFIG_MAP), waits, lists the entries
+    again (EKS creates some at the switch) and creates or updates the entries, concurrently; the entries it creates
+    carry the tag C(eks.access/migrated-from=aws-auth). C(verify) checks each migrated principal's entry as EKS reports
+    it, that IAM's principal is older than its entry, that the caller and O(protect) stay cluster admin, and with
+    O(verify_tokens=true) assumes each migrated role and asks the API server who its token is. C(finalize) re-runs
+    the verification and refuses unless it passes and nothing blocks, backs aws-auth up, switches to C(API) and removes
+    aws-auth when O(remove_aws_auth=true). C(rollback), in C(API_AND_CONFIG_MAP) only, deletes the entries the
+    migration created and leaves aws-auth alone."
+  - Every step reads everything again, so after an interruption a re-run goes on from where the cluster is.
+author:
+  - eks.access developers (@eks-access)
+options:
+  cluster_name:
+    description: Name of the EKS cluster.
+    type: str
+    required: true
+  step:
+    description: Which step to run.
+    type: str
+    choices: [plan, apply, verify, finalize, rollback]
+    default: plan
+  update_existing:
+    description: Change existing access entries that differ from aws-auth to what aws-auth says (same type only).
+    type: bool
+    default: false
+  username_prefix:
+    description: Put in front of a username EKS refuses; must end in C(:) for a username that uses C({{SessionName}}).
+    type: str
+    default: "aws-auth:"
+  verify_tokens:
+    description:
+      - In C(verify) and C(finalize), assume each migrated role (session C(eks-access-migration-verify)), mint its EKS
+        token and compare the Kubernetes username and groups the API server gives it with aws-auth's; a role this
+        identity cannot assume is listed in C(not_verified) of RV(verification).
+    type: bool
+    default: false
+  protect:
+    description: IAM ARNs that must stay cluster admin by access entry besides the caller (checked by verify and by
+      the switch to C(API)); rollback never deletes their entries.
+    type: list
+    elements: str
+    default: []
+  backup_path:
+    description: File on the host running the module where C(finalize) writes aws-auth (JSON) before the switch; later
+      runs read aws-auth from it once the ConfigMap is gone.
+    type: path
+  backup_configmap:
+    description: Name of a ConfigMap in C(kube-system) where C(finalize) copies aws-auth's data.
+    type: str
+  remove_aws_auth:
+    description: In C(finalize), delete aws-auth after the switch to C(API) (needs O(backup_path) or
+      O(backup_configmap)).
+    type: bool
+    default: false
+  concurrency:
+    description: At most this many AWS requests at once.
+    type: int
+    default: 10
+  wait_timeout:
+    description: Seconds to wait for each authentication mode update.
+    type: int
+    default: 1200
+extends_documentation_fragment:
+  - eks.access.cluster
+  - kubernetes.core.k8s_auth_options
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - eks.access.action_groups.kubernetes
+attributes:
+  check_mode:
+    support: full
+    description: Plans and reports; switches no mode and writes no entry, ConfigMap or file.
+  diff_mode:
+    support: full
+    description: The access entries before and after (apply, rollback).
+seealso:
+  - module: eks.access.eks_access_entry
+  - module: eks.access.eks_authentication_mode
+  - module: eks.access.aws_auth_info
+notes:
+  - The playbook C(eks.access.migrate_to_access_entries) runs the steps in order for a fleet.
+"""
+
+EXAMPLES = r"""
+- name: What would move, and what cannot
+  eks.access.eks_access_entry_migration:
+    cluster_name: prod-eu
+    step: plan
+  register: migration
+
+- name: Switch to API_AND_CONFIG_MAP and create the entries
+  eks.access.eks_access_entry_migration:
+    cluster_name: prod-eu
+    step: apply
+
+- name: Prove it with tokens of the migrated roles this identity may assume
+  eks.access.eks_access_entry_migration:
+    cluster_name: prod-eu
+    step: verify
+    verify_tokens: true
+
+- name: Access entries only, aws-auth kept in a file and removed
+  eks.access.eks_access_entry_migration:
+    cluster_name: prod-eu
+    step: finalize
+    backup_path: backups/prod-eu-aws-auth.json
+    remove_aws_auth: true
+"""
+
+RETURN = r"""
+step:
+  description: The step that ran.
+  returned: always
+  type: str
+authentication_mode:
+  description: The cluster's authentication mode after the step.
+  returned: when the cluster was read
+  type: str
+aws_auth_source:
+  description: Where aws-auth was read - C(configmap), C(backup) (the ConfigMap is gone) or C(none).
+  returned: except for rollback
+  type: str
+plan:
+  description:
+    - One item per aws-auth entry (and per C(mapAccounts) account) - C(section), C(index), C(aws_auth_arn),
+      C(aws_auth_username), C(aws_auth_groups), C(fate) (C(create), C(update), C(unchanged), C(differs), C(skipped),
+      C(blocked)), C(reason), C(blocks_api), C(principal_arn) (with its path restored), C(path_restored),
+      C(username_rewrite) (C(from), C(to), C(why)), C(notes), C(entry) (the access entry it becomes) and
+      C(existing_entry).
+  returned: except for rollback
+  type: list
+  elements: dict
+summary:
+  description: How many items have each fate, and how many block C(API) mode.
+  returned: except for rollback
+  type: dict
+blockers:
+  description: The items that block C(API) mode, with their reasons.
+  returned: except for rollback
+  type: list
+  elements: dict
+created:
+  description: Principal ARNs whose entry apply created.
+  returned: step apply
+  type: list
+  elements: str
+updated:
+  description: Principal ARNs whose entry apply changed.
+  returned: step apply
+  type: list
+  elements: str
+deleted:
+  description: Principal ARNs whose entry rollback deleted.
+  returned: step rollback
+  type: list
+  elements: str
+kept:
+  description: Entries the migration created that rollback kept (the caller's and O(protect)'s), with the reason.
+  returned: step rollback
+  type: list
+  elements: dict
+verification:
+  description:
+    - C(verified), C(principals) (each with C(problems) and, when tokens were used, C(token)), C(failed),
+      C(caller_arn), C(caller_problems), and C(not_verified) - what could not be proven with a token and why.
+  returned: steps verify and finalize
+  type: dict
+backups:
+  description: What finalize wrote to keep aws-auth.
+  returned: step finalize
+  type: list
+  elements: str
+aws_auth_removed:
+  description: Whether finalize deleted aws-auth.
+  returned: step finalize
+  type: bool
+"""
+
+from ansible_collections.eks.access.plugins.module_utils import module
+from ansible_collections.eks.access.plugins.module_utils.runners import access_entry_migration
+
+
+def main():
+    module.main(access_entry_migration, access_entry_migration.ARGUMENT_SPEC)
+
+
+if __name__ == "__main__":
+    main()
