@@ -17,6 +17,7 @@ help:
 	@echo "make sandbox-down    stop it;   make sandbox-status   report"
 	@echo "make bench           side-by-side benchmarks on the sandbox (docs/benchmarks.md; not part of make test)"
 	@echo "                     BENCH=eksctl make bench: case 1 and the eksctl cases only (builds eksctl once)"
+	@echo "                     BENCH=fleet make bench: migrate_to_access_entries over 20 clusters, forks=10 vs 1"
 	@echo "make reliability     the reliability suite on the sandbox (docs/reliability.md; not part of make test)"
 	@echo "make test-matrix     sanity + unit + smoke integration on each ansible-core x amazon.aws/kubernetes.core"
 	@echo "                     combination (docs/testing.md#support-matrix; not part of make test)"
@@ -66,7 +67,8 @@ integration: CLUSTERS ?= 3
 integration: sandbox
 	@bash tests/run.sh integration
 
-bench: CLUSTERS ?= 3
+# BENCH=fleet: the migration playbook over a fleet of 20 clusters (tests/bench/fleet_bench.py).
+bench: CLUSTERS ?= $(if $(filter fleet,$(BENCH)),20,3)
 bench: sandbox
 	@bash tests/run.sh bench
 

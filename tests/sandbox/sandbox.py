@@ -16,7 +16,9 @@ rebuilt on every start, so each run begins from a fresh EKS account and cluster.
 
 ``--clusters N`` adds clusters ``sandbox-2`` .. ``sandbox-N``, each in another
 region: one more kube-apiserver each, on the same etcd under its own prefix,
-with no controller manager, scheduler or nodes.
+with no controller manager, scheduler or nodes.  Beyond ``sandbox-10`` (up to
+FLEET_MAX_CLUSTERS, for the fleet benchmark) the regions come round again:
+``sandbox-11`` shares eu-west-1 with ``sandbox-2``, and so on.
 
 Whatever N is, two more clusters of the same kind sit beside ``sandbox``
 (which is ``CONFIG_MAP``) in its region, one per EKS authentication mode that
@@ -56,10 +58,15 @@ ACCOUNT_ID = "123456789012"  # moto's default account
 # the clusters, so EKS authentication makes it system:masters on each.
 SANDBOX_USER = "sandbox-admin"
 CREATOR_ARN = "arn:aws:iam::%s:user/%s" % (ACCOUNT_ID, SANDBOX_USER)
-# Cluster 1 is "sandbox" in REGION; cluster k (k >= 2) is "sandbox-k" in EXTRA_REGIONS[k - 2].
+# Cluster 1 is "sandbox" in REGION; cluster k (k >= 2) is "sandbox-k" in EXTRA_REGIONS[(k - 2) % 9]:
+# one region each up to sandbox-10, then two clusters per region (distinct names, so EKS, the
+# authenticator and the inventory plugin tell them apart).
 EXTRA_REGIONS = ["eu-west-1", "ap-northeast-1", "us-east-1", "eu-central-1", "ap-southeast-2",
                  "ca-central-1", "sa-east-1", "us-east-2", "ap-south-1"]
 MAX_CLUSTERS = 1 + len(EXTRA_REGIONS)
+# The fleet benchmark (tests/bench/fleet_bench.py) runs 20 API servers; clusters past MAX_CLUSTERS
+# serve on ports of their own (apiserver-fleet), since MAX_CLUSTERS + 1 .. + 2 are the access mode clusters'.
+FLEET_MAX_CLUSTERS = 20
 # One cluster per EKS authentication mode that reads access entries, each with its own API
 # server (the authenticator tells clusters apart by the webhook path of their API server),
 # created in REGION through CreateCluster(accessConfig=...) by the sandbox user, so EKS gives
@@ -85,6 +92,8 @@ PORTS = {
     # the clusters of ACCESS_MODE_CLUSTERS
     "apiserver-api-and-config-map": 16471,
     "apiserver-api": 16472,
+    # cluster k > MAX_CLUSTERS serves on apiserver-fleet + k (16491 .. 16500)
+    "apiserver-fleet": 16480,
 }
 # A second sandbox (another checkout, EKS_SANDBOX_DIR elsewhere) can run beside
 # the first with every port shifted by this offset.
@@ -123,13 +132,14 @@ SERVICES = ["moto", "authenticator", "etcd", "apiserver", "controller-manager", 
 
 def cluster_specs(count):
     """The sandbox clusters for ``up --clusters count``: name, region, port, service, etcd prefix."""
-    if not 1 <= count <= MAX_CLUSTERS:
-        raise StepFailed("--clusters must be between 1 and %d, got %d" % (MAX_CLUSTERS, count))
+    if not 1 <= count <= FLEET_MAX_CLUSTERS:
+        raise StepFailed("--clusters must be between 1 and %d, got %d" % (FLEET_MAX_CLUSTERS, count))
     specs = [{"name": CLUSTER_NAME, "region": REGION, "port": PORTS["apiserver"], "service": "apiserver",
               "etcd_prefix": "/registry", "cert": "apiserver", "mode": CONFIG_MAP_MODE}]
     for k in range(2, count + 1):
         name = "%s-%d" % (CLUSTER_NAME, k)
-        specs.append({"name": name, "region": EXTRA_REGIONS[k - 2], "port": PORTS["apiserver-extra"] + k,
+        port = PORTS["apiserver-extra" if k <= MAX_CLUSTERS else "apiserver-fleet"] + k
+        specs.append({"name": name, "region": EXTRA_REGIONS[(k - 2) % len(EXTRA_REGIONS)], "port": port,
                       "service": "apiserver-" + name, "etcd_prefix": "/registry-" + name, "cert": "apiserver-" + name,
                       "mode": CONFIG_MAP_MODE})
     for name, mode, port_name in ACCESS_MODE_CLUSTERS:
@@ -1118,7 +1128,7 @@ def main(argv=None):
     parser.add_argument("command", choices=["up", "down", "status", "restart"])
     parser.add_argument("service", nargs="?", help="restart: the service to start again (apiserver)")
     parser.add_argument("--clusters", type=int, default=1,
-                        help="up: how many clusters with a real API server (1-%d, default 1)" % MAX_CLUSTERS)
+                        help="up: how many clusters with a real API server (1-%d, default 1)" % FLEET_MAX_CLUSTERS)
     args = parser.parse_args(argv)
     os.makedirs(STATE, exist_ok=True)
     try:
