@@ -8,7 +8,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SANDBOX_ENV := .sandbox/env
 
-.PHONY: help venv sandbox sandbox-down sandbox-status demo test sanity units packaging integration docs bench reliability clean
+.PHONY: help venv sandbox sandbox-down sandbox-status demo test test-matrix sanity units packaging integration docs bench reliability clean
 
 help:
 	@echo "make demo            venv + sandbox + playbooks/site.yml on it (the main job)"
@@ -19,6 +19,8 @@ help:
 	@echo "                     BENCH=eksctl make bench: case 1 and the eksctl cases only (builds eksctl once)"
 	@echo "                     BENCH=fleet make bench: migrate_to_access_entries over 20 clusters, forks=10 vs 1"
 	@echo "make reliability     the reliability suite on the sandbox (docs/reliability.md; not part of make test)"
+	@echo "make test-matrix     sanity + unit + smoke integration on each ansible-core x amazon.aws/kubernetes.core"
+	@echo "                     combination (docs/testing.md#support-matrix; not part of make test)"
 
 venv: $(VENV)/.installed
 
@@ -46,6 +48,11 @@ demo: sandbox
 test: CLUSTERS ?= 3
 test: sandbox
 	@bash tests/run.sh all
+
+# Venvs and collections per combination are cached in ~/.cache/eks-access-matrix.
+# COMBOS="2.17/oldest 2.19/newest" or LAYERS="sanity units" narrow it (tests/matrix.sh).
+test-matrix: sandbox
+	@bash tests/matrix.sh
 
 sanity: venv
 	@bash tests/run.sh sanity

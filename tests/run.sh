@@ -10,7 +10,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$PWD"
-venv="$repo/.venv"
+# EKS_ACCESS_VENV / EKS_ACCESS_DEPS: another venv and another folder holding
+# ansible_collections/{amazon,kubernetes} (make test-matrix, tests/matrix.sh);
+# by default the project venv and the collections its `ansible` package bundles.
+venv="${EKS_ACCESS_VENV:-$repo/.venv}"
+deps="${EKS_ACCESS_DEPS:-}"
+if [ -z "$deps" ]; then
+    deps="$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+fi
 what="${1:-all}"
 
 collection_tree() {
@@ -23,8 +30,7 @@ collection_tree() {
     git ls-files -co --exclude-standard -z | grep -zv -e '^tests/sandbox/aws-auth-check/' -e '^tests/bench/upsert-driver/' |
         xargs -0 -I{} cp --parents {} "$dest/" 2>/dev/null || true
     # The dependencies' collections must sit beside ours for import/validate tests.
-    local site; site="$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
-    for ns in amazon kubernetes; do ln -sfn "$site/ansible_collections/$ns" "$top/ansible_collections/$ns"; done
+    for ns in amazon kubernetes; do ln -sfn "$deps/ansible_collections/$ns" "$top/ansible_collections/$ns"; done
     echo "$dest"
 }
 
@@ -47,8 +53,14 @@ run_sanity() {
     local dest; dest="$(collection_tree)"
     # ansible-test downloads a get-pip script for its sanity venvs from a host
     # that is not reachable here; seed its cache with our ensurepip stand-in.
-    # (ansible-test 2.19 bootstraps pip 24.2; ansible is pinned in tests/requirements.txt)
-    local pip_version=24.2
+    local pip_version
+    # (the pip version it bootstraps is written in its python_requirements.py; 24.2 in 2.19)
+    pip_version="$("$venv/bin/python" - <<'PY'
+import os, re, ansible_test
+source = open(os.path.join(os.path.dirname(ansible_test.__file__), "_internal", "python_requirements.py")).read()
+print(re.search(r"pip='([0-9.]+)'", source).group(1))
+PY
+)"
     mkdir -p "$HOME/.ansible/test/cache"
     cp "$repo/tests/sanity/bootstrap_pip.py" "$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
     # ansible-test strips the environment; hand this shell's pip settings on.
@@ -91,7 +103,7 @@ run_docs() {
 }
 
 run_pytest() {
-    export PYTHONPATH="$repo/.sandbox/collections${PYTHONPATH:+:$PYTHONPATH}"
+    export PYTHONPATH="$repo/.sandbox/collections${EKS_ACCESS_DEPS:+:$EKS_ACCESS_DEPS}${PYTHONPATH:+:$PYTHONPATH}"
     if [ -f "$repo/.sandbox/env" ]; then
         # shellcheck disable=SC1091
         . "$repo/.sandbox/env"

@@ -116,8 +116,11 @@ keyed_groups:
     prefix: region
   - key: eks_version
     prefix: k8s
-compose:
-  ansible_python_interpreter: ansible_playbook_python
+# The modules need a Python with boto3 and kubernetes. compose cannot name it
+# (ansible_playbook_python is not defined while the inventory is built); set
+# ansible_python_interpreter: "{{ ansible_playbook_python }}" in
+# group_vars/eks_clusters.yml beside this file instead. An AWX execution
+# environment's own Python has them and needs nothing.
 
 ---
 # fleet.eks_clusters.yml: this account and two others, host names that stay unique across regions

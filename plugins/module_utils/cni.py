@@ -143,7 +143,8 @@ def plan_ipv6_policy(existing_document, wanted_document):
 # ---------------------------------------------------------------------------
 
 
-def verify_pods(pods, role_arn, desired=None, expect_irsa=True, audience=workloads.DEFAULT_AUDIENCE):
+def verify_pods(pods, role_arn, desired=None, expect_irsa=True, audience=workloads.DEFAULT_AUDIENCE,
+                credential_method="irsa"):
     """Check every aws-node pod; returns the report the verify module prints.
 
     ``{"ok", "checked", "desired", "pods": [...], "failures": [...], "terminating": [...]}``.
@@ -155,8 +156,14 @@ def verify_pods(pods, role_arn, desired=None, expect_irsa=True, audience=workloa
     and not checked (they are going away). With ``desired`` (the DaemonSet's
     ``desiredNumberScheduled``) fewer live pods than desired is a failure too,
     since an unchecked node is not verified. With ``expect_irsa=False`` (after a
-    rollback) the variables must be absent instead.
+    rollback) the variables must be absent instead. ``credential_method``
+    ``pod_identity`` checks the EKS Pod Identity variables and token instead
+    (the role is then the association's, not the pod's: ``role_arn`` is not
+    looked for in the pod).
     """
+    if credential_method not in workloads.CREDENTIAL_METHODS:
+        raise CniError("credential method must be one of %s, got %r"
+                       % (", ".join(workloads.CREDENTIAL_METHODS), credential_method))
     if expect_irsa and role_arn is not None and not isinstance(role_arn, str):
         raise CniError("role ARN must be a string, got %r" % (role_arn,))
     report = {"ok": True, "checked": 0, "desired": desired, "pods": [], "failures": [], "terminating": []}
@@ -180,14 +187,16 @@ def verify_pods(pods, role_arn, desired=None, expect_irsa=True, audience=workloa
         for kind, container in containers:
             env = workloads.container_env(container)
             if expect_irsa:
-                problems = workloads.irsa_problems(pod, container, role_arn, audience)
+                problems = workloads.credential_problems(pod, container, credential_method, role_arn, audience)
             else:
-                problems = workloads.without_irsa_problems(container)
+                problems = workloads.without_credentials_problems(container, credential_method)
             entry["containers"].append({
                 "name": container.get("name"),
                 "kind": kind,
                 "role_arn": env.get(ENV_ROLE_ARN),
                 "token_file": env.get(ENV_TOKEN_FILE),
+                "credentials_uri": env.get(workloads.ENV_CREDENTIALS_FULL_URI),
+                "authorization_token_file": env.get(workloads.ENV_AUTHORIZATION_TOKEN_FILE),
                 "problems": problems,
             })
             for problem in problems:
@@ -393,11 +402,15 @@ def plan_addon_role(addon, role_arn):
     return {"action": "update", "reason": reason, "update": update}
 
 
-def addon_summary(addon):
-    """What the add-on module returns about an add-on (``{"exists": False}`` when absent)."""
+def addon_summary(addon, pod_identity_associations=None):
+    """What the add-on module returns about an add-on (``{"exists": False}`` when absent).
+
+    ``pod_identity_associations`` are the add-on's associations as
+    ``[{"service_account", "role_arn"}]`` when they were read.
+    """
     if addon is None:
         return {"exists": False, "name": ADDON_NAME}
-    return {
+    summary = {
         "exists": True,
         "name": addon.get("addonName"),
         "version": addon.get("addonVersion"),
@@ -405,3 +418,53 @@ def addon_summary(addon):
         "service_account_role_arn": addon.get("serviceAccountRoleArn") or None,
         "arn": addon.get("addonArn"),
     }
+    if pod_identity_associations is not None:
+        summary["pod_identity_associations"] = list(pod_identity_associations)
+    return summary
+
+
+def pod_identity_service_accounts(addon_configuration):
+    """The service accounts DescribeAddonConfiguration's ``podIdentityConfiguration`` lists (empty: no support)."""
+    return [c.get("serviceAccount") for c in (addon_configuration or {}).get("podIdentityConfiguration") or []
+            if c.get("serviceAccount")]
+
+
+def plan_addon_pod_identity(addon, current, service_account, role_arn):
+    """Bring the add-on's Pod Identity association of ``service_account`` to ``role_arn`` (None: remove it).
+
+    ``current`` lists the add-on's associations as ``[{"service_account",
+    "role_arn"}]``. UpdateAddon's ``podIdentityAssociations`` replaces all
+    of them, so the update repeats every other association unchanged, in
+    order. Returns ``{"action", "reason", "update", "before", "after"}``:
+    action ``none``, ``update`` or ``absent`` (no managed add-on).
+    """
+    if addon is None:
+        return {"action": "absent", "reason": "%s is not an EKS managed add-on of this cluster" % ADDON_NAME,
+                "update": None, "before": [], "after": []}
+    if role_arn is not None:
+        from ansible_collections.eks.access.plugins.module_utils.arn import ArnError, require_role_arn
+
+        try:
+            require_role_arn(role_arn)
+        except ArnError as e:
+            raise CniError(str(e))
+    before = [dict(a) for a in current or []]
+    others = [a for a in before if a["service_account"] != service_account]
+    mine = [a for a in before if a["service_account"] == service_account]
+    had = mine[0]["role_arn"] if mine else None
+    after = list(others)
+    if role_arn is not None:
+        # The service account keeps its place in the list; a new one goes last.
+        after = [dict(a, role_arn=role_arn) if a["service_account"] == service_account else a for a in before] \
+            if mine else before + [{"service_account": service_account, "role_arn": role_arn}]
+    if had == role_arn:
+        return {"action": "none", "reason": "the add-on's Pod Identity association of %s already %s" % (
+            service_account, "uses %s" % role_arn if role_arn else "does not exist"),
+            "update": None, "before": before, "after": before}
+    update = {"podIdentityAssociations": [{"serviceAccount": a["service_account"], "roleArn": a["role_arn"]}
+                                          for a in after]}
+    if addon.get("configurationValues"):
+        update["configurationValues"] = addon["configurationValues"]
+    reason = "Pod Identity association of %s: %s -> %s (%d other association(s) of the add-on kept)" % (
+        service_account, had or "(none)", role_arn or "(none)", len(others))
+    return {"action": "update", "reason": reason, "update": update, "before": before, "after": after}

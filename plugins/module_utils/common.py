@@ -31,3 +31,12 @@ class AnsibleEKSAccessModule(AnsibleAWSModule):
         warning in the result, so nothing is lost.
         """
         return self._module.warn(*args, **kwargs)
+
+    def add_cleanup_file(self, path):
+        """AnsibleModule.add_cleanup_file (for the CA file of an EKS token connection).
+
+        The AnsibleAWSModule of amazon.aws 10.1.2 hands unknown attributes on
+        to the AnsibleModule it wraps; that of 9.0.0 does not, and the call
+        would fail.
+        """
+        return self._module.add_cleanup_file(path)

@@ -190,3 +190,24 @@ def env_mismatches(pods, expected_env):
         if problems:
             result[meta.get("name")] = problems
     return result
+
+
+def workload_rollout_status(kind, workload):
+    """``(done, message)`` like ``kubectl rollout status`` for a DaemonSet, Deployment or StatefulSet."""
+    if kind == "DaemonSet":
+        return rollout_status(workload)
+    meta = (workload or {}).get("metadata") or {}
+    spec = (workload or {}).get("spec") or {}
+    status = (workload or {}).get("status") or {}
+    if (status.get("observedGeneration") or 0) < (meta.get("generation") or 0):
+        return False, "waiting for the %s spec update to be observed" % kind
+    wanted = spec.get("replicas", 1) or 0
+    updated = status.get("updatedReplicas") or 0
+    if updated < wanted:
+        return False, "%d of %d updated replicas" % (updated, wanted)
+    if kind == "Deployment" and (status.get("replicas") or 0) > updated:
+        return False, "%d old replicas are pending termination" % ((status.get("replicas") or 0) - updated)
+    ready = status.get("availableReplicas" if kind == "Deployment" else "readyReplicas") or 0
+    if ready < wanted:
+        return False, "%d of %d updated replicas are available" % (ready, wanted)
+    return True, "rolled out: %d of %d replicas updated and available" % (ready, wanted)

@@ -22,6 +22,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.eks.access.plugins.module_utils import cni
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils import trust_policy
+from ansible_collections.eks.access.plugins.module_utils.model import pod_identity as pod_identity_model
 from ansible_collections.eks.access.plugins.module_utils.services import lease as lease_service
 from ansible_collections.eks.access.plugins.module_utils.services import workloads
 
@@ -127,6 +128,8 @@ class AddonOptions:
     cluster_name: str
     state: str = "present"
     service_account_role_arn: Optional[str] = None
+    credential_method: str = "irsa"
+    pod_identity_role_arn: Optional[str] = None
     resolve_conflicts: Optional[str] = None
     wait: bool = True
     wait_timeout: int = 300
@@ -157,11 +160,120 @@ def wait_for_addon_update(client, cluster, name, update_id, timeout, sleep=time.
         sleep(3)
 
 
+class AddonPodIdentity:
+    """The Pod Identity side of the vpc-cni add-on: the agent, the version's support, the associations."""
+
+    def __init__(self, ctx, cluster, addon):
+        from ansible_collections.eks.access.plugins.module_utils.services import pod_identity
+
+        self.client = ctx.aws("eks")
+        self.cluster = cluster
+        self.addon = addon
+        self.service = pod_identity.PodIdentityService(self.client, ctx.aws("iam"), cluster)
+        self.agent_installed = pod_identity_model.AGENT_ADDON in self.service.addon_names()
+        self.service_accounts = []
+        if addon is not None:
+            configuration = self.client.describe_addon_configuration(
+                addonName=cni.ADDON_NAME, addonVersion=addon["addonVersion"])
+            self.service_accounts = cni.pod_identity_service_accounts(configuration)
+        mine = [a for a in self.service.associations() if a.key == (cni.CNI_NAMESPACE, cni.CNI_SERVICE_ACCOUNT)
+                or (addon is not None and a.owner_arn == addon.get("addonArn"))]
+        self.described = self.service.describe(mine)
+
+    @property
+    def supported(self):
+        return cni.CNI_SERVICE_ACCOUNT in self.service_accounts
+
+    def addon_associations(self):
+        """The add-on's own associations as ``[{"service_account", "role_arn"}]``."""
+        owner = (self.addon or {}).get("addonArn")
+        return [{"service_account": a.service_account, "role_arn": a.role_arn}
+                for a in self.described if owner and a.owner_arn == owner]
+
+    def aws_node(self):
+        """aws-node's association (the add-on's or a plain one), as the module reports it; None when there is none."""
+        for a in self.described:
+            if a.key == (cni.CNI_NAMESPACE, cni.CNI_SERVICE_ACCOUNT):
+                return {"association_id": a.association_id, "role_arn": a.role_arn, "owner_arn": a.owner_arn}
+        return None
+
+    def facts(self):
+        return {"agent_installed": self.agent_installed, "supported": self.supported,
+                "service_accounts": list(self.service_accounts), "association": self.aws_node()}
+
+    def refusal(self, addon_required=True):
+        """Why the add-on cannot give aws-node a Pod Identity association (one sentence), or None."""
+        if not self.agent_installed:
+            return ("cluster %s has no %s add-on, so aws-node would get no Pod Identity credentials; install it "
+                    "first (aws eks create-addon --cluster-name %s --addon-name %s), nothing was changed"
+                    % (self.cluster, pod_identity_model.AGENT_ADDON, self.cluster, pod_identity_model.AGENT_ADDON))
+        if self.addon is None:
+            return None if not addon_required else "%s is not an EKS managed add-on of cluster %s" % (
+                cni.ADDON_NAME, self.cluster)
+        if not self.supported:
+            return ("the %s add-on version %s has no Pod Identity support (DescribeAddonConfiguration lists no %s "
+                    "service account); update the add-on to v1.15.5-eksbuild.1 or later first, nothing was changed"
+                    % (cni.ADDON_NAME, self.addon.get("addonVersion"), cni.CNI_SERVICE_ACCOUNT))
+        plain = self.aws_node()
+        if plain is not None and plain["owner_arn"] != self.addon.get("addonArn"):
+            return ("%s/%s already has a Pod Identity association of its own (%s, role %s), which the add-on "
+                    "cannot take over; delete it (eks.access.pod_identity_association state=absent) or leave the "
+                    "add-on out, nothing was changed" % (cni.CNI_NAMESPACE, cni.CNI_SERVICE_ACCOUNT,
+                                                         plain["association_id"], plain["role_arn"]))
+        return None
+
+
+def _run_addon_pod_identity(ctx, options, client, cluster, addon):
+    """credential_method=pod_identity: the add-on's podIdentityAssociations, the others kept."""
+    pod_identity = AddonPodIdentity(ctx, cluster, addon)
+    current = pod_identity.addon_associations()
+    result = dict(changed=False, addon=cni.addon_summary(addon, current if addon else None), update=None,
+                  pod_identity=pod_identity.facts())
+    wanted = options.pod_identity_role_arn if options.state == "present" else None
+    if options.state == "present" and not wanted:
+        return result  # only report
+    if wanted:
+        refusal = pod_identity.refusal()
+        if refusal:
+            raise CniRefused(refusal)
+    plan = cni.plan_addon_pod_identity(addon, current, cni.CNI_SERVICE_ACCOUNT, wanted)
+    result["message"] = plan["reason"]
+    if plan["action"] != "update":
+        return result
+    result["changed"] = True
+    if ctx.diff_mode:
+        result["diff"] = dict(before=dict(pod_identity_associations=plan["before"]),
+                              after=dict(pod_identity_associations=plan["after"]))
+    result["addon"] = cni.addon_summary(addon, plan["after"])
+    if ctx.check_mode:
+        return result
+    kwargs = dict(plan["update"])
+    if options.resolve_conflicts:
+        kwargs["resolveConflicts"] = options.resolve_conflicts
+    update = client.update_addon(clusterName=cluster, addonName=cni.ADDON_NAME, **kwargs)["update"]
+    if options.wait:
+        update = wait_for_addon_update(client, cluster, cni.ADDON_NAME, update["id"], options.wait_timeout)
+        after = AddonPodIdentity(ctx, cluster, describe_addon(client, cluster))
+        result["addon"] = cni.addon_summary(after.addon, after.addon_associations())
+        result["pod_identity"] = after.facts()
+    result["update"] = {"id": update["id"], "status": update["status"]}
+    return result
+
+
 def run_addon(ctx, options: AddonOptions) -> dict:
-    if options.state == "absent" and options.service_account_role_arn:
+    if options.state == "absent" and (options.service_account_role_arn or options.pod_identity_role_arn):
         raise errors.InvalidInput("state=absent removes the add-on's role; do not give service_account_role_arn "
-                                  "with it")
+                                  "or pod_identity_role_arn with it")
+    if options.pod_identity_role_arn and options.credential_method != "pod_identity":
+        raise errors.InvalidInput("pod_identity_role_arn needs credential_method=pod_identity")
+    if options.credential_method == "pod_identity" and options.service_account_role_arn:
+        raise errors.InvalidInput("with credential_method=pod_identity give the role as pod_identity_role_arn; "
+                                  "serviceAccountRoleArn is ignored once the Pod Identity agent is installed")
     client = ctx.aws("eks")
+    if options.credential_method == "pod_identity":
+        describe_cluster(ctx, options.cluster_name)  # a clear error for a missing cluster
+        return _run_addon_pod_identity(ctx, options, client, options.cluster_name,
+                                       describe_addon(client, options.cluster_name))
     cluster = options.cluster_name
     describe_cluster(ctx, cluster)  # a clear error for a missing cluster
     addon = describe_addon(client, cluster)
@@ -204,11 +316,44 @@ class VerifyOptions:
     daemonset: str = cni.CNI_SERVICE_ACCOUNT
     role_arn: Optional[str] = None
     expect_irsa: bool = True
+    credential_method: str = "irsa"
+    cluster_name: Optional[str] = None
 
 
-def verify_daemonset(api, options: VerifyOptions) -> dict:
-    """Read the DaemonSet, its service account and its pods now, and check each pod (cni.verify_pods)."""
+def pod_identity_association(ctx, cluster_name, namespace, service_account):
+    """The Pod Identity association of a service account (``{"association_id", "role_arn", "owner_arn"}``) or None."""
+    from ansible_collections.eks.access.plugins.module_utils.services import pod_identity
+
+    service = pod_identity.PodIdentityService(ctx.aws("eks"), ctx.aws("iam"), cluster_name)
+    found = service.describe([a for a in service.associations() if a.key == (namespace, service_account)])
+    if not found:
+        return None
+    return {"association_id": found[0].association_id, "role_arn": found[0].role_arn, "owner_arn": found[0].owner_arn}
+
+
+def _association_problem(options, association, sa_label, role_arn):
+    """Pod Identity: what is wrong with the service account's association (None: nothing)."""
+    if options.expect_irsa:
+        if association is None:
+            return "the service account %s has no Pod Identity association" % sa_label
+        if role_arn and association["role_arn"] != role_arn:
+            return "the Pod Identity association of %s uses %s, not %s" % (sa_label, association["role_arn"], role_arn)
+        return None
+    if association is not None:
+        return "the service account %s still has a Pod Identity association (%s, role %s)" % (
+            sa_label, association["association_id"], association["role_arn"])
+    return None
+
+
+def verify_daemonset(api, options: VerifyOptions, ctx=None) -> dict:
+    """Read the DaemonSet, its service account and its pods now, and check each pod (cni.verify_pods).
+
+    With credential_method=pod_identity and a cluster name, the service
+    account's association is read from EKS too (through ``ctx``): the role is
+    the association's, the pods only carry the agent's address and token.
+    """
     namespace, name = options.namespace, options.daemonset
+    method = options.credential_method
     ds = workloads.daemonset(api, namespace, name)
     if ds is None:
         raise errors.NotFound("DaemonSet %s/%s does not exist; check namespace and daemonset" % (namespace, name))
@@ -216,21 +361,35 @@ def verify_daemonset(api, options: VerifyOptions) -> dict:
     sa = workloads.service_account(api, namespace, sa_name)
     annotations = workloads.annotations(sa)
     role_arn = options.role_arn
-    if options.expect_irsa and not role_arn:
+    association = None
+    association_problem = None
+    if method == "pod_identity":
+        if ctx is not None and options.cluster_name:
+            association = pod_identity_association(ctx, options.cluster_name, namespace, sa_name)
+            association_problem = _association_problem(options, association, "%s/%s" % (namespace, sa_name),
+                                                       role_arn)
+            if options.expect_irsa and not role_arn and association:
+                role_arn = association["role_arn"]
+    elif options.expect_irsa and not role_arn:
         role_arn = annotations.get(ROLE_ARN_ANNOTATION)
     pods = workloads.daemonset_pods(api, ds)
     desired = workloads.desired_pods(ds)
-    report = cni.verify_pods(pods, role_arn, desired, options.expect_irsa, workloads.audience_of(sa))
-    if options.expect_irsa and not role_arn:
+    report = cni.verify_pods(pods, role_arn, desired, options.expect_irsa, workloads.audience_of(sa), method)
+    if method == "irsa" and options.expect_irsa and not role_arn:
         problem = "no role ARN to expect: the service account %s/%s has no %s annotation" % (
             namespace, sa_name, ROLE_ARN_ANNOTATION)
         report["failures"].insert(0, {"pod": None, "container": None, "problem": problem})
+        report["ok"] = False
+    if association_problem:
+        report["failures"].insert(0, {"pod": None, "container": None, "problem": association_problem})
         report["ok"] = False
     return dict(
         changed=False,
         ok=report["ok"],
         role_arn=role_arn,
         expect_irsa=options.expect_irsa,
+        credential_method=method,
+        pod_identity_association=association,
         service_account=dict(namespace=namespace, name=sa_name, exists=sa is not None, annotations=annotations),
         desired=desired,
         checked=report["checked"],
@@ -242,7 +401,10 @@ def verify_daemonset(api, options: VerifyOptions) -> dict:
 
 
 def run_verify(ctx, options: VerifyOptions) -> dict:
-    return verify_daemonset(ctx.kube(), options)
+    if options.credential_method == "pod_identity" and not options.cluster_name:
+        raise errors.InvalidInput("credential_method=pod_identity needs cluster_name, to read the service account's "
+                                  "Pod Identity association from EKS")
+    return verify_daemonset(ctx.kube(), options, ctx)
 
 
 # ---------------------------------------------------------------------------
@@ -260,6 +422,7 @@ class NodeRolePolicyOptions:
     exceptions: List[str] = field(default_factory=list)
     force: bool = False
     irsa_role_arn: Optional[str] = None
+    credential_method: str = "irsa"
     other_clusters_migrated: List[str] = field(default_factory=list)
     lease_holder: Optional[str] = None
     lease_duration: int = lease_service.DEFAULT_DURATION
@@ -351,24 +514,30 @@ def _shared_role_check(ctx, options, detaching, region):
 
 
 def _credentials_check(ctx, options, api):
-    """At the moment of detaching: every aws-node pod carries the IRSA role's credentials."""
-    verification = verify_daemonset(api, VerifyOptions(role_arn=options.irsa_role_arn))
+    """At the moment of detaching: every aws-node pod carries the CNI role's credentials (IRSA or Pod Identity)."""
+    verification = verify_daemonset(api, VerifyOptions(role_arn=options.irsa_role_arn,
+                                                       credential_method=options.credential_method,
+                                                       cluster_name=options.cluster_name), ctx)
     if verification["ok"]:
         return verification, None
     pods = _pods_named(verification)
     lines = verification["failure_lines"]
     shown = "; ".join(lines[:MAX_PROBLEMS_SHOWN]) + (
         " (and %d more in failure_lines)" % (len(lines) - MAX_PROBLEMS_SHOWN) if len(lines) > MAX_PROBLEMS_SHOWN else "")
-    message = ("aws-node does not run on IRSA yet, so detaching %s would break pod networking on new nodes: %s%s; "
+    method = "EKS Pod Identity" if options.credential_method == "pod_identity" else "IRSA"
+    message = ("aws-node does not run on %s yet, so detaching %s would break pod networking on new nodes: %s%s; "
                "migrate aws-node first (eks.access.vpc_cni_irsa), or set force=true"
-               % (options.policy_arn, "pods without the role's credentials: %s; " % ", ".join(pods) if pods else "",
-                  shown))
+               % (method, options.policy_arn,
+                  "pods without the role's credentials: %s; " % ", ".join(pods) if pods else "", shown))
     return verification, _refusal_or_warning(ctx, options, message, pods_without_credentials=pods,
                                              failure_lines=verification["failure_lines"])
 
 
 def run_node_role_policy(ctx, options: NodeRolePolicyOptions) -> dict:
     discover = options.discover or []
+    if options.credential_method == "pod_identity" and options.state == "absent" and not options.cluster_name:
+        raise errors.InvalidInput("credential_method=pod_identity needs cluster_name, to read aws-node's Pod Identity "
+                                  "association before detaching")
     if "nodegroups" in discover and not options.cluster_name:
         raise errors.InvalidInput("discovering node group roles needs cluster_name; set it, or leave nodegroups "
                                   "out of discover")

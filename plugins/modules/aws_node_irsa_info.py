@@ -6,7 +6,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: aws_node_irsa_info
-short_description: Verify that every aws-node pod carries the IRSA credentials of the CNI role
+short_description: Verify that every aws-node pod carries the credentials (IRSA or EKS Pod Identity) of the CNI role
 version_added: 0.1.0
 description:
   - Step "verify" of the EKS user guide's VPC CNI to IRSA procedure, for every pod rather than one
@@ -20,6 +20,12 @@ description:
   - Fewer live pods than the DaemonSet's C(desiredNumberScheduled) is a failure too (a node was not verified).
     Pods being deleted are listed in RV(terminating) and not checked.
   - With O(expect_irsa=false) (after a rollback) the variables must be absent instead.
+  - With O(credential_method=pod_identity) the pods must carry EKS Pod Identity credentials instead, that is
+    C(AWS_CONTAINER_CREDENTIALS_FULL_URI) and C(AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE) on a projected token of
+    audience C(pods.eks.amazonaws.com), and no web identity variables (the AWS SDKs would prefer them). The role is
+    then the service account's Pod Identity association's, read from EKS (O(cluster_name) is required); a missing
+    association, or one with another role than O(role_arn), is a failure. With O(expect_irsa=false) the Pod
+    Identity variables and the association must be gone.
   - Reports only; RV(ok) and RV(failure_lines) say what is wrong. It never fails because of what it finds.
 author:
   - eks.access developers (@eks-access)
@@ -40,6 +46,13 @@ options:
     description: V(true) checks that the variables are present; V(false) that they are gone.
     type: bool
     default: true
+  credential_method:
+    description:
+      - Which credentials the pods must carry (or, with O(expect_irsa=false), no longer carry). V(irsa) the web
+        identity variables, V(pod_identity) the EKS Pod Identity ones.
+    type: str
+    choices: [irsa, pod_identity]
+    default: irsa
 extends_documentation_fragment:
   - eks.access.cluster
   - kubernetes.core.k8s_auth_options
@@ -55,6 +68,13 @@ EXAMPLES = r"""
 - name: Check the aws-node pods
   eks.access.aws_node_irsa_info:
     cluster_name: prod-eu
+    role_arn: arn:aws:iam::111122223333:role/AmazonEKSVPCCNIRole
+  register: verify
+
+- name: Check the aws-node pods of a cluster whose CNI uses EKS Pod Identity
+  eks.access.aws_node_irsa_info:
+    cluster_name: prod-eu
+    credential_method: pod_identity
     role_arn: arn:aws:iam::111122223333:role/AmazonEKSVPCCNIRole
   register: verify
 
@@ -77,6 +97,16 @@ expect_irsa:
   description: The O(expect_irsa) that was checked.
   returned: always
   type: bool
+credential_method:
+  description: The O(credential_method) that was checked.
+  returned: always
+  type: str
+pod_identity_association:
+  description:
+    - With O(credential_method=pod_identity), the service account's association as EKS has it (association_id and
+      role_arn and owner_arn, the add-on owning it or null), null when there is none.
+  returned: always
+  type: dict
 service_account:
   description: The DaemonSet's service account (namespace and name and exists and annotations).
   returned: always
@@ -90,7 +120,9 @@ checked:
   returned: always
   type: int
 pods:
-  description: Every live pod with its node and phase and its checked containers (name and kind and role_arn and token_file and problems).
+  description:
+    - Every live pod with its node and phase and its checked containers (name and kind and role_arn and token_file and
+      credentials_uri and authorization_token_file and problems).
   returned: always
   type: list
   elements: dict
@@ -126,6 +158,7 @@ def main():
         daemonset=dict(type="str", default="aws-node"),
         role_arn=dict(type="str"),
         expect_irsa=dict(type="bool", default=True),
+        credential_method=dict(type="str", default="irsa", choices=["irsa", "pod_identity"]),
     )
     module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
     options = options_from(vpc_cni_runner.VerifyOptions, module.params)

@@ -25,6 +25,18 @@ description:
     because IAM refuses an empty one. The service account itself is never deleted.
   - Pods started before the annotation do not have the credentials; they are listed in
     RV(restart_required).
+  - With O(credential_method=pod_identity) the role is granted through EKS Pod Identity instead of the OIDC
+    trust, with the same role handling (policies, tags, ownership, deletion). The trust policy gets the statement
+    for C(pods.eks.amazonaws.com) with C(sts:AssumeRole) and C(sts:TagSession) (unless it already grants both; a
+    Deny for them is refused), and the service account gets a Pod Identity association with the role
+    (C(CreatePodIdentityAssociation), or C(UpdatePodIdentityAssociation) when it has one with another role; its
+    target role and session tag setting are kept). The service account is not annotated, no OIDC provider is
+    needed, and the task is refused when the cluster has no C(eks-pod-identity-agent) add-on (see
+    O(require_agent)) or when the service account's association belongs to an add-on (change that through the
+    add-on). With O(state=absent) the association is deleted; the role is deleted only when this collection
+    created it for this service account alone, no other association of the cluster uses it and its trust holds
+    nothing but the Pod Identity statement, which is otherwise left as it is (it is not specific to one
+    service account). See also M(eks.access.pod_identity_association) for many associations at once.
 author:
   - eks.access developers (@eks-access)
 options:
@@ -129,6 +141,22 @@ options:
       - Any value other than the default is also written to the C(eks.amazonaws.com/audience) annotation.
     type: str
     default: sts.amazonaws.com
+  credential_method:
+    description:
+      - How the service account gets the role. V(irsa) through the cluster's OIDC issuer (trust statement and
+        C(eks.amazonaws.com/role-arn) annotation), V(pod_identity) through EKS Pod Identity (trust for
+        C(pods.eks.amazonaws.com) and a Pod Identity association, no annotation).
+      - With V(pod_identity), O(sts_regional_endpoints), O(token_expiration) and O(audience) do not apply and are
+        refused; O(create_oidc_provider) and O(override_existing_annotation) are ignored.
+    type: str
+    choices: [irsa, pod_identity]
+    default: irsa
+  require_agent:
+    description:
+      - With O(credential_method=pod_identity), refuse when the cluster has no C(eks-pod-identity-agent) add-on
+        (pods would get no credentials). Set V(false) when the agent runs another way.
+    type: bool
+    default: true
 extends_documentation_fragment:
   - eks.access.cluster
   - kubernetes.core.k8s_auth_options
@@ -142,7 +170,9 @@ attributes:
     description: Nothing is written; Kubernetes writes are validated with a server-side dry run.
   diff_mode:
     support: full
-    description: Shows the trust policy, attached policies and annotations before and after.
+    description:
+      - Shows the trust policy, attached policies and annotations (with O(credential_method=pod_identity), the
+        association) before and after.
 """
 
 EXAMPLES = r"""
@@ -171,6 +201,16 @@ EXAMPLES = r"""
           - Effect: Allow
             Action: s3:GetObject
             Resource: arn:aws:s3:::reports/*
+
+- name: Grant a role through EKS Pod Identity instead of the OIDC trust (no annotation, an association)
+  eks.access.irsa_service_account:
+    cluster_name: prod-eu
+    namespace: apps
+    name: reports
+    role_name: reports
+    credential_method: pod_identity
+    managed_policies:
+      - arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess
 
 - name: Stop trusting the service account (deletes the role if it was created for it alone)
   eks.access.irsa_service_account:
@@ -204,13 +244,30 @@ service_account:
     namespace: {description: Namespace., type: str, returned: always}
     name: {description: Name., type: str, returned: always}
     annotations: {description: Annotations., type: dict, returned: always}
+credential_method:
+  description: V(pod_identity) when the role was granted through EKS Pod Identity.
+  returned: with O(credential_method=pod_identity)
+  type: str
+pod_identity_association:
+  description:
+    - With O(credential_method=pod_identity), the service account's association after the task (null when there is
+      none, or with O(role_only=true)).
+  returned: with O(credential_method=pod_identity)
+  type: dict
+  contains:
+    association_id: {description: Association ID (null in check mode for a new one)., type: str, returned: always}
+    role_arn: {description: Its role., type: str, returned: always}
+    target_role_arn: {description: Its target role (null when none)., type: str, returned: always}
+    disable_session_tags: {description: Whether session tags are disabled., type: bool, returned: always}
 restart_required:
-  description: Pods running as the service account that lack the IRSA environment variables.
+  description:
+    - Pods running as the service account that lack the IRSA environment variables (with
+      O(credential_method=pod_identity), the Pod Identity ones).
   returned: always
   type: list
   elements: str
 oidc_provider_arn:
-  description: ARN of the cluster's IAM OIDC identity provider.
+  description: ARN of the cluster's IAM OIDC identity provider (null with O(credential_method=pod_identity)).
   returned: always
   type: str
 oidc_provider_created:

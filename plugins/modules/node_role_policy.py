@@ -22,6 +22,10 @@ description:
     projected service-account token with audience C(sts.amazonaws.com) mounted at that file - and no DaemonSet node is
     left unchecked. The refusal names the pods. Without the policy on the node role, aws-node would lose its AWS
     permissions and new nodes their pod networking.
+  - With O(credential_method=pod_identity) the check at the moment of detaching is for EKS Pod Identity instead
+    (see M(eks.access.aws_node_irsa_info)) - every aws-node pod carries C(AWS_CONTAINER_CREDENTIALS_FULL_URI) and
+    C(AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE) on a projected token of audience C(pods.eks.amazonaws.com), and the
+    service account's Pod Identity association exists with O(irsa_role_arn) (when given).
   - Detaching is also refused when a node group of another cluster of the same region uses the node role (every
     cluster of the region is checked; other regions are not), unless those clusters are listed in
     O(other_clusters_migrated).
@@ -72,6 +76,13 @@ options:
       - The role every aws-node pod must carry before the policy may be detached. Defaults to the
         C(eks.amazonaws.com/role-arn) annotation of the C(kube-system/aws-node) service account.
     type: str
+  credential_method:
+    description:
+      - How aws-node gets the CNI role, which decides what the check before detaching looks for. V(irsa) the web
+        identity variables, V(pod_identity) the EKS Pod Identity ones and the association (needs O(cluster_name)).
+    type: str
+    choices: [irsa, pod_identity]
+    default: irsa
   other_clusters_migrated:
     description:
       - Clusters sharing a node role with this one whose aws-node was migrated (and verified) too, so that the role may
@@ -176,6 +187,7 @@ def main():
         exceptions=dict(type="list", elements="str"),
         force=dict(type="bool", default=False),
         irsa_role_arn=dict(type="str"),
+        credential_method=dict(type="str", default="irsa", choices=["irsa", "pod_identity"]),
         other_clusters_migrated=dict(type="list", elements="str", default=[]),
         lease_holder=dict(type="str"),
         lease_duration=dict(type="int", default=120),

@@ -20,6 +20,15 @@ description:
     given and refuses an empty string, so this is an update without C(serviceAccountRoleArn). Every update repeats
     the add-on's current C(configurationValues) so they are kept.
   - A cluster without the add-on is not an error; RV(addon.exists) is V(false) and nothing changes.
+  - With O(credential_method=pod_identity) the role reaches C(aws-node) through EKS Pod Identity instead, the add-on's
+    C(podIdentityAssociations) get C(aws-node) with O(pod_identity_role_arn). Passing C(podIdentityAssociations) to
+    C(UpdateAddon) replaces all of the add-on's associations, so the update repeats every other association of the
+    add-on as it is. The task is refused, with nothing changed, when the C(eks-pod-identity-agent) add-on is not
+    installed, when the add-on's version has no Pod Identity support (C(DescribeAddonConfiguration) lists no
+    C(aws-node) in C(podIdentityConfiguration); vpc-cni supports it from v1.15.5-eksbuild.1), or when C(aws-node)
+    already has a Pod Identity association that is not the add-on's. O(state=absent) removes C(aws-node)'s
+    association from the add-on and keeps the others. Without O(pod_identity_role_arn) the module reports
+    RV(pod_identity).
 author:
   - eks.access developers (@eks-access)
 options:
@@ -30,10 +39,24 @@ options:
   service_account_role_arn:
     description: ARN of the IAM role the add-on's service account should use.
     type: str
+  credential_method:
+    description:
+      - How C(aws-node) gets the role. V(irsa) through the add-on's C(serviceAccountRoleArn) (IAM roles for service
+        accounts), V(pod_identity) through the add-on's C(podIdentityAssociations) (EKS Pod Identity).
+    type: str
+    choices: [irsa, pod_identity]
+    default: irsa
+  pod_identity_role_arn:
+    description:
+      - With O(credential_method=pod_identity), ARN of the IAM role of C(aws-node)'s Pod Identity association. The
+        role must trust C(pods.eks.amazonaws.com) (M(eks.access.irsa_service_account) with
+        O(eks.access.irsa_service_account#module:credential_method=pod_identity) makes such a role).
+    type: str
   state:
     description:
-      - V(present) sets O(service_account_role_arn) (or only reports when it is not given); V(absent) removes the
-        add-on's role so that C(aws-node) falls back to the node role.
+      - V(present) sets O(service_account_role_arn) or O(pod_identity_role_arn) (or only reports when neither is
+        given); V(absent) removes the add-on's role (with O(credential_method=pod_identity), C(aws-node)'s
+        association) so that C(aws-node) falls back to the node role.
     type: str
     choices: [present, absent]
     default: present
@@ -63,7 +86,7 @@ attributes:
     description: Reports the update that would be made and makes none.
   diff_mode:
     support: full
-    description: Shows the add-on's C(serviceAccountRoleArn) before and after.
+    description: Shows the add-on's C(serviceAccountRoleArn) (or its C(podIdentityAssociations)) before and after.
 """
 
 EXAMPLES = r"""
@@ -82,6 +105,12 @@ EXAMPLES = r"""
   eks.access.vpc_cni_addon:
     cluster_name: prod-eu
     state: absent
+
+- name: Give aws-node the CNI role through EKS Pod Identity (the add-on's other associations are kept)
+  eks.access.vpc_cni_addon:
+    cluster_name: prod-eu
+    credential_method: pod_identity
+    pod_identity_role_arn: arn:aws:iam::111122223333:role/AmazonEKSVPCCNIRole
 """
 
 RETURN = r"""
@@ -96,6 +125,33 @@ addon:
     status: {description: Add-on status., type: str, returned: when it exists, sample: ACTIVE}
     service_account_role_arn: {description: The add-on's role (null for the node role)., type: str, returned: when it exists}
     arn: {description: Add-on ARN., type: str, returned: when it exists}
+    pod_identity_associations:
+      description: The add-on's Pod Identity associations.
+      type: list
+      elements: dict
+      returned: with O(credential_method=pod_identity), when the add-on exists
+      contains:
+        service_account: {description: Service account (namespace kube-system)., type: str, returned: always}
+        role_arn: {description: Role of the association., type: str, returned: always}
+pod_identity:
+  description: What EKS Pod Identity needs, as found.
+  returned: with O(credential_method=pod_identity)
+  type: dict
+  contains:
+    agent_installed: {description: Whether the eks-pod-identity-agent add-on is installed., type: bool, returned: always}
+    supported:
+      description: Whether the add-on's version supports Pod Identity for C(aws-node) (C(podIdentityConfiguration)).
+      type: bool
+      returned: always
+    service_accounts: {description: The service accounts C(podIdentityConfiguration) lists., type: list, elements: str, returned: always}
+    association:
+      description: C(aws-node)'s association (the add-on's or its own), null when there is none.
+      type: dict
+      returned: always
+      contains:
+        association_id: {description: Association ID., type: str, returned: always}
+        role_arn: {description: Its role., type: str, returned: always}
+        owner_arn: {description: The add-on that owns it (null when it is not an add-on's)., type: str, returned: always}
 update:
   description: The add-on update made (null when none was made).
   returned: always
@@ -119,6 +175,8 @@ def main():
     argument_spec = dict(
         cluster_name=dict(type="str", required=True),
         service_account_role_arn=dict(type="str"),
+        credential_method=dict(type="str", default="irsa", choices=["irsa", "pod_identity"]),
+        pod_identity_role_arn=dict(type="str"),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         resolve_conflicts=dict(type="str", default="PRESERVE", choices=["NONE", "OVERWRITE", "PRESERVE"]),
         wait=dict(type="bool", default=True),

@@ -51,6 +51,8 @@ IRSA_ARG_SPEC = dict(
     sts_regional_endpoints=dict(type="bool"),
     token_expiration=dict(type="int", no_log=False),
     audience=dict(type="str", default=trust_policy.DEFAULT_AUDIENCE),
+    credential_method=dict(type="str", default="irsa", choices=list(workloads.CREDENTIAL_METHODS)),
+    require_agent=dict(type="bool", default=True),
 )
 
 
@@ -80,6 +82,8 @@ class Options:
     sts_regional_endpoints: Optional[bool] = None
     token_expiration: Optional[int] = None
     audience: str = trust_policy.DEFAULT_AUDIENCE
+    credential_method: str = "irsa"
+    require_agent: bool = True
 
     @property
     def sa_label(self):
@@ -145,9 +149,11 @@ class _State:
         partition = context.partition()
         facts = eks.describe_cluster(context.aws("eks"), options.cluster_name)
         self.issuer = facts.get("oidc_issuer")
-        if not self.issuer:
-            raise errors.Refused("EKS cluster %r has no OIDC issuer; IRSA needs one" % options.cluster_name)
-        self.provider_arn = trust_policy.oidc_provider_arn(partition, identity["Account"], self.issuer)
+        self.provider_arn = None
+        if options.credential_method == "irsa":
+            if not self.issuer:
+                raise errors.Refused("EKS cluster %r has no OIDC issuer; IRSA needs one" % options.cluster_name)
+            self.provider_arn = trust_policy.oidc_provider_arn(partition, identity["Account"], self.issuer)
         self.role = self.roles.get(options.role_name, partition, identity["Account"], options.role_path)
         self.kube = None
         self.sa = None
@@ -312,6 +318,12 @@ def run_absent(state: _State) -> dict:
 
 
 def run(context, options: Options) -> dict:
+    if options.credential_method == "pod_identity":
+        from ansible_collections.eks.access.plugins.module_utils.runners import irsa_service_account_pod_identity
+
+        irsa_service_account_pod_identity.check_options(options)
+        state = _State(context, options)
+        return irsa_service_account_pod_identity.run(state)
     state = _State(context, options)
     if options.state == "absent":
         return run_absent(state)

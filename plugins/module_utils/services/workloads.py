@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Kubernetes workloads: service accounts, DaemonSet pods, container env, and what "carries IRSA credentials" means.
 
-The one definition, used by every module that asks (irsa_service_account,
+The one definition (for IRSA here; for EKS Pod Identity, and by credential
+method, at the end of this file), used by every module that asks (irsa_service_account,
 aws_node_irsa_info, daemonset_restart, node_role_policy): a pod carries
 IRSA credentials when every container the EKS pod identity webhook mutates
 (init and regular containers, minus those named in the pod's
@@ -16,6 +17,7 @@ IRSA credentials when every container the EKS pod identity webhook mutates
 
 Variables set by hand in a pod template, without the projected token, give
 the CNI a path to a file that does not exist: such a pod has no credentials.
+
 The functions over pods are pure; the ones taking ``api`` (a
 :class:`kube.KubeApi`) read the cluster.
 """
@@ -87,7 +89,7 @@ def _token_source(pod, volume_name):
     return []
 
 
-def token_file_problem(pod, container, token_file, audience=DEFAULT_AUDIENCE):
+def token_file_problem(pod, container, token_file, audience=DEFAULT_AUDIENCE, variable=ENV_TOKEN_FILE):
     """Why ``token_file`` is not a projected service-account token with ``audience`` in this container; None if it is."""
     token_file = posixpath.normpath(token_file)
     for mount in container.get("volumeMounts") or []:
@@ -98,13 +100,13 @@ def token_file_problem(pod, container, token_file, audience=DEFAULT_AUDIENCE):
         tokens = [t for t in _token_source(pod, mount.get("name")) if posixpath.normpath(t.get("path") or "") == relative]
         if not tokens:
             return "%s=%s is on volume %s, which projects no service-account token at %s" % (
-                ENV_TOKEN_FILE, token_file, mount.get("name"), relative)
+                variable, token_file, mount.get("name"), relative)
         if not any((t.get("audience") or "") == audience for t in tokens):
             return "the token at %s has audience %s, not %s" % (
                 token_file, ", ".join(sorted(set(t.get("audience") or "(the API server's)" for t in tokens))), audience)
         return None
     return "%s=%s, but no projected service-account token volume is mounted there (variables set by hand?)" % (
-        ENV_TOKEN_FILE, token_file)
+        variable, token_file)
 
 
 def irsa_problems(pod, container, role_arn=None, audience=DEFAULT_AUDIENCE) -> list:
@@ -209,3 +211,78 @@ def daemonset_status(api, namespace: str, name: str) -> dict:
         "service_account": ((ds["spec"].get("template") or {}).get("spec") or {}).get("serviceAccountName"),
         "pods": [pod_summary(p) for p in daemonset_pods(api, ds)],
     }
+
+
+# ---------------------------------------------------------------------------
+# EKS Pod Identity, and the definition by credential method
+# ---------------------------------------------------------------------------
+# A pod carries EKS Pod Identity credentials when every mutated container has
+# AWS_CONTAINER_CREDENTIALS_FULL_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
+# on a projected service-account token of audience pods.eks.amazonaws.com, and
+# no web identity variables: the AWS SDKs try web identity before container
+# credentials, so a pod with both (set by hand, or mutated before) would still
+# use IRSA.
+
+CREDENTIAL_METHODS = ("irsa", "pod_identity")
+POD_IDENTITY_AUDIENCE = "pods.eks.amazonaws.com"
+ENV_CREDENTIALS_FULL_URI = "AWS_CONTAINER_CREDENTIALS_FULL_URI"
+ENV_AUTHORIZATION_TOKEN_FILE = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
+# What the webhook injects, per method: variable -> any value ("*"). For restart_if_env.
+CREDENTIAL_ENV = {
+    "irsa": (ENV_ROLE_ARN, ENV_TOKEN_FILE),
+    "pod_identity": (ENV_CREDENTIALS_FULL_URI, ENV_AUTHORIZATION_TOKEN_FILE),
+}
+
+
+def _check_method(method):
+    if method not in CREDENTIAL_METHODS:
+        raise ValueError("credential method must be one of %s, got %r" % (", ".join(CREDENTIAL_METHODS), method))
+    return method
+
+
+def pod_identity_problems(pod, container) -> list:
+    """What keeps one container from carrying EKS Pod Identity credentials; empty: nothing."""
+    env = container_env(container)
+    problems = []
+    if not env.get(ENV_CREDENTIALS_FULL_URI):
+        problems.append("%s is not set" % ENV_CREDENTIALS_FULL_URI)
+    if not env.get(ENV_AUTHORIZATION_TOKEN_FILE):
+        problems.append("%s is not set" % ENV_AUTHORIZATION_TOKEN_FILE)
+    else:
+        problem = token_file_problem(pod, container, env[ENV_AUTHORIZATION_TOKEN_FILE], POD_IDENTITY_AUDIENCE,
+                                     ENV_AUTHORIZATION_TOKEN_FILE)
+        if problem:
+            problems.append(problem)
+    for name in (ENV_ROLE_ARN, ENV_TOKEN_FILE):
+        if env.get(name):
+            problems.append("%s is still set, and the AWS SDKs try web identity before Pod Identity's container "
+                            "credentials" % name)
+    return problems
+
+
+def credential_problems(pod, container, method="irsa", role_arn=None, audience=DEFAULT_AUDIENCE) -> list:
+    """The one definition, by method: what keeps one container from carrying its credentials."""
+    if _check_method(method) == "pod_identity":
+        return pod_identity_problems(pod, container)
+    return irsa_problems(pod, container, role_arn, audience)
+
+
+def without_credentials_problems(container, method="irsa") -> list:
+    """After a rollback: which of the method's variables the container still has; empty: none."""
+    env = container_env(container)
+    return ["%s is still set (%s)" % (name, env[name]) for name in CREDENTIAL_ENV[_check_method(method)]
+            if env.get(name)]
+
+
+def pod_credential_problems(pod, method="irsa", role_arn=None, audience=DEFAULT_AUDIENCE) -> list:
+    """``[(container name or None, problem)]`` keeping the pod from carrying the method's credentials."""
+    containers = mutated_containers(pod)
+    if not containers:
+        return [(None, "the pod has no containers")]
+    return [(container.get("name"), problem) for _kind, container in containers
+            for problem in credential_problems(pod, container, method, role_arn, audience)]
+
+
+def carries_credentials(pod, method="irsa", role_arn=None, audience=DEFAULT_AUDIENCE) -> bool:
+    """Whether the pod carries the credentials of ``method`` (``irsa``: of ``role_arn`` when given)."""
+    return not pod_credential_problems(pod, method, role_arn, audience)

@@ -14,10 +14,17 @@ INVENTORY = os.path.join(REPO, "examples", "inventory", "fleet.yml")
 ANSIBLE_INVENTORY = os.path.join(os.path.dirname(sys.executable), "ansible-inventory")
 
 
+def _unsafe_as_text(value):
+    """ansible-core before 2.19 prints an !unsafe value as {"__ansible_unsafe": text}; 2.19 prints the text."""
+    if isinstance(value, dict) and set(value) == {"__ansible_unsafe"}:
+        return value["__ansible_unsafe"]
+    return value
+
+
 def host_vars(host):
     out = subprocess.run([ANSIBLE_INVENTORY, "-i", INVENTORY, "--host", host],
                          capture_output=True, text=True, check=True).stdout
-    return json.loads(out)
+    return json.loads(out, object_hook=_unsafe_as_text)
 
 
 def test_every_cluster_gets_the_shared_mappings_and_prod_adds_its_own():

@@ -176,11 +176,12 @@ def go_resolve(text):
     plain = text.replace("_", "")
     match = _GO_INT.match(plain)
     if match:
-        value = _int_of(match.group(2))
+        # (its own name: pylint of ansible-test 2.17 takes `value` for the float above, maybe None)
+        number = _int_of(match.group(2))
         if match.group(1) == "-":
-            value = -value
-        if -(2 ** 63) <= value < 2 ** 63:
-            return value
+            number = -number
+        if -(2 ** 63) <= number < 2 ** 63:
+            return number
     if _GO_UINT.match(plain):
         value = _int_of(plain)
         if value < 2 ** 64:
