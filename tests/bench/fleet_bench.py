@@ -276,8 +276,8 @@ def main(argv=None):
     print("|---|---|---|---|")
     for r in results:
         c = r["cpu_s_last_run"]["apply"]
-        print("| %d | %.1f | %.1f | %.1f, %.1f, %.1f, %.1f |" % (r["forks"], r["apply_s"], r["rerun_s"], c["ansible"],
-                                                              c["moto"], c["authenticator"], c["apiservers"]))
+        print("| %d | %.1f | %.1f | %.1f, %.1f, %.1f, %.1f |" % (
+            r["forks"], r["apply_s"], r["rerun_s"], c["ansible"], c["moto"], c["authenticator"], c["apiservers"]))
     print("load average at start %s, at end %s" % (
         " ".join("%.2f" % v for v in load_at_start), " ".join("%.2f" % v for v in out["load_average_at_end"])))
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
