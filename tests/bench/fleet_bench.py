@@ -23,6 +23,7 @@ import datetime
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -158,8 +159,26 @@ def inventory(clusters):
                 json.dumps([c["name"] for c in clusters]), sys.executable)
 
 
+def service_cpu_s(env):
+    """CPU seconds used so far by the sandbox's moto, authenticator and API servers (from /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    run = os.path.join(env["EKS_SANDBOX_DIR"], "run")
+    cpu = {"moto": 0.0, "authenticator": 0.0, "apiservers": 0.0}
+    for name in os.listdir(run):
+        key = "apiservers" if name.startswith("apiserver") else name[:-4]
+        if not name.endswith(".pid") or key not in cpu:
+            continue
+        try:
+            with open(os.path.join(run, name)) as f, open("/proc/%s/stat" % f.read().strip()) as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except (OSError, ValueError):
+            continue
+        cpu[key] += (int(fields[11]) + int(fields[12])) / ticks
+    return cpu
+
+
 def run_playbook(env, work, forks):
-    """One run of the playbook at ``forks``; returns (wall seconds, {host: (ok, changed, failed)})."""
+    """One run of the playbook at ``forks``; returns (wall seconds, {host: (ok, changed, failed)}, CPU seconds)."""
     inv = os.path.join(work, "fleet.eks_clusters.yml")
     argv = [env["ANSIBLE_PLAYBOOK"], "eks.access.migrate_to_access_entries", "-i", inv, "-f", str(forks),
             "-e", "access_entry_migration_k8s_auth=eks_token"]
@@ -167,10 +186,16 @@ def run_playbook(env, work, forks):
     penv = {k: v for k, v in env.items() if k != "KUBECONFIG" and not k.startswith("K8S_AUTH_")}
     penv.update(ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0",
                 ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED="1")
+    services_before = service_cpu_s(env)
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
     proc = subprocess.run(argv, env=penv, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           check=False)
     elapsed = time.monotonic() - t0
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = {key: value - services_before[key] for key, value in service_cpu_s(env).items()}
+    # ansible-playbook and its forks (module runs), all reaped before it exits
+    cpu["ansible"] = (children.ru_utime - children_before.ru_utime) + (children.ru_stime - children_before.ru_stime)
     with open(os.path.join(work, "forks-%d-%d.log" % (forks, int(t0))), "w") as f:
         f.write(proc.stdout)
     if proc.returncode != 0:
@@ -179,30 +204,30 @@ def run_playbook(env, work, forks):
     for match in re.finditer(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=\d+\s+failed=(\d+)",
                              proc.stdout.split("PLAY RECAP", 1)[-1], re.M):
         recap[match.group(1)] = tuple(int(g) for g in match.groups()[1:])
-    return elapsed, recap
+    return elapsed, recap, {key: round(value, 1) for key, value in cpu.items()}
 
 
 def measure(env, clusters, arns, account, forks, runs, work):
     """Median wall time of the migration and of its re-run at ``forks``, each run from a fresh CONFIG_MAP fleet."""
-    applies, reruns = [], []
+    applies, reruns, cpu = [], [], {}
     names = sorted(c["name"] for c in clusters)
     for _run in range(runs):
         for cluster in clusters:
             reset_cluster(env, cluster, aws_auth_data(cluster, account))
-        elapsed, recap = run_playbook(env, work, forks)
+        elapsed, recap, cpu["apply"] = run_playbook(env, work, forks)
         if sorted(recap) != names or any(changed == 0 or failed for _ok, changed, failed in recap.values()):
             raise RuntimeError("forks=%d: not every cluster migrated: %s" % (forks, recap))
         for cluster in clusters:
             check_migrated(env, cluster, arns)
         applies.append(elapsed)
-        log("forks=%d: migration of %d clusters %.1fs" % (forks, len(clusters), elapsed))
-        elapsed, recap = run_playbook(env, work, forks)
+        log("forks=%d: migration of %d clusters %.1fs; CPU s %s" % (forks, len(clusters), elapsed, cpu["apply"]))
+        elapsed, recap, cpu["rerun"] = run_playbook(env, work, forks)
         if sorted(recap) != names or any(changed or failed for _ok, changed, failed in recap.values()):
             raise RuntimeError("forks=%d: the re-run changed something: %s" % (forks, recap))
         reruns.append(elapsed)
-        log("forks=%d: re-run %.1fs, changed=0 on every cluster" % (forks, elapsed))
+        log("forks=%d: re-run %.1fs, changed=0 on every cluster; CPU s %s" % (forks, elapsed, cpu["rerun"]))
     return {"forks": forks, "apply_s": statistics.median(applies), "apply_runs": applies,
-            "rerun_s": statistics.median(reruns), "rerun_runs": reruns}
+            "rerun_s": statistics.median(reruns), "rerun_runs": reruns, "cpu_s_last_run": cpu}
 
 
 def machine():
@@ -247,10 +272,12 @@ def main(argv=None):
     print()
     print("migrate_to_access_entries over %d clusters (plan, apply, verify), median of %d run(s)"
           % (len(clusters), args.runs))
-    print("| forks | migration s | re-run s (changed=0) |")
-    print("|---|---|---|")
+    print("| forks | migration s | re-run s (changed=0) | CPU s of the migration: Ansible, moto, authenticator, API servers |")
+    print("|---|---|---|---|")
     for r in results:
-        print("| %d | %.1f | %.1f |" % (r["forks"], r["apply_s"], r["rerun_s"]))
+        c = r["cpu_s_last_run"]["apply"]
+        print("| %d | %.1f | %.1f | %.1f, %.1f, %.1f, %.1f |" % (
+            r["forks"], r["apply_s"], r["rerun_s"], c["ansible"], c["moto"], c["authenticator"], c["apiservers"]))
     print("load average at start %s, at end %s" % (
         " ".join("%.2f" % v for v in load_at_start), " ".join("%.2f" % v for v in out["load_average_at_end"])))
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
