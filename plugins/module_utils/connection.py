@@ -105,32 +105,29 @@ def kube_api_as(module, cluster_name: str, credentials: dict):
     Its EKS token is minted with those credentials, so the API server sees
     that identity: how a migration proves what a principal gets.
     """
-    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
-    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
-
     overrides = eks_token_overrides(module, cluster_name)
     sts = module.client("sts", aws_access_key_id=credentials["AccessKeyId"],
                         aws_secret_access_key=credentials["SecretAccessKey"],
                         aws_session_token=credentials.get("SessionToken"))
     overrides["api_key"] = mint_token(sts, cluster_name)
-    try:
-        return kube.KubeApi(get_api_client(module=_KubernetesCoreView(module, overrides)).client)
-    except CoreException as e:
-        raise KubernetesConnectionError(str(e))
-    except kube.transport_errors() as e:
-        raise errors.kube_api_error(e, "GET", "/api") from None
+    return _kube_api_with(module, overrides)
 
 
 def kube_api(module):
     """A :class:`kube.KubeApi` over the DynamicClient that kubernetes.core's factory builds."""
+    overrides = {}
+    if choose_auth(module.params, os.environ) == "eks_token":
+        overrides = eks_token_overrides(module, module.params["cluster_name"])
+    return _kube_api_with(module, overrides)
+
+
+def _kube_api_with(module, overrides: dict):
+    """kubernetes.core's client for the module's options with ``overrides`` on top, as a :class:`kube.KubeApi`."""
     # Imported here so that modules can report a missing library through
     # fail_json rather than an ImportError at load time.
     from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
     from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
 
-    overrides = {}
-    if choose_auth(module.params, os.environ) == "eks_token":
-        overrides = eks_token_overrides(module, module.params["cluster_name"])
     try:
         return kube.KubeApi(get_api_client(module=_KubernetesCoreView(module, overrides)).client)
     except CoreException as e:

@@ -247,17 +247,24 @@ def _run_addon_pod_identity(ctx, options, client, cluster, addon):
     result["addon"] = cni.addon_summary(addon, plan["after"])
     if ctx.check_mode:
         return result
-    kwargs = dict(plan["update"])
-    if options.resolve_conflicts:
-        kwargs["resolveConflicts"] = options.resolve_conflicts
-    update = client.update_addon(clusterName=cluster, addonName=cni.ADDON_NAME, **kwargs)["update"]
+    update = _update_addon(client, cluster, plan["update"], options)
     if options.wait:
-        update = wait_for_addon_update(client, cluster, cni.ADDON_NAME, update["id"], options.wait_timeout)
         after = AddonPodIdentity(ctx, cluster, describe_addon(client, cluster))
         result["addon"] = cni.addon_summary(after.addon, after.addon_associations())
         result["pod_identity"] = after.facts()
     result["update"] = {"id": update["id"], "status": update["status"]}
     return result
+
+
+def _update_addon(client, cluster, update_kwargs, options) -> dict:
+    """UpdateAddon with the plan's arguments (and resolveConflicts when given); with ``wait``, the finished update."""
+    kwargs = dict(update_kwargs)
+    if options.resolve_conflicts:
+        kwargs["resolveConflicts"] = options.resolve_conflicts
+    update = client.update_addon(clusterName=cluster, addonName=cni.ADDON_NAME, **kwargs)["update"]
+    if options.wait:
+        update = wait_for_addon_update(client, cluster, cni.ADDON_NAME, update["id"], options.wait_timeout)
+    return update
 
 
 def run_addon(ctx, options: AddonOptions) -> dict:
@@ -294,12 +301,8 @@ def run_addon(ctx, options: AddonOptions) -> dict:
     result["addon"] = after
     if ctx.check_mode:
         return result
-    kwargs = dict(plan["update"])
-    if options.resolve_conflicts:
-        kwargs["resolveConflicts"] = options.resolve_conflicts
-    update = client.update_addon(clusterName=cluster, addonName=cni.ADDON_NAME, **kwargs)["update"]
+    update = _update_addon(client, cluster, plan["update"], options)
     if options.wait:
-        update = wait_for_addon_update(client, cluster, cni.ADDON_NAME, update["id"], options.wait_timeout)
         result["addon"] = cni.addon_summary(describe_addon(client, cluster))
     result["update"] = {"id": update["id"], "status": update["status"]}
     return result

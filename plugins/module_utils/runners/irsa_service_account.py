@@ -250,12 +250,7 @@ def run_present(state: _State) -> dict:
     if not context.check_mode:
         if create_provider:
             state.providers.create(state.issuer)
-        create_tags = dict(options.tags or {})
-        create_tags.update(irsa.ownership_tags(options.cluster_name, options.namespace, options.name))
-        created_arn = state.roles.apply(role, changes, trust_after, path=options.role_path,
-                                        create_tags=create_tags, **options.role_settings())
-        if created_arn:
-            role.arn = created_arn
+        apply_role(state, role, changes, trust_after, options)
 
     result = _result(state, changed, trust_after, changes["attached_after"], sa_plan, provider_created=create_provider)
     if sa_plan is not None:
@@ -315,6 +310,16 @@ def run_absent(state: _State) -> dict:
         result["changed"] = True
         write_service_account(state.kube, sa_plan, options.namespace, options.name, dry_run=context.check_mode)
     return result
+
+
+def apply_role(state, role, changes, trust_after, options) -> None:
+    """Create or update the service account's role; a new role carries the ownership tags of this account."""
+    create_tags = dict(options.tags or {})
+    create_tags.update(irsa.ownership_tags(options.cluster_name, options.namespace, options.name))
+    created_arn = state.roles.apply(role, changes, trust_after, path=options.role_path,
+                                    create_tags=create_tags, **options.role_settings())
+    if created_arn:
+        role.arn = created_arn
 
 
 def run(context, options: Options) -> dict:

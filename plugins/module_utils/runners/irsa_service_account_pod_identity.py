@@ -181,12 +181,7 @@ def run_present(state) -> dict:
         sa_after = {"metadata": {"name": options.name, "namespace": options.namespace, "annotations": {}}}
 
     if not context.check_mode:
-        create_tags = dict(options.tags or {})
-        create_tags.update(irsa.ownership_tags(options.cluster_name, options.namespace, options.name))
-        created_arn = state.roles.apply(role, changes, trust_after, path=options.role_path,
-                                        create_tags=create_tags, **options.role_settings())
-        if created_arn:
-            role.arn = created_arn
+        base.apply_role(state, role, changes, trust_after, options)
         written = ["created IAM role" if changes["create"] else "updated IAM role"] if changes["changed"] else []
         try:
             if sa_plan is not None:
