@@ -170,16 +170,68 @@ def dispatcher_remembering_backends():
     return RememberingDispatcher(create_backend_app)
 
 
+def keep_alive_handler():
+    """moto's request handler, keeping HTTP/1.1 connections open between requests as AWS endpoints do.
+
+    werkzeug's development server closes every connection after its response
+    (http.server cannot skip a request body the app left unread), so every
+    request would pay a new connection, and the server a new thread, which no
+    AWS endpoint makes a client pay.  Here the body is read before the app
+    runs, so nothing is left on the connection; a chunked request, or a client
+    asking for it, still closes.  Idle connections close after IDLE_SECONDS.
+    """
+    import io
+
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    class KeepAliveRequestHandler(MotoRequestHandler):
+        timeout = IDLE_SECONDS
+        keep_open = False
+        # Headers and body go out in separate writes: without TCP_NODELAY the body of every response but a
+        # connection's first waits for the client's delayed ACK (40 ms).
+        disable_nagle_algorithm = True
+
+        def make_environ(self):
+            environ = super().make_environ()
+            self.keep_open = "wsgi.input_terminated" not in environ
+            if self.keep_open:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                environ["wsgi.input"] = io.BytesIO(self.rfile.read(length) if length > 0 else b"")
+                # After the response werkzeug discards whatever the socket still holds, which on a kept
+                # connection is the client's next request: let it find nothing to discard.
+                self.rfile = io.BytesIO(b"")
+            return environ
+
+        def run_wsgi(self):
+            connection_reader = self.rfile
+            try:
+                super().run_wsgi()
+            finally:
+                self.rfile = connection_reader
+
+        def send_header(self, keyword, value):
+            # http.server set close_connection from the request: only the client's own "Connection: close" closes.
+            if keyword.lower() == "connection" and value.lower() == "close" and self.keep_open and \
+                    not self.close_connection:
+                return
+            super().send_header(keyword, value)
+
+    return KeepAliveRequestHandler
+
+
+# Seconds an idle kept-open connection waits for its next request.
+IDLE_SECONDS = 120
+
+
 def serve(port, account):
     """moto's WSGI app behind the presigned-STS check, on 127.0.0.1:port, in a thread."""
-    from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import make_server
 
     from sts_query_auth import QueryAuthMiddleware
 
     app = QueryAuthMiddleware(AccessStateEndpoint(dispatcher_remembering_backends(), account),
                               secret_for, log=lambda msg: print(msg, flush=True))
-    server = make_server("127.0.0.1", port, app, True, request_handler=MotoRequestHandler)
+    server = make_server("127.0.0.1", port, app, True, request_handler=keep_alive_handler())
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 

@@ -74,8 +74,8 @@ def run_access_entries(context, options: AccessEntryOptions) -> dict:
     if options.purge and options.state == "absent":
         raise errors.InvalidInput("purge only applies with state=present; with state=absent list the entries to delete")
     service = AccessEntries(context.aws("eks"), options.cluster_name, options.concurrency)
-    cluster = service.cluster_facts(with_policies=model.named_policies(options.entries)
-                                    and options.state == "present")
+    cluster, listed = service.cluster_and_listing(with_policies=bool(model.named_policies(options.entries))
+                                                  and options.state == "present")
     model.require_entries_mode(cluster)
     wanted = model.normalize_entries(options.entries, cluster, options.state)
 
@@ -84,7 +84,7 @@ def run_access_entries(context, options: AccessEntryOptions) -> dict:
         protected = (_caller_role_arn(context),)
 
     only = None if options.purge else [entry.principal_arn for entry in wanted]
-    current = service.read(only=only)
+    current = service.read(only=only, listed=listed)
     plan = model.plan(current, wanted, state=options.state, purge=options.purge, replace=options.replace,
                       purge_node_entries=options.purge_node_entries, protected=protected,
                       allow_self_lockout=options.allow_self_lockout)
@@ -186,12 +186,12 @@ def _require_principals_exist(context, plan, cluster, concurrency: int) -> None:
 
 def run_access_entry_info(context, options: AccessEntryInfoOptions) -> dict:
     service = AccessEntries(context.aws("eks"), options.cluster_name, options.concurrency)
-    cluster = service.cluster_facts()
+    cluster, listed = service.cluster_and_listing()
     result = dict(changed=False, authentication_mode=cluster.authentication_mode, entries=[], findings=[],
                   cluster_admins=[])
     if cluster.authentication_mode == "CONFIG_MAP":
         return result  # EKS keeps no access entries in this mode
-    entries = service.read(only=options.principal_arns)
+    entries = service.read(only=options.principal_arns, listed=listed)
     result["entries"] = [entries[arn].to_result() for arn in sorted(entries)]
     result["cluster_admins"] = model.cluster_admins(entries)
     missing = recreated = ()

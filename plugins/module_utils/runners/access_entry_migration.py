@@ -115,8 +115,8 @@ class State:
         self.iam = {key: ({"arn": a["arn"]} if a else None) for key, a in self.iam_answers.items()}
 
     def read_entries(self):
-        self.cluster = self.service.cluster_facts()
-        self.entries = {} if self.cluster.authentication_mode == "CONFIG_MAP" else self.service.read()
+        self.cluster, listed = self.service.cluster_and_listing()
+        self.entries = {} if listed is None else self.service.read(listed=listed)
 
     def make_plan(self):
         self.plan = planner.plan(self.mappings, self.cluster, self.iam, self.entries,

@@ -30,6 +30,8 @@ DEFAULT_CONCURRENCY = aws.DEFAULT_CONCURRENCY
 # Above this many principals of one kind, one paged listing of the account's roles (or users) is cheaper
 # than a GetRole (GetUser) each.
 LIST_INSTEAD_OF_GET = 20
+# IAM's largest page (MaxItems) for ListRoles and ListUsers; its default is 100.
+IAM_LIST_PAGE_SIZE = 1000
 
 
 def _error_code(error) -> str:
@@ -105,9 +107,45 @@ class AccessEntries:
             raise aws_failure(e, "Reading the access entry of %s" % principal_arn)
         return model.entry_from_api(entry, associations)
 
-    def read(self, only=None) -> dict:
-        """principal ARN -> AccessEntry, for every entry (or those of ``only`` that exist)."""
-        arns = self.principal_arns()
+    def cluster_and_listing(self, with_policies: bool = False):
+        """``(ClusterFacts, listed principal ARNs)``, the three reads side by side within the concurrency.
+
+        The listing is None when the cluster's mode keeps no access entries
+        (EKS refuses to list them then); any other error of the listing is
+        raised once the mode is known to allow it.
+        """
+        described = []
+
+        def describe():
+            described.append(model.cluster_facts(self.describe_cluster()))
+            return described[0]
+
+        def listing():
+            if described and described[0].authentication_mode == "CONFIG_MAP":
+                return None  # one at a time, the mode is known already: no request EKS would refuse
+            try:
+                return self.principal_arns()
+            except errors.EksAccessError as e:
+                return e
+
+        reads = [describe] + ([self.access_policy_arns] if with_policies else []) + [listing]
+        answers = map_bounded(lambda read: read(), reads, self.concurrency)
+        facts, listed = answers[0], answers[-1]
+        if with_policies:
+            facts = model.ClusterFacts(facts.name, facts.account_id, facts.partition, facts.authentication_mode,
+                                       frozenset(answers[1]))
+        if facts.authentication_mode == "CONFIG_MAP":
+            return facts, None
+        if isinstance(listed, Exception):
+            raise listed
+        return facts, listed
+
+    def read(self, only=None, listed=None) -> dict:
+        """principal ARN -> AccessEntry, for every entry (or those of ``only`` that exist).
+
+        ``listed``: the principal ARNs from an earlier listing, to list them only once.
+        """
+        arns = self.principal_arns() if listed is None else list(listed)
         if only is not None:
             wanted = set(only)
             arns = [arn for arn in arns if arn in wanted]
@@ -259,20 +297,14 @@ class IamPrincipals:
         operation, key, name_key = (("list_roles", "Roles", "RoleName") if resource_type == "role" else
                                     ("list_users", "Users", "UserName"))
         try:
-            items = self.iam.paginate(operation).get(key, [])
+            items = self.iam.paginate(operation, PaginationConfig={"PageSize": IAM_LIST_PAGE_SIZE}).get(key, [])
         except (ClientError, BotoCoreError) as e:
             raise aws_failure(e, "Listing IAM %ss" % resource_type)
         return {item[name_key].lower(): {"arn": item.get("Arn"), "created": item.get("CreateDate")} for item in items}
 
     def _listed(self, resource_type: str) -> dict:
         """name (lower-cased: IAM names are unique whatever their case) -> CreateDate of every role or user."""
-        operation, key = ("list_roles", "Roles") if resource_type == "role" else ("list_users", "Users")
-        try:
-            items = self.iam.paginate(operation).get(key, [])
-        except (ClientError, BotoCoreError) as e:
-            raise aws_failure(e, "Listing IAM %ss" % resource_type)
-        return {item[("RoleName" if resource_type == "role" else "UserName")].lower(): item.get("CreateDate")
-                for item in items}
+        return {name: item["created"] for name, item in self._listed_items(resource_type).items()}
 
     def creation_dates(self, parsed_principals) -> list:
         """[(parsed, CreateDate or None)] for ``parsed_principals``.

@@ -212,6 +212,7 @@ def test_every_rule_is_checked_before_any_write():
     context = Context()
     cluster(context.eks)
     policies(context.eks)
+    listing(context.eks, [])
     bad = [DEV, {"principal_arn": ALICE, "kubernetes_groups": ["system:masters"]}]
     with pytest.raises(errors.InvalidInput, match="system:"):
         run(context, options(bad))
@@ -233,7 +234,7 @@ def test_many_new_principals_are_checked_with_one_listing_instead_of_a_get_each(
     listing(context.eks, [])
     context.stubs["iam"].add_response("list_users", {"Users": [
         {"Path": "/", "UserName": arn.rsplit("/", 1)[1].upper(), "UserId": "AIDAEXAMPLEEXAMPLE%02d" % n, "Arn": arn,
-         "CreateDate": NOW} for n, arn in enumerate(users[1:])]}, {})
+         "CreateDate": NOW} for n, arn in enumerate(users[1:])]}, {"MaxItems": service.IAM_LIST_PAGE_SIZE})
     with pytest.raises(errors.InvalidInput, match="IAM has no %s," % users[0]):
         run(context, options([{"principal_arn": arn} for arn in users]))
 

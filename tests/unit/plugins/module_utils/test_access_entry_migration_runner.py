@@ -158,13 +158,13 @@ def test_iam_lookups_find_other_cases_through_one_listing_and_list_once_for_many
         iam.add_client_error("get_role", "NoSuchEntity", http_status_code=404, expected_params={"RoleName": "DEV"})
         iam.add_response("list_roles", {"Roles": [{"Path": "/teams/", "RoleName": "dev", "RoleId": "AROAEXAMPLEEXAMPLE1",
                                                    "Arn": "arn:aws:iam::%s:role/teams/dev" % ACCOUNT,
-                                                   "CreateDate": NOW}], "IsTruncated": False}, {})
+                                                   "CreateDate": NOW}], "IsTruncated": False}, {"MaxItems": 1000})
         found = IamPrincipals(context.aws("iam"), 1).describe_all([("role", "DEV")])
         assert found == [{"arn": "arn:aws:iam::%s:role/teams/dev" % ACCOUNT, "created": NOW}]
         many = [("user", "u%d" % i) for i in range(25)]
         iam.add_response("list_users", {"Users": [{"Path": "/", "UserName": "u%d" % i, "UserId": "AIDAEXAMPLEEXAMPL%02d" % i,
                                                    "Arn": "arn:aws:iam::%s:user/u%d" % (ACCOUNT, i), "CreateDate": NOW}
-                                                  for i in range(24)], "IsTruncated": False}, {})
+                                                  for i in range(24)], "IsTruncated": False}, {"MaxItems": 1000})
         found = IamPrincipals(context.aws("iam"), 1).describe_all(many)
         assert found[0]["arn"].endswith(":user/u0") and found[24] is None
         iam.assert_no_pending_responses()
