@@ -10,6 +10,7 @@ a stale read (409) instead of silently dropping another editor's entries.
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from dataclasses import dataclass
@@ -128,6 +129,64 @@ def apply(
         if not check_mode:  # a dry run's resourceVersion was never stored
             outcome.resource_version = written["metadata"]["resourceVersion"]
         return outcome
+    raise ConflictRetriesExhausted("unreachable")  # pragma: no cover - loop always returns or raises
+
+
+def read_json(api, namespace: str, name: str, key: str) -> dict:
+    """The JSON object under ``key`` of a ConfigMap; {} when the ConfigMap or the key is missing."""
+    return _json_of(read_configmap(api, name, namespace), namespace, name, key)
+
+
+def _json_of(found, namespace: str, name: str, key: str) -> dict:
+    text = ((found or {}).get("data") or {}).get(key)
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError as e:
+        raise errors.EksAccessError("ConfigMap %s/%s holds no JSON under %s (%s); it is this collection's record, "
+                                    "restore it from the cluster's backups or delete it" % (namespace, name, key, e))
+    return value if isinstance(value, dict) else {}
+
+
+def update_json(api, namespace: str, name: str, key: str, update: Callable[[dict], dict],
+                max_attempts: int = DEFAULT_MAX_ATTEMPTS, sleep: Callable[[float], Any] = time.sleep) -> dict:
+    """Read -> ``update`` -> write of a JSON object kept under ``key`` of a ConfigMap of this collection.
+
+    Written with the resourceVersion read, re-read after a 409; created when
+    missing and deleted (in the version read) when ``update`` leaves it
+    empty.  Returns what was written.
+    """
+    path = configmap_path(namespace, name)
+    for attempt in range(1, max_attempts + 1):
+        found = read_configmap(api, name, namespace)
+        current = _json_of(found, namespace, name, key)
+        wanted = update(dict(current))
+        if wanted == current and (found is not None or not wanted):
+            return wanted
+        try:
+            if not wanted:
+                api.request("DELETE", path, body={"preconditions": {
+                    "resourceVersion": found["metadata"]["resourceVersion"]}})
+            elif found is None:
+                api.create(configmap_path(namespace), {
+                    "apiVersion": "v1", "kind": "ConfigMap",
+                    "metadata": {"name": name, "namespace": namespace,
+                                 "labels": {"app.kubernetes.io/managed-by": "eks.access"}},
+                    "data": {key: json.dumps(wanted, indent=1, sort_keys=True)}})
+            else:
+                body = dict(found)
+                body["data"] = dict(found.get("data") or {}, **{key: json.dumps(wanted, indent=1, sort_keys=True)})
+                api.replace(path, body)
+        except errors.KubeApiError as e:
+            if e.status in (404, 409) and attempt < max_attempts:  # lost a race: read again
+                sleep(_backoff(attempt))
+                continue
+            if e.status == 409:
+                raise ConflictRetriesExhausted("%s/%s kept changing under us: %d attempts ended in 409 Conflict"
+                                               % (namespace, name, max_attempts))
+            raise
+        return wanted
     raise ConflictRetriesExhausted("unreachable")  # pragma: no cover - loop always returns or raises
 
 

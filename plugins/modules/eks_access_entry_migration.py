@@ -23,7 +23,8 @@ description:
     C(system:) groups, service-linked roles, IAM root - and what needs no move is skipped with its reason - principals
     IAM no longer has, duplicates the authenticator overrides (the last one wins and is migrated).
   - An existing entry for the same principal is compared - equal is left alone, different is reported and changed
-    only with O(update_existing=true).
+    only with O(update_existing=true). Before it changes one, apply writes the entry as it was (and as apply leaves
+    it) to the ConfigMap C(kube-system/eks-access-entry-migration-undo), so that rollback can put it back.
   - "O(step): C(plan) reads only. C(apply) switches C(CONFIG_MAP) to C(API_AND_CONFIG_MAP), waits, lists the entries
     again (EKS creates some at the switch) and creates or updates the entries, concurrently; the entries it creates
     carry the tag C(eks.access/migrated-from=aws-auth). C(verify) checks each migrated principal's entry as EKS reports
@@ -31,7 +32,8 @@ description:
     O(verify_tokens=true) assumes each migrated role and asks the API server who its token is. C(finalize) re-runs
     the verification and refuses unless it passes and nothing blocks, backs aws-auth up, switches to C(API) and removes
     aws-auth when O(remove_aws_auth=true). C(rollback), in C(API_AND_CONFIG_MAP) only, deletes the entries the
-    migration created and leaves aws-auth alone."
+    migration created, puts the entries it updated back as they were (unless changed since), and leaves aws-auth
+    alone."
   - Every step reads everything again, so after an interruption a re-run goes on from where the cluster is.
 author:
   - eks.access developers (@eks-access)
@@ -172,17 +174,30 @@ created:
   type: list
   elements: str
 updated:
-  description: Principal ARNs whose entry apply changed.
+  description: Principal ARNs whose existing entry apply changed (O(update_existing=true)).
   returned: step apply
   type: list
   elements: str
+undo_configmap:
+  description: The ConfigMap of C(kube-system) where apply wrote the updated entries as they were; null when it updated
+    none.
+  returned: step apply
+  type: str
+  sample: eks-access-entry-migration-undo
 deleted:
   description: Principal ARNs whose entry rollback deleted.
   returned: step rollback
   type: list
   elements: str
+restored:
+  description: Principal ARNs whose entry rollback put back as it was before apply updated it.
+  returned: step rollback
+  type: list
+  elements: str
 kept:
-  description: Entries the migration created that rollback kept (the caller's and O(protect)'s), with the reason.
+  description:
+    - Entries rollback left as they are, with the reason - the caller's and O(protect)'s, and entries apply updated
+      that were changed since (their record stays in C(undo_configmap)).
   returned: step rollback
   type: list
   elements: dict

@@ -369,6 +369,91 @@ def rollback_targets(existing: dict) -> list:
                   if (entry.tags or {}).get(MIGRATION_TAG_KEY) == MIGRATION_TAG_VALUE)
 
 
+# What apply changes in an entry that existed before it (update_existing) is written down first, in this
+# ConfigMap of kube-system, so that rollback can put the entry back: the entry itself cannot carry it (an
+# EKS tag value holds 256 characters).
+UNDO_CONFIGMAP = "eks-access-entry-migration-undo"
+UNDO_KEY = "entries.json"
+
+
+def entry_record(entry: model.AccessEntry) -> dict:
+    """What rollback needs of an entry, as JSON."""
+    return {"type": entry.type, "kubernetes_groups": sorted(entry.kubernetes_groups or ()),
+            "username": entry.username,
+            "policies": {arn: scope.to_result() for arn, scope in sorted((entry.policies or {}).items())}}
+
+
+def _entry_from_record(principal_arn: str, record: dict) -> model.AccessEntry:
+    policies = {arn: model.AccessScope(scope["type"], tuple(sorted(scope.get("namespaces") or ())))
+                for arn, scope in (record.get("policies") or {}).items()}
+    return model.AccessEntry(principal_arn, record.get("type") or model.STANDARD,
+                             tuple(sorted(record.get("kubernetes_groups") or ())), record.get("username"), policies)
+
+
+def undo_records(recorded: dict, changes) -> dict:
+    """``recorded`` with the before and after of each update in ``changes`` (an earlier ``before`` is kept:
+    after an interrupted apply the entry may already be half-way)."""
+    records = dict(recorded)
+    for change in changes:
+        if change.before is None or not change.changed:
+            continue
+        earlier = recorded.get(change.principal_arn) or {}
+        records[change.principal_arn] = {"before": earlier.get("before") or entry_record(change.before),
+                                         "after": entry_record(change.after)}
+    return records
+
+
+@dataclass
+class Restore:
+    """What rollback does with the entries apply updated."""
+
+    wanted: list  # model.AccessEntry as they were before apply
+    restored: list  # principal ARNs put back
+    settled: list  # principal ARNs whose record can go: put back already, or the entry is gone
+    kept: list  # {"principal_arn", "reason"}: changed since apply, or protected
+
+
+def _between(current: model.AccessEntry, before: model.AccessEntry, after: model.AccessEntry) -> bool:
+    """Whether every part of ``current`` is as apply found it or as apply left it (an interrupted apply or
+    rollback leaves a mix); anything else was changed by somebody since."""
+    if current.type != before.type:
+        return False
+    if current.kubernetes_groups not in (before.kubernetes_groups, after.kubernetes_groups) or \
+            current.username not in (before.username, after.username):
+        return False
+    policies = set(current.policies or {}) | set(before.policies or {}) | set(after.policies or {})
+    return all((current.policies or {}).get(arn) in ((before.policies or {}).get(arn), (after.policies or {}).get(arn))
+               for arn in policies)
+
+
+def restore_plan(records: dict, existing: dict, protected_keys=frozenset()) -> Restore:
+    """Which recorded entries rollback puts back, from their records and the entries as they are now."""
+    by_key = {model.principal_key(arn): entry for arn, entry in existing.items()}
+    restore = Restore([], [], [], [])
+    for arn, record in sorted(records.items()):
+        current = by_key.get(model.principal_key(arn))
+        before = _entry_from_record(arn, record.get("before") or {})
+        after = _entry_from_record(arn, record.get("after") or {})
+        if current is None:
+            restore.settled.append(arn)
+            continue
+        before = model.AccessEntry(current.principal_arn, before.type, before.kubernetes_groups, before.username,
+                                   before.policies)
+        if (current.kubernetes_groups, current.username, current.policies or {}) == \
+                (before.kubernetes_groups, before.username, before.policies):
+            restore.settled.append(arn)
+        elif model.principal_key(arn) in protected_keys:
+            restore.kept.append({"principal_arn": arn, "reason": "the identity this task runs as, or in protect: "
+                                 "its entry stays as the migration updated it"})
+        elif not _between(current, before, after):
+            restore.kept.append({"principal_arn": arn, "reason": "changed since the migration updated it, so it is "
+                                 "left as it is; its record stays in ConfigMap %s" % UNDO_CONFIGMAP})
+        else:
+            restore.wanted.append(before)
+            restore.restored.append(arn)
+    return restore
+
+
 # --------------------------------------------------------------------------- verification
 
 

@@ -181,16 +181,21 @@ def run_apply(context, options: Options) -> dict:
     state.read_entries()
     state.make_plan()
     writes = planner.write_plan(state.plan)
+    updates = [c for c in writes.changes if c.changed and c.before is not None]
     applied = []
     if writes.changed and not context.check_mode:
+        if updates:
+            # Written down before the first update, so that rollback can put each entry back.
+            _update_undo_records(context, lambda records: planner.undo_records(records, updates))
         applied = state.service.apply(writes)
     result = _base_result(state)
     result.update(
         changed=bool(mode_result and mode_result["changed"]) or writes.changed,
         mode_steps=(mode_result or {}).get("steps", []),
         created=writes.by_action("create"),
-        updated=[c.principal_arn for c in writes.changes if c.changed and c.action in ("update", "none")],
+        updated=[c.principal_arn for c in updates],
         applied=applied,
+        undo_configmap=planner.UNDO_CONFIGMAP if updates else None,
     )
     if context.check_mode and state.cluster.authentication_mode == "CONFIG_MAP":
         result["notes"] = ["check mode: the switch to API_AND_CONFIG_MAP was not made, so the entries EKS creates "
@@ -393,6 +398,11 @@ def run_finalize(context, options: Options) -> dict:
     return result
 
 
+def _update_undo_records(context, update) -> dict:
+    return configmap.update_json(context.kube(), aws_auth.AWS_AUTH_NAMESPACE, planner.UNDO_CONFIGMAP,
+                                 planner.UNDO_KEY, update)
+
+
 def run_rollback(context, options: Options) -> dict:
     state = State(context, options)
     state.read_entries()
@@ -411,12 +421,23 @@ def run_rollback(context, options: Options) -> dict:
             kept.append({"principal_arn": arn, "reason": "the identity this task runs as, or in protect"})
         else:
             targets.append(arn)
-    writes = entries_model.plan(state.entries, [entries_model.AccessEntry(arn) for arn in targets], state="absent")
+    records = configmap.read_json(context.kube(), aws_auth.AWS_AUTH_NAMESPACE, planner.UNDO_CONFIGMAP,
+                                  planner.UNDO_KEY)
+    restore = planner.restore_plan(records, state.entries, protected_keys)
+    kept.extend(restore.kept)
+    restores = entries_model.plan(state.entries, restore.wanted)
+    deletions = entries_model.plan(restores.after, [entries_model.AccessEntry(arn) for arn in targets],
+                                   state="absent")
+    writes = entries_model.Plan(restores.changes + deletions.changes, dict(state.entries), deletions.after)
     applied = []
-    if writes.changed and not context.check_mode:
-        applied = state.service.apply(writes)
-    result = dict(changed=writes.changed, authentication_mode=mode, deleted=writes.by_action("delete"),
-                  kept=kept, applied=applied)
+    if not context.check_mode:
+        if writes.changed:
+            applied = state.service.apply(writes)
+        settled = set(restore.restored) | set(restore.settled)
+        if settled:
+            _update_undo_records(context, lambda now: {arn: r for arn, r in now.items() if arn not in settled})
+    result = dict(changed=writes.changed or bool(restore.settled), authentication_mode=mode,
+                  deleted=deletions.by_action("delete"), restored=restore.restored, kept=kept, applied=applied)
     if context.diff_mode:
         result["diff"] = entries_model.diff(writes, options.cluster_name)
     return result

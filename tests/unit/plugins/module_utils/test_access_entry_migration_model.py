@@ -299,3 +299,61 @@ def test_entry_problems_names_what_differs():
                                                    created_at=datetime.datetime(2026, 1, 1))) == []
     assert mig.entry_problems(item, existing_entry(role("ops"), username="ops")) == [
         "no AmazonEKSClusterAdminPolicy at cluster scope"]
+
+
+# --------------------------------------------------------------------------- undo of update_existing
+
+VIEW = m.policy_arn("AmazonEKSViewPolicy")
+
+
+def _entry(arn, groups=("devs",), username="dev", policies=None):
+    return m.AccessEntry(arn, m.STANDARD, tuple(groups), username, dict(policies or {}))
+
+
+def test_an_update_is_recorded_with_the_entry_as_it_was_and_an_earlier_record_keeps_its_before():
+    before = _entry(role("dev"), policies={VIEW: m.AccessScope("namespace", ("team",))})
+    after = _entry(role("dev"), groups=("devs", "ops"), policies={ADMIN: m.CLUSTER_SCOPE})
+    change = m.plan({before.principal_arn: before}, [after]).changes[0]
+    records = mig.undo_records({}, [change])
+    assert records == {role("dev"): {
+        "before": {"type": "STANDARD", "kubernetes_groups": ["devs"], "username": "dev",
+                   "policies": {VIEW: {"type": "namespace", "namespaces": ["team"]}}},
+        "after": {"type": "STANDARD", "kubernetes_groups": ["devs", "ops"], "username": "dev",
+                  "policies": {ADMIN: {"type": "cluster", "namespaces": []}}}}}
+    # An apply interrupted half-way and run again: the entry is already part-updated, the first before stays.
+    half = _entry(role("dev"), groups=("devs", "ops"), policies={VIEW: m.AccessScope("namespace", ("team",))})
+    again = m.plan({half.principal_arn: half}, [after]).changes[0]
+    assert mig.undo_records(records, [again])[role("dev")]["before"] == records[role("dev")]["before"]
+
+
+def test_rollback_restores_what_apply_left_or_half_left_and_nothing_changed_since():
+    before = _entry(role("dev"), policies={VIEW: m.AccessScope("namespace", ("team",))})
+    after = _entry(role("dev"), groups=("devs", "ops"), policies={VIEW: m.AccessScope("namespace", ("team",)),
+                                                                  ADMIN: m.CLUSTER_SCOPE})
+    record = {"before": mig.entry_record(before), "after": mig.entry_record(after)}
+    records = {role(n): record for n in ("dev", "half", "done", "gone", "changed", "caller")}
+
+    def like(name, entry):
+        return m.AccessEntry(role(name), entry.type, entry.kubernetes_groups, entry.username, entry.policies)
+
+    existing = {
+        role("dev"): like("dev", after),
+        # groups updated, the admin policy not yet associated when apply stopped
+        role("half"): m.AccessEntry(role("half"), m.STANDARD, ("devs", "ops"), "dev", dict(before.policies)),
+        role("done"): like("done", before),
+        role("changed"): m.AccessEntry(role("changed"), m.STANDARD, ("devs", "ops", "sre"), "dev",
+                                       dict(after.policies)),
+        role("caller"): like("caller", after),
+    }
+    restore = mig.restore_plan(records, existing, {m.principal_key(role("caller"))})
+    assert restore.restored == [role("dev"), role("half")]
+    assert [e.principal_arn for e in restore.wanted] == [role("dev"), role("half")]
+    assert all((e.kubernetes_groups, e.username, e.policies) == (before.kubernetes_groups, "dev", before.policies)
+               for e in restore.wanted)
+    assert restore.settled == [role("done"), role("gone")]
+    assert [(k["principal_arn"], k["reason"].split(",")[0].split(":")[0]) for k in restore.kept] == [
+        (role("caller"), "the identity this task runs as"), (role("changed"), "changed since the migration updated it")]
+    writes = m.plan(existing, restore.wanted)
+    dev = next(c for c in writes.changes if c.principal_arn == role("dev"))
+    assert (dev.action, dev.update, dev.disassociate) == (
+        "update", {"principalArn": role("dev"), "kubernetesGroups": ["devs"]}, [ADMIN])

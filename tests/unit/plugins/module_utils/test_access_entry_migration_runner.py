@@ -6,6 +6,7 @@ rollback write nothing they must not."""
 from __future__ import annotations
 
 import datetime
+import json
 
 import boto3
 import pytest
@@ -28,15 +29,34 @@ TAG = {planner.MIGRATION_TAG_KEY: planner.MIGRATION_TAG_VALUE}
 
 
 class Kube:
-    def __init__(self, configmap):
+    def __init__(self, configmap, undo=None, fail_writes=False):
         self.configmap = configmap
+        self.undo = undo
+        self.fail_writes = fail_writes
         self.writes = []
 
     def get_optional(self, path, **params):
-        return self.configmap if path.endswith("/configmaps/aws-auth") else None
+        if path.endswith("/configmaps/aws-auth"):
+            return self.configmap
+        return self.undo if path.endswith("/configmaps/" + planner.UNDO_CONFIGMAP) else None
 
     def request(self, method, path, body=None, **params):
         self.writes.append((method, path))
+        if path.endswith("/configmaps/" + planner.UNDO_CONFIGMAP):
+            self.undo = None
+
+    def _write(self, method, path, body):
+        self.writes.append((method, path))
+        if self.fail_writes:
+            raise errors.KubeApiError(403, "Forbidden", "configmaps is forbidden")
+        self.undo = dict(body, metadata=dict(body["metadata"], resourceVersion="8"))
+        return self.undo
+
+    def create(self, path, body, dry_run=False):
+        return self._write("POST", path, body)
+
+    def replace(self, path, body, dry_run=False):
+        return self._write("PUT", path, body)
 
 
 class Context:
@@ -78,15 +98,17 @@ def describe(context, mode):
 
 
 def listed(context, entries):
+    """ListAccessEntries and each entry's reads; an entry is (arn, tags) or (arn, tags, groups, username, policies)."""
     context.stubs["eks"].add_response("list_access_entries", {"accessEntries": [e[0] for e in entries]},
                                       {"clusterName": "prod"})
-    for arn, tags in entries:
+    for arn, tags, groups, username, policies in (tuple(e) + ((), "u", ())[len(e) - 2:] for e in entries):
         context.stubs["eks"].add_response("describe_access_entry", {"accessEntry": {
-            "clusterName": "prod", "principalArn": arn, "kubernetesGroups": [], "type": "STANDARD",
-            "username": "u", "tags": tags, "createdAt": NOW, "accessEntryArn": arn.replace("iam", "eks")}},
+            "clusterName": "prod", "principalArn": arn, "kubernetesGroups": list(groups), "type": "STANDARD",
+            "username": username, "tags": tags, "createdAt": NOW, "accessEntryArn": arn.replace("iam", "eks")}},
             {"clusterName": "prod", "principalArn": arn})
         context.stubs["eks"].add_response("list_associated_access_policies", {
-            "clusterName": "prod", "principalArn": arn, "associatedAccessPolicies": []},
+            "clusterName": "prod", "principalArn": arn, "associatedAccessPolicies": [
+                {"policyArn": p, "accessScope": {"type": "cluster"}} for p in policies]},
             {"clusterName": "prod", "principalArn": arn})
 
 
@@ -168,3 +190,68 @@ def test_iam_lookups_find_other_cases_through_one_listing_and_list_once_for_many
         found = IamPrincipals(context.aws("iam"), 1).describe_all(many)
         assert found[0]["arn"].endswith(":user/u0") and found[24] is None
         iam.assert_no_pending_responses()
+
+
+DEV_MAPPING = {"mapRoles": "- rolearn: %s\n  username: dev\n  groups: [devs]\n" % DEV}
+ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+
+
+def _dev_in_iam(context):
+    context.stubs["iam"].add_response("get_role", {"Role": {
+        "Path": "/", "RoleName": "dev", "RoleId": "AROAEXAMPLEEXAMPLE1", "Arn": DEV, "CreateDate": NOW,
+        "AssumeRolePolicyDocument": "{}"}}, {"RoleName": "dev"})
+
+
+def _apply_with_update_existing():
+    """Apply over an entry of dev that differs from aws-auth: the record first, refused without it; its undo."""
+    with Context(data=DEV_MAPPING) as context:
+        context._kube.fail_writes = True
+        describe(context, "API_AND_CONFIG_MAP")
+        _dev_in_iam(context)
+        describe(context, "API_AND_CONFIG_MAP")
+        listed(context, [(DEV, {}, ["ops"], "someone", [ADMIN_POLICY])])
+        with pytest.raises(errors.KubeApiError):
+            runner.run(context, options("apply", update_existing=True))
+    # (the Stubber had no update_access_entry queued: any call would have failed the run differently)
+    assert context.kube().writes == [("POST", "/api/v1/namespaces/kube-system/configmaps")]
+    with Context(data=DEV_MAPPING) as context:
+        describe(context, "API_AND_CONFIG_MAP")
+        _dev_in_iam(context)
+        describe(context, "API_AND_CONFIG_MAP")
+        listed(context, [(DEV, {}, ["ops"], "someone", [ADMIN_POLICY])])
+        context.stubs["eks"].add_response("update_access_entry", {}, {
+            "clusterName": "prod", "principalArn": DEV, "kubernetesGroups": ["devs"], "username": "dev"})
+        result = runner.run(context, options("apply", update_existing=True))
+    assert result["updated"] == [DEV] and result["undo_configmap"] == planner.UNDO_CONFIGMAP
+    record = json.loads(context.kube().undo["data"][planner.UNDO_KEY])[DEV]
+    assert record["before"] == {"type": "STANDARD", "kubernetes_groups": ["ops"], "username": "someone",
+                                "policies": {ADMIN_POLICY: {"type": "cluster", "namespaces": []}}}
+    assert (record["after"]["kubernetes_groups"], record["after"]["username"]) == (["devs"], "dev")
+    return context.kube().undo
+
+
+def test_apply_writes_the_undo_record_before_it_updates_an_entry_and_updates_nothing_without_it():
+    assert _apply_with_update_existing() is not None
+
+
+def test_rollback_puts_an_updated_entry_back_and_drops_its_record():
+    undo = _apply_with_update_existing()
+    with Context(data=DEV_MAPPING) as context:
+        context._kube.undo = undo
+        describe(context, "API_AND_CONFIG_MAP")
+        describe(context, "API_AND_CONFIG_MAP")
+        listed(context, [(DEV, {}, ["devs"], "dev", [ADMIN_POLICY])])
+        context.stubs["eks"].add_response("update_access_entry", {}, {
+            "clusterName": "prod", "principalArn": DEV, "kubernetesGroups": ["ops"], "username": "someone"})
+        result = runner.run(context, options("rollback"))
+    assert (result["restored"], result["deleted"], result["changed"]) == ([DEV], [], True)
+    assert context.kube().undo is None  # the last record went, and the ConfigMap with it
+    # Changed by somebody since apply: left alone, and its record stays.
+    with Context(data=DEV_MAPPING) as context:
+        context._kube.undo = undo
+        describe(context, "API_AND_CONFIG_MAP")
+        describe(context, "API_AND_CONFIG_MAP")
+        listed(context, [(DEV, {}, ["devs", "sre"], "dev", [ADMIN_POLICY])])
+        result = runner.run(context, options("rollback"))
+    assert (result["restored"], result["changed"], context.kube().writes) == ([], False, [])
+    assert "changed since the migration" in result["kept"][0]["reason"]

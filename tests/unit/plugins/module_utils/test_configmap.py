@@ -109,3 +109,46 @@ def test_nothing_to_change_sends_no_write():
     api = ScriptedApi([_cm("5", ROLE_B)])
     outcome = configmap.apply(api, _add_b, check_mode=False)
     assert api.writes == [] and not outcome.plan.changed and outcome.resource_version == "5"
+
+
+class _RecordApi(ScriptedApi):
+    def request(self, method, path, body=None, **params):
+        self.writes.append((method, path, body, False))
+        return {}
+
+
+def _record_cm(version, records):
+    import json
+
+    return {"metadata": {"name": "undo", "namespace": "kube-system", "resourceVersion": version},
+            "data": {"entries.json": json.dumps(records)}}
+
+
+def test_json_records_are_created_merged_after_a_conflict_and_deleted_when_empty():
+    api = _RecordApi([None])
+    assert configmap.update_json(api, "kube-system", "undo", "entries.json", lambda r: dict(r, a=1)) == {"a": 1}
+    assert api.writes[0][0] == "POST" and api.writes[0][2]["metadata"]["labels"] == {
+        "app.kubernetes.io/managed-by": "eks.access"}
+    # Someone else wrote b between our read and our write: the 409 makes us read again and keep b.
+    api = _RecordApi([_record_cm("1", {"a": 1}), _record_cm("2", {"a": 1, "b": 2})], write_errors=[_Conflict()])
+    written = configmap.update_json(api, "kube-system", "undo", "entries.json", lambda r: dict(r, c=3),
+                                    sleep=lambda s: None)
+    assert written == {"a": 1, "b": 2, "c": 3}
+    assert [w[2]["metadata"]["resourceVersion"] for w in api.writes] == ["1", "2"]
+    # Emptied: deleted, in the version read only.
+    api = _RecordApi([_record_cm("5", {"a": 1})])
+    assert configmap.update_json(api, "kube-system", "undo", "entries.json", lambda r: {}) == {}
+    assert api.writes == [("DELETE", "/api/v1/namespaces/kube-system/configmaps/undo",
+                           {"preconditions": {"resourceVersion": "5"}}, False)]
+    # Nothing to change, nothing written; nothing recorded, nothing created.
+    api = _RecordApi([_record_cm("5", {"a": 1}), None])
+    configmap.update_json(api, "kube-system", "undo", "entries.json", lambda r: r)
+    configmap.update_json(api, "kube-system", "undo", "entries.json", lambda r: {})
+    assert api.writes == []
+
+
+def test_a_record_that_is_not_json_is_reported_not_overwritten():
+    api = _RecordApi([{"metadata": {"resourceVersion": "1"}, "data": {"entries.json": "{broken"}}])
+    with pytest.raises(errors.EksAccessError, match="holds no JSON under entries.json"):
+        configmap.update_json(api, "kube-system", "undo", "entries.json", lambda r: dict(r, a=1))
+    assert api.writes == []
