@@ -212,6 +212,10 @@ backups:
   returned: step finalize
   type: list
   elements: str
+undo_configmap_removed:
+  description: Whether finalize deleted the record of the entries apply updated (rollback has no use for it in C(API)).
+  returned: step finalize
+  type: bool
 aws_auth_removed:
   description: Whether finalize deleted aws-auth.
   returned: step finalize

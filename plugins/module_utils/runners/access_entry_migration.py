@@ -385,6 +385,11 @@ def run_finalize(context, options: Options) -> dict:
 
     backups = _backup(context, state, options)
     mode_result = _steps_mode(context, options, "API")
+    # In API mode there is no rollback, so the record of what apply updated has no more use.
+    records = configmap.read_json(context.kube(), aws_auth.AWS_AUTH_NAMESPACE, planner.UNDO_CONFIGMAP,
+                                  planner.UNDO_KEY)
+    if records and not context.check_mode:
+        _update_undo_records(context, lambda now: {})
     removed = False
     if options.remove_aws_auth and state.source == "configmap":
         removed = True
@@ -392,8 +397,8 @@ def run_finalize(context, options: Options) -> dict:
             # Only the version that was backed up: a change since then stops the removal.
             context.kube().request("DELETE", AWS_AUTH_PATH, body={
                 "preconditions": {"resourceVersion": state.configmap["metadata"]["resourceVersion"]}})
-    result.update(changed=bool(backups) or mode_result["changed"] or removed, backups=backups,
-                  mode_steps=mode_result["steps"], aws_auth_removed=removed,
+    result.update(changed=bool(backups) or mode_result["changed"] or removed or bool(records), backups=backups,
+                  mode_steps=mode_result["steps"], aws_auth_removed=removed, undo_configmap_removed=bool(records),
                   authentication_mode=mode_result["authentication_mode"])
     return result
 
