@@ -145,7 +145,8 @@ case "$what" in
     all)
         run_sanity
         run_lint
-        run_pytest tests/unit tests/packaging tests/integration -v -rfE
+        # the slowest tests are listed at the end, to see where the time of `make test` goes
+        run_pytest tests/unit tests/packaging tests/integration -v -rfE --durations=25
         ;;
     *) echo "usage: $0 sanity|lint|docs|units|packaging|integration|ansible-test|all|bench|bench-access-entries|reliability" >&2; exit 2 ;;
 esac
