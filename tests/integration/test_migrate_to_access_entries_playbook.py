@@ -15,10 +15,9 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import urllib.request
 
-from conftest import playbook_env  # pylint: disable=import-error
+from conftest import recap, run_sandbox_playbook  # pylint: disable=import-error
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 INVENTORY = os.path.join(REPO, "playbooks", "inventory", "sandbox.yml")
@@ -30,16 +29,7 @@ def run(env, *args):
     argv = [env.get("ANSIBLE_PLAYBOOK", "ansible-playbook"), "eks.access.migrate_to_access_entries", "-i", INVENTORY,
             "-e", "eks_cluster_name=%s" % env["EKS_CONFIG_MAP_CLUSTER_NAME"],
             "-e", "access_entry_migration_k8s_auth=eks_token"] + list(args)
-    result = subprocess.run(argv, env=playbook_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            check=False, timeout=900)
-    assert result.returncode == 0, result.stdout[-15000:]
-    return result.stdout
-
-
-def recap(output):
-    match = re.search(r"^sandbox\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", output, re.M)
-    assert match, output[-3000:]
-    return dict(zip(("ok", "changed", "unreachable", "failed"), map(int, match.groups())))
+    return run_sandbox_playbook(env, argv)
 
 
 def reset(env, core):

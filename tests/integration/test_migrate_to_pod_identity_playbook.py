@@ -14,12 +14,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import time
 
 import pytest
 
-from conftest import playbook_env  # pylint: disable=import-error
+from conftest import recap, run_sandbox_playbook  # pylint: disable=import-error
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 INVENTORY = os.path.join(REPO, "playbooks", "inventory", "sandbox.yml")
@@ -33,16 +32,7 @@ def run(env, *args):
     argv = [env.get("ANSIBLE_PLAYBOOK", "ansible-playbook"), "eks.access.migrate_to_pod_identity", "-i", INVENTORY,
             "-e", json.dumps({"pod_identity_migration_namespaces": [NAMESPACE],
                               "pod_identity_migration_wait_timeout": 180})] + list(args)
-    result = subprocess.run(argv, env=playbook_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            check=False, timeout=900)
-    assert result.returncode == 0, result.stdout[-15000:]
-    return result.stdout
-
-
-def recap(output):
-    match = re.search(r"^sandbox\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", output, re.M)
-    assert match, output[-3000:]
-    return dict(zip(("ok", "changed", "unreachable", "failed"), map(int, match.groups())))
+    return run_sandbox_playbook(env, argv)
 
 
 @pytest.fixture

@@ -11,12 +11,10 @@ sandbox back as seeded.
 from __future__ import annotations
 
 import os
-import re
-import subprocess
 
 import pytest
 
-from conftest import playbook_env  # pylint: disable=import-error
+from conftest import recap, run_sandbox_playbook  # pylint: disable=import-error
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 INVENTORY = os.path.join(REPO, "playbooks", "inventory", "sandbox.yml")
@@ -26,16 +24,7 @@ CNI_POLICY = "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"
 def run(env, *args):
     argv = [env.get("ANSIBLE_PLAYBOOK", "ansible-playbook"), "eks.access.migrate_vpc_cni_irsa", "-i", INVENTORY,
             "-e", "vpc_cni_irsa_restart_timeout=180"] + list(args)
-    result = subprocess.run(argv, env=playbook_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            check=False, timeout=900)
-    assert result.returncode == 0, result.stdout[-15000:]
-    return result.stdout
-
-
-def recap(output):
-    match = re.search(r"^sandbox\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", output, re.M)
-    assert match, output[-3000:]
-    return dict(zip(("ok", "changed", "unreachable", "failed"), map(int, match.groups())))
+    return run_sandbox_playbook(env, argv)
 
 
 @pytest.fixture
