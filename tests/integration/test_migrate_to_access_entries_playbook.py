@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import urllib.request
 
 from conftest import recap, run_sandbox_playbook  # pylint: disable=import-error
