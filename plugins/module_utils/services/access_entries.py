@@ -13,6 +13,7 @@ access because a later grant failed.  A failure half-way raises
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 from ansible_collections.eks.access.plugins.module_utils import errors
@@ -72,12 +73,8 @@ class AccessEntries:
                 raise errors.NotFound("EKS cluster %r was not found in this account and region" % self.cluster_name)
             raise aws_failure(e, "DescribeCluster %s" % self.cluster_name)
 
-    def cluster_facts(self, with_policies: bool = False) -> model.ClusterFacts:
-        facts = model.cluster_facts(self.describe_cluster())
-        if with_policies:
-            facts = model.ClusterFacts(facts.name, facts.account_id, facts.partition, facts.authentication_mode,
-                                       frozenset(self.access_policy_arns()))
-        return facts
+    def cluster_facts(self) -> model.ClusterFacts:
+        return model.cluster_facts(self.describe_cluster())
 
     def access_policy_arns(self) -> list:
         try:
@@ -117,7 +114,7 @@ class AccessEntries:
         described = []
 
         def describe():
-            described.append(model.cluster_facts(self.describe_cluster()))
+            described.append(self.cluster_facts())
             return described[0]
 
         def listing():
@@ -132,8 +129,7 @@ class AccessEntries:
         answers = map_bounded(lambda read: read(), reads, self.concurrency)
         facts, listed = answers[0], answers[-1]
         if with_policies:
-            facts = model.ClusterFacts(facts.name, facts.account_id, facts.partition, facts.authentication_mode,
-                                       frozenset(answers[1]))
+            facts = dataclasses.replace(facts, access_policy_arns=frozenset(answers[1]))
         if facts.authentication_mode == "CONFIG_MAP":
             return facts, None
         if isinstance(listed, Exception):
