@@ -432,13 +432,12 @@ def restore_plan(records: dict, existing: dict, protected_keys=frozenset()) -> R
     restore = Restore([], [], [], [])
     for arn, record in sorted(records.items()):
         current = by_key.get(model.principal_key(arn))
-        before = _entry_from_record(arn, record.get("before") or {})
-        after = _entry_from_record(arn, record.get("after") or {})
         if current is None:
             restore.settled.append(arn)
             continue
-        before = model.AccessEntry(current.principal_arn, before.type, before.kubernetes_groups, before.username,
-                                   before.policies)
+        # Named as EKS lists the entry now, for the writes.
+        before = _entry_from_record(current.principal_arn, record.get("before") or {})
+        after = _entry_from_record(current.principal_arn, record.get("after") or {})
         if (current.kubernetes_groups, current.username, current.policies or {}) == \
                 (before.kubernetes_groups, before.username, before.policies):
             restore.settled.append(arn)

@@ -386,8 +386,7 @@ def run_finalize(context, options: Options) -> dict:
     backups = _backup(context, state, options)
     mode_result = _steps_mode(context, options, "API")
     # In API mode there is no rollback, so the record of what apply updated has no more use.
-    records = configmap.read_json(context.kube(), aws_auth.AWS_AUTH_NAMESPACE, planner.UNDO_CONFIGMAP,
-                                  planner.UNDO_KEY)
+    records = _undo_records(context)
     if records and not context.check_mode:
         _update_undo_records(context, lambda now: {})
     removed = False
@@ -401,6 +400,10 @@ def run_finalize(context, options: Options) -> dict:
                   mode_steps=mode_result["steps"], aws_auth_removed=removed, undo_configmap_removed=bool(records),
                   authentication_mode=mode_result["authentication_mode"])
     return result
+
+
+def _undo_records(context) -> dict:
+    return configmap.read_json(context.kube(), aws_auth.AWS_AUTH_NAMESPACE, planner.UNDO_CONFIGMAP, planner.UNDO_KEY)
 
 
 def _update_undo_records(context, update) -> dict:
@@ -426,8 +429,7 @@ def run_rollback(context, options: Options) -> dict:
             kept.append({"principal_arn": arn, "reason": "the identity this task runs as, or in protect"})
         else:
             targets.append(arn)
-    records = configmap.read_json(context.kube(), aws_auth.AWS_AUTH_NAMESPACE, planner.UNDO_CONFIGMAP,
-                                  planner.UNDO_KEY)
+    records = _undo_records(context)
     restore = planner.restore_plan(records, state.entries, protected_keys)
     kept.extend(restore.kept)
     restores = entries_model.plan(state.entries, restore.wanted)
