@@ -23,7 +23,10 @@ things no AWS API can do are done on moto's backend directly:
   ``GET /_sandbox/eks/access/<region>/<cluster>`` (JSON; 404 for an unknown
   cluster), a path no AWS API uses;
 * moto answers EKS ``DescribeClusterVersions`` (which eksctl calls when it
-  starts) with 404: ``moto_eks_versions.py`` adds it.
+  starts) with 404: ``moto_eks_versions.py`` adds it;
+* with ``--request-log FILE``, every AWS API request is appended to FILE as
+  one JSON line naming its action (aws_request_log.py), so tests can prove
+  that a run made no mutating AWS call.
 """
 
 import argparse
@@ -223,14 +226,20 @@ def keep_alive_handler():
 IDLE_SECONDS = 120
 
 
-def serve(port, account):
-    """moto's WSGI app behind the presigned-STS check, on 127.0.0.1:port, in a thread."""
+def serve(port, account, request_log=None):
+    """moto's WSGI app behind the presigned-STS check, on 127.0.0.1:port, in a thread.
+
+    ``request_log``: a file every AWS request is appended to (aws_request_log.py).
+    """
     from werkzeug.serving import make_server
 
+    from aws_request_log import RequestLog
     from sts_query_auth import QueryAuthMiddleware
 
     app = QueryAuthMiddleware(AccessStateEndpoint(dispatcher_remembering_backends(), account),
                               secret_for, log=lambda msg: print(msg, flush=True))
+    if request_log:
+        app = RequestLog(app, request_log)
     server = make_server("127.0.0.1", port, app, True, request_handler=keep_alive_handler())
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
@@ -282,6 +291,7 @@ def main(argv=None):
     parser.add_argument("--ca", required=True)
     parser.add_argument("--addon-manager-kubeconfig", required=True,
                         help="kubeconfig of the add-on manager identity (written after moto starts)")
+    parser.add_argument("--request-log", help="append every AWS request (JSON line: service, action...) to this file")
     args = parser.parse_args(argv)
     clusters = json.loads(args.clusters)
     t0 = time.time()
@@ -299,7 +309,7 @@ def main(argv=None):
     moto_eks_access.install()
     moto_eks_pod_identity.install()
     moto_eks_versions.install()
-    serve(args.port, sandbox.ACCOUNT_ID)
+    serve(args.port, sandbox.ACCOUNT_ID, args.request_log)
     create_sandbox_user(sandbox)
     facts = sandbox.seed_aws(clusters)
     with open(args.ca, "rb") as f:

@@ -361,9 +361,15 @@ def start_moto(specs):
     clusters = [{k: spec[k] for k in ("name", "region", "endpoint", "mode")} for spec in specs]
     start("moto", [sys.executable, os.path.join(HERE, "moto_launcher.py"), "--port", str(PORTS["moto"]),
                    "--facts", facts_path, "--clusters", json.dumps(clusters), "--ca", path("pki", "ca.crt"),
-                   "--addon-manager-kubeconfig", path("kubeconfig-addon-manager")],
+                   "--addon-manager-kubeconfig", path("kubeconfig-addon-manager"),
+                   "--request-log", aws_request_log()],
           env={"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"})
     return facts_path
+
+
+def aws_request_log():
+    """Where moto appends every AWS request it serves (aws_request_log.py)."""
+    return path("logs", "aws-requests.log")
 
 
 def wait_moto(facts_path):
@@ -582,6 +588,8 @@ def start_authenticator(specs):
                 "secret_access_key": env["AWS_SECRET_ACCESS_KEY"]},
         "apiserver_ca": path("pki", "ca.crt"),
         "token_file": path("pki", "authenticator.token"),
+        # seconds a token is accepted after its X-Amz-Date (EKS: 900); run/token-lifetime-<cluster> overrides it
+        "token_lifetime": token_lifetime(),
         "clusters": {spec["name"]: {"apiserver": spec["endpoint"], "region": spec["region"],
                                     "creator_arn": CREATOR_ARN} for spec in specs},
     }
@@ -592,6 +600,29 @@ def start_authenticator(specs):
     # The API server of each cluster sends its TokenReviews to /authenticate/<name>.
     for spec in specs:
         write_webhook_kubeconfig(spec)
+
+
+# Longest time an API server keeps the authenticator's answer for a token (--authentication-token-webhook-cache-ttl;
+# kube-apiserver's default is 2 minutes): short, so a test that shortens the token lifetime of one cluster
+# (run/token-lifetime-<cluster>, at least this long) sees its tokens refused once they are older.
+TOKEN_REVIEW_CACHE_SECONDS = 10
+
+
+def token_lifetime():
+    """EKS_SANDBOX_TOKEN_LIFETIME: seconds a token is accepted after its X-Amz-Date (1..900, default 900)."""
+    value = os.environ.get("EKS_SANDBOX_TOKEN_LIFETIME", "").strip() or "900"
+    try:
+        seconds = int(value)
+    except ValueError:
+        seconds = 0
+    if not 1 <= seconds <= 900:
+        raise StepFailed("EKS_SANDBOX_TOKEN_LIFETIME must be 1 to 900 (seconds), got %r" % value)
+    return seconds
+
+
+def token_review_cache_ttl():
+    """The API servers' --authentication-token-webhook-cache-ttl: never longer than the token lifetime."""
+    return "%ds" % min(token_lifetime(), TOKEN_REVIEW_CACHE_SECONDS)
 
 
 def write_webhook_kubeconfig(spec):
@@ -622,13 +653,28 @@ def wait_authenticator():
 AUDIT_USER = "kubernetes-admin"
 
 
+# The sandbox's own components: their requests are not audited.
+SANDBOX_COMPONENT_USERS = ["system:kube-controller-manager", "system:kube-scheduler", "system:apiserver",
+                           "sandbox-kwok", "sandbox-pod-identity-webhook", "sandbox-iam-authenticator",
+                           "eks:addon-manager", "sandbox-viewer"]
+WRITE_VERBS = ["create", "update", "patch", "delete", "deletecollection"]
+
+
 def write_audit_policy():
-    """Audit only the operator's requests, at Metadata level, one event per request."""
+    """Audit at Metadata level, one event per request: every request of the operator, and every write of any
+    other identity that is not a sandbox component (EKS token users: the creator's entry, migrated roles...).
+    Tests read writes from here (tests/integration/test_check_mode_all_playbooks.py)."""
     with open(path("pki", "audit-policy.yaml"), "w") as f:
         json.dump({
             "apiVersion": "audit.k8s.io/v1", "kind": "Policy",
             "omitStages": ["RequestReceived", "ResponseStarted"],
-            "rules": [{"level": "Metadata", "users": [AUDIT_USER]}, {"level": "None"}],
+            "rules": [
+                {"level": "Metadata", "users": [AUDIT_USER]},
+                {"level": "None", "users": SANDBOX_COMPONENT_USERS},
+                {"level": "None", "userGroups": ["system:nodes", "system:serviceaccounts"]},
+                {"level": "Metadata", "verbs": WRITE_VERBS},
+                {"level": "None"},
+            ],
         }, f, indent=2)
 
 
@@ -650,6 +696,8 @@ def apiserver_argv(spec, issuer):
         "--token-auth-file", path("pki", "tokens.csv"),
         "--authentication-token-webhook-config-file", path("pki", "authn-webhook-%s.kubeconfig" % spec["name"]),
         "--authentication-token-webhook-version", "v1",
+        # A review is kept no longer than a token lives (token_review_cache_ttl).
+        "--authentication-token-webhook-cache-ttl", token_review_cache_ttl(),
         # Webhook: EKS access policies (the authenticator stand-in). Its answers are not cached, so an
         # association or a deleted entry counts at the next request (EKS's own delay is not modelled).
         "--authorization-mode", "Node,RBAC,Webhook",
@@ -943,6 +991,13 @@ def write_env(facts):
         "EKS_SANDBOX_DIR": STATE,
         "EKS_SANDBOX_PORT_OFFSET": str(PORT_OFFSET),
         "SANDBOX_AUDIT_LOG": path("logs", "audit.log"),
+        # the audit log of every other cluster's API server: $SANDBOX_AUDIT_LOG_DIR/audit-<name>.log
+        "SANDBOX_AUDIT_LOG_DIR": path("logs"),
+        # seconds the authenticator accepts a token (read at start; $EKS_SANDBOX_DIR/run/token-lifetime-<cluster>
+        # overrides it for one cluster while the sandbox runs)
+        "EKS_SANDBOX_TOKEN_LIFETIME": str(token_lifetime()),
+        # every AWS request moto served, one JSON line each (service, action, access key, status)
+        "SANDBOX_AWS_REQUEST_LOG": aws_request_log(),
         # name:region of every cluster with a real API server (kubeconfig: $EKS_SANDBOX_DIR/kubeconfig-<name>)
         "EKS_SANDBOX_CLUSTERS": ",".join("%s:%s" % (c["name"], c["region"]) for c in facts["clusters"]),
         # the IAM identity that created the clusters: system:masters through EKS token authentication
