@@ -30,7 +30,7 @@ import boto3
 import pytest
 
 from conftest import recap, run_sandbox_playbook  # pylint: disable=import-error
-from ansible_collections.eks.access.plugins.module_utils import eks_token
+from ansible_collections.eks.access.plugins.module_utils.clients import eks_token
 
 LIFETIME = 10
 

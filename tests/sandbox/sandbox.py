@@ -815,56 +815,27 @@ def start_control_plane(specs, facts, tokens):
 
 
 def seed_extra_cluster(kubeconfig, name):
-    """Clusters 2..N: the API server's own bootstrap (namespaces, RBAC roles) is all they get."""
-    from kubernetes import client, config
+    """Clusters 2..N: the API server's own bootstrap (namespaces, RBAC roles) is all they get.
 
-    core = client.CoreV1Api(config.new_client_from_config(config_file=kubeconfig))
-    wait_for("namespace kube-system in " + name, lambda: core.read_namespace("kube-system") is not None, 60)
-
-
-def seed_kubernetes(kubeconfig):
-    """A fresh EKS cluster: fake nodes, the aws-node DaemonSet and its RBAC, no aws-auth."""
+    The access mode clusters also get what every EKS cluster has, the aws-node service account, RBAC and
+    DaemonSet (with no node, so no pod), so that the VPC CNI playbooks run on a cluster of each mode.
+    """
     from kubernetes import client, config
 
     api_client = config.new_client_from_config(config_file=kubeconfig)
     core = client.CoreV1Api(api_client)
+    wait_for("namespace kube-system in " + name, lambda: core.read_namespace("kube-system") is not None, 60)
+    if name in [cluster for cluster, _mode, _port in ACCESS_MODE_CLUSTERS]:
+        seed_aws_node(api_client)
+
+
+def seed_aws_node(api_client):
+    """The aws-node (Amazon VPC CNI) service account, ClusterRole, binding and DaemonSet of an EKS cluster."""
+    from kubernetes import client
+
+    core = client.CoreV1Api(api_client)
     apps = client.AppsV1Api(api_client)
     rbac = client.RbacAuthorizationV1Api(api_client)
-    admission = client.AdmissionregistrationV1Api(api_client)
-
-    # The service account admission plugin needs the default SA; the controller
-    # manager creates it, but a few seconds later than we want to go on.
-    wait_for("default service account",
-             lambda: core.read_namespaced_service_account("default", "kube-system") is not None, 60)
-
-    with open(path("pki", "ca.crt"), "rb") as f:
-        ca_bundle = base64.b64encode(f.read()).decode()
-    admission.create_mutating_webhook_configuration({
-        "apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingWebhookConfiguration",
-        "metadata": {"name": "pod-identity-webhook"},
-        "webhooks": [{
-            "name": "iam-for-pods.amazonaws.com",
-            "clientConfig": {"url": "https://127.0.0.1:%d/mutate" % PORTS["webhook"], "caBundle": ca_bundle},
-            "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"]}],
-            "failurePolicy": "Ignore", "sideEffects": "None", "admissionReviewVersions": ["v1"],
-            "reinvocationPolicy": "IfNeeded",
-        }],
-    })
-
-    for index, name in enumerate(NODE_NAMES):
-        nodegroup = NODEGROUPS[index % len(NODEGROUPS)][0]
-        core.create_node({
-            "apiVersion": "v1", "kind": "Node",
-            "metadata": {
-                "name": name,
-                "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
-                "labels": {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
-                           "eks.amazonaws.com/nodegroup": nodegroup, "topology.kubernetes.io/region": REGION,
-                           "type": "kwok"},
-            },
-            "spec": {"providerID": "aws:///%sa/i-0%015x" % (REGION, index + 1)},
-        })
-
     core.create_namespaced_service_account("kube-system", {
         "metadata": {"name": "aws-node", "labels": {"app.kubernetes.io/name": "aws-node"}}})
     rbac.create_cluster_role({
@@ -915,6 +886,50 @@ def seed_kubernetes(kubeconfig):
                 },
             },
         }})
+
+
+def seed_kubernetes(kubeconfig):
+    """A fresh EKS cluster: fake nodes, the aws-node DaemonSet and its RBAC, no aws-auth."""
+    from kubernetes import client, config
+
+    api_client = config.new_client_from_config(config_file=kubeconfig)
+    core = client.CoreV1Api(api_client)
+    admission = client.AdmissionregistrationV1Api(api_client)
+
+    # The service account admission plugin needs the default SA; the controller
+    # manager creates it, but a few seconds later than we want to go on.
+    wait_for("default service account",
+             lambda: core.read_namespaced_service_account("default", "kube-system") is not None, 60)
+
+    with open(path("pki", "ca.crt"), "rb") as f:
+        ca_bundle = base64.b64encode(f.read()).decode()
+    admission.create_mutating_webhook_configuration({
+        "apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingWebhookConfiguration",
+        "metadata": {"name": "pod-identity-webhook"},
+        "webhooks": [{
+            "name": "iam-for-pods.amazonaws.com",
+            "clientConfig": {"url": "https://127.0.0.1:%d/mutate" % PORTS["webhook"], "caBundle": ca_bundle},
+            "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"]}],
+            "failurePolicy": "Ignore", "sideEffects": "None", "admissionReviewVersions": ["v1"],
+            "reinvocationPolicy": "IfNeeded",
+        }],
+    })
+
+    for index, name in enumerate(NODE_NAMES):
+        nodegroup = NODEGROUPS[index % len(NODEGROUPS)][0]
+        core.create_node({
+            "apiVersion": "v1", "kind": "Node",
+            "metadata": {
+                "name": name,
+                "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
+                "labels": {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
+                           "eks.amazonaws.com/nodegroup": nodegroup, "topology.kubernetes.io/region": REGION,
+                           "type": "kwok"},
+            },
+            "spec": {"providerID": "aws:///%sa/i-0%015x" % (REGION, index + 1)},
+        })
+
+    seed_aws_node(api_client)
 
     def nodes_ready():
         ready = 0
