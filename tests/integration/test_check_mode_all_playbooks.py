@@ -166,7 +166,10 @@ def test_every_playbook_in_check_mode_writes_nothing(sandbox_env, unmigrated_aws
     offsets = {path: size(path) for path in list(logs.values()) + [request_log]}
     # The migrations go one cluster at a time by default (serial 1); in check mode the three can go together.
     out = run_sandbox_playbook(env, [env.get("ANSIBLE_PLAYBOOK", "ansible-playbook"), wrapper, "-i", inventory,
-                                     "--check", "--diff", "-e", "eks_access_serial=3", "-e", "vpc_cni_irsa_serial=3"])
+                                     "--check", "--diff", "-e", "eks_access_serial=3", "-e", "vpc_cni_irsa_serial=3"],
+                               timeout=2400)
+    with open(os.path.join(str(tmp_path), "output.txt"), "w") as f:
+        f.write(out)
     time.sleep(0.5)  # an audit event is written as its response completes
     for host in logs:
         counts = recap(out, host)
