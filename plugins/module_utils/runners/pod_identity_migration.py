@@ -59,6 +59,7 @@ class Options:
     restart: bool = True
     wait_timeout: int = 600
     poll_interval: int = 2
+    require_agent: bool = True
     max_concurrency: int = services.DEFAULT_CONCURRENCY
 
 
@@ -361,7 +362,7 @@ def _refuse_full_outage(items, to):
 
 def _migrate(ctx, reader, items, result):
     options = reader.options
-    refusal = model.agent_refusal(reader.facts, items)
+    refusal = model.agent_refusal(reader.facts, items) if options.require_agent else None
     if refusal is not None:
         raise refusal
     moving = [i for i in items if i.status in ("pending", "associated", "migrated")]
