@@ -16,8 +16,8 @@ description:
   - Before anything is written, the module checks every listed role exists in the cluster's account and trusts
     C(pods.eks.amazonaws.com) with both C(sts:AssumeRole) and C(sts:TagSession). With O(manage_trust=true) it adds
     that statement to roles that lack it; otherwise it refuses and says so.
-  - It also refuses when the cluster runs no Pod Identity agent (pods would not get credentials): neither the
-    C(eks-pod-identity-agent) add-on (M(eks.access.eks_addon) installs it) nor EKS Auto Mode (C(computeConfig.enabled),
+  - It also refuses when the cluster runs no Pod Identity agent, so that pods would not get credentials, that is
+    neither the C(eks-pod-identity-agent) add-on (M(eks.access.eks_addon) installs it) nor EKS Auto Mode (C(computeConfig.enabled),
     whose nodes run the agent), unless O(require_agent=false).
   - Associations created by an add-on (C(podIdentityAssociations) of C(create-addon), with an C(ownerArn)) are left
     to that add-on; listing one of their service accounts is refused, and purges keep them. Manage them with

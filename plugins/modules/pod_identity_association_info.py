@@ -41,6 +41,7 @@ attributes:
     description: Reads only.
   diff_mode:
     support: none
+    description: Nothing changes, so there is no diff.
 notes:
   - Needs C(eks:DescribeCluster), C(eks:ListAddons), C(eks:ListPodIdentityAssociations) and
     C(eks:DescribePodIdentityAssociation).
@@ -117,7 +118,7 @@ associations:
       description: Whether EKS Pod Identity leaves out its session tags.
       type: bool
     target_role_arn:
-      description: The role assumed with the credentials of O(role_arn), or null.
+      description: The role assumed with the credentials of C(role_arn), or null.
       type: str
     external_id:
       description: The external ID EKS uses when it assumes the target role, or null.
