@@ -239,7 +239,7 @@ trust_updated:
   elements: str
 """
 
-from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
+from ansible_collections.eks.access.plugins.module_utils.module import AnsibleEKSAccessModule
 from ansible_collections.eks.access.plugins.module_utils.module import options_from
 from ansible_collections.eks.access.plugins.module_utils.module import run_module
 from ansible_collections.eks.access.plugins.module_utils.runners import eks_addon as runner
