@@ -268,10 +268,10 @@ def check_name(name, kind: str, where: str, prefixes) -> str:
     if prefix:
         if kind == "group":
             raise errors.InvalidInput(
-                "%s: group %r starts with %r (in any case), which EKS refuses in access entries; for cluster admin "
+                "%s: group %r starts with %r, which EKS refuses in access entries (in any case); for cluster admin "
                 "associate AmazonEKSClusterAdminPolicy instead of system:masters" % (where, name, prefix))
         raise errors.InvalidInput(
-            "%s %r starts with %r (in any case), which EKS reserves (%s); choose another username" % (
+            "%s %r starts with %r, which EKS reserves (%s, in any case); choose another username" % (
                 where, name, prefix, ", ".join(prefixes)))
     return name
 
