@@ -47,6 +47,9 @@ options:
         description:
           - ARN of the IAM role or user, for example C(arn:aws:iam::111122223333:role/developers).
           - Role ARNs keep their path (C(role/aws-reserved/sso.amazonaws.com/...)); EKS matches it.
+          - An existing entry is matched the way IAM identifies principals - names in any case, a role with or
+            without its path - and the task acts on the entry as EKS lists it; RV(matched) says which spelling
+            matched which entry. A user never matches a role.
         type: str
         required: true
         aliases: [arn]
@@ -60,15 +63,18 @@ options:
         default: STANDARD
       kubernetes_groups:
         description:
-          - Kubernetes groups for RBAC bindings. None may start with C(system:).
+          - Kubernetes groups for RBAC bindings. None may start with C(system:) in any case, have characters
+            outside ASCII before its first C(:) (a lookalike of C(system:)), or contain control or invisible
+            characters.
           - Left out, an existing entry keeps its groups.
         type: list
         elements: str
         aliases: [groups]
       username:
         description:
-          - Kubernetes username. May not start with C(system:), C(eks:), C(aws:), C(amazon:) or C(iam:);
-            C({{SessionName}}) must come after a C(:), as in C(dev:{{SessionName}}).
+          - Kubernetes username. May not start with C(system:), C(eks:), C(aws:), C(amazon:) or C(iam:) in any
+            case, have characters outside ASCII before its first C(:), or contain control or invisible
+            characters; C({{SessionName}}) must come after a C(:), as in C(dev:{{SessionName}}).
           - Left out, EKS picks one for a new entry and an existing entry keeps its own.
         type: str
       access_policies:
@@ -107,6 +113,8 @@ options:
   state:
     description:
       - V(present) creates or updates the entries; V(absent) deletes them (with their policy associations).
+      - With V(absent), a principal that matches no entry (in any case, with or without a role path) gets a
+        warning and is listed in RV(unmatched).
     type: str
     choices: [present, absent]
     default: present
@@ -120,8 +128,9 @@ options:
     default: false
   purge_node_entries:
     description:
-      - Let O(purge) delete node-type entries (C(EC2_LINUX), C(FARGATE_LINUX), ...). Nodes using those roles
-        can no longer join the cluster.
+      - Let O(purge) delete node-type entries (C(EC2_LINUX), C(EC2_WINDOWS), C(FARGATE_LINUX), C(HYBRID_LINUX),
+        C(EC2)), and let O(state=absent) delete one it names; without it, naming a node entry with
+        O(state=absent) is refused before any write. Nodes using those roles can no longer join the cluster.
     type: bool
     default: false
   replace:
@@ -132,7 +141,11 @@ options:
     default: false
   allow_self_lockout:
     description:
-      - Allow deleting or replacing the entry of the IAM identity the task runs as.
+      - Allow deleting, replacing or shrinking the entry of the IAM identity the task runs as (from STS; an
+        assumed-role session's entry is its role's).
+      - Without it, a change that lets that entry do less is refused before any write - a policy removed, a
+        scope narrowed (cluster to namespaces, or fewer namespaces), a Kubernetes group removed or the username
+        changed - unless the entry keeps C(AmazonEKSClusterAdminPolicy) at cluster scope.
     type: bool
     default: false
   concurrency:
@@ -263,7 +276,21 @@ authentication_mode:
   type: str
   sample: API_AND_CONFIG_MAP
 protected_arns:
-  description: The identity the lockout guard kept (the caller), when O(purge), O(state=absent) or O(replace) asked for it.
+  description: The identity the lockout guard protects (the caller); empty with O(allow_self_lockout=true).
+  returned: always
+  type: list
+  elements: str
+matched:
+  description:
+    - Each O(entries[].principal_arn) written differently from the entry it names (case, role path), with
+      C(name) as written and C(principal_arn) as EKS lists the entry.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{name: "arn:aws:iam::111122223333:role/p3-pathed",
+            principal_arn: "arn:aws:iam::111122223333:role/teams/platform/p3-pathed"}]
+unmatched:
+  description: With O(state=absent), the principal ARNs that name no entry of the cluster.
   returned: always
   type: list
   elements: str

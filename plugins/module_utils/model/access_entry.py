@@ -13,6 +13,7 @@ says what to do.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from dataclasses import field
 
@@ -218,6 +219,63 @@ def principal_key(arn: str):
 # --------------------------------------------------------------------------- names
 
 
+def _reserved_prefix(name: str, prefixes) -> str:
+    """The reserved prefix ``name`` starts with, compared the way a reader of audit logs would.
+
+    EKS documents the prefixes in lower case; the collection refuses them in
+    any case (``SYSTEM:admin``) and after NFKC folding (fullwidth
+    ``ｓｙｓｔｅｍ：``), and refuses any character outside ASCII before the
+    first colon, so that a lookalike (``ѕystem:masters`` with a Cyrillic
+    ``ѕ``) can never pass for a reserved name in RBAC bindings or logs.
+    Returns the prefix, ``"lookalike"`` or ``""``.
+    """
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    for prefix in prefixes:
+        if folded.startswith(prefix):
+            return prefix
+    colon = folded.find(":")
+    if colon >= 0 and not folded[:colon + 1].isascii():
+        return "lookalike"
+    return ""
+
+
+def _control_character(name: str):
+    """The first control or invisible formatting character of ``name`` (NUL, newline, zero-width ...), or None."""
+    for character in name:
+        if unicodedata.category(character) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
+            return character
+    return None
+
+
+def check_name(name, kind: str, where: str, prefixes) -> str:
+    """Refuse a Kubernetes username or group name EKS reserves, or one that could pass for such a name.
+
+    ``kind`` is ``username`` or ``group``; ``prefixes``: the reserved
+    prefixes (lower case).  The one place the collection decides these rules.
+    """
+    if not isinstance(name, str) or not name:
+        raise errors.InvalidInput("%s: each %s must be a non-empty string, got %r" % (where, kind, name))
+    bad = _control_character(name)
+    if bad is not None:
+        raise errors.InvalidInput(
+            "%s: %s %r contains the control or invisible character U+%04X, which no RBAC binding can name "
+            "reliably; remove it" % (where, kind, name, ord(bad)))
+    prefix = _reserved_prefix(name, prefixes)
+    if prefix == "lookalike":
+        raise errors.InvalidInput(
+            "%s: %s %r has characters outside ASCII before its first ':', which can pass for a prefix EKS "
+            "reserves (%s); write that part in ASCII" % (where, kind, name, ", ".join(prefixes)))
+    if prefix:
+        if kind == "group":
+            raise errors.InvalidInput(
+                "%s: group %r starts with %r, which EKS refuses in access entries (in any case); for cluster admin "
+                "associate AmazonEKSClusterAdminPolicy instead of system:masters" % (where, name, prefix))
+        raise errors.InvalidInput(
+            "%s %r starts with %r, which EKS reserves (%s, in any case); choose another username" % (
+                where, name, prefix, ", ".join(prefixes)))
+    return name
+
+
 def check_username(username, entry_type: str, where: str):
     if username is None:
         return None
@@ -227,11 +285,7 @@ def check_username(username, entry_type: str, where: str):
         raise errors.InvalidInput(
             "%s: an entry of type %s takes no username (EKS sets it); remove it or use type STANDARD" % (
                 where, entry_type))
-    for prefix in RESERVED_USERNAME_PREFIXES:
-        if username.startswith(prefix):
-            raise errors.InvalidInput(
-                "%s %r starts with %r, which EKS reserves (%s); choose another username" % (
-                    where, username, prefix, ", ".join(RESERVED_USERNAME_PREFIXES)))
+    check_name(username, "username", where, RESERVED_USERNAME_PREFIXES)
     for variable in SESSION_NAME_VARIABLES:
         at = username.find(variable)
         if at >= 0 and ":" not in username[:at]:
@@ -251,12 +305,7 @@ def check_groups(groups, entry_type: str, where: str):
             "%s: an entry of type %s takes no kubernetes_groups (EKS sets them); remove them or use type "
             "STANDARD" % (where, entry_type))
     for group in groups:
-        if not isinstance(group, str) or not group:
-            raise errors.InvalidInput("%s: each group must be a non-empty string, got %r" % (where, group))
-        if group.startswith(RESERVED_GROUP_PREFIX):
-            raise errors.InvalidInput(
-                "%s: group %r starts with 'system:', which EKS refuses in access entries; for cluster admin "
-                "associate AmazonEKSClusterAdminPolicy instead of system:masters" % (where, group))
+        check_name(group, "group", where, (RESERVED_GROUP_PREFIX,))
     return tuple(sorted(set(groups)))
 
 
@@ -367,10 +416,12 @@ def normalize_entries(items, cluster: ClusterFacts, state: str = "present") -> l
             raise errors.InvalidInput("%s.type %r is not one of %s" % (where, entry_type, ", ".join(ENTRY_TYPES)))
         arn = item.get("principal_arn")
         check_principal(arn, entry_type if state == "present" else STANDARD, cluster, where + ".principal_arn")
-        if arn in seen:
-            raise errors.InvalidInput("%s.principal_arn %s is also entries[%d]; list each principal once" % (
-                where, arn, seen[arn]))
-        seen[arn] = index
+        key = principal_key(arn)
+        if key in seen:
+            raise errors.InvalidInput(
+                "%s.principal_arn %s is also entries[%d] (one IAM principal: names are unique whatever their "
+                "case and role path); list each principal once" % (where, arn, seen[key]))
+        seen[key] = index
         if state == "absent":
             entries.append(AccessEntry(arn, entry_type))
             continue
@@ -388,6 +439,124 @@ def normalize_entries(items, cluster: ClusterFacts, state: str = "present") -> l
 def named_policies(items) -> bool:
     """True when any entry names an access policy (so the run must ask EKS which policies exist)."""
     return any(isinstance(item, dict) and item.get("access_policies") for item in items or ())
+
+
+# --------------------------------------------------------------------------- matching principals
+
+
+@dataclass
+class Resolution:
+    """The task's entries, each named as EKS lists the entry its principal ARN matches."""
+
+    entries: list  # AccessEntry, principal_arn replaced by the matching entry's real ARN
+    matched: list = field(default_factory=list)  # {"name": as written, "principal_arn": the entry's ARN}
+    unmatched: list = field(default_factory=list)  # ARNs as written that name no entry
+
+
+def resolve_principals(wanted: list, listed) -> Resolution:
+    """Match each wanted principal to an existing entry the way IAM identifies principals.
+
+    IAM role and user names are unique in their account whatever their case,
+    and a role is the same principal with or without its path
+    (``role/p3-pathed`` is ``role/teams/platform/p3-pathed``, an SSO role is
+    the same under ``aws-reserved/sso.amazonaws.com/[REGION/]``); a user and
+    a role of the same name are not.  An exact match wins; two entries that
+    fold to the same principal (EKS keeps the entry of a deleted principal
+    next to one made for its successor) are refused as ambiguous.
+    """
+    listed = list(listed or ())
+    exact = set(listed)
+    by_key = {}
+    for arn in listed:
+        by_key.setdefault(principal_key(arn), []).append(arn)
+    resolution = Resolution([])
+    for entry in wanted:
+        arn = entry.principal_arn
+        if arn in exact:
+            resolution.entries.append(entry)
+            continue
+        candidates = sorted(by_key.get(principal_key(arn)) or ())
+        if not candidates:
+            resolution.unmatched.append(arn)
+            resolution.entries.append(entry)
+            continue
+        if len(candidates) > 1:
+            raise errors.Refused(
+                "%s matches the access entries of %s, which IAM takes for one principal (names are unique whatever "
+                "their case and path); name the entry exactly as EKS lists it. Nothing was written." % (
+                    arn, " and ".join(candidates)))
+        resolution.matched.append({"name": arn, "principal_arn": candidates[0]})
+        resolution.entries.append(replace_principal(entry, candidates[0]))
+    return resolution
+
+
+def replace_principal(entry: AccessEntry, principal_arn: str) -> AccessEntry:
+    return AccessEntry(principal_arn, entry.type, entry.kubernetes_groups, entry.username, entry.policies,
+                       entry.tags, entry.entry_arn, entry.created_at)
+
+
+# --------------------------------------------------------------------------- what the caller would lose
+
+
+def is_cluster_admin(entry: AccessEntry) -> bool:
+    """Whether the entry carries AmazonEKSClusterAdminPolicy at cluster scope (everything, whatever else it has)."""
+    return entry.type == STANDARD and any(
+        policy_name(arn) == CLUSTER_ADMIN_POLICY and scope.type == "cluster"
+        for arn, scope in (entry.policies or {}).items())
+
+
+def scope_covers(wider: AccessScope, narrower: AccessScope) -> bool:
+    """Whether ``wider`` reaches every namespace ``narrower`` does (``team-*`` covers ``team-a`` and ``team-a-*``)."""
+    if wider.type == "cluster":
+        return True
+    if narrower.type == "cluster":
+        return False
+    return all(any(namespace == pattern or (pattern.endswith("*") and namespace.startswith(pattern[:-1]))
+                   for pattern in wider.namespaces) for namespace in narrower.namespaces)
+
+
+def lost_access(before: AccessEntry, after: AccessEntry) -> list:
+    """Why ``after`` lets its principal do less than ``before`` (one phrase each); [] when it does not.
+
+    An entry that keeps AmazonEKSClusterAdminPolicy at cluster scope loses
+    nothing.  Otherwise a policy removed, a scope narrowed (cluster to
+    namespaces, or fewer namespaces), a Kubernetes group removed (its RBAC
+    bindings stop applying) or a username changed (bindings naming the user
+    stop applying) is a loss.
+    """
+    if after is None:
+        return ["its entry deleted"]
+    if is_cluster_admin(after):
+        return []
+    reasons = []
+    now = after.policies or {}
+    for arn, scope in sorted((before.policies or {}).items()):
+        if arn not in now:
+            reasons.append("%s removed" % policy_name(arn))
+        elif not scope_covers(now[arn], scope):
+            reasons.append("%s narrowed from %s to %s" % (
+                policy_name(arn), _scope_text(scope), _scope_text(now[arn])))
+    removed = sorted(set(before.kubernetes_groups or ()) - set(after.kubernetes_groups or ()))
+    if removed:
+        reasons.append("group%s %s removed" % ("s" if len(removed) > 1 else "", ", ".join(removed)))
+    if before.type == STANDARD and (before.username or "") != (after.username or ""):
+        reasons.append("username changed from %r to %r" % (before.username, after.username))
+    return reasons
+
+
+def _scope_text(scope: AccessScope) -> str:
+    return "the cluster" if scope.type == "cluster" else "namespaces %s" % ", ".join(scope.namespaces)
+
+
+def refuse_self_lockout(principal_arn: str, before: AccessEntry, after: AccessEntry) -> None:
+    """Refused when the caller's own entry would let it do less."""
+    reasons = lost_access(before, after)
+    if reasons:
+        raise errors.Refused(
+            "Refusing to change the access entry of %s, the identity this task runs as: it would lose access "
+            "(%s) and could lock itself out of the cluster; run the task as another admin, or set "
+            "allow_self_lockout: true. Nothing was written." % (principal_arn, "; ".join(reasons)),
+            self_lockout=reasons)
 
 
 # --------------------------------------------------------------------------- plan
@@ -486,15 +655,19 @@ def plan(current: dict, wanted: list, state: str = "present", purge: bool = Fals
 
     ``protected``: principal ARNs (any spelling: assumed-role, role with or
     without path) whose entries are never deleted (the caller's), unless
-    ``allow_self_lockout``.  Raises Refused for an immutable change without
-    ``replace`` and for deleting a protected entry on purpose.
+    ``allow_self_lockout``, nor changed so that they can do less
+    (:func:`lost_access`).  Raises Refused for an immutable change without
+    ``replace``, for deleting or shrinking a protected entry on purpose, and
+    for deleting a node entry by name without ``purge_node_entries``.
+    ``wanted`` is named as :func:`resolve_principals` returns it.
     """
     protected_keys = {principal_key(arn) for arn in protected}
     after = dict(current)
     changes = []
     deletions = []
     kept = []
-    listed = {entry.principal_arn for entry in wanted}
+    # Any spelling of a listed principal (case, role path) keeps its entry from the purge.
+    listed = {principal_key(entry.principal_arn) for entry in wanted}
 
     def delete(entry: AccessEntry):
         deletions.append(EntryChange(entry.principal_arn, "delete", before=entry))
@@ -509,6 +682,11 @@ def plan(current: dict, wanted: list, state: str = "present", purge: bool = Fals
                 raise errors.Refused(
                     "Refusing to delete the access entry of %s: this task runs as that identity and would lock "
                     "itself out; run it as another admin, or set allow_self_lockout: true" % entry.principal_arn)
+            if existing.type != STANDARD and not purge_node_entries:
+                raise errors.Refused(
+                    "Refusing to delete the %s node entry of %s: nodes using that role could no longer join or reach "
+                    "the cluster; set purge_node_entries: true once no node uses it. Nothing was written." % (
+                        existing.type, existing.principal_arn))
             delete(existing)
         return Plan(deletions, dict(current), after)
 
@@ -537,6 +715,8 @@ def plan(current: dict, wanted: list, state: str = "present", purge: bool = Fals
             after[entry.principal_arn] = new
             continue
         new = _merge(existing, entry)
+        if principal_key(entry.principal_arn) in protected_keys and not allow_self_lockout:
+            refuse_self_lockout(entry.principal_arn, existing, new)
         change = EntryChange(entry.principal_arn, "none", before=existing, after=new)
         if entry.type == STANDARD and (
                 new.kubernetes_groups != existing.kubernetes_groups or new.username != existing.username):
@@ -555,7 +735,7 @@ def plan(current: dict, wanted: list, state: str = "present", purge: bool = Fals
 
     if purge:
         for arn, entry in sorted(current.items()):
-            if arn in listed:
+            if principal_key(arn) in listed:
                 continue
             if principal_key(arn) in protected_keys and not allow_self_lockout:
                 kept.append({"principal_arn": arn, "reason": "the identity this task runs as"})
@@ -575,10 +755,7 @@ def plan(current: dict, wanted: list, state: str = "present", purge: bool = Fals
 
 def cluster_admins(entries: dict) -> list:
     """Principal ARNs whose entry carries AmazonEKSClusterAdminPolicy at cluster scope."""
-    return sorted(arn for arn, entry in entries.items()
-                  if entry.type == STANDARD and any(
-                      policy_name(p) == CLUSTER_ADMIN_POLICY and scope.type == "cluster"
-                      for p, scope in (entry.policies or {}).items()))
+    return sorted(arn for arn, entry in entries.items() if is_cluster_admin(entry))
 
 
 def missing_admins(entries: dict, principals) -> list:

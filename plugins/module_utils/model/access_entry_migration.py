@@ -237,6 +237,10 @@ def _plan_mapping(section: str, index: int, mapping: dict, winner: int, cluster:
             return _block(item, "group%s %s cannot be in an access entry (EKS refuses system: groups) and no entry "
                                 "type or access policy gives %s; keep this mapping in aws-auth (API mode would drop "
                                 "it)" % ("s" if plural else "", ", ".join(system), "them" if plural else "it"))
+        try:
+            model.check_groups(other_groups, model.STANDARD, "groups")
+        except errors.InvalidInput as e:
+            return _block(item, "%s; keep this mapping in aws-auth (API mode would drop it)" % e.message)
 
     real = _resolve_principal(item, parsed, iam, cluster.account_id)
     if real is None:
@@ -365,9 +369,13 @@ def planned_in_check_mode(migration: MigrationPlan) -> list:
             for item in migration.migrated if item.fate in actions]
 
 
-def write_plan(migration: MigrationPlan) -> model.Plan:
-    """The access entry writes (model.plan over the entries concerned)."""
-    return model.plan(dict(migration.current), migration.wanted)
+def write_plan(migration: MigrationPlan, protected=()) -> model.Plan:
+    """The access entry writes (model.plan over the entries concerned).
+
+    ``protected``: the caller (and ``protect``), whose entries an update may
+    not shrink (model.lost_access): Refused before any write.
+    """
+    return model.plan(dict(migration.current), migration.wanted, protected=tuple(protected))
 
 
 # --------------------------------------------------------------------------- rollback

@@ -79,9 +79,19 @@ def run_access_entries(context, options: AccessEntryOptions) -> dict:
     model.require_entries_mode(cluster)
     wanted = model.normalize_entries(options.entries, cluster, options.state)
 
-    protected = ()
-    if not options.allow_self_lockout and (options.purge or options.state == "absent" or options.replace):
-        protected = (_caller_role_arn(context),)
+    # Each principal named as EKS lists its entry: IAM names are unique whatever their case and role path.
+    resolution = model.resolve_principals(wanted, listed)
+    wanted = resolution.entries
+    for match in resolution.matched:
+        context.warn("%s was taken for the access entry of %s (IAM names are unique whatever their case and role "
+                     "path); write it that way to silence this warning" % (match["name"], match["principal_arn"]))
+    if options.state == "absent":
+        for arn in resolution.unmatched:
+            context.warn("%s matches no access entry of cluster %s (in any case, with or without a role path), so "
+                         "nothing was deleted for it" % (arn, options.cluster_name))
+
+    # The caller's own entry is never deleted, replaced or shrunk without allow_self_lockout.
+    protected = () if options.allow_self_lockout else (_caller_role_arn(context),)
 
     only = None if options.purge else [entry.principal_arn for entry in wanted]
     current = service.read(only=only, listed=listed)
@@ -106,6 +116,8 @@ def run_access_entries(context, options: AccessEntryOptions) -> dict:
         applied=applied,
         authentication_mode=cluster.authentication_mode,
         protected_arns=list(protected),
+        matched=resolution.matched,
+        unmatched=resolution.unmatched if options.state == "absent" else [],
         entries=[plan.after[arn].to_result() for arn in sorted(plan.after)
                  if only is None or arn in set(only)],
     )

@@ -182,7 +182,8 @@ def run_apply(context, options: Options) -> dict:
     # Listed after the switch: EKS creates entries at the switch (creator, node groups), and they count.
     state.read_entries()
     state.make_plan()
-    writes = planner.write_plan(state.plan)
+    # The caller's own entry (and those of protect) may be updated, never shrunk.
+    writes = planner.write_plan(state.plan, (context.caller_identity()["Arn"],) + tuple(options.protect or ()))
     updates = [c for c in writes.changes if c.changed and c.before is not None]
     applied = []
     if writes.changed and not context.check_mode:
@@ -453,9 +454,10 @@ def run_rollback(context, options: Options) -> dict:
     records = _undo_records(context)
     restore = planner.restore_plan(records, state.entries, protected_keys)
     kept.extend(restore.kept)
-    restores = entries_model.plan(state.entries, restore.wanted)
+    restores = entries_model.plan(state.entries, restore.wanted, protected=protected)
+    # The node entries the migration made go too: aws-auth, which this mode still reads, maps those roles.
     deletions = entries_model.plan(restores.after, [entries_model.AccessEntry(arn) for arn in targets],
-                                   state="absent")
+                                   state="absent", purge_node_entries=True, protected=protected)
     writes = entries_model.Plan(restores.changes + deletions.changes, dict(state.entries), deletions.after)
     applied = []
     if not context.check_mode:

@@ -459,3 +459,58 @@ def test_the_first_three_reads_run_side_by_side_and_only_the_mode_decides_a_refu
     reads = _ClusterReads("API", _eks_error("AccessDeniedException"))
     with pytest.raises(errors.Forbidden, match="ListAccessEntries"):
         service.AccessEntries(reads, CLUSTER, concurrency=10).cluster_and_listing()
+
+
+# --------------------------------------------------------------------------- issue 27
+
+
+PATHED = "arn:aws:iam::%s:role/teams/platform/p3-pathed" % ACCOUNT
+LOWER = "arn:aws:iam::%s:role/p3-dev" % ACCOUNT
+
+
+def test_absent_deletes_the_entry_any_spelling_names_and_says_which_matched():
+    context = Context()
+    cluster(context.eks)
+    listing(context.eks, [ADMIN_ROLE, LOWER, PATHED])
+    entry(context.eks, LOWER, associations=[(CLUSTER_ADMIN, {"type": "cluster"})])
+    entry(context.eks, PATHED)
+    write(context.eks, "delete_access_entry", principalArn=LOWER)
+    write(context.eks, "delete_access_entry", principalArn=PATHED)
+    upper = "arn:aws:iam::%s:role/P3-DEV" % ACCOUNT
+    no_path = "arn:aws:iam::%s:role/p3-pathed" % ACCOUNT
+    nothing = "arn:aws:iam::%s:user/p3-dev" % ACCOUNT  # a user is not the role of that name
+    result = run(context, options([{"principal_arn": upper}, {"principal_arn": no_path}, {"principal_arn": nothing}],
+                                  state="absent"))
+    assert result["changed"] and sorted(result["deleted"]) == sorted([LOWER, PATHED])
+    assert result["matched"] == [{"name": upper, "principal_arn": LOWER}, {"name": no_path, "principal_arn": PATHED}]
+    assert result["unmatched"] == [nothing]
+    assert any(nothing in w and "matches no access entry" in w for w in context.warnings)
+    assert any(no_path in w and PATHED in w for w in context.warnings)
+
+
+def test_absent_naming_a_node_entry_needs_purge_node_entries():
+    context = Context()
+    cluster(context.eks)
+    listing(context.eks, [NODE])
+    entry(context.eks, NODE, type="EC2_LINUX", username="system:node:{{EC2PrivateDNSName}}", groups=["system:nodes"])
+    with pytest.raises(errors.Refused, match="EC2_LINUX node entry.*purge_node_entries: true"):
+        run(context, options([{"principal_arn": NODE}], state="absent"))
+
+
+def test_the_caller_cannot_remove_its_only_admin_policy_and_nothing_is_written():
+    context = Context()
+    cluster(context.eks)
+    listing(context.eks, [ADMIN_ROLE])
+    entry(context.eks, ADMIN_ROLE, associations=[(CLUSTER_ADMIN, {"type": "cluster"})])
+    with pytest.raises(errors.Refused, match="AmazonEKSClusterAdminPolicy removed.*allow_self_lockout"):
+        run(context, options([{"principal_arn": ADMIN_ROLE, "access_policies": []}]))
+
+
+def test_with_allow_self_lockout_the_caller_may_shrink_its_entry():
+    context = Context()
+    cluster(context.eks)
+    listing(context.eks, [ADMIN_ROLE])
+    entry(context.eks, ADMIN_ROLE, associations=[(CLUSTER_ADMIN, {"type": "cluster"})])
+    write(context.eks, "disassociate_access_policy", principalArn=ADMIN_ROLE, policyArn=CLUSTER_ADMIN)
+    result = run(context, options([{"principal_arn": ADMIN_ROLE, "access_policies": []}], allow_self_lockout=True))
+    assert result["changed"] and result["protected_arns"] == []

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import datetime
 
+import pytest
+
+from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import plan as aws_auth_plan
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry as m
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry_migration as mig
@@ -357,3 +360,24 @@ def test_rollback_restores_what_apply_left_or_half_left_and_nothing_changed_sinc
     dev = next(c for c in writes.changes if c.principal_arn == role("dev"))
     assert (dev.action, dev.update, dev.disassociate) == (
         "update", {"principalArn": role("dev"), "kubernetesGroups": ["devs"]}, [ADMIN])
+
+
+# --------------------------------------------------------------------------- issue 27: the caller's entry, names
+
+
+def test_update_existing_may_not_shrink_the_callers_own_entry():
+    """aws-auth maps the caller with fewer groups than its entry has: apply is refused before any write."""
+    found = existing_entry(role("p2-op", "/ops/"), username="op", kubernetes_groups=("admins", "oncall"))
+    data = mappings(roles=[(role("p2-op"), "op", ["oncall"])])
+    result = plan(data, existing={role("p2-op", "/ops/"): found}, real={"p2-op": role("p2-op", "/ops/")},
+                  update_existing=True)
+    caller = "arn:aws:sts::%s:assumed-role/p2-op/ci" % ACCOUNT
+    with pytest.raises(errors.Refused, match="group admins removed"):
+        mig.write_plan(result, protected=(caller,))
+    assert mig.write_plan(result).changed  # another principal's entry is updated
+
+
+def test_a_lookalike_system_group_is_not_migrated():
+    result = plan(mappings(roles=[(role("dev"), "dev", ["\u0455ystem:masters"])]))
+    item = only(result)
+    assert item.entry is None and "outside ASCII" in item.reason

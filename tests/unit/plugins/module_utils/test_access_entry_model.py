@@ -311,3 +311,144 @@ def test_aws_auth_writes_are_refused_only_in_api_mode():
         m.require_aws_auth_honoured("prod", "API")
     for mode in ("CONFIG_MAP", "API_AND_CONFIG_MAP", None):
         m.require_aws_auth_honoured("prod", mode)
+
+
+# --------------------------------------------------------------------------- issue 27: principals matched as IAM does
+
+PATHED = "arn:aws:iam::%s:role/teams/platform/p3-pathed" % ACCOUNT
+SSO = "arn:aws:iam::%s:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_0123456789abcdef" % ACCOUNT
+LOWER = "arn:aws:iam::%s:role/p3-dev" % ACCOUNT
+USER_P3 = "arn:aws:iam::%s:user/p3-dev" % ACCOUNT
+
+
+def _entry(arn, type="STANDARD", groups=(), username="u", policies=None):
+    return m.AccessEntry(arn, type, tuple(groups), username, dict(policies or {}), {})
+
+
+@pytest.mark.parametrize("spelling,real", [
+    ("arn:aws:iam::%s:role/P3-DEV" % ACCOUNT, LOWER),
+    ("arn:aws:iam::%s:role/p3-pathed" % ACCOUNT, PATHED),
+    ("arn:aws:iam::%s:role/P3-Pathed" % ACCOUNT, PATHED),
+    ("arn:aws:iam::%s:role/AWSReservedSSO_Admin_0123456789abcdef" % ACCOUNT, SSO),
+    ("arn:aws:iam::%s:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef" % ACCOUNT, SSO),
+])
+def test_a_principal_resolves_to_the_entry_iam_takes_it_for(spelling, real):
+    resolution = m.resolve_principals([m.AccessEntry(spelling)], [LOWER, PATHED, SSO])
+    assert [e.principal_arn for e in resolution.entries] == [real]
+    assert resolution.matched == [{"name": spelling, "principal_arn": real}] and resolution.unmatched == []
+
+
+def test_an_exact_spelling_is_not_reported_and_a_user_never_matches_a_role():
+    resolution = m.resolve_principals([m.AccessEntry(LOWER), m.AccessEntry(USER_P3)], [LOWER])
+    assert [e.principal_arn for e in resolution.entries] == [LOWER, USER_P3]
+    assert resolution.matched == [] and resolution.unmatched == [USER_P3]
+
+
+def test_two_entries_that_fold_to_one_principal_are_refused_as_ambiguous():
+    other = "arn:aws:iam::%s:role/old/p3-pathed" % ACCOUNT
+    with pytest.raises(errors.Refused, match="name the entry exactly"):
+        m.resolve_principals([m.AccessEntry("arn:aws:iam::%s:role/p3-pathed" % ACCOUNT)], [PATHED, other])
+
+
+def test_two_spellings_of_one_principal_in_a_task_are_refused():
+    with pytest.raises(errors.InvalidInput, match="also entries\\[0\\]"):
+        m.normalize_entries([{"principal_arn": PATHED}, {"principal_arn": "arn:aws:iam::%s:role/P3-PATHED" % ACCOUNT}],
+                            CLUSTER, "absent")
+
+
+def test_absent_with_another_spelling_deletes_the_real_entry():
+    current = {PATHED: _entry(PATHED), LOWER: _entry(LOWER)}
+    wanted = m.resolve_principals([m.AccessEntry("arn:aws:iam::%s:role/p3-pathed" % ACCOUNT),
+                                   m.AccessEntry("arn:aws:iam::%s:role/P3-DEV" % ACCOUNT)], list(current)).entries
+    assert sorted(m.plan(current, wanted, state="absent").by_action("delete")) == sorted([PATHED, LOWER])
+
+
+def test_purge_keeps_an_entry_a_listed_spelling_names():
+    current = {PATHED: _entry(PATHED), LOWER: _entry(LOWER)}
+    # Even unresolved (the plan alone), the listed spelling keeps the pathed entry from the purge.
+    result = m.plan(current, [m.AccessEntry("arn:aws:iam::%s:role/p3-pathed" % ACCOUNT)], purge=True)
+    assert PATHED not in result.by_action("delete") and result.by_action("delete") == [LOWER]
+
+
+# --------------------------------------------------------------------------- issue 27: node entries by name
+
+@pytest.mark.parametrize("node_type", ["EC2_LINUX", "EC2_WINDOWS", "FARGATE_LINUX", "HYBRID_LINUX"])
+def test_deleting_a_node_entry_by_name_needs_purge_node_entries(node_type):
+    current = {NODE_ROLE: _entry(NODE_ROLE, node_type, username="system:node:{{EC2PrivateDNSName}}")}
+    with pytest.raises(errors.Refused, match="%s node entry.*purge_node_entries: true" % node_type):
+        m.plan(current, [m.AccessEntry(NODE_ROLE)], state="absent")
+    assert m.plan(current, [m.AccessEntry(NODE_ROLE)], state="absent",
+                  purge_node_entries=True).by_action("delete") == [NODE_ROLE]
+
+
+# --------------------------------------------------------------------------- issue 27: the caller's own entry
+
+CALLER_SESSION = "arn:aws:sts::%s:assumed-role/p2-op/ci" % ACCOUNT
+OP = "arn:aws:iam::%s:role/ops/p2-op" % ACCOUNT
+EDIT = m.policy_arn("AmazonEKSEditPolicy")
+NS = m.AccessScope("namespace", ("team-a", "team-b"))
+
+
+@pytest.mark.parametrize("before,wanted,reason", [
+    ({ADMIN: m.CLUSTER_SCOPE}, {"access_policies": []}, "AmazonEKSClusterAdminPolicy removed"),
+    ({ADMIN: m.CLUSTER_SCOPE}, {"access_policies": [{"policy": ADMIN, "access_scope": {"namespaces": ["team-a"]}}]},
+     "narrowed from the cluster to namespaces team-a"),
+    ({EDIT: NS}, {"access_policies": [{"policy": EDIT, "access_scope": {"namespaces": ["team-a"]}}]},
+     "narrowed from namespaces team-a, team-b to namespaces team-a"),
+    ({EDIT: m.CLUSTER_SCOPE}, {"access_policies": [{"policy": VIEW}]}, "AmazonEKSEditPolicy removed"),
+    ({}, {"kubernetes_groups": []}, "group admins removed"),
+    ({}, {"username": "someone-else"}, "username changed"),
+])
+def test_a_change_that_shrinks_the_callers_own_entry_is_refused(before, wanted, reason):
+    current = {OP: _entry(OP, groups=["admins"], username="op", policies=before)}
+    task = m.normalize_entries([dict(principal_arn=OP, **wanted)], CLUSTER)
+    with pytest.raises(errors.Refused, match="identity this task runs as.*%s.*allow_self_lockout" % reason):
+        m.plan(current, task, protected=(CALLER_SESSION,))
+    assert m.plan(current, task, protected=(CALLER_SESSION,), allow_self_lockout=True).changed
+    assert m.plan(current, task).changed  # another principal's entry: no guard
+
+
+def test_the_caller_may_grow_its_entry_or_shrink_it_while_it_stays_cluster_admin():
+    current = {OP: _entry(OP, groups=["admins"], username="op", policies={ADMIN: m.CLUSTER_SCOPE, EDIT: NS})}
+    wider = m.normalize_entries([{"principal_arn": OP, "kubernetes_groups": ["admins", "more"], "access_policies": [
+        {"policy": ADMIN}, {"policy": EDIT, "access_scope": {"namespaces": ["team-*"]}}]}], CLUSTER)
+    assert m.plan(current, wider, protected=(CALLER_SESSION,)).changed
+    still_admin = m.normalize_entries([{"principal_arn": OP, "kubernetes_groups": [], "username": "x",
+                                        "access_policies": [{"policy": ADMIN}]}], CLUSTER)
+    assert m.plan(current, still_admin, protected=(CALLER_SESSION,)).changed
+
+
+def test_scope_covers_prefix_wildcards():
+    assert m.scope_covers(m.AccessScope("namespace", ("team-*",)), m.AccessScope("namespace", ("team-a", "team-b-*")))
+    assert not m.scope_covers(m.AccessScope("namespace", ("team-a-*",)), m.AccessScope("namespace", ("team-*",)))
+    assert not m.scope_covers(m.AccessScope("namespace", ("team-a",)), m.CLUSTER_SCOPE)
+
+
+# --------------------------------------------------------------------------- issue 27: names EKS reserves
+
+@pytest.mark.parametrize("username,match", [
+    ("SYSTEM:admin", "starts with 'system:', which EKS reserves \\(.*in any case\\)"),
+    ("Eks:x", "starts with 'eks:'"),
+    ("\uff53\uff59\uff53\uff54\uff45\uff4d\uff1aadmin", "starts with 'system:'"),  # fullwidth, NFKC
+    ("\u0455ystem:admin", "outside ASCII before its first ':'"),  # Cyrillic dze
+    ("al\x00ice", "control or invisible character U\\+0000"),
+    ("sys\u200btem:admin", "U\\+200B"),
+    ("alice\n", "U\\+000A"),
+])
+def test_usernames_that_are_or_pass_for_reserved_ones_are_refused(username, match):
+    refused(match, username=username)
+
+
+@pytest.mark.parametrize("group,match", [
+    ("\u0455ystem:masters", "outside ASCII before its first ':'"),
+    ("SYSTEM:masters", "starts with 'system:', which EKS refuses in access entries \\(in any case\\)"),
+    ("System:Masters", "AmazonEKSClusterAdminPolicy"),
+    ("ops\x00", "U\\+0000"),
+])
+def test_groups_that_are_or_pass_for_system_groups_are_refused(group, match):
+    refused(match, kubernetes_groups=["ok", group])
+
+
+def test_ordinary_and_non_ascii_names_after_a_colon_are_accepted():
+    entry = normalize(kubernetes_groups=["équipe", "team:ѕ"], username="dev:{{SessionName}}-é")
+    assert entry.kubernetes_groups == ("team:ѕ", "équipe")
