@@ -53,15 +53,6 @@ def _iam_lookups(principals, account_id):
     return found
 
 
-def _sso_roles(iam) -> list:
-    """ARNs of the account's IAM Identity Center roles (one paged listing under their path)."""
-    try:
-        roles = iam.paginate("list_roles", PathPrefix=arns.SSO_PATH_PREFIX).get("Roles", [])
-    except Exception as e:  # pylint: disable=broad-except  # an optional finding; the report stands without it
-        return e
-    return [role["Arn"] for role in roles]
-
-
 def _recreated(entries, described):
     """Principal ARNs whose IAM principal was created after their access entry (EKS no longer matches them)."""
     found = []
@@ -115,16 +106,16 @@ def run(context, options: Options) -> dict:
     sso_now = {}
     if options.check_iam:
         lookups = _iam_lookups(principals, account_id)
-        answers = IamPrincipals(context.aws("iam"), concurrency).describe_all([pair for _arn, pair in lookups])
+        iam = IamPrincipals(context.aws("iam"), concurrency)
+        answers = iam.describe_all([pair for _arn, pair in lookups])
         described = {principal_arn: answer for (principal_arn, _pair), answer in zip(lookups, answers)}
         missing = [principal_arn for principal_arn, answer in described.items() if answer is None]
         if any(model.sso_permission_set(a) for a in missing):
-            roles = _sso_roles(context.aws("iam"))
-            if isinstance(roles, Exception):
+            try:
+                sso_now = model.sso_replacements(principals, iam.role_arns_under(arns.SSO_PATH_PREFIX), missing)
+            except errors.EksAccessError as e:
                 context.warn("Could not list the IAM Identity Center roles, so a re-created permission set is reported "
-                             "as gone: %s" % roles)
-            else:
-                sso_now = model.sso_replacements(principals, roles, missing)
+                             "as gone: %s" % e)
 
     rows = [model.principal_row(principal, rbac) for principal in principals]
     for row in rows:

@@ -290,6 +290,15 @@ class IamPrincipals:
             found[index] = listings[resource_type].get(name.lower())
         return found
 
+    def role_arns_under(self, path_prefix: str) -> list:
+        """The ARNs of the account's roles under ``path_prefix`` (one paged ListRoles)."""
+        try:
+            roles = self.iam.paginate("list_roles", PathPrefix=path_prefix,
+                                      PaginationConfig={"PageSize": IAM_LIST_PAGE_SIZE}).get("Roles", [])
+        except (ClientError, BotoCoreError) as e:
+            raise aws_failure(e, "Listing the IAM roles under %s" % path_prefix)
+        return [role["Arn"] for role in roles]
+
     def _listed_items(self, resource_type: str) -> dict:
         operation, key, name_key = (("list_roles", "Roles", "RoleName") if resource_type == "role" else
                                     ("list_users", "Users", "UserName"))
