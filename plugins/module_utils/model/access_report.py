@@ -35,6 +35,9 @@ LEVELS = ("none", "read", "write", "namespace-admin", "cluster-admin")
 CLUSTER_SCOPE = "cluster"
 MASTERS_GROUP = aws_auth_model.MASTERS_GROUP
 AUTHENTICATED_GROUP = "system:authenticated"
+NODES_GROUP = "system:nodes"
+NODE_USERNAME_PREFIX = "system:node:"
+NODE_ROLE = "system:node"
 # What the API server gives every authenticated user beside its own groups.
 IMPLICIT_GROUPS = (AUTHENTICATED_GROUP,)
 # The identity EKS gives the cluster creator when aws-auth and access entries say nothing of it.
@@ -273,9 +276,20 @@ class Rbac:
         return {s.get("name") for _kind, b in self.bindings for s in b.get("subjects") or () if s.get("kind") == "Group"}
 
 
+def is_node_identity(principal: dict) -> bool:
+    """Whether the API server's Node authorizer decides for this principal (a kubelet's identity)."""
+    return NODES_GROUP in principal["groups"] and (principal["username"] or "").startswith(NODE_USERNAME_PREFIX)
+
+
 def grants_of(principal: dict, rbac: Rbac) -> list:
-    """[(scope, rules, via)] of a principal: its RBAC bindings and its access policies."""
+    """[(scope, rules, via)] of a principal: its RBAC bindings and its access policies.
+
+    A node identity gets the rules the Node authorizer applies (ClusterRole
+    ``system:node``'s), which it further limits to the node's own objects.
+    """
     grants = []
+    if is_node_identity(principal):
+        grants.append((CLUSTER_SCOPE, rbac.cluster_role_rules(NODE_ROLE), "Node authorizer"))
     if MASTERS_GROUP in principal["groups"]:
         grants.append((CLUSTER_SCOPE, list(access_policies.CLUSTER_ADMIN_RULES), "group %s" % MASTERS_GROUP))
     for binding in principal.get("bindings") or ():
@@ -355,8 +369,14 @@ def _next_probe(level: str):
 
 
 def checks(principal: dict, evaluation: dict) -> list:
-    """The SubjectAccessReviews that confirm a principal's levels: [{scope, attributes, expected}]."""
+    """The SubjectAccessReviews that confirm a principal's levels: [{scope, attributes, expected}].
+
+    None for a node identity: the Node authorizer answers per node object,
+    which a request without a node's objects cannot show.
+    """
     found = []
+    if is_node_identity(principal):
+        return found
     for scope, level in evaluation["levels"].items():
         namespace = "" if scope == CLUSTER_SCOPE else scope
         if "*" in namespace:
@@ -401,7 +421,9 @@ def review_user(principal: dict, account_id: str = "", principal_id: str = None)
 
 
 def verification(principal_checks: list, answers: list) -> dict:
-    """``{status: confirmed|disagrees, checks}`` from the checks and the API server's allowed answers."""
+    """``{status: confirmed|disagrees|not_checked, checks}`` from the checks and the API server's allowed answers."""
+    if not principal_checks:
+        return {"status": "not_checked", "checks": []}
     rows = []
     agree = True
     for check, answer in zip(principal_checks, answers):

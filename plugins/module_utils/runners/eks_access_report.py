@@ -124,9 +124,10 @@ def run(context, options: Options) -> dict:
                        "id": (answer or {}).get("id")} if row["principal_arn"] in described else None)
 
     # The API server's own answer for a sample: the principals with the most rights first.
-    sample = sorted(rows, key=lambda r: (-model.level_rank(r["level"]), r["principal_arn"]))[:options.verify_sample]
+    checkable = [row for row in rows if model.checks(row, row["_evaluation"])]
+    sample = sorted(checkable, key=lambda r: (-model.level_rank(r["level"]), r["principal_arn"]))
     requests, owners = [], []
-    for row in sample:
+    for row in sample[:options.verify_sample]:
         user = model.review_user(row, account_id, (row["iam"] or {}).get("id"))
         row["_checks"] = model.checks(row, row["_evaluation"])
         for check in row["_checks"]:

@@ -177,3 +177,16 @@ def test_the_sandbox_authorizer_uses_this_very_table():
     assert rules.rule_allows is not None and rules.rule_allows({"verbs": ["get"], "apiGroups": [""],
                                                                 "resources": ["pods"]},
                                                                {"kind": "resource", "verb": "get", "resource": "pods"})
+
+
+def test_a_node_identity_gets_the_node_authorizers_rules_and_is_not_sampled():
+    node_rules = [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "create"]},
+                  {"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "update", "patch"]}]
+    rbac = model.Rbac(cluster_roles=[role("system:node", node_rules)])
+    principals = model.collect_principals("API", None, {ROLE % "node": access_entry.AccessEntry(
+        principal_arn=ROLE % "node", type="EC2_LINUX", kubernetes_groups=("system:nodes",),
+        username="system:node:{{EC2PrivateDNSName}}", policies={})})
+    row = model.principal_row(principals[0], rbac)
+    assert row["level"] == "write" and row["flags"]["node_write"] == ["cluster"]
+    assert model.checks(row, row["_evaluation"]) == []
+    assert model.verification([], [])["status"] == "not_checked"
