@@ -108,42 +108,92 @@ principals:
   type: list
   elements: dict
   contains:
-    principal_arn: {description: The IAM role or user ARN (an account ID for C(mapAccounts)), type: str,
-                    returned: always}
-    kind: {description: C(role), C(user) or C(account)., type: str, returned: always}
-    sources: {description: Where it is granted (C(access-entry), C(aws-auth), C(creator), C(map-accounts))., type: list,
-              elements: str, returned: always}
-    effective_source: {description: The source EKS uses (an access entry wins over aws-auth)., type: str,
-                       returned: always}
-    creator: {description: Whether it created the cluster (O(creator_arn))., type: bool, returned: always}
-    username: {description: The Kubernetes username, templates kept., type: str, returned: always}
-    groups: {description: The Kubernetes groups., type: list, elements: str, returned: always}
-    access_policies: {description: EKS access policies with C(access_scope)., type: list, elements: dict,
-                      returned: always}
-    bindings: {description: RBAC bindings naming its username or groups, with the role's C(rules)., type: list,
-               elements: dict, returned: always}
-    levels: {description: Level per scope (C(cluster) and namespaces where it reaches higher)., type: dict,
-             returned: always}
-    level: {description: The highest level., type: str, returned: always}
-    flags: {description: Dangerous right -> the scopes where it holds., type: dict, returned: always}
-    permission_set: {description: The IAM Identity Center permission set of an C(AWSReservedSSO_*) role., type: str,
-                     returned: always}
-    iam: {description: Whether IAM knows it (C(exists), C(arn), C(id)); null when not asked., type: dict,
-          returned: always}
-    verified: {description: C(status) (C(confirmed), C(disagrees) or C(not_checked)) and the C(checks) asked.,
-               type: dict, returned: always}
+    principal_arn:
+      description: The IAM role or user ARN (an account ID for C(mapAccounts)).
+      type: str
+      returned: always
+    kind:
+      description: V(role), V(user) or V(account).
+      type: str
+      returned: always
+    sources:
+      description: Where it is granted - V(access-entry), V(aws-auth), V(creator), V(map-accounts).
+      type: list
+      elements: str
+      returned: always
+    effective_source:
+      description: The source EKS uses (an access entry wins over aws-auth).
+      type: str
+      returned: always
+    creator:
+      description: Whether it created the cluster (O(creator_arn)).
+      type: bool
+      returned: always
+    username:
+      description: The Kubernetes username, templates such as C({{SessionName}}) kept.
+      type: str
+      returned: always
+    groups:
+      description: The Kubernetes groups.
+      type: list
+      elements: str
+      returned: always
+    access_policies:
+      description: EKS access policies, each with C(policy), C(policy_arn) and C(access_scope).
+      type: list
+      elements: dict
+      returned: always
+    bindings:
+      description: RBAC bindings naming its username or groups, each with the C(rules) of the role it grants.
+      type: list
+      elements: dict
+      returned: always
+    levels:
+      description: Level per scope - C(cluster), and each namespace where it reaches higher.
+      type: dict
+      returned: always
+    level:
+      description: The highest level.
+      type: str
+      returned: always
+    flags:
+      description: Dangerous right -> the scopes where it holds.
+      type: dict
+      returned: always
+    permission_set:
+      description: The IAM Identity Center permission set of an C(AWSReservedSSO_*) role, else null.
+      type: str
+      returned: always
+    iam:
+      description: Whether IAM knows it - C(exists), C(arn) and C(id); null when not asked.
+      type: dict
+      returned: always
+    verified:
+      description: C(status) - V(confirmed), V(disagrees) or V(not_checked) - and the C(checks) the API server answered.
+      type: dict
+      returned: always
 findings:
   description: What a reviewer should look at.
   returned: always
   type: list
   elements: dict
   contains:
-    code: {description: For example C(missing_iam_principal), C(sso_permission_set_gone), C(map_accounts)., type: str,
-           returned: always}
-    principal_arn: {description: The principal concerned (empty for a group or the cluster)., type: str,
-                    returned: always}
-    severity: {description: C(warning) or C(info)., type: str, returned: always}
-    message: {description: What is wrong and what to do., type: str, returned: always}
+    code:
+      description: For example V(missing_iam_principal), V(sso_permission_set_gone), V(map_accounts).
+      type: str
+      returned: always
+    principal_arn:
+      description: The principal concerned (empty for a group or the cluster).
+      type: str
+      returned: always
+    severity:
+      description: V(warning) or V(info).
+      type: str
+      returned: always
+    message:
+      description: What is wrong and what to do.
+      type: str
+      returned: always
 summary:
   description: Counts of principals per level, findings, confirmed and disagreeing rows.
   returned: always

@@ -185,8 +185,8 @@ def main(argv=None):
     print("access_report over %d clusters x %d principals (forks %d)" % (len(clusters), args.principals, args.forks))
     print("| run s | --check s | principals reported | Kubernetes requests of one cluster | HTML bytes |")
     print("|---|---|---|---|---|")
-    print("| %.1f | %.1f | %d | %d | %d |" % (run_s, check_s, out["principals_reported"], counts["requests"],
-                                           html_bytes))
+    figures = (run_s, check_s, out["principals_reported"], counts["requests"], html_bytes)
+    print("| %.1f | %.1f | %d | %d | %d |" % figures)
     print("requests of %s: %s" % (clusters[0]["name"], json.dumps(counts["by"], sort_keys=True)))
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
     with open(args.json, "w") as f:

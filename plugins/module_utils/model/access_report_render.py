@@ -154,15 +154,15 @@ def _how(cell) -> str:
 
 def html_page(document: dict) -> str:
     clusters = [c["name"] for c in document["clusters"]]
+    scan = ('<p id="scan">Scanned at <b id="scanned-at">%s</b> by <code id="scanned-by">%s</code>; %d cluster(s), '
+            '%d principal(s), %d finding(s).</p>')
+    scan %= (_e(document.get("scanned_at")), _e(document.get("scanned_by")), len(clusters), len(document["matrix"]),
+             len(document["findings"]))
+    legend = "".join('<span style="background:%s">%s</span>' % (COLOURS[level], level) for level in reversed(LEVELS))
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            "<title>EKS access report</title><style>%s</style></head><body>" % _CSS,
-           "<h1>EKS access report</h1>",
-           '<p id="scan">Scanned at <b id="scanned-at">%s</b> by <code id="scanned-by">%s</code>; %d cluster(s), '
-           '%d principal(s), %d finding(s).</p>' % (_e(document.get("scanned_at")), _e(document.get("scanned_by")),
-                                                   len(clusters), len(document["matrix"]), len(document["findings"])),
-           '<p class="legend">%s</p>' % "".join('<span style="background:%s">%s</span>' % (COLOURS[level], level)
-                                                for level in reversed(LEVELS))]
+           "<h1>EKS access report</h1>", scan, '<p class="legend">%s</p>' % legend]
     if document.get("failed"):
         out.append('<p class="bad">Not scanned: %s</p>' % _e("; ".join(
             "%s (%s)" % kv for kv in sorted(document["failed"].items()))))
