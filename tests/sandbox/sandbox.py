@@ -717,7 +717,7 @@ def start_role_aggregators(specs, tokens):
             "--secure-port", "0",
             "--use-service-account-credentials=true",
             "--leader-elect=false",
-            "--controllers", "clusterrole-aggregation",
+            "--controllers", "clusterrole-aggregation-controller",
         ])
 
 

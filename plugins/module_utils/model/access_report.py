@@ -24,6 +24,7 @@ module decides, as EKS and Kubernetes decide:
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 
 from ansible_collections.eks.access.plugins.module_utils import arn as arns
@@ -87,6 +88,7 @@ def has_template(text) -> bool:
     return bool(_TEMPLATE_RE.search(text or ""))
 
 
+@functools.lru_cache(maxsize=1024)
 def template_regex(text: str):
     """A regex matching every value ``text`` can take once its templates are filled in."""
     parts = _TEMPLATE_RE.split(text)
