@@ -27,14 +27,15 @@ import fnmatch
 import functools
 import re
 
-from ansible_collections.eks.access.plugins.module_utils import arn as arns
-from ansible_collections.eks.access.plugins.module_utils import aws_auth as aws_auth_model
+from ansible_collections.eks.access.plugins.module_utils.model import arn as arns
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import parse as aws_auth_parse
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import plan as aws_auth_plan
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry
 from ansible_collections.eks.access.plugins.module_utils.model import access_policies
 
 LEVELS = ("none", "read", "write", "namespace-admin", "cluster-admin")
 CLUSTER_SCOPE = "cluster"
-MASTERS_GROUP = aws_auth_model.MASTERS_GROUP
+MASTERS_GROUP = aws_auth_plan.MASTERS_GROUP
 AUTHENTICATED_GROUP = "system:authenticated"
 NODES_GROUP = "system:nodes"
 NODE_USERNAME_PREFIX = "system:node:"
@@ -132,7 +133,7 @@ def _principal(principal_arn, kind, source):
 
 def _aws_auth_identity(kind, entry):
     """(username, groups) an aws-auth mapping gives, as the authenticator renders it (templates kept)."""
-    return entry.get("username") or entry.get(aws_auth_model.ARN_KEY[kind]), list(entry.get("groups") or [])
+    return entry.get("username") or entry.get(aws_auth_parse.ARN_KEY[kind]), list(entry.get("groups") or [])
 
 
 def collect_principals(mode: str, parsed_aws_auth=None, entries: dict = None, creator_arn: str = None,
@@ -176,9 +177,9 @@ def collect_principals(mode: str, parsed_aws_auth=None, entries: dict = None, cr
     if mode != "API" and parsed_aws_auth is not None:
         for kind, resource in (("mapRoles", "role"), ("mapUsers", "user")):
             section = parsed_aws_auth.section(kind)
-            winners = aws_auth_model.authenticator_winners(kind, section)
+            winners = aws_auth_plan.authenticator_winners(kind, section)
             for index, entry in enumerate(section):
-                mapped_arn = entry.get(aws_auth_model.ARN_KEY[kind])
+                mapped_arn = entry.get(aws_auth_parse.ARN_KEY[kind])
                 if winners[index] != index or not mapped_arn:
                     continue  # overridden by a later entry of the same ARN (the authenticator keeps the last)
                 if kind == "mapRoles" and _has_role_path(mapped_arn):

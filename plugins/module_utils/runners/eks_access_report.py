@@ -15,16 +15,19 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from ansible_collections.eks.access.plugins.module_utils import arn as arns
-from ansible_collections.eks.access.plugins.module_utils import aws_auth
-from ansible_collections.eks.access.plugins.module_utils import configmap
 from ansible_collections.eks.access.plugins.module_utils import errors
+from ansible_collections.eks.access.plugins.module_utils.model import arn as arns
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import errors as aws_auth_errors
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import parse as aws_auth_parse
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import plan as aws_auth_plan
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import render as aws_auth_render
 from ansible_collections.eks.access.plugins.module_utils.clients.aws import DEFAULT_CONCURRENCY
 from ansible_collections.eks.access.plugins.module_utils.clients.aws import map_bounded
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry as entry_model
 from ansible_collections.eks.access.plugins.module_utils.model import access_report as model
 from ansible_collections.eks.access.plugins.module_utils.services.access_entries import AccessEntries
 from ansible_collections.eks.access.plugins.module_utils.services.access_entries import IamPrincipals
+from ansible_collections.eks.access.plugins.module_utils.services import configmap
 from ansible_collections.eks.access.plugins.module_utils.services.rbac import RbacReader
 
 
@@ -92,8 +95,8 @@ def run(context, options: Options) -> dict:
     parse_error = None
     if current is not None:
         try:
-            parsed = aws_auth.parse_aws_auth(current.get("data") or {})
-        except aws_auth.AwsAuthError as e:
+            parsed = aws_auth_parse.parse_aws_auth(current.get("data") or {})
+        except aws_auth_errors.AwsAuthError as e:
             parse_error = str(e)
             context.warn("aws-auth does not parse, so its mappings are not in the report: %s" % e)
     rbac = model.Rbac(rbac_lists["clusterroles"], rbac_lists["roles"], rbac_lists["clusterrolebindings"],
@@ -143,10 +146,10 @@ def run(context, options: Options) -> dict:
         else:
             row["verified"] = {"status": "not_checked", "checks": []}
 
-    mappings = aws_auth.to_result(parsed) if parsed is not None and mode == "API_AND_CONFIG_MAP" else None
+    mappings = aws_auth_render.to_result(parsed) if parsed is not None and mode == "API_AND_CONFIG_MAP" else None
     entry_findings = entry_model.lint(entries, mappings, [a for a in missing if a in entries],
                                       _recreated(entries, described)) if entries else []
-    aws_auth_findings = aws_auth.lint(parsed) if parsed is not None and mode != "API" else []
+    aws_auth_findings = aws_auth_plan.lint(parsed) if parsed is not None and mode != "API" else []
     found = model.findings(mode, rows, rbac, missing, sso_now, parsed, entry_findings, aws_auth_findings)
     result_rows = [model.public(row) for row in rows]
     result = dict(

@@ -9,7 +9,7 @@ run on at most ``concurrency`` threads.
 
 from __future__ import annotations
 
-from ansible_collections.eks.access.plugins.module_utils import kube
+from ansible_collections.eks.access.plugins.module_utils.clients import kube
 from ansible_collections.eks.access.plugins.module_utils.clients.aws import map_bounded
 
 RBAC = "rbac.authorization.k8s.io/v1"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
 
 import pytest
 
@@ -45,11 +46,13 @@ def test_moto_refuses_missing_and_pathless_roles_with_access_denied():
     with mock_aws():
         iam = boto3.client("iam", region_name="us-east-1")
         sts = boto3.client("sts", region_name="us-east-1")
-        iam.create_role(RoleName="dev", Path="/team/", AssumeRolePolicyDocument="{}")
-        good = "arn:aws:iam::%s:role/team/dev" % ACCOUNT
+        # A name of its own: moto's backends may hold other tests' roles in this process.
+        name = "sts-check-%s" % uuid.uuid4().hex[:8]
+        iam.create_role(RoleName=name, Path="/team/", AssumeRolePolicyDocument="{}")
+        good = "arn:aws:iam::%s:role/team/%s" % (ACCOUNT, name)
         assumed = sts.assume_role(RoleArn=good, RoleSessionName="alice")
-        assert assumed["AssumedRoleUser"]["Arn"] == "arn:aws:sts::%s:assumed-role/dev/alice" % ACCOUNT
-        for wrong in ("arn:aws:iam::%s:role/dev" % ACCOUNT, "arn:aws:iam::%s:role/team/gone" % ACCOUNT):
+        assert assumed["AssumedRoleUser"]["Arn"] == "arn:aws:sts::%s:assumed-role/%s/alice" % (ACCOUNT, name)
+        for wrong in ("arn:aws:iam::%s:role/%s" % (ACCOUNT, name), "arn:aws:iam::%s:role/team/%s-gone" % (ACCOUNT, name)):
             with pytest.raises(ClientError) as info:
                 sts.assume_role(RoleArn=wrong, RoleSessionName="alice")
             error = info.value.response
@@ -57,6 +60,6 @@ def test_moto_refuses_missing_and_pathless_roles_with_access_denied():
             assert error["ResponseMetadata"]["HTTPStatusCode"] == 403
             assert "sts:AssumeRole on resource: %s" % wrong in error["Error"]["Message"]
         with pytest.raises(ClientError) as info:
-            sts.assume_role_with_web_identity(RoleArn="arn:aws:iam::%s:role/gone" % ACCOUNT,
+            sts.assume_role_with_web_identity(RoleArn="arn:aws:iam::%s:role/%s-gone" % (ACCOUNT, name),
                                               RoleSessionName="pod", WebIdentityToken="x" * 20)
         assert info.value.response["Error"]["Code"] == "AccessDenied"

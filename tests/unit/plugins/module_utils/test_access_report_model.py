@@ -8,7 +8,7 @@ import datetime
 import importlib.util
 import os
 
-from ansible_collections.eks.access.plugins.module_utils import aws_auth
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import parse as aws_auth_parse
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry
 from ansible_collections.eks.access.plugins.module_utils.model import access_policies
 from ansible_collections.eks.access.plugins.module_utils.model import access_report as model
@@ -49,7 +49,7 @@ RBAC = model.Rbac(
     role_bindings=[binding("b-readers", "reader", [("Group", "b-readers")], "team-b", kind="Role"),
                    binding("sess", "admin", [("User", "sso-dev:alice")], "team-c")])
 
-AWS_AUTH = aws_auth.parse_aws_auth({
+AWS_AUTH = aws_auth_parse.parse_aws_auth({
     "mapRoles": "- rolearn: %s\n  username: admin\n  groups: [system:masters]\n"
                 "- rolearn: %s\n  username: ops\n  groups: [ops]\n"
                 "- rolearn: %s\n  username: sso-dev:{{SessionName}}\n  groups: []\n"
