@@ -144,7 +144,8 @@ principals:
       elements: dict
       returned: always
     bindings:
-      description: RBAC bindings naming its username or groups, each with the C(rules) of the role it grants.
+      description: RBAC bindings naming its username or groups, each with the C(role) it grants and its C(role_key)
+        in RV(roles).
       type: list
       elements: dict
       returned: always
@@ -172,6 +173,11 @@ principals:
       description: C(status) - V(confirmed), V(disagrees) or V(not_checked) - and the C(checks) the API server answered.
       type: dict
       returned: always
+roles:
+  description: The rules of every role the listed bindings grant, once each - C(ClusterRole/<name>) or
+    C(Role/<namespace>/<name>) -> rules.
+  returned: always
+  type: dict
 findings:
   description: What a reviewer should look at.
   returned: always

@@ -618,10 +618,26 @@ def principal_row(principal: dict, rbac: Rbac) -> dict:
     return row
 
 
-def public(row: dict) -> dict:
-    """A row without its private keys, the everyone-bindings summarised."""
-    result = {k: v for k, v in row.items() if not k.startswith("_")}
-    result["bindings"] = [b for b in row.get("bindings") or () if not b["everyone"]]
+def public(row: dict, roles: dict = None) -> dict:
+    """A row as the report returns it: no private keys, no everyone-bindings, each role's rules once.
+
+    The rules of the roles its bindings grant go into ``roles`` (``ClusterRole/view`` or
+    ``Role/<namespace>/<name>`` -> rules), shared by every row, instead of a copy per binding.
+    """
+    result = {k: v for k, v in row.items() if not k.startswith("_") and k != "access_entry"}
+    bindings = []
+    for binding in row.get("bindings") or ():
+        if binding["everyone"]:
+            continue
+        binding = {k: v for k, v in binding.items() if k not in ("rules", "everyone")}
+        if roles is not None:
+            key = binding["role"] if binding["role"].startswith("ClusterRole/") else "Role/%s/%s" % (
+                binding["namespace"], binding["role"].split("/", 1)[1])
+            binding["role_key"] = key
+            roles.setdefault(key, [b for b in row["bindings"] if b["name"] == binding["name"]
+                                   and b["namespace"] == binding["namespace"]][0]["rules"])
+        bindings.append(binding)
+    result["bindings"] = bindings
     return result
 
 

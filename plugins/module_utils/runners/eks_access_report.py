@@ -151,12 +151,14 @@ def run(context, options: Options) -> dict:
                                       _recreated(entries, described)) if entries else []
     aws_auth_findings = aws_auth_plan.lint(parsed) if parsed is not None and mode != "API" else []
     found = model.findings(mode, rows, rbac, missing, sso_now, parsed, entry_findings, aws_auth_findings)
-    result_rows = [model.public(row) for row in rows]
+    roles = {}
+    result_rows = [model.public(row, roles) for row in rows]
     result = dict(
         changed=False,
         cluster={"name": options.cluster_name, "authentication_mode": mode, "account_id": account_id,
                  "partition": cluster.partition, "region": context.region},
         principals=result_rows,
+        roles=roles,
         findings=found,
         summary=model.summary(rows, found),
         scanned_by=context.caller_identity().get("Arn"),
