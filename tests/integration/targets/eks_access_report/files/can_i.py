@@ -36,8 +36,8 @@ def main():
             status = answer(principal["host"], principal["ca"], principal["token"], method, path)
             ok = status == expected
             wrong += not ok
-            print("%s %s: %s %s -> %d%s" % ("ok " if ok else "BAD", principal["label"], method, path, status,
-                                           "" if ok else " (expected %d)" % expected))
+            note = "" if ok else " (expected %d)" % expected
+            print("%s %s: %s %s -> %d%s" % ("ok " if ok else "BAD", principal["label"], method, path, status, note))
     return 1 if wrong else 0
 
 
