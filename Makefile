@@ -8,7 +8,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SANDBOX_ENV := .sandbox/env
 
-.PHONY: help venv sandbox sandbox-down sandbox-status demo test test-matrix sanity units packaging integration docs bench reliability clean
+.PHONY: help venv chromium sandbox sandbox-down sandbox-status demo test test-matrix sanity units packaging integration docs bench reliability clean
 
 help:
 	@echo "make demo            venv + sandbox + playbooks/site.yml on it (the main job)"
@@ -18,6 +18,7 @@ help:
 	@echo "make bench           side-by-side benchmarks on the sandbox (docs/benchmarks.md; not part of make test)"
 	@echo "                     BENCH=eksctl make bench: case 1 and the eksctl cases only (builds eksctl once)"
 	@echo "                     BENCH=fleet make bench: migrate_to_access_entries over 20 clusters, forks=10 vs 1"
+	@echo "                     BENCH=report make bench: access_report over 20 clusters x 200 principals"
 	@echo "make reliability     the reliability suite on the sandbox (docs/reliability.md; not part of make test)"
 	@echo "make test-matrix     sanity + unit + smoke integration on each ansible-core x amazon.aws/kubernetes.core"
 	@echo "                     combination (docs/testing.md#support-matrix; not part of make test)"
@@ -45,8 +46,16 @@ sandbox-status:
 demo: sandbox
 	@source $(SANDBOX_ENV) && $$ANSIBLE_PLAYBOOK -i playbooks/inventory/sandbox.yml playbooks/site.yml --diff
 
+# The access report's page is checked in headless Chromium (Debian package chromium), installed when missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+		{ echo "[chromium] installing the distribution's chromium package"; \
+		  $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium >/dev/null || \
+		  { $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
+		    $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium >/dev/null; }; }
+
 test: CLUSTERS ?= 3
-test: sandbox
+test: sandbox chromium
 	@bash tests/run.sh all
 
 # Venvs and collections per combination are cached in ~/.cache/eks-access-matrix.
@@ -64,11 +73,12 @@ packaging: venv
 	@bash tests/run.sh packaging
 
 integration: CLUSTERS ?= 3
-integration: sandbox
+integration: sandbox chromium
 	@bash tests/run.sh integration
 
 # BENCH=fleet: the migration playbook over a fleet of 20 clusters (tests/bench/fleet_bench.py).
-bench: CLUSTERS ?= $(if $(filter fleet,$(BENCH)),20,3)
+# BENCH=report: the access report playbook over 20 clusters x 200 principals (tests/bench/report_bench.py).
+bench: CLUSTERS ?= $(if $(filter fleet report,$(BENCH)),20,3)
 bench: sandbox
 	@bash tests/run.sh bench
 

@@ -127,6 +127,9 @@ case "$what" in
         if [ "${BENCH:-all}" = eksctl ]; then
             # case 1 beside the eksctl cases only (BENCH=eksctl make bench)
             "$venv/bin/python" tests/bench/bench.py --only-eksctl "${@:2}"
+        elif [ "${BENCH:-all}" = report ]; then
+            # access_report over every cluster of the sandbox (BENCH=report make bench: 20 clusters x 200 principals)
+            "$venv/bin/python" tests/bench/report_bench.py "${@:2}"
         elif [ "${BENCH:-all}" = fleet ]; then
             # migrate_to_access_entries over every cluster of the sandbox (BENCH=fleet make bench: 20 clusters)
             "$venv/bin/python" tests/bench/fleet_bench.py "${@:2}"

@@ -38,3 +38,31 @@ def recap(output, host="sandbox"):
                       output, re.M)
     assert match, output[-3000:]
     return dict(zip(("ok", "changed", "unreachable", "failed"), map(int, match.groups())))
+
+
+def ensure_role(env, account, name):
+    """IAM role ``name`` in ``account`` (created when missing, trusting the sandbox account); returns its ARN.
+
+    The sandbox's STS, like STS, refuses to assume a role that does not
+    exist.  A role in another account than the sandbox's is created there
+    through moto's ``x-moto-account-id`` request header (the emulator's way to
+    act in a second account; tests only).
+    """
+    import json as _json
+
+    import boto3
+    from botocore.exceptions import ClientError
+
+    iam = boto3.client("iam", region_name=env["AWS_REGION"])
+    if account != env["AWS_ACCOUNT_ID"]:
+        iam.meta.events.register("before-sign.iam.*", lambda request, **_kw: request.headers.__setitem__(
+            "x-moto-account-id", account))
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:root" % env["AWS_ACCOUNT_ID"]},
+        "Action": "sts:AssumeRole"}]}
+    try:
+        return iam.create_role(RoleName=name, AssumeRolePolicyDocument=_json.dumps(trust))["Role"]["Arn"]
+    except ClientError as e:
+        if e.response["Error"]["Code"] != "EntityAlreadyExists":
+            raise
+    return iam.get_role(RoleName=name)["Role"]["Arn"]

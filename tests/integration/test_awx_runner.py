@@ -38,6 +38,7 @@ import textwrap
 
 import pytest
 
+from conftest import ensure_role  # pylint: disable=import-error
 from conftest import playbook_env  # pylint: disable=import-error
 
 try:
@@ -279,7 +280,7 @@ def test_sliced_job_through_ansible_runner_converges_each_cluster_once(sandbox_e
     sts = boto3.client("sts", region_name=sandbox_env["AWS_REGION"], endpoint_url=sandbox_env["AWS_ENDPOINT_URL"],
                        aws_access_key_id=key_pair["AWS_ACCESS_KEY_ID"],
                        aws_secret_access_key=key_pair["AWS_SECRET_ACCESS_KEY"])
-    creds = sts.assume_role(RoleArn="arn:aws:iam::%s:role/eks-inventory-reader" % account,
+    creds = sts.assume_role(RoleArn=ensure_role(sandbox_env, account, "eks-inventory-reader"),
                             RoleSessionName="awx-inventory")["Credentials"]
     sts_credential = {"AWS_ACCESS_KEY_ID": creds["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": creds["SecretAccessKey"],
                       "AWS_SECURITY_TOKEN": creds["SessionToken"], "AWS_SESSION_TOKEN": creds["SessionToken"]}

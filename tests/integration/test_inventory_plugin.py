@@ -16,6 +16,7 @@ import textwrap
 
 import pytest
 
+from conftest import ensure_role  # pylint: disable=import-error
 from conftest import playbook_env  # pylint: disable=import-error
 
 OTHER_ACCOUNT = "210987654321"
@@ -38,7 +39,7 @@ def extra_clusters(sandbox_env):
     created.append((eu, "inv-eu-dev"))
     # A cluster in another account, seen through a role assumed there (moto keys
     # assumed-role credentials to the role's account).
-    reader = "arn:aws:iam::%s:role/eks-inventory-reader" % OTHER_ACCOUNT
+    reader = ensure_role(env, OTHER_ACCOUNT, "eks-inventory-reader")
     creds = session.client("sts").assume_role(RoleArn=reader, RoleSessionName="setup")["Credentials"]
     other = boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
                           aws_session_token=creds["SessionToken"], region_name="eu-west-1").client("eks")

@@ -17,6 +17,8 @@ word for word; the others are written in the same style.
 from __future__ import annotations
 
 import fnmatch
+import importlib.util
+import os
 import re
 
 # The one-way order of authentication modes: each update may only move one step right.
@@ -54,19 +56,15 @@ ACCESS_POLICY_NAMES = (
     "AmazonSagemakerHyperpodSystemNamespacePolicy",
 )
 CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
-# The policies the sandbox's authorizer enforces, as the user-facing ClusterRole whose rules
-# they resemble (docs: "similar to the permissions in the Kubernetes user-facing cluster roles").
-# AdminView is view plus reading everything (secrets included).
-ENFORCED_POLICY_ROLES = {
-    "AmazonEKSClusterAdminPolicy": "cluster-admin",
-    "AmazonEKSAdminPolicy": "admin",
-    "AmazonEKSEditPolicy": "edit",
-    "AmazonEKSViewPolicy": "view",
-    "AmazonEKSAdminViewPolicy": "view",
-}
-EXTRA_POLICY_RULES = {
-    "AmazonEKSAdminViewPolicy": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["get", "list", "watch"]}],
-}
+# The policies the sandbox's authorizer enforces and the Kubernetes permissions EKS documents for
+# them: one table, the collection's (plugins/module_utils/model/access_policies.py), loaded by path.
+_MODEL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "plugins", "module_utils", "model",
+                      "access_policies.py")
+_spec = importlib.util.spec_from_file_location("eks_access_policies_model", _MODEL)
+access_policies_model = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(access_policies_model)
+ENFORCED_POLICY_ROLES = access_policies_model.POLICY_CLUSTER_ROLES
+EXTRA_POLICY_RULES = access_policies_model.POLICY_EXTRA_RULES
 
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc")
 _PRINCIPAL_RE = re.compile(r"^arn:(?P<partition>[a-z-]+):iam::(?P<account>\d{12}):(?P<kind>role|user)/(?P<path>.+)$")
@@ -274,43 +272,8 @@ def check_create_access_config(config):
 
 # --------------------------------------------------------------------------- RBAC rule evaluation
 
-def _matches(values, wanted):
-    return "*" in values or wanted in values
-
-
-def rule_allows(rule, attributes):
-    """Kubernetes RBAC rule matching (pkg/apis/rbac/v1 helpers): does ``rule`` grant ``attributes``?
-
-    ``attributes``: the SubjectAccessReview spec's resourceAttributes or
-    nonResourceAttributes, with ``kind`` set to ``resource`` or ``nonResource``.
-    """
-    verbs = rule.get("verbs") or []
-    if not _matches(verbs, attributes.get("verb", "")):
-        return False
-    if attributes["kind"] == "nonResource":
-        path = attributes.get("path", "")
-        for url in rule.get("nonResourceURLs") or []:
-            if url == "*" or url == path or (url.endswith("*") and path.startswith(url[:-1])):
-                return True
-        return False
-    if rule.get("nonResourceURLs") and not rule.get("resources"):
-        return False
-    if not _matches(rule.get("apiGroups") or [], attributes.get("group", "")):
-        return False
-    resource = attributes.get("resource", "")
-    subresource = attributes.get("subresource", "")
-    combined = resource + ("/" + subresource if subresource else "")
-    resources = rule.get("resources") or []
-    ok = False
-    for candidate in resources:
-        if candidate in ("*", combined):
-            ok = True
-        elif subresource and candidate == "*/" + subresource:
-            ok = True
-    if not ok:
-        return False
-    names = rule.get("resourceNames") or []
-    return not names or attributes.get("name", "") in names
+# Kubernetes RBAC rule matching: the collection's, which the access report uses too.
+rule_allows = access_policies_model.rule_allows
 
 
 def review_attributes(spec):
@@ -329,10 +292,9 @@ def policies_allow(associations, rules_of_role, attributes):
     namespace = attributes.get("namespace", "") if attributes["kind"] == "resource" else ""
     for association in associations:
         name = association["policyArn"].rsplit("/", 1)[-1]
-        role = ENFORCED_POLICY_ROLES.get(name)
-        if role is None or not scope_covers(association["accessScope"], namespace):
+        if name not in ENFORCED_POLICY_ROLES or not scope_covers(association["accessScope"], namespace):
             continue
-        rules = list(rules_of_role(role)) + EXTRA_POLICY_RULES.get(name, [])
+        rules = access_policies_model.policy_rules(association["policyArn"], rules_of_role)
         if any(rule_allows(rule, attributes) for rule in rules):
             return association["policyArn"]
     return None

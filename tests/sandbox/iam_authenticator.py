@@ -429,29 +429,19 @@ def kube_get(cluster, path):
 
 
 def cluster_role_rules(cluster_name, cluster, name):
-    """The rules of ClusterRole ``name`` on that cluster, with its aggregation rule applied.
+    """The rules of ClusterRole ``name`` on that cluster, as the RBAC authorizer reads them.
 
-    Aggregation is computed here (as the controller manager's clusterrole
-    aggregation controller does) because the extra clusters run no controller
-    manager.  Cached for ROLE_CACHE_SECONDS.
+    Every sandbox cluster runs the ClusterRole aggregation controller, so an
+    aggregated role (admin, edit, view) holds its full rules, as on EKS.
+    Cached for ROLE_CACHE_SECONDS.
     """
     key = (cluster_name, name)
     with _ROLE_CACHE_LOCK:
         cached = _ROLE_CACHE.get(key)
         if cached and cached[0] > time.time():
             return cached[1]
-    base = "/apis/rbac.authorization.k8s.io/v1/clusterroles"
-    role = kube_get(cluster, "%s/%s" % (base, name))
+    role = kube_get(cluster, "/apis/rbac.authorization.k8s.io/v1/clusterroles/%s" % name)
     rules = list(role.get("rules") or [])
-    aggregation = role.get("aggregationRule")
-    if aggregation:
-        rules = []
-        for selector in aggregation.get("clusterRoleSelectors") or []:
-            labels = ",".join("%s=%s" % kv for kv in sorted((selector.get("matchLabels") or {}).items()))
-            found = kube_get(cluster, "%s?labelSelector=%s" % (base, urllib.parse.quote(labels)))
-            for item in found.get("items") or []:
-                if item["metadata"]["name"] != name:
-                    rules.extend(item.get("rules") or [])
     with _ROLE_CACHE_LOCK:
         _ROLE_CACHE[key] = (time.time() + ROLE_CACHE_SECONDS, rules)
     return rules

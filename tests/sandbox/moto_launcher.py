@@ -23,6 +23,9 @@ things no AWS API can do are done on moto's backend directly:
   mode and entries to the token authenticator on
   ``GET /_sandbox/eks/access/<region>/<cluster>`` (JSON; 404 for an unknown
   cluster), a path no AWS API uses;
+* moto's STS lets anyone assume a role that does not exist, or a role by an
+  ARN without its path: ``moto_sts_roles.py`` refuses both with
+  ``AccessDenied`` as STS does;
 * moto answers EKS ``DescribeClusterVersions`` (which eksctl calls when it
   starts) with 404: ``moto_eks_versions.py`` adds it;
 * with ``--request-log FILE``, every AWS API request is appended to FILE as
@@ -305,12 +308,14 @@ def main(argv=None):
     import moto_eks_compute
     import moto_eks_pod_identity
     import moto_eks_versions
+    import moto_sts_roles
     import sandbox
 
     moto_eks_addons.install(add_on_manager(clusters[0]["endpoint"], args.addon_manager_kubeconfig))
     moto_eks_access.install()
     moto_eks_pod_identity.install()
     moto_eks_versions.install()
+    moto_sts_roles.install()
     moto_eks_compute.install()
     serve(args.port, sandbox.ACCOUNT_ID, args.request_log)
     create_sandbox_user(sandbox)

@@ -154,9 +154,14 @@ def cluster_specs(count):
     return specs
 
 
+def aggregator_service(spec):
+    """The kube-controller-manager that runs only the ClusterRole aggregation controller for an extra cluster."""
+    return "controller-manager-" + spec["name"]
+
+
 def services(specs):
     """Every service of a sandbox with these clusters, in start order."""
-    extra = [spec["service"] for spec in specs[1:]]
+    extra = [spec["service"] for spec in specs[1:]] + [aggregator_service(spec) for spec in specs[1:]]
     index = SERVICES.index("apiserver") + 1
     return SERVICES[:index] + extra + SERVICES[index:]
 
@@ -751,6 +756,47 @@ def wait_extra_apiservers(specs, tokens):
                  120, spec["service"])
 
 
+def start_role_aggregators(specs, tokens):
+    """A kube-controller-manager per extra cluster running only the clusterrole-aggregation controller.
+
+    On EKS every cluster's controller manager fills the aggregated ClusterRoles
+    (``admin``, ``edit``, ``view`` and their ``system:aggregate-to-*`` parts);
+    without it they have no rules, so a RoleBinding to ``edit`` or an access
+    policy resembling it would grant nothing.  The other controllers are not
+    needed on the extra clusters (no workloads run there), and each serves no
+    port (``--secure-port 0``).
+    """
+    bins = bindir()
+    for spec in specs[1:]:
+        kubeconfig = write_kubeconfig("kubeconfig-controller-manager-" + spec["name"], tokens["controller-manager"],
+                                      "controller-manager", spec["name"], spec["port"])
+        start(aggregator_service(spec), [
+            os.path.join(bins, "kube-controller-manager"),
+            "--kubeconfig", kubeconfig,
+            "--secure-port", "0",
+            "--use-service-account-credentials=true",
+            "--leader-elect=false",
+            "--controllers", "clusterrole-aggregation-controller",
+        ])
+
+
+def wait_roles_aggregated(specs, tokens):
+    """Until ClusterRole ``admin`` has rules on every extra cluster (the aggregation ran)."""
+    for spec in specs[1:]:
+        url = spec["endpoint"] + "/apis/rbac.authorization.k8s.io/v1/clusterroles/admin"
+
+        def aggregated(u=url):
+            request = urllib.request.Request(u, headers={"Authorization": "Bearer " + tokens["admin"]})
+            context = ssl.create_default_context(cafile=path("pki", "ca.crt"))
+            try:
+                with urllib.request.urlopen(request, context=context, timeout=5) as response:
+                    return bool(json.load(response).get("rules"))
+            except (urllib.error.URLError, OSError, ValueError):
+                return False
+
+        wait_for("aggregated ClusterRoles on " + spec["name"], aggregated, 120, aggregator_service(spec))
+
+
 def start_etcd():
     bins = bindir()
     start("etcd", [os.path.join(bins, "etcd"), "--data-dir", path("etcd"), "--name", "sandbox",
@@ -1156,8 +1202,10 @@ def cmd_up(args):
     if len(specs) > 1:
         say("waiting for the API servers of %s" % ", ".join(spec["name"] for spec in specs[1:]))
         wait_extra_apiservers(specs, tokens)
+        start_role_aggregators(specs, tokens)
         for spec in specs[1:]:
             seed_extra_cluster(path("kubeconfig-" + spec["name"]), spec["name"])
+        wait_roles_aggregated(specs, tokens)
     write_env(facts)
     say("up in %.0fs with %d cluster(s) and the access entry clusters %s; source %s" % (
         time.time() - t0, len(specs) - len(ACCESS_MODE_CLUSTERS), ", ".join(n for n, _m, _p in ACCESS_MODE_CLUSTERS),

@@ -254,7 +254,8 @@ class IamPrincipals:
         return found["created"] if found else None
 
     def describe(self, resource_type: str, name: str):
-        """``{"arn": its real ARN (path included), "created": CreateDate}``, or None when IAM does not know it."""
+        """``{"arn": its real ARN (path included), "created": CreateDate, "id": its unique ID}``, or None when IAM
+        does not know it."""
         try:
             if resource_type == "role":
                 item = self.iam.get_role(RoleName=name)["Role"]
@@ -264,7 +265,7 @@ class IamPrincipals:
             if _error_code(e) == "NoSuchEntity":
                 return None
             raise aws_failure(e, "Looking up IAM %s %s" % (resource_type, name))
-        return {"arn": item.get("Arn"), "created": item.get("CreateDate")}
+        return {"arn": item.get("Arn"), "created": item.get("CreateDate"), "id": item.get("RoleId") or item.get("UserId")}
 
     def describe_all(self, principals) -> list:
         """``[describe(type, name)]`` for ``[(type, name)]``, side by side (one listing for many).
@@ -289,6 +290,15 @@ class IamPrincipals:
             found[index] = listings[resource_type].get(name.lower())
         return found
 
+    def role_arns_under(self, path_prefix: str) -> list:
+        """The ARNs of the account's roles under ``path_prefix`` (one paged ListRoles)."""
+        try:
+            roles = self.iam.paginate("list_roles", PathPrefix=path_prefix,
+                                      PaginationConfig={"PageSize": IAM_LIST_PAGE_SIZE}).get("Roles", [])
+        except (ClientError, BotoCoreError) as e:
+            raise aws_failure(e, "Listing the IAM roles under %s" % path_prefix)
+        return [role["Arn"] for role in roles]
+
     def _listed_items(self, resource_type: str) -> dict:
         operation, key, name_key = (("list_roles", "Roles", "RoleName") if resource_type == "role" else
                                     ("list_users", "Users", "UserName"))
@@ -296,7 +306,8 @@ class IamPrincipals:
             items = self.iam.paginate(operation, PaginationConfig={"PageSize": IAM_LIST_PAGE_SIZE}).get(key, [])
         except (ClientError, BotoCoreError) as e:
             raise aws_failure(e, "Listing IAM %ss" % resource_type)
-        return {item[name_key].lower(): {"arn": item.get("Arn"), "created": item.get("CreateDate")} for item in items}
+        return {item[name_key].lower(): {"arn": item.get("Arn"), "created": item.get("CreateDate"),
+                                         "id": item.get("RoleId") or item.get("UserId")} for item in items}
 
     def _listed(self, resource_type: str) -> dict:
         """name (lower-cased: IAM names are unique whatever their case) -> CreateDate of every role or user."""

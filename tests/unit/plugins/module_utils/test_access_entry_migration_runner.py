@@ -240,7 +240,7 @@ def test_iam_lookups_find_other_cases_through_one_listing_and_list_once_for_many
                                                    "Arn": "arn:aws:iam::%s:role/teams/dev" % ACCOUNT,
                                                    "CreateDate": NOW}], "IsTruncated": False}, {"MaxItems": 1000})
         found = IamPrincipals(context.aws("iam"), 1).describe_all([("role", "DEV")])
-        assert found == [{"arn": "arn:aws:iam::%s:role/teams/dev" % ACCOUNT, "created": NOW}]
+        assert found == [{"arn": "arn:aws:iam::%s:role/teams/dev" % ACCOUNT, "created": NOW, "id": "AROAEXAMPLEEXAMPLE1"}]
         many = [("user", "u%d" % i) for i in range(25)]
         iam.add_response("list_users", {"Users": [{"Path": "/", "UserName": "u%d" % i, "UserId": "AIDAEXAMPLEEXAMPL%02d" % i,
                                                    "Arn": "arn:aws:iam::%s:user/u%d" % (ACCOUNT, i), "CreateDate": NOW}
