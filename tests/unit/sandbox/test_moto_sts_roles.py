@@ -36,11 +36,14 @@ def test_role_exists_exactly(arn, exists):
     assert moto_sts_roles.role_exists(arn, roles) is exists
 
 
-def test_moto_refuses_missing_and_pathless_roles_with_access_denied():
+def test_moto_refuses_missing_and_pathless_roles_with_access_denied(monkeypatch):
     import boto3
     from botocore.exceptions import ClientError
     from moto import mock_aws
 
+    # In-process moto only: a sandbox's AWS_ENDPOINT_URL (tests/run.sh sources .sandbox/env) would send
+    # these calls to the sandbox's emulator instead.
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     moto_sts_roles.install()
     moto_sts_roles.install()  # twice is once
     with mock_aws():
