@@ -27,6 +27,7 @@ from ansible_collections.eks.access.plugins.module_utils.clients import kube
 from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.services import iam_role
 from ansible_collections.eks.access.plugins.module_utils.services import workloads
+from ansible_collections.eks.access.plugins.module_utils.model import workloads as workloads_model
 
 IRSA_ARG_SPEC = dict(
     cluster_name=dict(type="str", required=True),
@@ -51,7 +52,7 @@ IRSA_ARG_SPEC = dict(
     sts_regional_endpoints=dict(type="bool"),
     token_expiration=dict(type="int", no_log=False),
     audience=dict(type="str", default=trust_policy.DEFAULT_AUDIENCE),
-    credential_method=dict(type="str", default="irsa", choices=list(workloads.CREDENTIAL_METHODS)),
+    credential_method=dict(type="str", default="irsa", choices=list(workloads_model.CREDENTIAL_METHODS)),
     require_agent=dict(type="bool", default=True),
 )
 

@@ -21,6 +21,7 @@ from ansible_collections.eks.access.plugins.module_utils.model import trust_poli
 from ansible_collections.eks.access.plugins.module_utils.model import pod_identity as model
 from ansible_collections.eks.access.plugins.module_utils.services import pod_identity as pod_identity_service
 from ansible_collections.eks.access.plugins.module_utils.services import workloads
+from ansible_collections.eks.access.plugins.module_utils.model import workloads as workloads_model
 
 try:
     import botocore.exceptions
@@ -53,9 +54,9 @@ def _association_view(current):
 
 def _pods_without_credentials(api, namespace, name):
     """Live pods of the service account that do not carry Pod Identity credentials (the webhook mutates at creation)."""
-    return [workloads.metadata(p).get("name") for p in workloads.namespace_pods(api, namespace)
-            if irsa.pod_service_account(p) == name and workloads.is_live(p)
-            and not workloads.carries_credentials(p, "pod_identity")]
+    return [workloads_model.metadata(p).get("name") for p in workloads.namespace_pods(api, namespace)
+            if irsa.pod_service_account(p) == name and workloads_model.is_live(p)
+            and not workloads_model.carries_credentials(p, "pod_identity")]
 
 
 def _without_pod_identity(trust):

@@ -13,7 +13,7 @@ verified:
    ``podIdentityAssociations`` for a managed add-on (its other associations kept);
 4. restart the workloads whose pods lack Pod Identity credentials and wait;
 5. read the pods again: an item is migrated only when every live pod carries
-   Pod Identity credentials (services/workloads.py);
+   Pod Identity credentials (model/workloads.py);
 6. only then, when asked, remove the annotation (or the add-on's
    ``serviceAccountRoleArn``) and the OIDC trust statement of the migrated items.
 
@@ -43,6 +43,7 @@ from ansible_collections.eks.access.plugins.module_utils.model import pod_identi
 from ansible_collections.eks.access.plugins.module_utils.model import pod_identity_migration as model
 from ansible_collections.eks.access.plugins.module_utils.services import pod_identity as services
 from ansible_collections.eks.access.plugins.module_utils.services import workloads
+from ansible_collections.eks.access.plugins.module_utils.model import workloads as workloads_model
 
 try:
     from botocore.exceptions import ClientError
@@ -147,7 +148,7 @@ class Reader:
                 obj["kind"] = kind
                 facts.workloads.append(obj)
         facts.pods = self._list("v1", "pods")
-        facts.node_labels = {workloads.metadata(n).get("name"): workloads.metadata(n).get("labels") or {}
+        facts.node_labels = {workloads_model.metadata(n).get("name"): workloads_model.metadata(n).get("labels") or {}
                              for n in self.api.items(kube.api_path("v1", "nodes"))}
 
 
@@ -230,7 +231,7 @@ def _restart(reader, items, to, result):
                 continue
             seen.add(name)
             kind = workload["kind"]
-            meta = workloads.metadata(workload)
+            meta = workloads_model.metadata(workload)
             path = kube.api_path("apps/v1", WORKLOAD_PLURALS[kind], meta["namespace"], meta["name"])
             update = ((workload.get("spec") or {}).get("updateStrategy") or {}).get("type")
             if update == "OnDelete":
@@ -238,10 +239,10 @@ def _restart(reader, items, to, result):
                 # recreates them from the (unchanged) template.
                 lacking = item.pod_problems(to)
                 for pod in item.pods:
-                    pod_name = workloads.metadata(pod).get("name")
+                    pod_name = workloads_model.metadata(pod).get("name")
                     if pod_name in lacking and model._subset(
                             ((workload.get("spec") or {}).get("selector") or {}).get("matchLabels") or {},
-                            workloads.metadata(pod).get("labels") or {}):
+                            workloads_model.metadata(pod).get("labels") or {}):
                         try:
                             api.delete(kube.api_path("v1", "pods", meta["namespace"], pod_name))
                         except KubeApiError as e:
@@ -326,7 +327,7 @@ def _cleanup(reader, items, result, check_mode):
             plan = irsa.plan_remove_annotations(sa, item.role_arn)
             if plan["action"] == "patch" and not check_mode:
                 patch = {"metadata": {"annotations": plan["patch"]["metadata"]["annotations"],
-                                      "resourceVersion": workloads.metadata(sa).get("resourceVersion")}}
+                                      "resourceVersion": workloads_model.metadata(sa).get("resourceVersion")}}
                 reader.api.merge_patch(kube.api_path("v1", "serviceaccounts", item.namespace, item.service_account),
                                        patch)
         elif item.name not in result["cleaned"] and item.oidc_trusted:

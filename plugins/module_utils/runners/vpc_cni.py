@@ -20,13 +20,14 @@ from typing import List, Optional
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
 from ansible_collections.eks.access.plugins.module_utils.model import cni
+from ansible_collections.eks.access.plugins.module_utils.model import irsa
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.model import pod_identity as pod_identity_model
 from ansible_collections.eks.access.plugins.module_utils.services import lease as lease_service
 from ansible_collections.eks.access.plugins.module_utils.services import workloads
+from ansible_collections.eks.access.plugins.module_utils.model import workloads as workloads_model
 
-ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
 # Per-item EKS reads (node groups of every cluster of the region) in parallel, boundedly.
 MAX_PARALLEL_READS = 8
 # A refusal names every pod but only the first problems; the result's failure_lines has them all.
@@ -360,9 +361,9 @@ def verify_daemonset(api, options: VerifyOptions, ctx=None) -> dict:
     ds = workloads.daemonset(api, namespace, name)
     if ds is None:
         raise errors.NotFound("DaemonSet %s/%s does not exist; check namespace and daemonset" % (namespace, name))
-    sa_name = workloads.daemonset_service_account(ds)
+    sa_name = workloads_model.daemonset_service_account(ds)
     sa = workloads.service_account(api, namespace, sa_name)
-    annotations = workloads.annotations(sa)
+    annotations = workloads_model.annotations(sa)
     role_arn = options.role_arn
     association = None
     association_problem = None
@@ -374,13 +375,13 @@ def verify_daemonset(api, options: VerifyOptions, ctx=None) -> dict:
             if options.expect_irsa and not role_arn and association:
                 role_arn = association["role_arn"]
     elif options.expect_irsa and not role_arn:
-        role_arn = annotations.get(ROLE_ARN_ANNOTATION)
+        role_arn = annotations.get(irsa.ROLE_ARN_ANNOTATION)
     pods = workloads.daemonset_pods(api, ds)
-    desired = workloads.desired_pods(ds)
-    report = cni.verify_pods(pods, role_arn, desired, options.expect_irsa, workloads.audience_of(sa), method)
+    desired = workloads_model.desired_pods(ds)
+    report = cni.verify_pods(pods, role_arn, desired, options.expect_irsa, workloads_model.audience_of(sa), method)
     if method == "irsa" and options.expect_irsa and not role_arn:
         problem = "no role ARN to expect: the service account %s/%s has no %s annotation" % (
-            namespace, sa_name, ROLE_ARN_ANNOTATION)
+            namespace, sa_name, irsa.ROLE_ARN_ANNOTATION)
         report["failures"].insert(0, {"pod": None, "container": None, "problem": problem})
         report["ok"] = False
     if association_problem:
