@@ -23,6 +23,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.eks.access.plugins.module_utils.model import arn
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.clients import aws
+from ansible_collections.eks.access.plugins.module_utils.services import eks_cluster
 
 try:
     import botocore.exceptions as _botocore_exceptions
@@ -154,14 +155,18 @@ class RunContext:
         if self._kube is None:
             from ansible_collections.eks.access.plugins.module_utils.clients import connection
 
-            self._kube = connection.kube_api(self._module)
+            self._kube = connection.kube_api(self._module, self.describe_cluster)
         return self._kube
 
     def kube_as(self, credentials: dict):
         """The cluster's :class:`kube.KubeApi` as another AWS identity (AssumeRole ``Credentials``)."""
         from ansible_collections.eks.access.plugins.module_utils.clients import connection
 
-        return connection.kube_api_as(self._module, self.cluster_name, credentials)
+        return connection.kube_api_as(self._module, self.cluster_name, credentials, self.describe_cluster)
+
+    def describe_cluster(self, name: str):
+        """The :class:`ClusterFacts` of EKS cluster ``name`` (services/eks_cluster.py's one DescribeCluster)."""
+        return eks_cluster.describe_cluster(self.aws("eks"), name)
 
     def kube_caller_arn(self):
         """The IAM ARN the Kubernetes requests are made as, when it can be known (else None).

@@ -22,6 +22,7 @@ from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import r
 from ansible_collections.eks.access.plugins.module_utils.services import configmap
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.clients import kube
+from ansible_collections.eks.access.plugins.module_utils.model import arn as arn_rules
 from ansible_collections.eks.access.plugins.module_utils.model.arn import parse_iam_arn
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry as entries_model
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry_migration as planner
@@ -254,7 +255,7 @@ def _verify(context, state: State, options: Options) -> dict:
     for item in state.plan.migrated:
         entry = by_key.get(entries_model.principal_key(item.principal_arn))
         record = {"principal_arn": item.principal_arn, "problems": planner.entry_problems(item, entry)}
-        if entry is not None and item.principal_arn.split(":")[4] == state.cluster.account_id:
+        if entry is not None and arn_rules.partition_and_account(item.principal_arn)[1] == state.cluster.account_id:
             parsed = parse_iam_arn(item.principal_arn)
             answer = state.iam_answers.get(planner.iam_key(parsed.resource_type, parsed.name))
             if answer and answer.get("created") and entry.created_at and answer["created"] > entry.created_at:

@@ -149,7 +149,7 @@ class _State:
         identity = context.caller_identity()
         partition = context.partition()
         facts = eks_cluster.describe_cluster(context.aws("eks"), options.cluster_name)
-        self.issuer = facts.get("oidc_issuer")
+        self.issuer = facts.oidc_issuer
         self.provider_arn = None
         if options.credential_method == "irsa":
             if not self.issuer:

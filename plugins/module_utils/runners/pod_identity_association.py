@@ -21,6 +21,7 @@ from ansible_collections.eks.access.plugins.module_utils.model import trust_poli
 from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
 from ansible_collections.eks.access.plugins.module_utils.errors import PartiallyApplied
 from ansible_collections.eks.access.plugins.module_utils.errors import Refused
+from ansible_collections.eks.access.plugins.module_utils.model import arn as arn_rules
 from ansible_collections.eks.access.plugins.module_utils.model import pod_identity as model
 from ansible_collections.eks.access.plugins.module_utils.services import pod_identity as services
 
@@ -35,12 +36,6 @@ class Options:
     manage_trust: bool = False
     require_agent: bool = True
     max_concurrency: int = services.DEFAULT_CONCURRENCY
-
-
-def _cluster_account(cluster: dict):
-    """(partition, account) of the cluster, from its ARN."""
-    parts = (cluster.get("arn") or "").split(":")
-    return (parts[1], parts[4]) if len(parts) > 5 else (None, None)
 
 
 def _verify_roles(service, role_arns, manage_trust):
@@ -69,8 +64,8 @@ def run(ctx, options: Options) -> dict:
         raise InvalidInput("max_concurrency must be at least 1, got %d" % options.max_concurrency)
     service = services.PodIdentityService(ctx.aws("eks"), ctx.aws("iam"), options.cluster_name,
                                           options.max_concurrency)
-    cluster = service.describe_cluster()
-    partition, account = _cluster_account(cluster)
+    cluster = service.cluster_facts()
+    partition, account = arn_rules.partition_and_account(cluster.arn)
     wanted = model.parse_associations(options.associations, options.state, account, partition)
 
     if options.state == "present" and options.require_agent and model.AGENT_ADDON not in service.addon_names():

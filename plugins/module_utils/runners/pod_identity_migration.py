@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import List
 from typing import Optional
 
+from ansible_collections.eks.access.plugins.module_utils.model import arn as arn_rules
 from ansible_collections.eks.access.plugins.module_utils.model import irsa
 from ansible_collections.eks.access.plugins.module_utils.clients import kube
 from ansible_collections.eks.access.plugins.module_utils.model import rollout
@@ -86,10 +87,10 @@ class Reader:
         """Everything, then the trusts of the roles the items name; returns the discovered items."""
         name = self.options.cluster_name
         if self.facts is None:
-            cluster = self.service.describe_cluster()
-            parts = (cluster.get("arn") or "").split(":")
-            partition, account = (parts[1], parts[4]) if len(parts) > 5 else (self.ctx.partition(), None)
-            issuer = ((cluster.get("identity") or {}).get("oidc") or {}).get("issuer") or ""
+            cluster = self.service.cluster_facts()
+            partition, account = arn_rules.partition_and_account(cluster.arn)
+            partition = partition or self.ctx.partition()
+            issuer = cluster.oidc_issuer or ""
             provider = trust_policy.oidc_provider_arn(partition, account, issuer) if issuer else ""
             self.facts = model.Facts(name, partition, account, provider, issuer, namespaces=self.options.namespaces)
         facts = self.facts

@@ -19,6 +19,7 @@ from typing import List, Optional
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
+from ansible_collections.eks.access.plugins.module_utils.model import arn as arn_rules
 from ansible_collections.eks.access.plugins.module_utils.model import cni
 from ansible_collections.eks.access.plugins.module_utils.model import irsa
 from ansible_collections.eks.access.plugins.module_utils import errors
@@ -40,7 +41,7 @@ class CniRefused(errors.Refused):
 
 def _caller(ctx):
     identity = ctx.caller_identity()
-    return identity["Account"], identity["Arn"].split(":")[1]
+    return identity["Account"], arn_rules.partition_of(identity["Arn"])
 
 
 def describe_cluster(ctx, name):
@@ -83,7 +84,7 @@ def run_policy(ctx, options: PolicyOptions) -> dict:
     if not family:
         if not options.cluster_name:
             raise errors.InvalidInput("give cluster_name (to read the IP family from EKS) or ip_family")
-        family = describe_cluster(ctx, options.cluster_name)["ip_family"]
+        family = describe_cluster(ctx, options.cluster_name).ip_family
     wanted = cni.cni_policy_for_ip_family(family, partition, account)
     result = dict(changed=False, ip_family=wanted["ip_family"], aws_managed=wanted["aws_managed"],
                   policy_name=wanted["policy_name"], policy_arn=wanted["policy_arn"], created=False,

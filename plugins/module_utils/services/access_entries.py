@@ -20,6 +20,8 @@ from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.clients.aws import map_bounded
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry as model
+from ansible_collections.eks.access.plugins.module_utils.model.eks_cluster import ClusterFacts
+from ansible_collections.eks.access.plugins.module_utils.services import eks_cluster
 
 try:
     from botocore.exceptions import BotoCoreError
@@ -65,16 +67,12 @@ class AccessEntries:
 
     # ------------------------------------------------------------------ reads
 
-    def describe_cluster(self) -> dict:
+    def cluster_facts(self) -> ClusterFacts:
+        """The cluster's facts (services/eks_cluster.py's DescribeCluster); NotFound when it does not exist."""
         try:
-            return self.eks.describe_cluster(name=self.cluster_name)["cluster"]
-        except ClientError as e:
-            if _error_code(e) == "ResourceNotFoundException":
-                raise errors.NotFound("EKS cluster %r was not found in this account and region" % self.cluster_name)
+            return eks_cluster.describe_cluster(self.eks, self.cluster_name)
+        except (ClientError, BotoCoreError) as e:
             raise aws_failure(e, "DescribeCluster %s" % self.cluster_name)
-
-    def cluster_facts(self) -> model.ClusterFacts:
-        return model.cluster_facts(self.describe_cluster())
 
     def access_policy_arns(self) -> list:
         try:
@@ -331,9 +329,8 @@ def authentication_mode(context):
     if not name:
         return None
     try:
-        cluster = context.aws("eks").describe_cluster(name=name)["cluster"]
-    except (ClientError, BotoCoreError) as e:
+        return eks_cluster.describe_cluster(context.aws("eks"), name).authentication_mode
+    except (ClientError, BotoCoreError, eks_cluster.ClusterNotFound) as e:
         context.warn("Could not read the authentication mode of cluster %s (%s); aws-auth is handled as if EKS reads it"
                      % (name, e))
         return None
-    return model.cluster_facts(cluster).authentication_mode

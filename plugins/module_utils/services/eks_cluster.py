@@ -8,33 +8,17 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 
 from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.errors import NotFound
+from ansible_collections.eks.access.plugins.module_utils.model.eks_cluster import ClusterFacts
+from ansible_collections.eks.access.plugins.module_utils.model.eks_cluster import cluster_facts
 
 
 class ClusterNotFound(NotFound):
     """DescribeCluster found no such cluster in the account and region."""
 
 
-def cluster_facts(cluster: dict) -> dict:
-    """Flatten a DescribeCluster ``cluster`` into what access automation needs."""
-    issuer = ((cluster.get("identity") or {}).get("oidc") or {}).get("issuer")
-    network = cluster.get("kubernetesNetworkConfig") or {}
-    return {
-        "name": cluster.get("name"),
-        "arn": cluster.get("arn"),
-        "status": cluster.get("status"),
-        "version": cluster.get("version"),
-        "endpoint": cluster.get("endpoint"),
-        "certificate_authority_data": (cluster.get("certificateAuthority") or {}).get("data"),
-        "oidc_issuer": issuer,
-        "ip_family": (network.get("ipFamily") or "ipv4").lower(),
-        "role_arn": cluster.get("roleArn"),
-        "authentication_mode": (cluster.get("accessConfig") or {}).get("authenticationMode"),
-    }
-
-
-def describe_cluster(client, name: str) -> dict:
+def describe_cluster(client, name: str) -> ClusterFacts:
     """DescribeCluster, retried (once: a client that already retries is not wrapped again); ``ClusterNotFound``
-    when it does not exist."""
+    when it does not exist. The one DescribeCluster of the collection."""
     try:
         return cluster_facts(aws.retrying(client).describe_cluster(name=name)["cluster"])
     except is_boto3_error_code("ResourceNotFoundException"):

@@ -22,8 +22,9 @@ from ansible_collections.eks.access.plugins.module_utils.model import arn as arn
 from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.errors import EksAccessError
 from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
-from ansible_collections.eks.access.plugins.module_utils.errors import NotFound
 from ansible_collections.eks.access.plugins.module_utils.model import pod_identity as model
+from ansible_collections.eks.access.plugins.module_utils.model.eks_cluster import ClusterFacts
+from ansible_collections.eks.access.plugins.module_utils.services import eks_cluster
 from ansible_collections.eks.access.plugins.module_utils.services import iam_role
 
 try:
@@ -64,14 +65,9 @@ class PodIdentityService:
 
     # ------------------------------------------------------------------ reads
 
-    def describe_cluster(self) -> dict:
-        try:
-            return self.eks.describe_cluster(name=self.cluster_name)["cluster"]
-        except botocore.exceptions.ClientError as e:
-            if error_code(e) == "ResourceNotFoundException":
-                raise NotFound("EKS cluster %r does not exist in this region; check cluster_name and region"
-                               % self.cluster_name)
-            raise
+    def cluster_facts(self) -> ClusterFacts:
+        """The cluster's facts (services/eks_cluster.py's DescribeCluster); NotFound when it does not exist."""
+        return eks_cluster.describe_cluster(self.eks, self.cluster_name)
 
     def addon_names(self) -> List[str]:
         return self.eks.paginate("list_addons", clusterName=self.cluster_name).get("addons", [])

@@ -212,7 +212,7 @@ def test_unknown_cluster():
     aws = Aws()
     aws.eks_stub.add_client_error("describe_cluster", "ResourceNotFoundException", "No cluster found for name: prod.",
                                   expected_params={"name": CLUSTER})
-    assert "does not exist" in aws.run(options([wanted("web")]))["msg"]
+    assert "was not found" in aws.run(options([wanted("web")]))["msg"]
 
 
 def test_a_batch_that_fails_half_way_says_what_was_applied():
