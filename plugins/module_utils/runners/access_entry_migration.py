@@ -4,8 +4,8 @@
 
 Reads aws-auth (Kubernetes), the mapped principals (IAM) and the access
 entries (EKS); model/access_entry_migration.py decides; the writes go
-through services/access_entries.py and, for the mode, the runner of
-eks_authentication_mode.  Every step re-reads everything, so a run killed
+through services/access_entries.py, the mode switch included (as
+eks_authentication_mode does it).  Every step re-reads everything, so a run killed
 anywhere is finished by the next one.
 """
 
@@ -19,23 +19,19 @@ from dataclasses import dataclass
 from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import errors as aws_auth_errors
 from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import parse as aws_auth_parse
 from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import render as aws_auth_render
+from ansible_collections.eks.access.plugins.module_utils.services import access_entries
 from ansible_collections.eks.access.plugins.module_utils.services import configmap
 from ansible_collections.eks.access.plugins.module_utils import errors
+from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.clients import kube
 from ansible_collections.eks.access.plugins.module_utils.model import arn as arn_rules
 from ansible_collections.eks.access.plugins.module_utils.model.arn import parse_iam_arn
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry as entries_model
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry_migration as planner
-from ansible_collections.eks.access.plugins.module_utils.runners import access_entries as entry_runners
 from ansible_collections.eks.access.plugins.module_utils.services.access_entries import DEFAULT_CONCURRENCY
 from ansible_collections.eks.access.plugins.module_utils.services.access_entries import AccessEntries
 from ansible_collections.eks.access.plugins.module_utils.services.access_entries import IamPrincipals
 
-try:
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
-except ImportError:  # AnsibleAWSModule reports a missing botocore
-    BotoCoreError = ClientError = ()
 
 STEPS = ("plan", "apply", "verify", "finalize", "rollback")
 VERIFY_SESSION_NAME = "eks-access-migration-verify"
@@ -154,7 +150,7 @@ def _base_result(state: State) -> dict:
 
 def _steps_mode(context, options: Options, mode: str) -> dict:
     """eks_authentication_mode's runner: the switch, its wait and, towards API, its lockout guard."""
-    return entry_runners.run_authentication_mode(context, entry_runners.AuthenticationModeOptions(
+    return access_entries.switch_authentication_mode(context, access_entries.ModeChange(
         cluster_name=options.cluster_name, mode=mode, protect=list(options.protect or ()),
         wait_timeout=options.wait_timeout))
 
@@ -227,9 +223,9 @@ def _token_check(context, state: State, item) -> dict:
     try:
         credentials = sts.assume_role(RoleArn=item.principal_arn, RoleSessionName=VERIFY_SESSION_NAME,
                                       DurationSeconds=900, aws_retry=False)["Credentials"]
-    except (ClientError, BotoCoreError) as e:
+    except aws.AWS_ERRORS as e:
         return {"verified": False, "how": "not verified by token: this identity cannot assume the role (%s)" % (
-            getattr(e, "response", {}).get("Error", {}).get("Code") or e)}
+            aws.error_code(e) or e)}
     api = context.kube_as(credentials)
     try:
         user = _identity_of(api)

@@ -16,7 +16,6 @@ Order, so that a refusal leaves everything as it was:
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Optional
 
@@ -26,7 +25,7 @@ from ansible_collections.eks.access.plugins.module_utils.model import arn
 from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import plan as aws_auth_plan
 from ansible_collections.eks.access.plugins.module_utils.model import irsa
 from ansible_collections.eks.access.plugins.module_utils.model import sso
-from ansible_collections.eks.access.plugins.module_utils.runners import aws_auth_mapping
+from ansible_collections.eks.access.plugins.module_utils.services import configmap
 from ansible_collections.eks.access.plugins.module_utils.services import iam_role
 from ansible_collections.eks.access.plugins.module_utils.model.sso import SsoRoleError
 
@@ -51,9 +50,14 @@ SSO_ROLE_ARG_SPEC = dict(
     username=dict(type="str"),
     groups=dict(type="list", elements="str"),
     creator_role=dict(type="dict", options=CREATOR_ROLE_OPTIONS),
+    # the aws-auth guards, as aws_auth_mapping spells them
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    append_groups=dict(type="bool", default=False),
+    allow_node_mapping_changes=dict(type="bool", default=False),
+    allow_self_lockout=dict(type="bool", default=False),
+    backup=dict(type="bool", default=False),
+    backup_dir=dict(type="path"),
 )
-for _key in ("state", "append_groups", "allow_node_mapping_changes", "allow_self_lockout", "backup", "backup_dir"):
-    SSO_ROLE_ARG_SPEC[_key] = copy.deepcopy(aws_auth_mapping.MAPPING_ARG_SPEC[_key])
 
 DOCS_LEAST_PRIVILEGE = "'Least-privileged groups' in docs/modules/eks_sso_role.md"
 # eks_sso_role has no repair option: a broken aws-auth is repaired with the mapping module.
@@ -80,7 +84,7 @@ class CreatorRoleOptions:
 
 
 @dataclass
-class Options(aws_auth_mapping.Guards):
+class Options(configmap.Guards):
     """eks_sso_role's parameters."""
 
     permission_set: Optional[str] = None
@@ -288,7 +292,7 @@ def run(context, options: Options) -> dict:
         def roles(current):
             return [{"rolearn": a} for a in sso.permission_set_mappings(current.map_roles, name, account_id)]
 
-    mapping = aws_auth_mapping.run_mapping(context, options, roles, None, None, state,
+    mapping = configmap.run_mapping(context, options, roles, None, None, state,
                                            append_groups=options.append_groups, repair_hint=REPAIR_HINT)
 
     if creator is not None and creator_plan["action"] != "none" and not context.check_mode:

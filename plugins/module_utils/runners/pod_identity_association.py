@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import List
 
+from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
 from ansible_collections.eks.access.plugins.module_utils.errors import PartiallyApplied
@@ -106,7 +107,7 @@ def run(ctx, options: Options) -> dict:
         for change, answer, error in service.apply_all(the_plan.changes):
             if error is not None:
                 failed.append({"association": model.key_name(change.key), "action": change.action,
-                               "error": services.describe_error(error)})
+                               "error": aws.describe_error(error)})
             elif answer is not None:
                 answers[change.key] = model.current_from_eks(answer)
         if failed:

@@ -32,6 +32,7 @@ from typing import Optional
 
 from ansible_collections.eks.access.plugins.module_utils.model import arn as arn_rules
 from ansible_collections.eks.access.plugins.module_utils.model import irsa
+from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.clients import kube
 from ansible_collections.eks.access.plugins.module_utils.model import rollout
 from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
@@ -46,10 +47,6 @@ from ansible_collections.eks.access.plugins.module_utils.services import pod_ide
 from ansible_collections.eks.access.plugins.module_utils.services import workloads
 from ansible_collections.eks.access.plugins.module_utils.model import workloads as workloads_model
 
-try:
-    from botocore.exceptions import ClientError
-except ImportError:  # AnsibleAWSModule reports a missing botocore
-    ClientError = ()
 
 WORKLOAD_PLURALS = {"Deployment": "deployments", "DaemonSet": "daemonsets", "StatefulSet": "statefulsets"}
 STATES = ("pod_identity", "irsa")
@@ -103,13 +100,7 @@ class Reader:
         facts.addon_service_accounts = {}
         for addon in addons:
             if addon.get("serviceAccountRoleArn") or addon.get("podIdentityAssociations"):
-                try:
-                    config = self.eks.describe_addon_configuration(addonName=addon["addonName"],
-                                                                   addonVersion=addon["addonVersion"])
-                except ClientError as e:
-                    if services.error_code(e) not in ("ResourceNotFoundException", "InvalidParameterException"):
-                        raise
-                    config = {}  # a version EKS does not describe: no Pod Identity support to rely on
+                config = self.service.addon_configuration(addon["addonName"], addon["addonVersion"])
                 facts.addon_service_accounts[addon["addonName"]] = [
                     c["serviceAccount"] for c in config.get("podIdentityConfiguration") or []]
         summaries = [s for s in self.service.associations()
@@ -200,7 +191,7 @@ def _associate(reader, items, result):
     failed = []
     for change, _answer, error in reader.service.apply_all(changes):
         if error is not None:
-            failed.append("%s: %s" % (pod_identity.key_name(change.key), services.describe_error(error)))
+            failed.append("%s: %s" % (pod_identity.key_name(change.key), aws.describe_error(error)))
         else:
             result["associations_created"].append(pod_identity.key_name(change.key))
     for item in [i for i in items if i.addon is not None]:
@@ -444,9 +435,9 @@ def _rollback(ctx, reader, items, result):
     plain = [i for i in ours if i.addon is None]
     changes = [pod_identity.Change("delete", i.key, current=i.association) for i in plain]
     for change, _answer, error in reader.service.apply_all(changes):
-        if error is not None and services.error_code(error) != "ResourceNotFoundException":
+        if error is not None and aws.error_code(error) != "ResourceNotFoundException":
             raise PartiallyApplied("deleting the association of %s failed (%s); re-run to converge"
-                                   % (pod_identity.key_name(change.key), services.describe_error(error)),
+                                   % (pod_identity.key_name(change.key), aws.describe_error(error)),
                                    **_partial(result))
         result["associations_deleted"].append(pod_identity.key_name(change.key))
     for item in [i for i in ours if i.addon is not None]:

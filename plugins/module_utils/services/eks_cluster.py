@@ -4,8 +4,6 @@
 
 from __future__ import annotations
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-
 from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.errors import NotFound
 from ansible_collections.eks.access.plugins.module_utils.model.eks_cluster import ClusterFacts
@@ -18,11 +16,14 @@ class ClusterNotFound(NotFound):
 
 def describe_cluster(client, name: str) -> ClusterFacts:
     """DescribeCluster, retried (once: a client that already retries is not wrapped again); ``ClusterNotFound``
-    when it does not exist. The one DescribeCluster of the collection."""
+    when it does not exist, any other AWS error as the collection's error (clients/aws.py). The one DescribeCluster
+    of the collection."""
     try:
         return cluster_facts(aws.retrying(client).describe_cluster(name=name)["cluster"])
-    except is_boto3_error_code("ResourceNotFoundException"):
-        raise ClusterNotFound("EKS cluster %r was not found in this account and region" % name)
+    except aws.AWS_ERRORS as e:
+        if aws.error_code(e) == "ResourceNotFoundException":
+            raise ClusterNotFound("EKS cluster %r was not found in this account and region" % name) from None
+        raise aws.aws_failure(e, "DescribeCluster %s" % name) from None
 
 
 def managed_node_roles(client, name: str) -> list:

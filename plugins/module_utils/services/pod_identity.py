@@ -27,19 +27,10 @@ from ansible_collections.eks.access.plugins.module_utils.model.eks_cluster impor
 from ansible_collections.eks.access.plugins.module_utils.services import eks_cluster
 from ansible_collections.eks.access.plugins.module_utils.services import iam_role
 
-try:
-    import botocore.exceptions
-
-    # What one item's calls may raise on purpose: AWS's answers and the collection's own refusals.
-    _ITEM_ERRORS = (EksAccessError, botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
-except ImportError:  # AnsibleAWSModule reports a missing botocore itself
-    _ITEM_ERRORS = (EksAccessError,)
+# What one item's calls may raise on purpose: AWS's answers and the collection's own refusals.
+_ITEM_ERRORS = (EksAccessError,) + aws.AWS_ERRORS
 
 DEFAULT_CONCURRENCY = aws.DEFAULT_CONCURRENCY
-
-
-def error_code(exc) -> str:
-    return getattr(exc, "response", {}).get("Error", {}).get("Code", "") if exc is not None else ""
 
 
 def map_bounded(func: Callable, items: list, workers: int = DEFAULT_CONCURRENCY) -> list:
@@ -86,11 +77,21 @@ class PodIdentityService:
         described = []
         for current, found, error in map_bounded(one, associations, self.workers):
             if error is not None:
-                if error_code(error) == "ResourceNotFoundException":
+                if aws.error_code(error) == "ResourceNotFoundException":
                     continue
-                raise error
+                raise aws.aws_failure(error, "DescribePodIdentityAssociation %s" % current.association_id) \
+                    if isinstance(error, aws.AWS_ERRORS) else error
             described.append(model.current_from_eks(found))
         return described
+
+    def addon_configuration(self, name: str, version: str) -> dict:
+        """DescribeAddonConfiguration of an add-on version; {} for a version EKS does not describe."""
+        try:
+            return self.eks.describe_addon_configuration(addonName=name, addonVersion=version)
+        except aws.AWS_ERRORS as e:
+            if aws.error_code(e) in ("ResourceNotFoundException", "InvalidParameterException"):
+                return {}  # a version EKS does not describe: no Pod Identity support to rely on
+            raise aws.aws_failure(e, "DescribeAddonConfiguration %s %s" % (name, version))
 
     def role_trust(self, role_arn: str) -> Optional[dict]:
         """The trust policy of a role (dict), or None when the role does not exist."""
@@ -138,14 +139,6 @@ class PodIdentityService:
     def apply_all(self, changes: List[model.Change]) -> list:
         """``[(change, answer, error)]`` for every change, at most ``workers`` at a time."""
         return map_bounded(self.apply, changes, self.workers)
-
-
-def describe_error(error) -> str:
-    """One line for a failed AWS call: its code and message, no HTTP details."""
-    if isinstance(error, botocore.exceptions.ClientError):
-        detail = error.response.get("Error", {})
-        return "%s: %s" % (detail.get("Code", "Error"), detail.get("Message", ""))
-    return "%s: %s" % (type(error).__name__, error)
 
 
 def by_key(associations: List[model.Current]) -> Dict[model.Key, model.Current]:

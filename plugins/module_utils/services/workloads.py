@@ -8,6 +8,7 @@ model/workloads.py; these functions take ``api`` (a :class:`kube.KubeApi`).
 
 from __future__ import annotations
 
+from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.clients import kube
 from ansible_collections.eks.access.plugins.module_utils.model.workloads import metadata
 from ansible_collections.eks.access.plugins.module_utils.model.workloads import pod_summary
@@ -47,3 +48,41 @@ def daemonset_status(api, namespace: str, name: str) -> dict:
         "service_account": ((ds["spec"].get("template") or {}).get("spec") or {}).get("serviceAccountName"),
         "pods": [pod_summary(p) for p in daemonset_pods(api, ds)],
     }
+
+
+# ---------------------------------------------------------------------------
+# Writes
+# ---------------------------------------------------------------------------
+
+
+def service_account_path(namespace, name=None):
+    return kube.api_path("v1", "serviceaccounts", namespace, name)
+
+
+def write_service_account(api, plan, namespace, name, dry_run):
+    if plan["action"] == "create":
+        body = {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": name, "namespace": namespace, "annotations": plan["after_annotations"]},
+        }
+        api.create(service_account_path(namespace), body, dry_run=dry_run)
+    elif plan["action"] == "patch":
+        api.merge_patch(service_account_path(namespace, name), plan["patch"], dry_run=dry_run)
+
+
+def check_service_account_write(api, plan, options, cluster_name):
+    """Send the ServiceAccount write as a server dry run; refuse, with nothing written, when it would fail."""
+    try:
+        write_service_account(api, plan, options.namespace, options.name, dry_run=True)
+    except errors.KubeApiError as e:
+        if e.status == 404 and plan["action"] == "create":
+            raise errors.NotFound(
+                "namespace %s does not exist in cluster %s, so service account %s cannot be created; create the "
+                "namespace first (nothing was written, IAM included)" % (options.namespace, cluster_name,
+                                                                         options.sa_label)) from None
+        if e.status in (400, 409, 422):
+            raise errors.Refused(
+                "the API server refuses to %s service account %s: %s (nothing was written, IAM included)"
+                % (plan["action"], options.sa_label, e.api_message)) from None
+        raise

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.model.eks_cluster import cluster_facts
 
 
@@ -98,6 +99,6 @@ def test_eks_throttling_and_server_errors_are_retried_and_caller_errors_are_not(
     client = _Throttled(failures=1)
     client.error = botocore.exceptions.ClientError({"Error": {"Code": "InvalidParameterException", "Message": "m"}},
                                                    "DescribeCluster")
-    with pytest.raises(botocore.exceptions.ClientError):
+    with pytest.raises(errors.InvalidInput):  # translated once, in clients/aws.py
         describe_cluster(client, "prod")
     assert client.calls == 1
