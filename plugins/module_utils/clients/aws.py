@@ -13,6 +13,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from functools import wraps
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
@@ -50,6 +51,11 @@ DEFAULT_RETRY = AWSRetry.jittered_backoff(retries=10, delay=1, max_delay=20,
 def error_code(error) -> str:
     """The AWS error code of a failed call (``ResourceNotFoundException``...); "" for anything else."""
     return ((getattr(error, "response", None) or {}).get("Error") or {}).get("Code", "") if error is not None else ""
+
+
+def with_code(code):
+    """For ``except``: the AWS error answering ``code`` (or one of a tuple of codes), nothing else."""
+    return is_boto3_error_code(code)
 
 
 def aws_failure(error, what: str) -> errors.EksAccessError:

@@ -19,8 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
+from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.model import arn
 from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import plan as aws_auth_plan
 from ansible_collections.eks.access.plugins.module_utils.model import irsa
@@ -116,7 +116,7 @@ def list_sso_roles(iam):
 def _describe(client, instance_arn, permission_set_arn):
     try:
         return client.describe_permission_set(InstanceArn=instance_arn, PermissionSetArn=permission_set_arn)
-    except is_boto3_error_code("ResourceNotFoundException"):
+    except aws.with_code("ResourceNotFoundException"):
         raise SsoRoleError("permission set %s does not exist in IAM Identity Center instance %s"
                            % (permission_set_arn, instance_arn))
 

@@ -93,7 +93,7 @@ class Reader:
         facts = self.facts
         names = self.service.addon_names()
         facts.agent_installed = pod_identity.AGENT_ADDON in names
-        addons = [a for _n, a, e in services.map_bounded(
+        addons = [a for _n, a, e in services.each_outcome(
             lambda n: self.eks.describe_addon(clusterName=name, addonName=n)["addon"],
             [n for n in names if n != pod_identity.AGENT_ADDON], self.options.max_concurrency) if e is None]
         facts.addons = addons

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import json
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import List, Optional
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
+from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.model import arn as arn_rules
 from ansible_collections.eks.access.plugins.module_utils.model import cni
 from ansible_collections.eks.access.plugins.module_utils.model import irsa
@@ -69,7 +68,7 @@ def get_policy_document(iam, policy_arn):
     """The default version's document of a managed policy, or None when it does not exist."""
     try:
         policy = iam.get_policy(PolicyArn=policy_arn)["Policy"]
-    except is_boto3_error_code("NoSuchEntity"):
+    except aws.with_code("NoSuchEntity"):
         return None
     version = iam.get_policy_version(PolicyArn=policy_arn, VersionId=policy["DefaultVersionId"])["PolicyVersion"]
     return trust_policy.load_policy(version["Document"])
@@ -141,7 +140,7 @@ def describe_addon(client, cluster, name=cni.ADDON_NAME):
     """DescribeAddon's ``addon``, or None when the add-on is not installed."""
     try:
         return client.describe_addon(clusterName=cluster, addonName=name)["addon"]
-    except is_boto3_error_code("ResourceNotFoundException"):
+    except aws.with_code("ResourceNotFoundException"):
         return None
 
 
@@ -437,7 +436,7 @@ def attached_policies_or_none(iam, role_name):
     """ARNs of the managed policies attached to a role; None when the role does not exist."""
     try:
         pages = iam.paginate("list_attached_role_policies", RoleName=role_name)
-    except is_boto3_error_code("NoSuchEntity"):
+    except aws.with_code("NoSuchEntity"):
         return None
     return [p["PolicyArn"] for p in pages.get("AttachedPolicies", [])]
 
@@ -476,8 +475,7 @@ def nodegroups_of(eks_client, cluster, region):
 def region_nodegroups(eks_client, region):
     """Every managed node group of every cluster in the client's region, read with bounded parallelism."""
     clusters = eks_client.paginate("list_clusters").get("clusters") or []
-    with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_READS, max(len(clusters), 1))) as pool:
-        per_cluster = list(pool.map(lambda name: nodegroups_of(eks_client, name, region), clusters))
+    per_cluster = aws.map_bounded(lambda name: nodegroups_of(eks_client, name, region), clusters, MAX_PARALLEL_READS)
     return [group for groups in per_cluster for group in groups], clusters
 
 

@@ -3,7 +3,7 @@
 """EKS Pod Identity I/O: the cluster, its add-ons, its associations, and the roles they use.
 
 Clients come from RunContext.aws (they retry throttling and 5xx on every
-call). Per-association calls run through :func:`map_bounded` with a bounded
+call). Per-association calls run through :func:`each_outcome` with a bounded
 number of threads; each item's outcome (result or error) is kept so a batch
 can say exactly what was and was not applied.
 
@@ -33,8 +33,9 @@ _ITEM_ERRORS = (EksAccessError,) + aws.AWS_ERRORS
 DEFAULT_CONCURRENCY = aws.DEFAULT_CONCURRENCY
 
 
-def map_bounded(func: Callable, items: list, workers: int = DEFAULT_CONCURRENCY) -> list:
-    """``[(item, result, error)]`` of ``func(item)`` for every item, at most ``workers`` at a time, in order."""
+def each_outcome(func: Callable, items: list, workers: int = DEFAULT_CONCURRENCY) -> list:
+    """``[(item, result, error)]`` of ``func(item)`` for every item, at most ``workers`` at a time, in order
+    (clients/aws.py's ``map_bounded``, with each item's AWS error kept instead of raised)."""
 
     def call(item):
         try:
@@ -75,7 +76,7 @@ class PodIdentityService:
                 clusterName=self.cluster_name, associationId=current.association_id)["association"]
 
         described = []
-        for current, found, error in map_bounded(one, associations, self.workers):
+        for current, found, error in each_outcome(one, associations, self.workers):
             if error is not None:
                 if aws.error_code(error) == "ResourceNotFoundException":
                     continue
@@ -138,7 +139,7 @@ class PodIdentityService:
 
     def apply_all(self, changes: List[model.Change]) -> list:
         """``[(change, answer, error)]`` for every change, at most ``workers`` at a time."""
-        return map_bounded(self.apply, changes, self.workers)
+        return each_outcome(self.apply, changes, self.workers)
 
 
 def by_key(associations: List[model.Current]) -> Dict[model.Key, model.Current]:
