@@ -22,32 +22,6 @@ from ansible_collections.eks.access.plugins.module_utils.services.access_entries
 from ansible_collections.eks.access.plugins.module_utils.services.access_entries import AccessEntries
 from ansible_collections.eks.access.plugins.module_utils.services.access_entries import IamPrincipals
 
-ENTRY_SPEC = dict(
-    principal_arn=dict(type="str", required=True, aliases=["arn"]),
-    type=dict(type="str", default="STANDARD", choices=list(model.ENTRY_TYPES)),
-    kubernetes_groups=dict(type="list", elements="str", aliases=["groups"]),
-    username=dict(type="str"),
-    access_policies=dict(type="list", elements="dict", options=dict(
-        policy=dict(type="str", required=True),
-        access_scope=dict(type="dict", options=dict(
-            type=dict(type="str", choices=["cluster", "namespace"]),
-            namespaces=dict(type="list", elements="str"),
-        )),
-    )),
-    tags=dict(type="dict"),
-)
-
-ACCESS_ENTRY_ARG_SPEC = dict(
-    cluster_name=dict(type="str", required=True),
-    entries=dict(type="list", elements="dict", default=[], options=ENTRY_SPEC),
-    state=dict(type="str", default="present", choices=["present", "absent"]),
-    purge=dict(type="bool", default=False),
-    purge_node_entries=dict(type="bool", default=False),
-    replace=dict(type="bool", default=False),
-    allow_self_lockout=dict(type="bool", default=False),
-    concurrency=dict(type="int", default=DEFAULT_CONCURRENCY),
-)
-
 
 # --------------------------------------------------------------------------- eks_access_entry
 
@@ -111,15 +85,6 @@ def run_access_entries(context, options: AccessEntryOptions) -> dict:
 
 
 # --------------------------------------------------------------------------- eks_access_entry_info
-
-
-INFO_ARG_SPEC = dict(
-    cluster_name=dict(type="str", required=True),
-    principal_arns=dict(type="list", elements="str"),
-    check_iam=dict(type="bool", default=False),
-    check_aws_auth=dict(type="bool", default=False),
-    concurrency=dict(type="int", default=DEFAULT_CONCURRENCY),
-)
 
 
 @dataclass
@@ -213,14 +178,6 @@ def run_access_entry_info(context, options: AccessEntryInfoOptions) -> dict:
 
 # --------------------------------------------------------------------------- eks_authentication_mode
 
-
-MODE_ARG_SPEC = dict(
-    cluster_name=dict(type="str", required=True),
-    mode=dict(type="str", required=True, choices=list(model.AUTHENTICATION_MODES)),
-    protect=dict(type="list", elements="str", default=[]),
-    allow_self_lockout=dict(type="bool", default=False),
-    wait_timeout=dict(type="int", default=1200),
-)
 
 @dataclass
 class AuthenticationModeOptions:

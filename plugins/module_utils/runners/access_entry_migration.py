@@ -36,20 +36,6 @@ from ansible_collections.eks.access.plugins.module_utils.services.access_entries
 STEPS = ("plan", "apply", "verify", "finalize", "rollback")
 VERIFY_SESSION_NAME = "eks-access-migration-verify"
 
-ARGUMENT_SPEC = dict(
-    cluster_name=dict(type="str", required=True),
-    step=dict(type="str", default="plan", choices=list(STEPS)),
-    update_existing=dict(type="bool", default=False),
-    username_prefix=dict(type="str", default=planner.DEFAULT_USERNAME_PREFIX),
-    verify_tokens=dict(type="bool", default=False),
-    protect=dict(type="list", elements="str", default=[]),
-    backup_path=dict(type="path"),
-    backup_configmap=dict(type="str"),
-    remove_aws_auth=dict(type="bool", default=False),
-    concurrency=dict(type="int", default=DEFAULT_CONCURRENCY),
-    wait_timeout=dict(type="int", default=1200),
-)
-
 
 @dataclass
 class Options:

@@ -11,40 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import parse as aws_auth_parse
 from ansible_collections.eks.access.plugins.module_utils.services import configmap
-
-
-def _entry_spec(arn_key):
-    """One mapRoles/mapUsers entry: its ARN (alias ``arn``), username and groups.
-
-    username and the group names are ``raw`` so that a list or a mapping given
-    by mistake reaches aws_auth_plan.normalize_entries and is refused there, instead
-    of being turned into its Python text (``"['a', 'b']"``) and mapped.
-    """
-    return dict(
-        type="list", elements="dict",
-        options={
-            arn_key: dict(type="str", required=True, aliases=["arn"]),
-            "username": dict(type="raw"),
-            "groups": dict(type="list", elements="raw"),
-        },
-    )
-
-
-MAPPING_ARG_SPEC = dict(
-    roles=_entry_spec(aws_auth_parse.ARN_KEY["mapRoles"]),
-    users=_entry_spec(aws_auth_parse.ARN_KEY["mapUsers"]),
-    accounts=dict(type="list", elements="str"),
-    state=dict(type="str", default="present", choices=["present", "absent"]),
-    purge=dict(type="bool", default=False),
-    append_groups=dict(type="bool", default=False),
-    allow_node_mapping_changes=dict(type="bool", default=False),
-    allow_self_lockout=dict(type="bool", default=False),
-    backup=dict(type="bool", default=False),
-    repair=dict(type="bool", default=False),
-    backup_dir=dict(type="path"),
-)
 
 
 @dataclass

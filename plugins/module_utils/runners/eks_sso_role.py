@@ -29,35 +29,6 @@ from ansible_collections.eks.access.plugins.module_utils.services import configm
 from ansible_collections.eks.access.plugins.module_utils.services import iam_role
 from ansible_collections.eks.access.plugins.module_utils.model.sso import SsoRoleError
 
-CREATOR_ROLE_OPTIONS = dict(
-    name=dict(type="str", required=True),
-    path=dict(type="str", default="/"),
-    description=dict(type="str"),
-    managed_policies=dict(type="list", elements="str"),
-    inline_policies=dict(type="dict"),
-    purge_policies=dict(type="bool", default=True),
-    max_session_duration=dict(type="int"),
-    permissions_boundary=dict(type="str"),
-    tags=dict(type="dict"),
-)
-
-SSO_ROLE_ARG_SPEC = dict(
-    permission_set=dict(type="str", aliases=["permission_set_name"]),
-    permission_set_arn=dict(type="str"),
-    instance_arn=dict(type="str"),
-    sso_region=dict(type="str"),
-    account_id=dict(type="str"),
-    username=dict(type="str"),
-    groups=dict(type="list", elements="str"),
-    creator_role=dict(type="dict", options=CREATOR_ROLE_OPTIONS),
-    # the aws-auth guards, as aws_auth_mapping spells them
-    state=dict(type="str", default="present", choices=["present", "absent"]),
-    append_groups=dict(type="bool", default=False),
-    allow_node_mapping_changes=dict(type="bool", default=False),
-    allow_self_lockout=dict(type="bool", default=False),
-    backup=dict(type="bool", default=False),
-    backup_dir=dict(type="path"),
-)
 
 DOCS_LEAST_PRIVILEGE = "'Least-privileged groups' in docs/modules/eks_sso_role.md"
 # eks_sso_role has no repair option: a broken aws-auth is repaired with the mapping module.

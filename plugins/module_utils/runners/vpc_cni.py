@@ -18,6 +18,7 @@ from typing import List, Optional
 
 
 from ansible_collections.eks.access.plugins.module_utils.clients import aws
+from ansible_collections.eks.access.plugins.module_utils.module import Runner
 from ansible_collections.eks.access.plugins.module_utils.model import arn as arn_rules
 from ansible_collections.eks.access.plugins.module_utils.model import cni
 from ansible_collections.eks.access.plugins.module_utils.model import irsa
@@ -620,3 +621,11 @@ def run_lease(ctx, options: LeaseOptions) -> dict:
         ctx.warn("took over the expired Lease %s/%s from %s"
                  % (lease.namespace, lease.name, outcome["previous_holder"]))
     return dict(outcome, holder=options.holder, lease="%s/%s" % (lease.namespace, lease.name))
+
+
+# The five modules' runners, for module.main().
+VPC_CNI_POLICY = Runner(run_policy, PolicyOptions)
+VPC_CNI_ADDON = Runner(run_addon, AddonOptions)
+AWS_NODE_IRSA_INFO = Runner(run_verify, VerifyOptions)
+NODE_ROLE_POLICY = Runner(run_node_role_policy, NodeRolePolicyOptions)
+VPC_CNI_LEASE = Runner(run_lease, LeaseOptions)
