@@ -9,7 +9,6 @@ model/access_entry.py, and returns the module result.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 from ansible_collections.eks.access.plugins.module_utils import errors
@@ -179,22 +178,12 @@ def run_access_entry_info(context, options: AccessEntryInfoOptions) -> dict:
 # --------------------------------------------------------------------------- eks_authentication_mode
 
 
-@dataclass
-class AuthenticationModeOptions:
-    cluster_name: str
-    mode: str
-    protect: list = None
-    allow_self_lockout: bool = False
-    wait_timeout: int = 1200
-    poll_seconds: float = 5.0
-
-
-def run_authentication_mode(context, options: AuthenticationModeOptions) -> dict:
+def run_authentication_mode(context, options: access_entries.ModeChange) -> dict:
     """The switch, its wait and, towards API, its lockout guard (services/access_entries.py)."""
-    return access_entries.switch_authentication_mode(context, access_entries.ModeChange(**dataclasses.asdict(options)))
+    return access_entries.switch_authentication_mode(context, options)
 
 
 # The three modules' runners, for module.main().
 ACCESS_ENTRY = Runner(run_access_entries, AccessEntryOptions)
 ACCESS_ENTRY_INFO = Runner(run_access_entry_info, AccessEntryInfoOptions)
-AUTHENTICATION_MODE = Runner(run_authentication_mode, AuthenticationModeOptions)
+AUTHENTICATION_MODE = Runner(run_authentication_mode, access_entries.ModeChange)
