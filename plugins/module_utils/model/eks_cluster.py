@@ -28,6 +28,8 @@ class ClusterFacts:
     oidc_issuer: str = None
     ip_family: str = "ipv4"
     role_arn: str = None
+    # EKS Auto Mode: its nodes run the Pod Identity agent without the add-on
+    auto_mode: bool = False
     # The mode as DescribeCluster reported it (None when it reported none), for results.
     reported_authentication_mode: str = None
 
@@ -44,6 +46,7 @@ class ClusterFacts:
             "ip_family": self.ip_family,
             "role_arn": self.role_arn,
             "authentication_mode": self.reported_authentication_mode,
+            "auto_mode": self.auto_mode,
         }
 
 
@@ -65,5 +68,6 @@ def cluster_facts(cluster: dict) -> ClusterFacts:
         oidc_issuer=((cluster.get("identity") or {}).get("oidc") or {}).get("issuer"),
         ip_family=(network.get("ipFamily") or "ipv4").lower(),
         role_arn=cluster.get("roleArn"),
+        auto_mode=bool((cluster.get("computeConfig") or {}).get("enabled")),
         reported_authentication_mode=mode,
     )

@@ -69,11 +69,9 @@ def run(ctx, options: Options) -> dict:
     partition, account = arn_rules.partition_and_account(cluster.arn)
     wanted = model.parse_associations(options.associations, options.state, account, partition)
 
-    if options.state == "present" and options.require_agent and model.AGENT_ADDON not in service.addon_names():
-        raise Refused(
-            "Cluster %r has no %s add-on, so pods would not get Pod Identity credentials: install it first "
-            "(aws eks create-addon --cluster-name %s --addon-name %s), or set require_agent: false if the agent runs "
-            "another way" % (options.cluster_name, model.AGENT_ADDON, options.cluster_name, model.AGENT_ADDON))
+    if options.state == "present" and options.require_agent \
+            and not model.has_pod_identity_agent(cluster, service.addon_names()):
+        raise Refused(model.agent_refusal(options.cluster_name))
 
     summaries = service.associations()
     wanted_keys = {a.key for a in wanted}
@@ -83,7 +81,7 @@ def run(ctx, options: Options) -> dict:
     current += [s for s in summaries if s.key not in described and s.key not in wanted_keys]
 
     the_plan = model.plan(wanted, current, options.state, options.purge, options.purge_tags)
-    trust_updates = _verify_roles(service, model.roles_to_verify(wanted, options.state), options.manage_trust)
+    trust_updates = service.verify_roles(model.roles_to_verify(wanted, options.state), options.manage_trust)
 
     result = {
         "changed": bool(the_plan.changes or trust_updates),
