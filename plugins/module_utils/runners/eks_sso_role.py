@@ -264,7 +264,7 @@ def run(context, options: Options) -> dict:
             return [{"rolearn": a} for a in sso.permission_set_mappings(current.map_roles, name, account_id)]
 
     mapping = configmap.run_mapping(context, options, roles, None, None, state,
-                                           append_groups=options.append_groups, repair_hint=REPAIR_HINT)
+                                    append_groups=options.append_groups, repair_hint=REPAIR_HINT)
 
     if creator is not None and creator_plan["action"] != "none" and not context.check_mode:
         write_creator(roles_service, creator, options.creator_role, creator_plan, name)

@@ -106,7 +106,7 @@ class _State:
         create_tags = dict(options.tags or {})
         create_tags.update(irsa.ownership_tags(options.cluster_name, options.namespace, options.name))
         created_arn = self.roles.apply(role, changes, trust_after, path=options.role_path,
-                                        create_tags=create_tags, **options.role_settings())
+                                       create_tags=create_tags, **options.role_settings())
         if created_arn:
             role.arn = created_arn
 

@@ -243,7 +243,6 @@ class Guards:
     backup_dir: Optional[str] = None
 
 
-
 def _entries(items):
     """Drop options the user left out, so the planner keeps the current values."""
     if items is None:

@@ -20,7 +20,7 @@ def describe_cluster(client, name: str) -> ClusterFacts:
     of the collection."""
     try:
         return cluster_facts(aws.retrying(client).describe_cluster(name=name)["cluster"])
-    except aws.AWS_ERRORS as e:
+    except aws.AWS_ERRORS as e:  # pylint: disable=catching-non-exception
         if aws.error_code(e) == "ResourceNotFoundException":
             raise ClusterNotFound("EKS cluster %r was not found in this account and region" % name) from None
         raise aws.aws_failure(e, "DescribeCluster %s" % name) from None

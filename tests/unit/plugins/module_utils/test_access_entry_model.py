@@ -170,7 +170,7 @@ def test_config_map_mode_is_refused_with_the_fix():
 
 def test_cluster_facts_come_from_the_cluster_arn():
     facts = cluster_facts({"name": "c", "arn": "arn:aws-cn:eks:cn-north-1:%s:cluster/c" % ACCOUNT,
-                             "accessConfig": {"authenticationMode": "API"}})
+                           "accessConfig": {"authenticationMode": "API"}})
     assert (facts.partition, facts.account_id, facts.authentication_mode) == ("aws-cn", ACCOUNT, "API")
 
 
