@@ -113,11 +113,20 @@ run_pytest() {
     "$venv/bin/python" -m pytest -p no:cacheprovider "$@"
 }
 
+run_import_contract() {
+    # The layering (.importlinter, docs/architecture.md): arrows point down only.
+    mkdir -p "$repo/.sandbox/collections/ansible_collections/eks"
+    ln -sfn "$repo" "$repo/.sandbox/collections/ansible_collections/eks/access"
+    echo "[test] lint-imports (.importlinter)"
+    (cd "$repo" && PYTHONPATH="$repo/.sandbox/collections${EKS_ACCESS_DEPS:+:$EKS_ACCESS_DEPS}" \
+        "$venv/bin/lint-imports" --no-cache .importlinter | sed -n '/^Contracts/,$p' | grep -v -e '^$' -e '^---')
+}
+
 case "$what" in
     sanity) run_sanity ;;
     lint) run_lint ;;
     docs) run_docs "${@:2}" ;;
-    units) run_pytest tests/unit -q "${@:2}" ;;
+    units) run_import_contract; run_pytest tests/unit -q "${@:2}" ;;
     packaging) run_pytest tests/packaging -q "${@:2}" ;;
     integration) run_pytest tests/integration -v "${@:2}" ;;
     ansible-test) run_ansible_test_integration "${@:2}" ;;
@@ -148,6 +157,7 @@ case "$what" in
     all)
         run_sanity
         run_lint
+        run_import_contract
         # the slowest tests are listed at the end, to see where the time of `make test` goes
         run_pytest tests/unit tests/packaging tests/integration -v -rfE --durations=25
         ;;

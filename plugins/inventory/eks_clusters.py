@@ -146,12 +146,10 @@ except ImportError:
 
 from ansible.errors import AnsibleError
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.plugin_utils.inventory import AWSInventoryBase
 
+from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.model import eks_inventory
-
-RETRY = AWSRetry.jittered_backoff()
 
 
 class InventoryModule(AWSInventoryBase):
@@ -206,13 +204,12 @@ class InventoryModule(AWSInventoryBase):
         self.warn(message)
 
     def _list_region(self, region, credentials):
-        eks = self.client("eks", region=region, retry_decorator=RETRY, **credentials)
-        names = []
-        for page in eks.get_paginator("list_clusters").paginate():
-            names.extend(page.get("clusters", []))
+        # The modules' retrying client (clients/aws.py): every call and the whole listing retry throttling
+        # (EKS's JSON ThrottlingException included) and 5xx.
+        eks = aws.retrying(self.client("eks", region=region, **credentials))
+        names = eks.paginate("list_clusters").get("clusters", [])
         # JSON-safe (createdAt is a datetime) so that the result can be cached.
-        return [json.loads(json.dumps(eks.describe_cluster(aws_retry=True, name=name)["cluster"], default=str))
-                for name in names]
+        return [json.loads(json.dumps(eks.describe_cluster(name=name)["cluster"], default=str)) for name in names]
 
     def _fetch(self):
         """``[(region, cluster)]`` over every account and region; failures are warnings."""

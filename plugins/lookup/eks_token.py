@@ -90,9 +90,9 @@ import tempfile
 
 from ansible.errors import AnsibleLookupError
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.plugin_utils.lookup import AWSLookupBase
 
+from ansible_collections.eks.access.plugins.module_utils.errors import EksAccessError
 from ansible_collections.eks.access.plugins.module_utils.services import eks_cluster
 from ansible_collections.eks.access.plugins.module_utils.clients.connection import KubernetesConnectionError
 from ansible_collections.eks.access.plugins.module_utils.clients.connection import decode_ca_data
@@ -133,23 +133,21 @@ class LookupModule(AWSLookupBase):
         for cluster_name in terms:
             try:
                 facts = eks_cluster.describe_cluster(eks_client, cluster_name)
-            except eks_cluster.ClusterNotFound as e:
+            except EksAccessError as e:  # not found, refused: one sentence (clients/aws.py)
                 raise AnsibleLookupError(str(e))
-            except is_boto3_error_code(("AccessDeniedException", "UnrecognizedClientException")) as e:  # pylint: disable=duplicate-except
-                raise AnsibleLookupError("Describing EKS cluster %r was refused: %s" % (cluster_name, e))
-            if not facts.get("endpoint") or not facts.get("certificate_authority_data"):
+            if not facts.endpoint or not facts.certificate_authority_data:
                 raise AnsibleLookupError("EKS cluster %r has no endpoint or CA yet (status %s)" % (
-                    cluster_name, facts.get("status")))
+                    cluster_name, facts.status))
             try:
-                pem = decode_ca_data(cluster_name, facts["certificate_authority_data"])
+                pem = decode_ca_data(cluster_name, facts.certificate_authority_data)
             except KubernetesConnectionError as e:
                 raise AnsibleLookupError(str(e))
             results.append({
-                "host": facts["endpoint"],
+                "host": facts.endpoint,
                 "api_key": mint_token(sts_client, cluster_name, expires),
                 "ca_cert": write_ca_file(cluster_name, pem),
                 "validate_certs": True,
-                "certificate_authority_data": facts["certificate_authority_data"],
+                "certificate_authority_data": facts.certificate_authority_data,
                 "expires": expires,
             })
         return results

@@ -23,6 +23,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.eks.access.plugins.module_utils.model import arn
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.clients import aws
+from ansible_collections.eks.access.plugins.module_utils.services import eks_cluster
 
 try:
     import botocore.exceptions as _botocore_exceptions
@@ -154,14 +155,18 @@ class RunContext:
         if self._kube is None:
             from ansible_collections.eks.access.plugins.module_utils.clients import connection
 
-            self._kube = connection.kube_api(self._module)
+            self._kube = connection.kube_api(self._module, self.describe_cluster)
         return self._kube
 
     def kube_as(self, credentials: dict):
         """The cluster's :class:`kube.KubeApi` as another AWS identity (AssumeRole ``Credentials``)."""
         from ansible_collections.eks.access.plugins.module_utils.clients import connection
 
-        return connection.kube_api_as(self._module, self.cluster_name, credentials)
+        return connection.kube_api_as(self._module, self.cluster_name, credentials, self.describe_cluster)
+
+    def describe_cluster(self, name: str):
+        """The :class:`ClusterFacts` of EKS cluster ``name`` (services/eks_cluster.py's one DescribeCluster)."""
+        return eks_cluster.describe_cluster(self.aws("eks"), name)
 
     def kube_caller_arn(self):
         """The IAM ARN the Kubernetes requests are made as, when it can be known (else None).
@@ -246,7 +251,7 @@ def run_module(module, runner, options):
         failure = e
         if e.status in (401, 403):
             identity, iam_arn = context.kube_identity()
-            failure = errors.describe_kube_failure(e, identity, context.cluster_name, iam_arn)
+            failure = describe_kube_failure(e, identity, context.cluster_name, iam_arn)
         module.fail_json(msg=str(failure), **dict(context.result_on_failure, **failure.details))
     except errors.EksAccessError as e:
         module.fail_json(msg=str(e), **dict(context.result_on_failure, **e.details))
@@ -258,3 +263,50 @@ def run_module(module, runner, options):
         module.fail_json(msg="Unexpected error in eks.access (please report it): %s: %s" % (type(e).__name__, e),
                          exception=traceback.format_exc(), **context.result_on_failure)
     module.exit_json(**result)
+
+
+def describe_kube_failure(error: errors.KubeApiError, identity: str = None, cluster: str = None,
+                          iam_arn: str = None) -> errors.EksAccessError:
+    """The one sentence for a failed Kubernetes request: 401 and 403 say who and what to do.
+
+    ``identity`` describes who the request was made as (for example ``IAM
+    identity arn:...`` or ``the credentials of kubeconfig ...``); ``iam_arn``
+    is that IAM ARN when the request carried an EKS token of it.
+    """
+    subject = identity or "the identity this task runs as"
+    where = "cluster %r" % cluster if cluster else "the cluster"
+    if error.status == 401:
+        if iam_arn:
+            return errors.NotAuthorized(
+                "%s does not know %s (401 Unauthorized): map %s in aws-auth (eks.access.aws_auth_mapping) or with an "
+                "EKS access entry, or run the task with AWS credentials the cluster "
+                "knows" % (where.capitalize(), subject, _where_to_map(iam_arn)), status=401, identity=iam_arn)
+        return errors.NotAuthorized(
+            "%s does not accept %s (401 Unauthorized): the token is unknown to it or expired; run the task with "
+            "credentials the cluster knows, such as an IAM identity mapped in aws-auth or by an EKS access entry"
+            % (where.capitalize(), subject), status=401)
+    if error.status == 403:
+        return errors.Forbidden(
+            "%s is not allowed to %s %s (403 Forbidden: %s); grant it that permission through RBAC or an EKS "
+            "access policy" % (subject[:1].upper() + subject[1:], _verb(error.method), error.path or "that resource",
+                               error.api_message),
+            status=403)
+    return error
+
+
+def _where_to_map(iam_arn: str) -> str:
+    """What to map for a caller ARN: a role session maps through its role, anything else as itself."""
+    try:
+        parsed = arn.parse_iam_arn(iam_arn)
+    except arn.ArnError:
+        return iam_arn
+    if parsed.resource_type == "assumed-role":
+        return "its role %s (rolearn)" % arn.assumed_role_to_role_arn(iam_arn)
+    if parsed.resource_type == "role":
+        return "it (rolearn)"
+    return "it (userarn)"
+
+
+def _verb(method: str) -> str:
+    return {"GET": "read", "POST": "create", "PUT": "replace", "PATCH": "patch", "DELETE": "delete"}.get(
+        (method or "").upper(), "access")

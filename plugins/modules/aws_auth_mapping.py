@@ -271,10 +271,43 @@ backup_file:
 
 from ansible_collections.eks.access.plugins.module_utils.module import main as module_main
 from ansible_collections.eks.access.plugins.module_utils.runners import aws_auth_mapping as runner
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import parse as aws_auth_parse
+
+
+def _entry_spec(arn_key):
+    """One mapRoles/mapUsers entry: its ARN (alias ``arn``), username and groups.
+
+    username and the group names are ``raw`` so that a list or a mapping given
+    by mistake reaches aws_auth_plan.normalize_entries and is refused there, instead
+    of being turned into its Python text (``"['a', 'b']"``) and mapped.
+    """
+    return dict(
+        type="list", elements="dict",
+        options={
+            arn_key: dict(type="str", required=True, aliases=["arn"]),
+            "username": dict(type="raw"),
+            "groups": dict(type="list", elements="raw"),
+        },
+    )
+
+
+MAPPING_ARG_SPEC = dict(
+    roles=_entry_spec(aws_auth_parse.ARN_KEY["mapRoles"]),
+    users=_entry_spec(aws_auth_parse.ARN_KEY["mapUsers"]),
+    accounts=dict(type="list", elements="str"),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    purge=dict(type="bool", default=False),
+    append_groups=dict(type="bool", default=False),
+    allow_node_mapping_changes=dict(type="bool", default=False),
+    allow_self_lockout=dict(type="bool", default=False),
+    backup=dict(type="bool", default=False),
+    repair=dict(type="bool", default=False),
+    backup_dir=dict(type="path"),
+)
 
 
 def main():
-    argument_spec = dict(runner.MAPPING_ARG_SPEC, update_existing=dict(type="bool", default=True))
+    argument_spec = dict(MAPPING_ARG_SPEC, update_existing=dict(type="bool", default=True))
     module_main(runner, argument_spec, required_one_of=[("roles", "users", "accounts")])
 
 

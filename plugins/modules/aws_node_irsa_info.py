@@ -144,25 +144,19 @@ failure_lines:
   sample: ["aws-node-x2x9v/aws-node: AWS_ROLE_ARN is not set"]
 """
 
-from ansible_collections.eks.access.plugins.module_utils.clients import connection
+from ansible_collections.eks.access.plugins.module_utils import module
 from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni
-from ansible_collections.eks.access.plugins.module_utils.module import AnsibleEKSAccessModule
-from ansible_collections.eks.access.plugins.module_utils.module import options_from
-from ansible_collections.eks.access.plugins.module_utils.module import run_module
 
 
 def main():
-    argument_spec = dict(connection.K8S_CONNECTION_ARG_SPEC)
-    argument_spec.update(
+    argument_spec = dict(
         namespace=dict(type="str", default="kube-system"),
         daemonset=dict(type="str", default="aws-node"),
         role_arn=dict(type="str"),
         expect_irsa=dict(type="bool", default=True),
         credential_method=dict(type="str", default="irsa", choices=["irsa", "pod_identity"]),
     )
-    module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
-    options = options_from(vpc_cni.VerifyOptions, module.params)
-    run_module(module, vpc_cni.run_verify, options)
+    module.main(vpc_cni.AWS_NODE_IRSA_INFO, argument_spec)
 
 
 if __name__ == "__main__":

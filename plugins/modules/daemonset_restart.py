@@ -149,16 +149,12 @@ progress:
   sample: ["[  0.1s] rolling restart: at most 1 pods unavailable (surge 0) of 3", "[  2.3s] rolled out: 3 of 3 pods updated and available"]
 """
 
-from ansible_collections.eks.access.plugins.module_utils.clients import connection
+from ansible_collections.eks.access.plugins.module_utils import module
 from ansible_collections.eks.access.plugins.module_utils.runners import daemonset_restart
-from ansible_collections.eks.access.plugins.module_utils.module import AnsibleEKSAccessModule
-from ansible_collections.eks.access.plugins.module_utils.module import options_from
-from ansible_collections.eks.access.plugins.module_utils.module import run_module
 
 
 def main():
-    argument_spec = dict(connection.K8S_CONNECTION_ARG_SPEC)
-    argument_spec.update(
+    argument_spec = dict(
         namespace=dict(type="str", default="kube-system"),
         name=dict(type="str", default="aws-node"),
         method=dict(type="str", default="rolling", choices=["rolling", "delete_pods"]),
@@ -171,9 +167,7 @@ def main():
         lease_holder=dict(type="str"),
         lease_duration=dict(type="int", default=120),
     )
-    module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
-    options = options_from(daemonset_restart.RestartOptions, module.params)
-    run_module(module, daemonset_restart.run, options)
+    module.main(daemonset_restart, argument_spec)
 
 
 if __name__ == "__main__":

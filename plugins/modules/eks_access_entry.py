@@ -305,10 +305,40 @@ entries:
 
 from ansible_collections.eks.access.plugins.module_utils.module import main as module_main
 from ansible_collections.eks.access.plugins.module_utils.runners import access_entries
+from ansible_collections.eks.access.plugins.module_utils.model import access_entry as model
+from ansible_collections.eks.access.plugins.module_utils.services.access_entries import DEFAULT_CONCURRENCY
+
+
+ENTRY_SPEC = dict(
+    principal_arn=dict(type="str", required=True, aliases=["arn"]),
+    type=dict(type="str", default="STANDARD", choices=list(model.ENTRY_TYPES)),
+    kubernetes_groups=dict(type="list", elements="str", aliases=["groups"]),
+    username=dict(type="str"),
+    access_policies=dict(type="list", elements="dict", options=dict(
+        policy=dict(type="str", required=True),
+        access_scope=dict(type="dict", options=dict(
+            type=dict(type="str", choices=["cluster", "namespace"]),
+            namespaces=dict(type="list", elements="str"),
+        )),
+    )),
+    tags=dict(type="dict"),
+)
+
+
+ACCESS_ENTRY_ARG_SPEC = dict(
+    cluster_name=dict(type="str", required=True),
+    entries=dict(type="list", elements="dict", default=[], options=ENTRY_SPEC),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    purge=dict(type="bool", default=False),
+    purge_node_entries=dict(type="bool", default=False),
+    replace=dict(type="bool", default=False),
+    allow_self_lockout=dict(type="bool", default=False),
+    concurrency=dict(type="int", default=DEFAULT_CONCURRENCY),
+)
 
 
 def main():
-    module_main(access_entries.ACCESS_ENTRY, access_entries.ACCESS_ENTRY_ARG_SPEC, kubernetes=False)
+    module_main(access_entries.ACCESS_ENTRY, ACCESS_ENTRY_ARG_SPEC, kubernetes=False)
 
 
 if __name__ == "__main__":

@@ -121,10 +121,20 @@ findings:
 
 from ansible_collections.eks.access.plugins.module_utils.module import main as module_main
 from ansible_collections.eks.access.plugins.module_utils.runners import access_entries
+from ansible_collections.eks.access.plugins.module_utils.services.access_entries import DEFAULT_CONCURRENCY
+
+
+INFO_ARG_SPEC = dict(
+    cluster_name=dict(type="str", required=True),
+    principal_arns=dict(type="list", elements="str"),
+    check_iam=dict(type="bool", default=False),
+    check_aws_auth=dict(type="bool", default=False),
+    concurrency=dict(type="int", default=DEFAULT_CONCURRENCY),
+)
 
 
 def main():
-    module_main(access_entries.ACCESS_ENTRY_INFO, access_entries.INFO_ARG_SPEC)
+    module_main(access_entries.ACCESS_ENTRY_INFO, INFO_ARG_SPEC)
 
 
 if __name__ == "__main__":

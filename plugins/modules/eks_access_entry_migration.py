@@ -224,10 +224,27 @@ aws_auth_removed:
 
 from ansible_collections.eks.access.plugins.module_utils import module
 from ansible_collections.eks.access.plugins.module_utils.runners import access_entry_migration
+from ansible_collections.eks.access.plugins.module_utils.model import access_entry_migration as planner
+from ansible_collections.eks.access.plugins.module_utils.services.access_entries import DEFAULT_CONCURRENCY
+
+
+ARGUMENT_SPEC = dict(
+    cluster_name=dict(type="str", required=True),
+    step=dict(type="str", default="plan", choices=list(access_entry_migration.STEPS)),
+    update_existing=dict(type="bool", default=False),
+    username_prefix=dict(type="str", default=planner.DEFAULT_USERNAME_PREFIX),
+    verify_tokens=dict(type="bool", default=False),
+    protect=dict(type="list", elements="str", default=[]),
+    backup_path=dict(type="path"),
+    backup_configmap=dict(type="str"),
+    remove_aws_auth=dict(type="bool", default=False),
+    concurrency=dict(type="int", default=DEFAULT_CONCURRENCY),
+    wait_timeout=dict(type="int", default=1200),
+)
 
 
 def main():
-    module.main(access_entry_migration, access_entry_migration.ARGUMENT_SPEC)
+    module.main(access_entry_migration, ARGUMENT_SPEC)
 
 
 if __name__ == "__main__":

@@ -239,9 +239,7 @@ trust_updated:
   elements: str
 """
 
-from ansible_collections.eks.access.plugins.module_utils.module import AnsibleEKSAccessModule
-from ansible_collections.eks.access.plugins.module_utils.module import options_from
-from ansible_collections.eks.access.plugins.module_utils.module import run_module
+from ansible_collections.eks.access.plugins.module_utils import module
 from ansible_collections.eks.access.plugins.module_utils.runners import eks_addon as runner
 
 
@@ -267,8 +265,7 @@ def main():
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=600),
     )
-    module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
-    run_module(module, runner.run, options_from(runner.Options, module.params))
+    module.main(runner, argument_spec, kubernetes=False)
 
 
 if __name__ == "__main__":

@@ -108,10 +108,20 @@ protected_arns:
 
 from ansible_collections.eks.access.plugins.module_utils.module import main as module_main
 from ansible_collections.eks.access.plugins.module_utils.runners import access_entries
+from ansible_collections.eks.access.plugins.module_utils.model import access_entry as model
+
+
+MODE_ARG_SPEC = dict(
+    cluster_name=dict(type="str", required=True),
+    mode=dict(type="str", required=True, choices=list(model.AUTHENTICATION_MODES)),
+    protect=dict(type="list", elements="str", default=[]),
+    allow_self_lockout=dict(type="bool", default=False),
+    wait_timeout=dict(type="int", default=1200),
+)
 
 
 def main():
-    module_main(access_entries.AUTHENTICATION_MODE, access_entries.MODE_ARG_SPEC, kubernetes=False)
+    module_main(access_entries.AUTHENTICATION_MODE, MODE_ARG_SPEC, kubernetes=False)
 
 
 if __name__ == "__main__":

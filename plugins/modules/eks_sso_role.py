@@ -330,8 +330,40 @@ from ansible_collections.eks.access.plugins.module_utils.module import main as m
 from ansible_collections.eks.access.plugins.module_utils.runners import eks_sso_role as runner
 
 
+CREATOR_ROLE_OPTIONS = dict(
+    name=dict(type="str", required=True),
+    path=dict(type="str", default="/"),
+    description=dict(type="str"),
+    managed_policies=dict(type="list", elements="str"),
+    inline_policies=dict(type="dict"),
+    purge_policies=dict(type="bool", default=True),
+    max_session_duration=dict(type="int"),
+    permissions_boundary=dict(type="str"),
+    tags=dict(type="dict"),
+)
+
+
+SSO_ROLE_ARG_SPEC = dict(
+    permission_set=dict(type="str", aliases=["permission_set_name"]),
+    permission_set_arn=dict(type="str"),
+    instance_arn=dict(type="str"),
+    sso_region=dict(type="str"),
+    account_id=dict(type="str"),
+    username=dict(type="str"),
+    groups=dict(type="list", elements="str"),
+    creator_role=dict(type="dict", options=CREATOR_ROLE_OPTIONS),
+    # the aws-auth guards, as aws_auth_mapping spells them
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    append_groups=dict(type="bool", default=False),
+    allow_node_mapping_changes=dict(type="bool", default=False),
+    allow_self_lockout=dict(type="bool", default=False),
+    backup=dict(type="bool", default=False),
+    backup_dir=dict(type="path"),
+)
+
+
 def main():
-    module_main(runner, runner.SSO_ROLE_ARG_SPEC, required_one_of=[("permission_set", "permission_set_arn")])
+    module_main(runner, SSO_ROLE_ARG_SPEC, required_one_of=[("permission_set", "permission_set_arn")])
 
 
 if __name__ == "__main__":

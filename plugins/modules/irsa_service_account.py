@@ -281,10 +281,40 @@ oidc_provider_created:
 
 from ansible_collections.eks.access.plugins.module_utils.module import main as module_main
 from ansible_collections.eks.access.plugins.module_utils.runners import irsa_service_account as runner
+from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
+from ansible_collections.eks.access.plugins.module_utils.model import workloads as workloads_model
+
+
+IRSA_ARG_SPEC = dict(
+    cluster_name=dict(type="str", required=True),
+    namespace=dict(type="str", default="default"),
+    name=dict(type="str", required=True),
+    role_name=dict(type="str", required=True),
+    role_path=dict(type="str", default="/"),
+    permissions_boundary=dict(type="str"),
+    description=dict(type="str"),
+    tags=dict(type="dict"),
+    purge_tags=dict(type="bool", default=True),
+    max_session_duration=dict(type="int"),
+    managed_policies=dict(type="list", elements="str"),
+    inline_policies=dict(type="dict"),
+    purge_policies=dict(type="bool", default=True),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    create_oidc_provider=dict(type="bool", default=False),
+    create_service_account=dict(type="bool", default=True),
+    override_existing_annotation=dict(type="bool", default=False),
+    role_only=dict(type="bool", default=False),
+    keep_role=dict(type="bool", default=False),
+    sts_regional_endpoints=dict(type="bool"),
+    token_expiration=dict(type="int", no_log=False),
+    audience=dict(type="str", default=trust_policy.DEFAULT_AUDIENCE),
+    credential_method=dict(type="str", default="irsa", choices=list(workloads_model.CREDENTIAL_METHODS)),
+    require_agent=dict(type="bool", default=True),
+)
 
 
 def main():
-    module_main(runner, runner.IRSA_ARG_SPEC, mutually_exclusive=[("role_only", "keep_role")])
+    module_main(runner, IRSA_ARG_SPEC, mutually_exclusive=[("role_only", "keep_role")])
 
 
 if __name__ == "__main__":

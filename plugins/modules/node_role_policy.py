@@ -168,16 +168,12 @@ would_refuse:
   type: str
 """
 
-from ansible_collections.eks.access.plugins.module_utils.clients import connection
+from ansible_collections.eks.access.plugins.module_utils import module
 from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni
-from ansible_collections.eks.access.plugins.module_utils.module import AnsibleEKSAccessModule
-from ansible_collections.eks.access.plugins.module_utils.module import options_from
-from ansible_collections.eks.access.plugins.module_utils.module import run_module
 
 
 def main():
-    argument_spec = dict(connection.K8S_CONNECTION_ARG_SPEC)
-    argument_spec.update(
+    argument_spec = dict(
         cluster_name=dict(type="str"),
         policy_arn=dict(type="str", required=True),
         state=dict(type="str", default="absent", choices=["present", "absent"]),
@@ -192,9 +188,7 @@ def main():
         lease_holder=dict(type="str"),
         lease_duration=dict(type="int", default=120),
     )
-    module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
-    options = options_from(vpc_cni.NodeRolePolicyOptions, module.params)
-    run_module(module, vpc_cni.run_node_role_policy, options)
+    module.main(vpc_cni.NODE_ROLE_POLICY, argument_spec)
 
 
 if __name__ == "__main__":

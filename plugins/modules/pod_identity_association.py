@@ -265,9 +265,7 @@ applied:
   elements: dict
 """
 
-from ansible_collections.eks.access.plugins.module_utils.module import AnsibleEKSAccessModule
-from ansible_collections.eks.access.plugins.module_utils.module import options_from
-from ansible_collections.eks.access.plugins.module_utils.module import run_module
+from ansible_collections.eks.access.plugins.module_utils import module
 from ansible_collections.eks.access.plugins.module_utils.runners import pod_identity_association as runner
 
 
@@ -291,8 +289,7 @@ def main():
         require_agent=dict(type="bool", default=True),
         max_concurrency=dict(type="int", default=10),
     )
-    module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
-    run_module(module, runner.run, options_from(runner.Options, module.params))
+    module.main(runner, argument_spec, kubernetes=False)
 
 
 if __name__ == "__main__":

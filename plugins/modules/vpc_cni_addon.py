@@ -165,10 +165,8 @@ message:
   type: str
 """
 
+from ansible_collections.eks.access.plugins.module_utils import module
 from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni
-from ansible_collections.eks.access.plugins.module_utils.module import AnsibleEKSAccessModule
-from ansible_collections.eks.access.plugins.module_utils.module import options_from
-from ansible_collections.eks.access.plugins.module_utils.module import run_module
 
 
 def main():
@@ -182,9 +180,7 @@ def main():
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=300),
     )
-    module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
-    options = options_from(vpc_cni.AddonOptions, module.params)
-    run_module(module, vpc_cni.run_addon, options)
+    module.main(vpc_cni.VPC_CNI_ADDON, argument_spec, kubernetes=False)
 
 
 if __name__ == "__main__":

@@ -93,24 +93,18 @@ lease:
   type: str
 """
 
-from ansible_collections.eks.access.plugins.module_utils.clients import connection
+from ansible_collections.eks.access.plugins.module_utils import module
 from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni
-from ansible_collections.eks.access.plugins.module_utils.module import AnsibleEKSAccessModule
-from ansible_collections.eks.access.plugins.module_utils.module import options_from
-from ansible_collections.eks.access.plugins.module_utils.module import run_module
 
 
 def main():
-    argument_spec = dict(connection.K8S_CONNECTION_ARG_SPEC)
-    argument_spec.update(
+    argument_spec = dict(
         holder=dict(type="str", required=True),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         duration=dict(type="int", default=120),
         wait_timeout=dict(type="int", default=0),
     )
-    module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
-    options = options_from(vpc_cni.LeaseOptions, module.params)
-    run_module(module, vpc_cni.run_lease, options)
+    module.main(vpc_cni.VPC_CNI_LEASE, argument_spec)
 
 
 if __name__ == "__main__":

@@ -100,10 +100,8 @@ policy_document:
   type: dict
 """
 
+from ansible_collections.eks.access.plugins.module_utils import module
 from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni
-from ansible_collections.eks.access.plugins.module_utils.module import AnsibleEKSAccessModule
-from ansible_collections.eks.access.plugins.module_utils.module import options_from
-from ansible_collections.eks.access.plugins.module_utils.module import run_module
 
 
 def main():
@@ -114,10 +112,8 @@ def main():
         ipv6_policy_path=dict(type="str", default="/"),
         create=dict(type="bool", default=True),
     )
-    module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True,
-                                    required_one_of=[("cluster_name", "ip_family")])
-    options = options_from(vpc_cni.PolicyOptions, module.params)
-    run_module(module, vpc_cni.run_policy, options)
+    module.main(vpc_cni.VPC_CNI_POLICY, argument_spec, kubernetes=False,
+                required_one_of=[("cluster_name", "ip_family")])
 
 
 if __name__ == "__main__":

@@ -13,9 +13,22 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from functools import wraps
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+
+from ansible_collections.eks.access.plugins.module_utils import errors
+
+try:
+    from botocore.exceptions import BotoCoreError
+    from botocore.exceptions import ClientError
+except ImportError:  # AnsibleAWSModule reports a missing botocore
+    BotoCoreError = ClientError = ()
+
+# What an AWS call may raise: AWS's answer (ClientError) or the SDK's own failure (BotoCoreError).
+# The one place of the collection that names them; runners never do.
+AWS_ERRORS = (ClientError, BotoCoreError)
 
 # Per-item AWS calls (one access entry, one association) run at most this many
 # at a time: boto3 clients are thread-safe, and ten keeps well under EKS's
@@ -30,6 +43,43 @@ JSON_PROTOCOL_RETRY_CODES = ["ThrottlingException", "ServiceUnavailableException
                              "InternalServerException"]
 DEFAULT_RETRY = AWSRetry.jittered_backoff(retries=10, delay=1, max_delay=20,
                                           catch_extra_error_codes=JSON_PROTOCOL_RETRY_CODES)
+
+
+# --------------------------------------------------------------------------- the one AWS error boundary
+
+
+def error_code(error) -> str:
+    """The AWS error code of a failed call (``ResourceNotFoundException``...); "" for anything else."""
+    return ((getattr(error, "response", None) or {}).get("Error") or {}).get("Code", "") if error is not None else ""
+
+
+def with_code(code):
+    """For ``except``: the AWS error answering ``code`` (or one of a tuple of codes), nothing else."""
+    return is_boto3_error_code(code)
+
+
+def aws_failure(error, what: str) -> errors.EksAccessError:
+    """One sentence for a failed EKS request (no request ids, no headers)."""
+    if isinstance(error, ClientError):
+        code = error_code(error)
+        message = error.response.get("Error", {}).get("Message") or code
+        if code in ("AccessDeniedException", "AccessDenied", "UnauthorizedOperation"):
+            return errors.Forbidden("%s was denied by AWS (%s: %s); grant the credentials that permission" % (
+                what, code, message))
+        if code in ("InvalidParameterException", "InvalidRequestException"):
+            return errors.InvalidInput("%s was refused by EKS (%s): %s" % (what, code, message))
+        if code == "ResourceNotFoundException":
+            return errors.NotFound("%s: %s" % (what, message))
+        return errors.EksAccessError("%s failed (%s): %s" % (what, code, message))
+    return errors.EksAccessError("%s failed: %s" % (what, error))
+
+
+def describe_error(error) -> str:
+    """One line for a failed AWS call: its code and message, no HTTP details."""
+    if isinstance(error, ClientError):
+        detail = error.response.get("Error", {})
+        return "%s: %s" % (detail.get("Code", "Error"), detail.get("Message", ""))
+    return "%s: %s" % (type(error).__name__, error)
 
 
 class AlwaysRetryingClient(RetryingBotoClientWrapper):

@@ -22,7 +22,6 @@ from typing import Optional
 
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
 
-from ansible_collections.eks.access.plugins.module_utils.services import eks_cluster
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.clients import kube
 from ansible_collections.eks.access.plugins.module_utils.clients.eks_token import TokenSource
@@ -87,22 +86,27 @@ def _write_ca_file(pem: bytes) -> str:
     return path
 
 
-def eks_token_overrides(module, cluster_name: str, sts_client=None):
+def eks_token_overrides(module, cluster_name: str, describe_cluster, sts_client=None):
     """kubernetes.core auth values for ``cluster_name`` (endpoint, CA file, a fresh token), and the
-    :class:`TokenSource` that mints the next tokens with ``sts_client`` (the module's STS client by default)."""
-    facts = eks_cluster.describe_cluster(module.client("eks"), cluster_name)
-    if not facts.get("endpoint") or not facts.get("certificate_authority_data"):
+    :class:`TokenSource` that mints the next tokens with ``sts_client`` (the module's STS client by default).
+
+    ``describe_cluster(name)`` gives the cluster's facts (``endpoint``,
+    ``certificate_authority_data``, ``status``): services/eks_cluster.py's,
+    handed down by the caller so that this client needs no service.
+    """
+    facts = describe_cluster(cluster_name)
+    if not facts.endpoint or not facts.certificate_authority_data:
         raise KubernetesConnectionError(
-            "EKS cluster %r has no endpoint or CA yet (status %s)" % (cluster_name, facts.get("status"))
+            "EKS cluster %r has no endpoint or CA yet (status %s)" % (cluster_name, facts.status)
         )
-    ca_path = _write_ca_file(decode_ca_data(cluster_name, facts["certificate_authority_data"]))
+    ca_path = _write_ca_file(decode_ca_data(cluster_name, facts.certificate_authority_data))
     module.add_cleanup_file(ca_path)
     sts = sts_client if sts_client is not None else module.client("sts")
     source = TokenSource(lambda: mint_token(sts, cluster_name))
-    return {"host": facts["endpoint"], "api_key": source.token(), "ca_cert": ca_path, "validate_certs": True}, source
+    return {"host": facts.endpoint, "api_key": source.token(), "ca_cert": ca_path, "validate_certs": True}, source
 
 
-def kube_api_as(module, cluster_name: str, credentials: dict):
+def kube_api_as(module, cluster_name: str, credentials: dict, describe_cluster):
     """A :class:`kube.KubeApi` for ``cluster_name`` as another AWS identity (STS ``Credentials`` of AssumeRole).
 
     Its EKS tokens are minted with those credentials, so the API server sees
@@ -111,11 +115,11 @@ def kube_api_as(module, cluster_name: str, credentials: dict):
     sts = module.client("sts", aws_access_key_id=credentials["AccessKeyId"],
                         aws_secret_access_key=credentials["SecretAccessKey"],
                         aws_session_token=credentials.get("SessionToken"))
-    overrides, source = eks_token_overrides(module, cluster_name, sts)
+    overrides, source = eks_token_overrides(module, cluster_name, describe_cluster, sts)
     return _kube_api_with(module, overrides, source)
 
 
-def kube_api(module):
+def kube_api(module, describe_cluster):
     """A :class:`kube.KubeApi` over the DynamicClient that kubernetes.core's factory builds.
 
     With an EKS token, the client mints a new one before the old one is 10 minutes old and after a 401
@@ -123,7 +127,7 @@ def kube_api(module):
     """
     overrides, source = {}, None
     if choose_auth(module.params, os.environ) == "eks_token":
-        overrides, source = eks_token_overrides(module, module.params["cluster_name"])
+        overrides, source = eks_token_overrides(module, module.params["cluster_name"], describe_cluster)
     return _kube_api_with(module, overrides, source)
 
 

@@ -10,10 +10,6 @@ from urllib.parse import quote
 
 from ansible_collections.eks.access.plugins.module_utils import errors
 
-# The variables the pod identity webhook injects; a pod without them has no IRSA credentials.
-ENV_ROLE_ARN = "AWS_ROLE_ARN"
-ENV_TOKEN_FILE = "AWS_WEB_IDENTITY_TOKEN_FILE"
-
 
 def _ready(conditions) -> bool:
     return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions or [])

@@ -22,6 +22,8 @@ from ansible_collections.eks.access.plugins.module_utils.model.arn import ArnErr
 from ansible_collections.eks.access.plugins.module_utils.model.arn import assumed_role_to_role_arn
 from ansible_collections.eks.access.plugins.module_utils.model.arn import match_key
 from ansible_collections.eks.access.plugins.module_utils.model.arn import parse_iam_arn
+from ansible_collections.eks.access.plugins.module_utils.model.eks_cluster import ClusterFacts
+from ansible_collections.eks.access.plugins.module_utils.model.trust_policy import DNS1123_LABEL_RE
 
 # Authentication modes, in the only order EKS moves them: one step right at a time, never back.
 AUTHENTICATION_MODES = ("CONFIG_MAP", "API_AND_CONFIG_MAP", "API")
@@ -42,7 +44,6 @@ SERVICE_LINKED_ROLE_PATH = "/aws-service-role/"
 CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
 _POLICY_ARN_RE = re.compile(r"^arn:(?P<partition>[a-z-]+):eks::aws:cluster-access-policy/(?P<name>[A-Za-z0-9]+)\Z")
 _POLICY_NAME_RE = re.compile(r"^[A-Za-z0-9]+\Z")
-_NAMESPACE_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
 # A namespace prefix followed by one trailing "*", e.g. "team-*".
 _NAMESPACE_PREFIX_RE = re.compile(r"^[a-z0-9][-a-z0-9]*\*\Z")
 MAX_NAMESPACE_LENGTH = 63
@@ -128,27 +129,6 @@ def entry_from_api(entry: dict, associations: list) -> AccessEntry:
 
 
 # --------------------------------------------------------------------------- the cluster's facts
-
-
-@dataclass(frozen=True)
-class ClusterFacts:
-    """What the rules need to know about the cluster (from DescribeCluster and ListAccessPolicies)."""
-
-    name: str
-    account_id: str
-    partition: str = "aws"
-    authentication_mode: str = "CONFIG_MAP"
-    # Every access policy ARN EKS lists; None when the task names no policy (not asked).
-    access_policy_arns: frozenset = None
-
-
-def cluster_facts(cluster: dict) -> ClusterFacts:
-    """ClusterFacts from DescribeCluster's ``cluster`` (account and partition from its ARN)."""
-    parts = (cluster.get("arn") or "").split(":")
-    partition = parts[1] if len(parts) > 4 else "aws"
-    account = parts[4] if len(parts) > 4 else ""
-    mode = (cluster.get("accessConfig") or {}).get("authenticationMode") or "CONFIG_MAP"
-    return ClusterFacts(cluster.get("name"), account, partition, mode)
 
 
 def require_entries_mode(cluster: ClusterFacts) -> None:
@@ -353,7 +333,7 @@ def normalize_scope(scope, where: str) -> AccessScope:
         raise errors.InvalidInput("%s: a namespace scope needs at least one namespace" % where)
     for namespace in namespaces:
         if not isinstance(namespace, str) or len(namespace) > MAX_NAMESPACE_LENGTH or not (
-                _NAMESPACE_RE.match(namespace) or _NAMESPACE_PREFIX_RE.match(namespace)):
+                DNS1123_LABEL_RE.match(namespace) or _NAMESPACE_PREFIX_RE.match(namespace)):
             raise errors.InvalidInput(
                 "%s: %r is not a namespace name or a prefix ending in * (like team-*)" % (where, namespace))
     if len(set(namespaces)) != len(namespaces):

@@ -33,6 +33,7 @@ from ansible_collections.eks.access.plugins.module_utils.model.arn import ArnErr
 from ansible_collections.eks.access.plugins.module_utils.model.arn import SSO_PATH_PREFIX
 from ansible_collections.eks.access.plugins.module_utils.model.arn import parse_iam_arn
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry as model
+from ansible_collections.eks.access.plugins.module_utils.model.eks_cluster import ClusterFacts
 
 # The tag on every access entry the migration creates: rollback deletes those, and only those.
 MIGRATION_TAG_KEY = "eks.access/migrated-from"
@@ -202,7 +203,7 @@ def _block(item: Item, reason: str) -> Item:
     return item
 
 
-def _plan_mapping(section: str, index: int, mapping: dict, winner: int, cluster: model.ClusterFacts, iam: dict,
+def _plan_mapping(section: str, index: int, mapping: dict, winner: int, cluster: ClusterFacts, iam: dict,
                   username_prefix: str) -> Item:
     arn_key = aws_auth_parse.ARN_KEY[section]
     arn = mapping.get(arn_key) or ""
@@ -292,7 +293,7 @@ def _same_as_wanted(existing: model.AccessEntry, wanted: model.AccessEntry) -> l
     return differences
 
 
-def plan(mappings: dict, cluster: model.ClusterFacts, iam: dict, existing: dict, update_existing: bool = False,
+def plan(mappings: dict, cluster: ClusterFacts, iam: dict, existing: dict, update_existing: bool = False,
          username_prefix: str = DEFAULT_USERNAME_PREFIX) -> MigrationPlan:
     """The migration plan.
 

@@ -68,6 +68,13 @@ def partition_of(arn):
     return parts[1] if len(parts) == 3 and parts[1] else None
 
 
+def partition_and_account(arn):
+    """``(partition, account ID)`` of an ARN (``arn:partition:service:region:account:resource``); ``(None, None)``
+    when it is not one."""
+    parts = arn.split(":") if isinstance(arn, str) else []
+    return (parts[1], parts[4]) if len(parts) > 5 and parts[0] == "arn" else (None, None)
+
+
 @dataclass(frozen=True)
 class IamArn:
     partition: str

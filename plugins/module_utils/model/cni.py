@@ -6,7 +6,7 @@ Follows the EKS user guide "configure the Amazon VPC CNI plugin to use IAM
 roles for service accounts": a role trusted by ``kube-system/aws-node``
 with ``AmazonEKS_CNI_Policy`` (IPv4) or a customer-managed
 ``AmazonEKS_CNI_IPv6_Policy`` (IPv6); annotate aws-node; restart its pods;
-check that every pod carries the role's credentials (services/workloads.py);
+check that every pod carries the role's credentials (model/workloads.py);
 only then detach the CNI policy from the node role.
 """
 
@@ -16,9 +16,7 @@ import copy
 
 from ansible_collections.eks.access.plugins.module_utils.model import arn as arn_rules
 from ansible_collections.eks.access.plugins.module_utils import errors
-from ansible_collections.eks.access.plugins.module_utils.clients.kube import ENV_ROLE_ARN
-from ansible_collections.eks.access.plugins.module_utils.clients.kube import ENV_TOKEN_FILE
-from ansible_collections.eks.access.plugins.module_utils.services import workloads
+from ansible_collections.eks.access.plugins.module_utils.model import workloads
 
 CNI_NAMESPACE = "kube-system"
 CNI_SERVICE_ACCOUNT = "aws-node"
@@ -151,7 +149,7 @@ def verify_pods(pods, role_arn, desired=None, expect_irsa=True, audience=workloa
     Each pod entry is ``{"name", "node", "phase", "ok", "containers": [{"name", "kind",
     "role_arn", "token_file", "problems"}]}``; ``failures`` lists ``{"pod", "container",
     "problem"}`` for every miss. A pod passes when it carries IRSA credentials as
-    services/workloads.py defines it (the webhook's variables and its projected
+    model/workloads.py defines it (the webhook's variables and its projected
     token, of ``role_arn``). Pods being deleted are listed in ``terminating``
     and not checked (they are going away). With ``desired`` (the DaemonSet's
     ``desiredNumberScheduled``) fewer live pods than desired is a failure too,
@@ -193,8 +191,8 @@ def verify_pods(pods, role_arn, desired=None, expect_irsa=True, audience=workloa
             entry["containers"].append({
                 "name": container.get("name"),
                 "kind": kind,
-                "role_arn": env.get(ENV_ROLE_ARN),
-                "token_file": env.get(ENV_TOKEN_FILE),
+                "role_arn": env.get(workloads.ENV_ROLE_ARN),
+                "token_file": env.get(workloads.ENV_TOKEN_FILE),
                 "credentials_uri": env.get(workloads.ENV_CREDENTIALS_FULL_URI),
                 "authorization_token_file": env.get(workloads.ENV_AUTHORIZATION_TOKEN_FILE),
                 "problems": problems,

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import fnmatch
 
-from ansible_collections.eks.access.plugins.module_utils.services.eks_cluster import cluster_facts
+from ansible_collections.eks.access.plugins.module_utils.model import arn as arn_rules
+from ansible_collections.eks.access.plugins.module_utils.model.eks_cluster import cluster_facts
 from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
 
 HOSTNAME_STYLES = ("name", "name_region", "arn")
@@ -19,8 +20,7 @@ class InventoryConfigError(InvalidInput, ValueError):
 
 def account_of(arn):
     """The account ID of an ARN (``arn:partition:service:region:account:resource``)."""
-    parts = (arn or "").split(":")
-    return parts[4] if len(parts) > 5 else None
+    return arn_rules.partition_and_account(arn)[1]
 
 
 def name_selected(name, include, exclude):
@@ -50,7 +50,7 @@ def host_vars(cluster, region, k8s_auth="eks_token", prefix="eks_"):
     """Host variables for one DescribeCluster result."""
     if k8s_auth not in K8S_AUTH_CHOICES:
         raise InventoryConfigError("k8s_auth must be one of %s, got %r" % (", ".join(K8S_AUTH_CHOICES), k8s_auth))
-    facts = cluster_facts(cluster)
+    facts = cluster_facts(cluster).to_result()
     values = {
         "cluster_name": facts["name"],
         "region": region,

@@ -17,7 +17,7 @@ from ansible_collections.eks.access.plugins.module_utils.model.arn import requir
 from ansible_collections.eks.access.plugins.module_utils.model.arn import same_arn
 from ansible_collections.eks.access.plugins.module_utils.model.trust_policy import load_policy
 from ansible_collections.eks.access.plugins.module_utils.model.trust_policy import policies_equal
-from ansible_collections.eks.access.plugins.module_utils.services import workloads
+from ansible_collections.eks.access.plugins.module_utils.model import workloads
 
 ANNOTATION_PREFIX = "eks.amazonaws.com/"
 ROLE_ARN_ANNOTATION = ANNOTATION_PREFIX + "role-arn"
@@ -329,7 +329,7 @@ def containers_missing_irsa_env(pod, container_names=None):
     """Names of the pod's containers (optionally only ``container_names``) without IRSA credentials.
 
     What counts (init containers, skip-containers, the projected token) is
-    services/workloads.py's one definition.
+    model/workloads.py's one definition.
     """
     missing = []
     for _kind, container in workloads.mutated_containers(pod):

@@ -22,6 +22,7 @@ from typing import Tuple
 
 from ansible_collections.eks.access.plugins.module_utils.model import arn as arn_rules
 from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
+from ansible_collections.eks.access.plugins.module_utils.model.eks_cluster import ClusterFacts
 from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
 from ansible_collections.eks.access.plugins.module_utils.errors import Refused
 
@@ -105,14 +106,16 @@ def key_name(key: Key) -> str:
     return "%s/%s" % key
 
 
-def is_auto_mode(cluster: Optional[dict]) -> bool:
-    """Whether a cluster is in EKS Auto Mode: DescribeCluster's ``cluster`` (``computeConfig.enabled``) or the
-    flattened cluster facts of eks.cluster_facts (``auto_mode``)."""
+def is_auto_mode(cluster) -> bool:
+    """Whether a cluster is in EKS Auto Mode: its :class:`ClusterFacts` (``auto_mode``), or DescribeCluster's
+    ``cluster`` (``computeConfig.enabled``)."""
+    if isinstance(cluster, ClusterFacts):
+        return cluster.auto_mode
     cluster = cluster or {}
     return bool(cluster.get("auto_mode") or (cluster.get("computeConfig") or {}).get("enabled"))
 
 
-def has_pod_identity_agent(cluster: Optional[dict], addon_names) -> bool:
+def has_pod_identity_agent(cluster, addon_names) -> bool:
     """Whether pods of the cluster get Pod Identity credentials from an agent: the ``eks-pod-identity-agent``
     add-on is installed, or the cluster is in EKS Auto Mode, whose nodes run the agent as part of the platform."""
     return AGENT_ADDON in (addon_names or ()) or is_auto_mode(cluster)

@@ -36,7 +36,7 @@ from ansible_collections.eks.access.plugins.module_utils.model import irsa
 from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.errors import Refused
 from ansible_collections.eks.access.plugins.module_utils.model import pod_identity
-from ansible_collections.eks.access.plugins.module_utils.services import workloads
+from ansible_collections.eks.access.plugins.module_utils.model import workloads
 
 # Marks the associations this migration created: rollback deletes those and no other.
 MIGRATED_TAG = irsa.OWNERSHIP_TAG_PREFIX + "migrated-from"

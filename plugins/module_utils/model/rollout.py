@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 
 from ansible_collections.eks.access.plugins.module_utils import errors
-from ansible_collections.eks.access.plugins.module_utils.services import workloads
+from ansible_collections.eks.access.plugins.module_utils.model import workloads
 
 RESTARTED_AT_ANNOTATION = "kubectl.kubernetes.io/restartedAt"
 METHODS = ("rolling", "delete_pods")

@@ -41,7 +41,7 @@ WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
 ASSUME_ROLE_ACTION = "sts:AssumeRole"
 DEFAULT_AUDIENCE = "sts.amazonaws.com"
 SA_SUBJECT_PREFIX = "system:serviceaccount:"
-_DNS1123_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
+DNS1123_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
 _DNS1123_SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
 # With sub_pattern, IAM StringLike wildcards (* and ?) may replace characters.
 _PATTERN_CHARS_RE = re.compile(r"^[a-z0-9.*?-]+\Z")
@@ -217,7 +217,7 @@ def _has_wildcard(value):
 
 def validate_namespace(namespace, allow_pattern=False):
     """Kubernetes namespace: an RFC 1123 DNS label (at most 63 characters)."""
-    return _validate_k8s_name(namespace, "namespace", _DNS1123_LABEL_RE, 63, "an RFC 1123 label", allow_pattern)
+    return _validate_k8s_name(namespace, "namespace", DNS1123_LABEL_RE, 63, "an RFC 1123 label", allow_pattern)
 
 
 def validate_service_account_name(name, allow_pattern=False):

@@ -9,7 +9,6 @@ model/access_entry.py, and returns the module result.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from ansible_collections.eks.access.plugins.module_utils import errors
@@ -17,35 +16,10 @@ from ansible_collections.eks.access.plugins.module_utils.model.arn import ArnErr
 from ansible_collections.eks.access.plugins.module_utils.model.arn import parse_iam_arn
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry as model
 from ansible_collections.eks.access.plugins.module_utils.module import Runner
+from ansible_collections.eks.access.plugins.module_utils.services import access_entries
 from ansible_collections.eks.access.plugins.module_utils.services.access_entries import DEFAULT_CONCURRENCY
 from ansible_collections.eks.access.plugins.module_utils.services.access_entries import AccessEntries
 from ansible_collections.eks.access.plugins.module_utils.services.access_entries import IamPrincipals
-
-ENTRY_SPEC = dict(
-    principal_arn=dict(type="str", required=True, aliases=["arn"]),
-    type=dict(type="str", default="STANDARD", choices=list(model.ENTRY_TYPES)),
-    kubernetes_groups=dict(type="list", elements="str", aliases=["groups"]),
-    username=dict(type="str"),
-    access_policies=dict(type="list", elements="dict", options=dict(
-        policy=dict(type="str", required=True),
-        access_scope=dict(type="dict", options=dict(
-            type=dict(type="str", choices=["cluster", "namespace"]),
-            namespaces=dict(type="list", elements="str"),
-        )),
-    )),
-    tags=dict(type="dict"),
-)
-
-ACCESS_ENTRY_ARG_SPEC = dict(
-    cluster_name=dict(type="str", required=True),
-    entries=dict(type="list", elements="dict", default=[], options=ENTRY_SPEC),
-    state=dict(type="str", default="present", choices=["present", "absent"]),
-    purge=dict(type="bool", default=False),
-    purge_node_entries=dict(type="bool", default=False),
-    replace=dict(type="bool", default=False),
-    allow_self_lockout=dict(type="bool", default=False),
-    concurrency=dict(type="int", default=DEFAULT_CONCURRENCY),
-)
 
 
 # --------------------------------------------------------------------------- eks_access_entry
@@ -61,11 +35,6 @@ class AccessEntryOptions:
     replace: bool = False
     allow_self_lockout: bool = False
     concurrency: int = DEFAULT_CONCURRENCY
-
-
-def _caller_role_arn(context) -> str:
-    """The caller as an access entry would name it (assumed-role sessions are their role)."""
-    return context.caller_identity()["Arn"]
 
 
 def run_access_entries(context, options: AccessEntryOptions) -> dict:
@@ -91,7 +60,7 @@ def run_access_entries(context, options: AccessEntryOptions) -> dict:
                          "nothing was deleted for it" % (arn, options.cluster_name))
 
     # The caller's own entry is never deleted, replaced or shrunk without allow_self_lockout.
-    protected = () if options.allow_self_lockout else (_caller_role_arn(context),)
+    protected = () if options.allow_self_lockout else (access_entries.caller_role_arn(context),)
 
     only = None if options.purge else [entry.principal_arn for entry in wanted]
     current = service.read(only=only, listed=listed)
@@ -127,15 +96,6 @@ def run_access_entries(context, options: AccessEntryOptions) -> dict:
 
 
 # --------------------------------------------------------------------------- eks_access_entry_info
-
-
-INFO_ARG_SPEC = dict(
-    cluster_name=dict(type="str", required=True),
-    principal_arns=dict(type="list", elements="str"),
-    check_iam=dict(type="bool", default=False),
-    check_aws_auth=dict(type="bool", default=False),
-    concurrency=dict(type="int", default=DEFAULT_CONCURRENCY),
-)
 
 
 @dataclass
@@ -230,104 +190,12 @@ def run_access_entry_info(context, options: AccessEntryInfoOptions) -> dict:
 # --------------------------------------------------------------------------- eks_authentication_mode
 
 
-MODE_ARG_SPEC = dict(
-    cluster_name=dict(type="str", required=True),
-    mode=dict(type="str", required=True, choices=list(model.AUTHENTICATION_MODES)),
-    protect=dict(type="list", elements="str", default=[]),
-    allow_self_lockout=dict(type="bool", default=False),
-    wait_timeout=dict(type="int", default=1200),
-)
-
-UPDATE_DONE = ("Successful", "Failed", "Cancelled")
-
-
-@dataclass
-class AuthenticationModeOptions:
-    cluster_name: str
-    mode: str
-    protect: list = None
-    allow_self_lockout: bool = False
-    wait_timeout: int = 1200
-    poll_seconds: float = 5.0
-
-
-def _wait_for_update(service: AccessEntries, update_id: str, options: AuthenticationModeOptions, mode: str):
-    deadline = time.monotonic() + options.wait_timeout
-    delay = min(1.0, options.poll_seconds)
-    while True:
-        update = service.describe_update(update_id)
-        status = update.get("status")
-        if status == "Successful":
-            return update
-        if status in UPDATE_DONE:
-            reasons = "; ".join("%s: %s" % (e.get("errorCode"), e.get("errorMessage"))
-                                for e in update.get("errors") or []) or "no reason given"
-            raise errors.EksAccessError("EKS update %s to authentication mode %s ended %s (%s)" % (
-                update_id, mode, status, reasons), update_id=update_id)
-        if time.monotonic() > deadline:
-            raise errors.EksAccessError(
-                "EKS update %s to authentication mode %s is still %s after %d seconds; it goes on in EKS, re-run the "
-                "task to wait again" % (update_id, mode, status, options.wait_timeout), update_id=update_id)
-        time.sleep(delay)
-        delay = min(delay * 2, options.poll_seconds)
-
-
-def _lockout_guard(context, service: AccessEntries, options: AuthenticationModeOptions, result: dict,
-                   done: list) -> None:
-    """Before the step to API: the caller and the protected ARNs must be cluster admin by access entry."""
-    principals = [_caller_role_arn(context)] + list(options.protect or ())
-    result["protected_arns"] = principals
-    missing = model.missing_admins(service.read(), principals)
-    if missing:
-        where = ("Nothing was changed." if not done else
-                 "The cluster is now in %s (aws-auth still counts there); re-run once the entries exist." % done[-1])
-        raise errors.Refused(
-            "Refusing to switch cluster %r to authentication mode API: aws-auth is ignored there, and %s %s no "
-            "access entry with AmazonEKSClusterAdminPolicy at cluster scope, so %s lose cluster admin; create "
-            "those entries first (eks.access.eks_access_entry), or set allow_self_lockout: true. %s" % (
-                options.cluster_name, ", ".join(missing), "has" if len(missing) == 1 else "have",
-                "it would" if len(missing) == 1 else "they would", where),
-            missing_admins=missing, steps_done=list(done))
-
-
-def run_authentication_mode(context, options: AuthenticationModeOptions) -> dict:
-    service = AccessEntries(context.aws("eks"), options.cluster_name)
-    cluster = service.cluster_facts()
-    steps = model.check_mode_change(cluster, options.mode)
-    for arn in options.protect or ():
-        try:
-            parse_iam_arn(arn)
-        except ArnError as e:
-            raise errors.InvalidInput("protect: %s" % e)
-    result = dict(changed=bool(steps), previous_mode=cluster.authentication_mode,
-                  authentication_mode=options.mode if steps else cluster.authentication_mode,
-                  steps=steps, update_ids=[], protected_arns=[])
-    if context.diff_mode:
-        result["diff"] = {"before": "authentication_mode: %s\n" % cluster.authentication_mode,
-                          "after": "authentication_mode: %s\n" % result["authentication_mode"]}
-    # aws-auth is ignored in API mode: the guard runs against the entries as they are right before that step.
-    # A CONFIG_MAP cluster has no entries to read yet (EKS creates the creator's when it leaves CONFIG_MAP),
-    # so there the guard runs after the first step.
-    guard = bool(steps) and steps[-1] == "API" and not options.allow_self_lockout
-    if context.check_mode:
-        if guard and cluster.authentication_mode != "CONFIG_MAP":
-            _lockout_guard(context, service, options, result, [])
-        elif guard:
-            context.warn("The lockout guard can only read access entries once cluster %s has left CONFIG_MAP; the "
-                         "real run checks it after the first step" % options.cluster_name)
-        return result
-    done = []
-    for mode in steps:
-        if mode == "API" and guard:
-            _lockout_guard(context, service, options, result, done)
-        update_id = service.update_authentication_mode(mode)
-        result["update_ids"].append(update_id)
-        _wait_for_update(service, update_id, options, mode)
-        done.append(mode)
-    return result
+def run_authentication_mode(context, options: access_entries.ModeChange) -> dict:
+    """The switch, its wait and, towards API, its lockout guard (services/access_entries.py)."""
+    return access_entries.switch_authentication_mode(context, options)
 
 
 # The three modules' runners, for module.main().
 ACCESS_ENTRY = Runner(run_access_entries, AccessEntryOptions)
 ACCESS_ENTRY_INFO = Runner(run_access_entry_info, AccessEntryInfoOptions)
-AUTHENTICATION_MODE = Runner(run_authentication_mode, AuthenticationModeOptions)
+AUTHENTICATION_MODE = Runner(run_authentication_mode, access_entries.ModeChange)

@@ -4,8 +4,8 @@
 
 Reads aws-auth (Kubernetes), the mapped principals (IAM) and the access
 entries (EKS); model/access_entry_migration.py decides; the writes go
-through services/access_entries.py and, for the mode, the runner of
-eks_authentication_mode.  Every step re-reads everything, so a run killed
+through services/access_entries.py, the mode switch included (as
+eks_authentication_mode does it).  Every step re-reads everything, so a run killed
 anywhere is finished by the next one.
 """
 
@@ -19,39 +19,22 @@ from dataclasses import dataclass
 from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import errors as aws_auth_errors
 from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import parse as aws_auth_parse
 from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import render as aws_auth_render
+from ansible_collections.eks.access.plugins.module_utils.services import access_entries
 from ansible_collections.eks.access.plugins.module_utils.services import configmap
 from ansible_collections.eks.access.plugins.module_utils import errors
+from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.clients import kube
+from ansible_collections.eks.access.plugins.module_utils.model import arn as arn_rules
 from ansible_collections.eks.access.plugins.module_utils.model.arn import parse_iam_arn
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry as entries_model
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry_migration as planner
-from ansible_collections.eks.access.plugins.module_utils.runners import access_entries as entry_runners
 from ansible_collections.eks.access.plugins.module_utils.services.access_entries import DEFAULT_CONCURRENCY
 from ansible_collections.eks.access.plugins.module_utils.services.access_entries import AccessEntries
 from ansible_collections.eks.access.plugins.module_utils.services.access_entries import IamPrincipals
 
-try:
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
-except ImportError:  # AnsibleAWSModule reports a missing botocore
-    BotoCoreError = ClientError = ()
 
 STEPS = ("plan", "apply", "verify", "finalize", "rollback")
 VERIFY_SESSION_NAME = "eks-access-migration-verify"
-
-ARGUMENT_SPEC = dict(
-    cluster_name=dict(type="str", required=True),
-    step=dict(type="str", default="plan", choices=list(STEPS)),
-    update_existing=dict(type="bool", default=False),
-    username_prefix=dict(type="str", default=planner.DEFAULT_USERNAME_PREFIX),
-    verify_tokens=dict(type="bool", default=False),
-    protect=dict(type="list", elements="str", default=[]),
-    backup_path=dict(type="path"),
-    backup_configmap=dict(type="str"),
-    remove_aws_auth=dict(type="bool", default=False),
-    concurrency=dict(type="int", default=DEFAULT_CONCURRENCY),
-    wait_timeout=dict(type="int", default=1200),
-)
 
 
 @dataclass
@@ -153,7 +136,7 @@ def _base_result(state: State) -> dict:
 
 def _steps_mode(context, options: Options, mode: str) -> dict:
     """eks_authentication_mode's runner: the switch, its wait and, towards API, its lockout guard."""
-    return entry_runners.run_authentication_mode(context, entry_runners.AuthenticationModeOptions(
+    return access_entries.switch_authentication_mode(context, access_entries.ModeChange(
         cluster_name=options.cluster_name, mode=mode, protect=list(options.protect or ()),
         wait_timeout=options.wait_timeout))
 
@@ -227,9 +210,9 @@ def _token_check(context, state: State, item) -> dict:
     try:
         credentials = sts.assume_role(RoleArn=item.principal_arn, RoleSessionName=VERIFY_SESSION_NAME,
                                       DurationSeconds=900, aws_retry=False)["Credentials"]
-    except (ClientError, BotoCoreError) as e:
+    except aws.AWS_ERRORS as e:  # pylint: disable=catching-non-exception
         return {"verified": False, "how": "not verified by token: this identity cannot assume the role (%s)" % (
-            getattr(e, "response", {}).get("Error", {}).get("Code") or e)}
+            aws.error_code(e) or e)}
     api = context.kube_as(credentials)
     try:
         user = _identity_of(api)
@@ -265,7 +248,7 @@ def _verify(context, state: State, options: Options) -> dict:
             continue
         entry = by_key.get(entries_model.principal_key(item.principal_arn))
         record = {"principal_arn": item.principal_arn, "problems": planner.entry_problems(item, entry)}
-        if entry is not None and item.principal_arn.split(":")[4] == state.cluster.account_id:
+        if entry is not None and arn_rules.partition_and_account(item.principal_arn)[1] == state.cluster.account_id:
             parsed = parse_iam_arn(item.principal_arn)
             answer = state.iam_answers.get(planner.iam_key(parsed.resource_type, parsed.name))
             if answer and answer.get("created") and entry.created_at and answer["created"] > entry.created_at:

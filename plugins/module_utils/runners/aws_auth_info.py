@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
+from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.model import arn
 from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import errors as aws_auth_errors
 from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import parse as aws_auth_parse
@@ -61,7 +61,7 @@ def missing_iam_identities(iam, mappings, account_id):
                 iam.get_role(RoleName=parsed.name)
             else:
                 iam.get_user(UserName=parsed.name)
-        except is_boto3_error_code("NoSuchEntity"):
+        except aws.with_code("NoSuchEntity"):
             findings.append({
                 "code": "missing_iam_identity", "kind": kind, "arn": entry[key],
                 "message": "IAM %s %s does not exist; remove the mapping or recreate the %s"

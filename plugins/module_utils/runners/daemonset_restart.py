@@ -22,7 +22,7 @@ from ansible_collections.eks.access.plugins.module_utils.services import workloa
 
 
 @dataclass
-class RestartOptions:
+class Options:
     namespace: str = "kube-system"
     name: str = "aws-node"
     method: str = "rolling"
@@ -116,7 +116,7 @@ def _delete_and_wait(cluster, ds, names, timeout, interval, progress, wanted, wa
     _wait(cluster, check, timeout, interval, progress, "replacing %s" % ", ".join(names))
 
 
-def run(ctx, options: RestartOptions) -> dict:
+def run(ctx, options: Options) -> dict:
     for option in ("wait_timeout", "poll_interval"):
         if getattr(options, option) < 1:
             raise errors.InvalidInput("%s must be at least 1, got %d" % (option, getattr(options, option)))

@@ -21,6 +21,7 @@ from typing import Optional
 from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
 from ansible_collections.eks.access.plugins.module_utils.errors import PartiallyApplied
 from ansible_collections.eks.access.plugins.module_utils.errors import Refused
+from ansible_collections.eks.access.plugins.module_utils.model import arn as arn_rules
 from ansible_collections.eks.access.plugins.module_utils.model import addon as model
 from ansible_collections.eks.access.plugins.module_utils.model import pod_identity as pod_identity_model
 from ansible_collections.eks.access.plugins.module_utils.services import addons as addon_services
@@ -112,15 +113,14 @@ def run(ctx, options: Options) -> dict:
     eks = ctx.aws("eks")
     service = pod_identity_services.PodIdentityService(eks, ctx.aws("iam"), options.cluster_name)
     addons = addon_services.AddonService(eks, options.cluster_name)
-    cluster = service.describe_cluster()
-    parts = (cluster.get("arn") or "").split(":")
-    partition, account = (parts[1], parts[4]) if len(parts) > 5 else (None, None)
+    cluster = service.cluster_facts()
+    partition, account = arn_rules.partition_and_account(cluster.arn)
     associations = model.parse_associations(options.pod_identity_associations, partition, account)
     if options.service_account_role_arn:
         model.check_role_arn(options.service_account_role_arn, "service_account_role_arn", partition)
 
     addon = addons.describe(options.name)
-    k8s_version = cluster.get("version")
+    k8s_version = cluster.version
     infos = []
     if options.state == "present" and (options.version or addon is None):
         infos = addons.versions(options.name, k8s_version)

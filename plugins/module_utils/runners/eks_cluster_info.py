@@ -20,7 +20,7 @@ class Options:
 
 def run(context, options: Options) -> dict:
     eks_client = context.aws("eks")
-    cluster = eks_cluster.describe_cluster(eks_client, options.cluster_name)
+    cluster = eks_cluster.describe_cluster(eks_client, options.cluster_name).to_result()
     if options.node_roles:
         cluster["node_roles"] = eks_cluster.managed_node_roles(eks_client, options.cluster_name)
     identity = context.caller_identity()

@@ -16,44 +16,19 @@ Order, so that a refusal leaves everything as it was:
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Optional
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
+from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.model import arn
 from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import plan as aws_auth_plan
 from ansible_collections.eks.access.plugins.module_utils.model import irsa
 from ansible_collections.eks.access.plugins.module_utils.model import sso
-from ansible_collections.eks.access.plugins.module_utils.runners import aws_auth_mapping
+from ansible_collections.eks.access.plugins.module_utils.services import configmap
 from ansible_collections.eks.access.plugins.module_utils.services import iam_role
 from ansible_collections.eks.access.plugins.module_utils.model.sso import SsoRoleError
 
-CREATOR_ROLE_OPTIONS = dict(
-    name=dict(type="str", required=True),
-    path=dict(type="str", default="/"),
-    description=dict(type="str"),
-    managed_policies=dict(type="list", elements="str"),
-    inline_policies=dict(type="dict"),
-    purge_policies=dict(type="bool", default=True),
-    max_session_duration=dict(type="int"),
-    permissions_boundary=dict(type="str"),
-    tags=dict(type="dict"),
-)
-
-SSO_ROLE_ARG_SPEC = dict(
-    permission_set=dict(type="str", aliases=["permission_set_name"]),
-    permission_set_arn=dict(type="str"),
-    instance_arn=dict(type="str"),
-    sso_region=dict(type="str"),
-    account_id=dict(type="str"),
-    username=dict(type="str"),
-    groups=dict(type="list", elements="str"),
-    creator_role=dict(type="dict", options=CREATOR_ROLE_OPTIONS),
-)
-for _key in ("state", "append_groups", "allow_node_mapping_changes", "allow_self_lockout", "backup", "backup_dir"):
-    SSO_ROLE_ARG_SPEC[_key] = copy.deepcopy(aws_auth_mapping.MAPPING_ARG_SPEC[_key])
 
 DOCS_LEAST_PRIVILEGE = "'Least-privileged groups' in docs/modules/eks_sso_role.md"
 # eks_sso_role has no repair option: a broken aws-auth is repaired with the mapping module.
@@ -80,7 +55,7 @@ class CreatorRoleOptions:
 
 
 @dataclass
-class Options(aws_auth_mapping.Guards):
+class Options(configmap.Guards):
     """eks_sso_role's parameters."""
 
     permission_set: Optional[str] = None
@@ -112,7 +87,7 @@ def list_sso_roles(iam):
 def _describe(client, instance_arn, permission_set_arn):
     try:
         return client.describe_permission_set(InstanceArn=instance_arn, PermissionSetArn=permission_set_arn)
-    except is_boto3_error_code("ResourceNotFoundException"):
+    except aws.with_code("ResourceNotFoundException"):
         raise SsoRoleError("permission set %s does not exist in IAM Identity Center instance %s"
                            % (permission_set_arn, instance_arn))
 
@@ -288,8 +263,8 @@ def run(context, options: Options) -> dict:
         def roles(current):
             return [{"rolearn": a} for a in sso.permission_set_mappings(current.map_roles, name, account_id)]
 
-    mapping = aws_auth_mapping.run_mapping(context, options, roles, None, None, state,
-                                           append_groups=options.append_groups, repair_hint=REPAIR_HINT)
+    mapping = configmap.run_mapping(context, options, roles, None, None, state,
+                                    append_groups=options.append_groups, repair_hint=REPAIR_HINT)
 
     if creator is not None and creator_plan["action"] != "none" and not context.check_mode:
         write_creator(roles_service, creator, options.creator_role, creator_plan, name)

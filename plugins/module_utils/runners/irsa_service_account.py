@@ -23,37 +23,10 @@ from typing import Optional
 from ansible_collections.eks.access.plugins.module_utils.services import eks_cluster
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.model import irsa
-from ansible_collections.eks.access.plugins.module_utils.clients import kube
 from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.services import iam_role
 from ansible_collections.eks.access.plugins.module_utils.services import workloads
-
-IRSA_ARG_SPEC = dict(
-    cluster_name=dict(type="str", required=True),
-    namespace=dict(type="str", default="default"),
-    name=dict(type="str", required=True),
-    role_name=dict(type="str", required=True),
-    role_path=dict(type="str", default="/"),
-    permissions_boundary=dict(type="str"),
-    description=dict(type="str"),
-    tags=dict(type="dict"),
-    purge_tags=dict(type="bool", default=True),
-    max_session_duration=dict(type="int"),
-    managed_policies=dict(type="list", elements="str"),
-    inline_policies=dict(type="dict"),
-    purge_policies=dict(type="bool", default=True),
-    state=dict(type="str", default="present", choices=["present", "absent"]),
-    create_oidc_provider=dict(type="bool", default=False),
-    create_service_account=dict(type="bool", default=True),
-    override_existing_annotation=dict(type="bool", default=False),
-    role_only=dict(type="bool", default=False),
-    keep_role=dict(type="bool", default=False),
-    sts_regional_endpoints=dict(type="bool"),
-    token_expiration=dict(type="int", no_log=False),
-    audience=dict(type="str", default=trust_policy.DEFAULT_AUDIENCE),
-    credential_method=dict(type="str", default="irsa", choices=list(workloads.CREDENTIAL_METHODS)),
-    require_agent=dict(type="bool", default=True),
-)
+from ansible_collections.eks.access.plugins.module_utils.runners import irsa_service_account_pod_identity
 
 
 @dataclass
@@ -99,39 +72,6 @@ class Options:
 # ---------------------------------------------------------------------------
 
 
-def service_account_path(namespace, name=None):
-    return kube.api_path("v1", "serviceaccounts", namespace, name)
-
-
-def write_service_account(api, plan, namespace, name, dry_run):
-    if plan["action"] == "create":
-        body = {
-            "apiVersion": "v1",
-            "kind": "ServiceAccount",
-            "metadata": {"name": name, "namespace": namespace, "annotations": plan["after_annotations"]},
-        }
-        api.create(service_account_path(namespace), body, dry_run=dry_run)
-    elif plan["action"] == "patch":
-        api.merge_patch(service_account_path(namespace, name), plan["patch"], dry_run=dry_run)
-
-
-def check_service_account_write(api, plan, options, cluster_name):
-    """Send the ServiceAccount write as a server dry run; refuse, with nothing written, when it would fail."""
-    try:
-        write_service_account(api, plan, options.namespace, options.name, dry_run=True)
-    except errors.KubeApiError as e:
-        if e.status == 404 and plan["action"] == "create":
-            raise errors.NotFound(
-                "namespace %s does not exist in cluster %s, so service account %s cannot be created; create the "
-                "namespace first (nothing was written, IAM included)" % (options.namespace, cluster_name,
-                                                                         options.sa_label)) from None
-        if e.status in (400, 409, 422):
-            raise errors.Refused(
-                "the API server refuses to %s service account %s: %s (nothing was written, IAM included)"
-                % (plan["action"], options.sa_label, e.api_message)) from None
-        raise
-
-
 # ---------------------------------------------------------------------------
 # main flow
 # ---------------------------------------------------------------------------
@@ -148,7 +88,7 @@ class _State:
         identity = context.caller_identity()
         partition = context.partition()
         facts = eks_cluster.describe_cluster(context.aws("eks"), options.cluster_name)
-        self.issuer = facts.get("oidc_issuer")
+        self.issuer = facts.oidc_issuer
         self.provider_arn = None
         if options.credential_method == "irsa":
             if not self.issuer:
@@ -160,6 +100,15 @@ class _State:
         if not options.role_only:
             self.kube = context.kube()
             self.sa = workloads.service_account(self.kube, options.namespace, options.name)
+
+    def apply_role(self, role, changes, trust_after, options) -> None:
+        """Create or update the service account's role; a new role carries the ownership tags of this account."""
+        create_tags = dict(options.tags or {})
+        create_tags.update(irsa.ownership_tags(options.cluster_name, options.namespace, options.name))
+        created_arn = self.roles.apply(role, changes, trust_after, path=options.role_path,
+                                       create_tags=create_tags, **options.role_settings())
+        if created_arn:
+            role.arn = created_arn
 
 
 def _result(state, changed, trust_after, attached_after, sa_plan, provider_created=False):
@@ -235,7 +184,7 @@ def run_present(state: _State) -> dict:
             raise errors.Refused("refusing to change service account %s: %s" % (options.sa_label, sa_plan["reason"]))
         if sa_plan["action"] in ("create", "patch"):
             # In check mode this dry run is the whole write.
-            check_service_account_write(state.kube, sa_plan, options, options.cluster_name)
+            workloads.check_service_account_write(state.kube, sa_plan, options, options.cluster_name)
 
     create_provider = _provider_missing(state)
     statement = trust_policy.irsa_statement(
@@ -250,7 +199,7 @@ def run_present(state: _State) -> dict:
     if not context.check_mode:
         if create_provider:
             state.providers.create(state.issuer)
-        apply_role(state, role, changes, trust_after, options)
+        state.apply_role(role, changes, trust_after, options)
 
     result = _result(state, changed, trust_after, changes["attached_after"], sa_plan, provider_created=create_provider)
     if sa_plan is not None:
@@ -258,7 +207,7 @@ def run_present(state: _State) -> dict:
             result["changed"] = True
             if not context.check_mode:
                 try:
-                    write_service_account(state.kube, sa_plan, options.namespace, options.name, dry_run=False)
+                    workloads.write_service_account(state.kube, sa_plan, options.namespace, options.name, dry_run=False)
                 except errors.KubeApiError as e:
                     done = _written(changes, create_provider)
                     if not done:
@@ -308,24 +257,12 @@ def run_absent(state: _State) -> dict:
     result = _result(state, changed, trust_after, attached_after, sa_plan)
     if sa_plan is not None and sa_plan["action"] == "patch":
         result["changed"] = True
-        write_service_account(state.kube, sa_plan, options.namespace, options.name, dry_run=context.check_mode)
+        workloads.write_service_account(state.kube, sa_plan, options.namespace, options.name, dry_run=context.check_mode)
     return result
-
-
-def apply_role(state, role, changes, trust_after, options) -> None:
-    """Create or update the service account's role; a new role carries the ownership tags of this account."""
-    create_tags = dict(options.tags or {})
-    create_tags.update(irsa.ownership_tags(options.cluster_name, options.namespace, options.name))
-    created_arn = state.roles.apply(role, changes, trust_after, path=options.role_path,
-                                    create_tags=create_tags, **options.role_settings())
-    if created_arn:
-        role.arn = created_arn
 
 
 def run(context, options: Options) -> dict:
     if options.credential_method == "pod_identity":
-        from ansible_collections.eks.access.plugins.module_utils.runners import irsa_service_account_pod_identity
-
         irsa_service_account_pod_identity.check_options(options)
         state = _State(context, options)
         return irsa_service_account_pod_identity.run(state)

@@ -16,19 +16,15 @@ then IAM, then the service account, then the association.
 from __future__ import annotations
 
 from ansible_collections.eks.access.plugins.module_utils import errors
+from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.model import irsa
 from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.model import pod_identity as model
 from ansible_collections.eks.access.plugins.module_utils.services import pod_identity as pod_identity_service
 from ansible_collections.eks.access.plugins.module_utils.services import workloads
+from ansible_collections.eks.access.plugins.module_utils.model import workloads as workloads_model
 
-try:
-    import botocore.exceptions
-
-    _WRITE_ERRORS = (errors.KubeApiError, errors.EksAccessError, botocore.exceptions.ClientError,
-                     botocore.exceptions.BotoCoreError)
-except ImportError:  # AnsibleAWSModule reports a missing botocore itself
-    _WRITE_ERRORS = (errors.KubeApiError, errors.EksAccessError)
+_WRITE_ERRORS = (errors.KubeApiError, errors.EksAccessError) + aws.AWS_ERRORS
 
 # Options that only shape the IRSA annotation or the OIDC trust.
 _IRSA_ONLY = ("sts_regional_endpoints", "token_expiration")
@@ -53,9 +49,9 @@ def _association_view(current):
 
 def _pods_without_credentials(api, namespace, name):
     """Live pods of the service account that do not carry Pod Identity credentials (the webhook mutates at creation)."""
-    return [workloads.metadata(p).get("name") for p in workloads.namespace_pods(api, namespace)
-            if irsa.pod_service_account(p) == name and workloads.is_live(p)
-            and not workloads.carries_credentials(p, "pod_identity")]
+    return [workloads_model.metadata(p).get("name") for p in workloads.namespace_pods(api, namespace)
+            if irsa.pod_service_account(p) == name and workloads_model.is_live(p)
+            and not workloads_model.carries_credentials(p, "pod_identity")]
 
 
 def _without_pod_identity(trust):
@@ -82,7 +78,7 @@ class _PodIdentity:
         self.current = found[0] if found else None
 
     def require_agent(self, cluster_name):
-        if not model.has_pod_identity_agent(self.service.describe_cluster(), self.service.addon_names()):
+        if not model.has_pod_identity_agent(self.service.cluster_facts(), self.service.addon_names()):
             raise errors.Refused(model.agent_refusal(cluster_name) + "; nothing was changed")
 
     def plan(self, role_arn, state):
@@ -131,8 +127,6 @@ def _result(state, changed, trust_after, attached_after, association_before, ass
 
 
 def run_present(state) -> dict:
-    from ansible_collections.eks.access.plugins.module_utils.runners import irsa_service_account as base
-
     options, context, role = state.options, state.context, state.role
     association = None
     change = None
@@ -145,7 +139,7 @@ def run_present(state) -> dict:
         if state.sa is None and options.create_service_account:
             # No annotation: with Pod Identity the association carries the role.
             sa_plan = irsa.plan_service_account(None, {}, False, True)
-            base.check_service_account_write(state.kube, sa_plan, options, options.cluster_name)
+            workloads.check_service_account_write(state.kube, sa_plan, options, options.cluster_name)
         if irsa.annotations_of(state.sa).get(irsa.ROLE_ARN_ANNOTATION):
             context.warn("service account %s still has the %s annotation; new pods get Pod Identity credentials "
                          "once the association exists, so remove the annotation (and the role's OIDC trust "
@@ -177,11 +171,11 @@ def run_present(state) -> dict:
         sa_after = {"metadata": {"name": options.name, "namespace": options.namespace, "annotations": {}}}
 
     if not context.check_mode:
-        base.apply_role(state, role, changes, trust_after, options)
+        state.apply_role(role, changes, trust_after, options)
         written = ["created IAM role" if changes["create"] else "updated IAM role"] if changes["changed"] else []
         try:
             if sa_plan is not None:
-                base.write_service_account(state.kube, sa_plan, options.namespace, options.name, dry_run=False)
+                workloads.write_service_account(state.kube, sa_plan, options.namespace, options.name, dry_run=False)
                 written.append("created service account %s" % options.sa_label)
             if change is not None:
                 answer = association.service.apply(change)
@@ -192,7 +186,7 @@ def run_present(state) -> dict:
             raise errors.PartiallyApplied(
                 "%s %s, but then %s failed (%s); fix that and re-run the task, which converges"
                 % (" and ".join(written), role.arn, "the Pod Identity association of %s" % options.sa_label,
-                   pod_identity_service.describe_error(e)), written=written, role_arn=role.arn) from None
+                   aws.describe_error(e)), written=written, role_arn=role.arn) from None
 
     result = _result(state, changed, trust_after, changes["attached_after"], association_before, association_after,
                      sa_after)

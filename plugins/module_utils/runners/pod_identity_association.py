@@ -17,9 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import List
 
+from ansible_collections.eks.access.plugins.module_utils.clients import aws
+from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
 from ansible_collections.eks.access.plugins.module_utils.errors import PartiallyApplied
 from ansible_collections.eks.access.plugins.module_utils.errors import Refused
+from ansible_collections.eks.access.plugins.module_utils.model import arn as arn_rules
 from ansible_collections.eks.access.plugins.module_utils.model import pod_identity as model
 from ansible_collections.eks.access.plugins.module_utils.services import pod_identity as services
 
@@ -36,10 +39,25 @@ class Options:
     max_concurrency: int = services.DEFAULT_CONCURRENCY
 
 
-def _cluster_account(cluster: dict):
-    """(partition, account) of the cluster, from its ARN."""
-    parts = (cluster.get("arn") or "").split(":")
-    return (parts[1], parts[4]) if len(parts) > 5 else (None, None)
+def _verify_roles(service, role_arns, manage_trust):
+    """{role ARN: (old trust, new trust)} to write; Refused when a role is missing or cannot be fixed."""
+    missing, untrusting, denied, updates = [], {}, {}, {}
+    for role_arn in role_arns:
+        trust = service.role_trust(role_arn)
+        if trust is None:
+            missing.append(role_arn)
+            continue
+        lacking, refused = trust_policy.pod_identity_trust_gaps(trust)
+        if refused:
+            denied[role_arn] = refused
+        elif lacking and manage_trust:
+            new_trust, _changed = trust_policy.merge_statement(trust, trust_policy.pod_identity_statement())
+            updates[role_arn] = (trust, new_trust)
+        elif lacking:
+            untrusting[role_arn] = lacking
+    if missing or untrusting or denied:
+        raise model.trust_refusal(missing, untrusting, denied)
+    return updates
 
 
 def run(ctx, options: Options) -> dict:
@@ -47,8 +65,8 @@ def run(ctx, options: Options) -> dict:
         raise InvalidInput("max_concurrency must be at least 1, got %d" % options.max_concurrency)
     service = services.PodIdentityService(ctx.aws("eks"), ctx.aws("iam"), options.cluster_name,
                                           options.max_concurrency)
-    cluster = service.describe_cluster()
-    partition, account = _cluster_account(cluster)
+    cluster = service.cluster_facts()
+    partition, account = arn_rules.partition_and_account(cluster.arn)
     wanted = model.parse_associations(options.associations, options.state, account, partition)
 
     if options.state == "present" and options.require_agent \
@@ -87,7 +105,7 @@ def run(ctx, options: Options) -> dict:
         for change, answer, error in service.apply_all(the_plan.changes):
             if error is not None:
                 failed.append({"association": model.key_name(change.key), "action": change.action,
-                               "error": services.describe_error(error)})
+                               "error": aws.describe_error(error)})
             elif answer is not None:
                 answers[change.key] = model.current_from_eks(answer)
         if failed:

@@ -26,7 +26,7 @@ def run(ctx, options: Options) -> dict:
     if options.service_account and not options.namespace:
         raise InvalidInput("service_account needs namespace (a service account is named within its namespace)")
     service = services.PodIdentityService(ctx.aws("eks"), ctx.aws("iam"), options.cluster_name, options.concurrency)
-    cluster = service.describe_cluster()
+    cluster = service.cluster_facts()
     addon_names = service.addon_names()
     summaries = [s for s in service.associations()
                  if (not options.namespace or s.namespace == options.namespace)

@@ -13,7 +13,7 @@ verified:
    ``podIdentityAssociations`` for a managed add-on (its other associations kept);
 4. restart the workloads whose pods lack Pod Identity credentials and wait;
 5. read the pods again: an item is migrated only when every live pod carries
-   Pod Identity credentials (services/workloads.py);
+   Pod Identity credentials (model/workloads.py);
 6. only then, when asked, remove the annotation (or the add-on's
    ``serviceAccountRoleArn``) and the OIDC trust statement of the migrated items.
 
@@ -30,7 +30,9 @@ from dataclasses import dataclass
 from typing import List
 from typing import Optional
 
+from ansible_collections.eks.access.plugins.module_utils.model import arn as arn_rules
 from ansible_collections.eks.access.plugins.module_utils.model import irsa
+from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.clients import kube
 from ansible_collections.eks.access.plugins.module_utils.model import rollout
 from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
@@ -44,6 +46,7 @@ from ansible_collections.eks.access.plugins.module_utils.model import pod_identi
 from ansible_collections.eks.access.plugins.module_utils.services import addons
 from ansible_collections.eks.access.plugins.module_utils.services import pod_identity as services
 from ansible_collections.eks.access.plugins.module_utils.services import workloads
+from ansible_collections.eks.access.plugins.module_utils.model import workloads as workloads_model
 
 
 WORKLOAD_PLURALS = {"Deployment": "deployments", "DaemonSet": "daemonsets", "StatefulSet": "statefulsets"}
@@ -84,16 +87,16 @@ class Reader:
         """Everything, then the trusts of the roles the items name; returns the discovered items."""
         name = self.options.cluster_name
         if self.facts is None:
-            cluster = self.cluster = self.service.describe_cluster()
-            parts = (cluster.get("arn") or "").split(":")
-            partition, account = (parts[1], parts[4]) if len(parts) > 5 else (self.ctx.partition(), None)
-            issuer = ((cluster.get("identity") or {}).get("oidc") or {}).get("issuer") or ""
+            cluster = self.cluster = self.service.cluster_facts()
+            partition, account = arn_rules.partition_and_account(cluster.arn)
+            partition = partition or self.ctx.partition()
+            issuer = cluster.oidc_issuer or ""
             provider = trust_policy.oidc_provider_arn(partition, account, issuer) if issuer else ""
             self.facts = model.Facts(name, partition, account, provider, issuer, namespaces=self.options.namespaces)
         facts = self.facts
         names = self.service.addon_names()
         facts.agent_installed = pod_identity.has_pod_identity_agent(self.cluster, names)
-        addons_found = [a for _n, a, e in services.map_bounded(
+        addons_found = [a for _n, a, e in services.each_outcome(
             lambda n: self.eks.describe_addon(clusterName=name, addonName=n)["addon"],
             [n for n in names if n != pod_identity.AGENT_ADDON], self.options.max_concurrency) if e is None]
         facts.addons = addons_found
@@ -140,7 +143,7 @@ class Reader:
                 obj["kind"] = kind
                 facts.workloads.append(obj)
         facts.pods = self._list("v1", "pods")
-        facts.node_labels = {workloads.metadata(n).get("name"): workloads.metadata(n).get("labels") or {}
+        facts.node_labels = {workloads_model.metadata(n).get("name"): workloads_model.metadata(n).get("labels") or {}
                              for n in self.api.items(kube.api_path("v1", "nodes"))}
 
 
@@ -178,7 +181,7 @@ def _associate(reader, items, result):
     failed = []
     for change, _answer, error in reader.service.apply_all(changes):
         if error is not None:
-            failed.append("%s: %s" % (pod_identity.key_name(change.key), services.describe_error(error)))
+            failed.append("%s: %s" % (pod_identity.key_name(change.key), aws.describe_error(error)))
         else:
             result["associations_created"].append(pod_identity.key_name(change.key))
     for item in [i for i in items if i.addon is not None]:
@@ -210,7 +213,7 @@ def _restart(reader, items, to, result):
                 continue
             seen.add(name)
             kind = workload["kind"]
-            meta = workloads.metadata(workload)
+            meta = workloads_model.metadata(workload)
             path = kube.api_path("apps/v1", WORKLOAD_PLURALS[kind], meta["namespace"], meta["name"])
             update = ((workload.get("spec") or {}).get("updateStrategy") or {}).get("type")
             if update == "OnDelete":
@@ -218,10 +221,10 @@ def _restart(reader, items, to, result):
                 # recreates them from the (unchanged) template.
                 lacking = item.pod_problems(to)
                 for pod in item.pods:
-                    pod_name = workloads.metadata(pod).get("name")
+                    pod_name = workloads_model.metadata(pod).get("name")
                     if pod_name in lacking and model._subset(
                             ((workload.get("spec") or {}).get("selector") or {}).get("matchLabels") or {},
-                            workloads.metadata(pod).get("labels") or {}):
+                            workloads_model.metadata(pod).get("labels") or {}):
                         try:
                             api.delete(kube.api_path("v1", "pods", meta["namespace"], pod_name))
                         except KubeApiError as e:
@@ -306,7 +309,7 @@ def _cleanup(reader, items, result, check_mode):
             plan = irsa.plan_remove_annotations(sa, item.role_arn)
             if plan["action"] == "patch" and not check_mode:
                 patch = {"metadata": {"annotations": plan["patch"]["metadata"]["annotations"],
-                                      "resourceVersion": workloads.metadata(sa).get("resourceVersion")}}
+                                      "resourceVersion": workloads_model.metadata(sa).get("resourceVersion")}}
                 reader.api.merge_patch(kube.api_path("v1", "serviceaccounts", item.namespace, item.service_account),
                                        patch)
         elif item.name not in result["cleaned"] and item.oidc_trusted:
@@ -422,9 +425,9 @@ def _rollback(ctx, reader, items, result):
     plain = [i for i in ours if i.addon is None]
     changes = [pod_identity.Change("delete", i.key, current=i.association) for i in plain]
     for change, _answer, error in reader.service.apply_all(changes):
-        if error is not None and services.error_code(error) != "ResourceNotFoundException":
+        if error is not None and aws.error_code(error) != "ResourceNotFoundException":
             raise PartiallyApplied("deleting the association of %s failed (%s); re-run to converge"
-                                   % (pod_identity.key_name(change.key), services.describe_error(error)),
+                                   % (pod_identity.key_name(change.key), aws.describe_error(error)),
                                    **_partial(result))
         result["associations_deleted"].append(pod_identity.key_name(change.key))
     for item in [i for i in ours if i.addon is not None]:

@@ -12,21 +12,23 @@ Runners see a :class:`module.RunContext`, never ``module.params``.
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import List, Optional
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
+from ansible_collections.eks.access.plugins.module_utils.clients import aws
+from ansible_collections.eks.access.plugins.module_utils.module import Runner
+from ansible_collections.eks.access.plugins.module_utils.model import arn as arn_rules
 from ansible_collections.eks.access.plugins.module_utils.model import cni
+from ansible_collections.eks.access.plugins.module_utils.model import irsa
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.model import pod_identity as pod_identity_model
 from ansible_collections.eks.access.plugins.module_utils.services import addons
 from ansible_collections.eks.access.plugins.module_utils.services import lease as lease_service
 from ansible_collections.eks.access.plugins.module_utils.services import workloads
+from ansible_collections.eks.access.plugins.module_utils.model import workloads as workloads_model
 
-ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
 # Per-item EKS reads (node groups of every cluster of the region) in parallel, boundedly.
 MAX_PARALLEL_READS = 8
 # A refusal names every pod but only the first problems; the result's failure_lines has them all.
@@ -39,7 +41,7 @@ class CniRefused(errors.Refused):
 
 def _caller(ctx):
     identity = ctx.caller_identity()
-    return identity["Account"], identity["Arn"].split(":")[1]
+    return identity["Account"], arn_rules.partition_of(identity["Arn"])
 
 
 def describe_cluster(ctx, name):
@@ -67,7 +69,7 @@ def get_policy_document(iam, policy_arn):
     """The default version's document of a managed policy, or None when it does not exist."""
     try:
         policy = iam.get_policy(PolicyArn=policy_arn)["Policy"]
-    except is_boto3_error_code("NoSuchEntity"):
+    except aws.with_code("NoSuchEntity"):
         return None
     version = iam.get_policy_version(PolicyArn=policy_arn, VersionId=policy["DefaultVersionId"])["PolicyVersion"]
     return trust_policy.load_policy(version["Document"])
@@ -82,7 +84,7 @@ def run_policy(ctx, options: PolicyOptions) -> dict:
     if not family:
         if not options.cluster_name:
             raise errors.InvalidInput("give cluster_name (to read the IP family from EKS) or ip_family")
-        family = describe_cluster(ctx, options.cluster_name)["ip_family"]
+        family = describe_cluster(ctx, options.cluster_name).ip_family
     wanted = cni.cni_policy_for_ip_family(family, partition, account)
     result = dict(changed=False, ip_family=wanted["ip_family"], aws_managed=wanted["aws_managed"],
                   policy_name=wanted["policy_name"], policy_arn=wanted["policy_arn"], created=False,
@@ -335,9 +337,9 @@ def verify_daemonset(api, options: VerifyOptions, ctx=None) -> dict:
     ds = workloads.daemonset(api, namespace, name)
     if ds is None:
         raise errors.NotFound("DaemonSet %s/%s does not exist; check namespace and daemonset" % (namespace, name))
-    sa_name = workloads.daemonset_service_account(ds)
+    sa_name = workloads_model.daemonset_service_account(ds)
     sa = workloads.service_account(api, namespace, sa_name)
-    annotations = workloads.annotations(sa)
+    annotations = workloads_model.annotations(sa)
     role_arn = options.role_arn
     association = None
     association_problem = None
@@ -349,13 +351,13 @@ def verify_daemonset(api, options: VerifyOptions, ctx=None) -> dict:
             if options.expect_irsa and not role_arn and association:
                 role_arn = association["role_arn"]
     elif options.expect_irsa and not role_arn:
-        role_arn = annotations.get(ROLE_ARN_ANNOTATION)
+        role_arn = annotations.get(irsa.ROLE_ARN_ANNOTATION)
     pods = workloads.daemonset_pods(api, ds)
-    desired = workloads.desired_pods(ds)
-    report = cni.verify_pods(pods, role_arn, desired, options.expect_irsa, workloads.audience_of(sa), method)
+    desired = workloads_model.desired_pods(ds)
+    report = cni.verify_pods(pods, role_arn, desired, options.expect_irsa, workloads_model.audience_of(sa), method)
     if method == "irsa" and options.expect_irsa and not role_arn:
         problem = "no role ARN to expect: the service account %s/%s has no %s annotation" % (
-            namespace, sa_name, ROLE_ARN_ANNOTATION)
+            namespace, sa_name, irsa.ROLE_ARN_ANNOTATION)
         report["failures"].insert(0, {"pod": None, "container": None, "problem": problem})
         report["ok"] = False
     if association_problem:
@@ -410,7 +412,7 @@ def attached_policies_or_none(iam, role_name):
     """ARNs of the managed policies attached to a role; None when the role does not exist."""
     try:
         pages = iam.paginate("list_attached_role_policies", RoleName=role_name)
-    except is_boto3_error_code("NoSuchEntity"):
+    except aws.with_code("NoSuchEntity"):
         return None
     return [p["PolicyArn"] for p in pages.get("AttachedPolicies", [])]
 
@@ -449,8 +451,7 @@ def nodegroups_of(eks_client, cluster, region):
 def region_nodegroups(eks_client, region):
     """Every managed node group of every cluster in the client's region, read with bounded parallelism."""
     clusters = eks_client.paginate("list_clusters").get("clusters") or []
-    with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_READS, max(len(clusters), 1))) as pool:
-        per_cluster = list(pool.map(lambda name: nodegroups_of(eks_client, name, region), clusters))
+    per_cluster = aws.map_bounded(lambda name: nodegroups_of(eks_client, name, region), clusters, MAX_PARALLEL_READS)
     return [group for groups in per_cluster for group in groups], clusters
 
 
@@ -595,3 +596,11 @@ def run_lease(ctx, options: LeaseOptions) -> dict:
         ctx.warn("took over the expired Lease %s/%s from %s"
                  % (lease.namespace, lease.name, outcome["previous_holder"]))
     return dict(outcome, holder=options.holder, lease="%s/%s" % (lease.namespace, lease.name))
+
+
+# The five modules' runners, for module.main().
+VPC_CNI_POLICY = Runner(run_policy, PolicyOptions)
+VPC_CNI_ADDON = Runner(run_addon, AddonOptions)
+AWS_NODE_IRSA_INFO = Runner(run_verify, VerifyOptions)
+NODE_ROLE_POLICY = Runner(run_node_role_policy, NodeRolePolicyOptions)
+VPC_CNI_LEASE = Runner(run_lease, LeaseOptions)

@@ -15,17 +15,21 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
+from dataclasses import dataclass
 
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.clients.aws import map_bounded
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry as model
+from ansible_collections.eks.access.plugins.module_utils.model import arn as arn_rules
+from ansible_collections.eks.access.plugins.module_utils.model.eks_cluster import ClusterFacts
+from ansible_collections.eks.access.plugins.module_utils.services import eks_cluster
 
-try:
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
-except ImportError:  # AnsibleAWSModule reports a missing botocore
-    BotoCoreError = ClientError = ()
+from ansible_collections.eks.access.plugins.module_utils.clients.aws import BotoCoreError
+from ansible_collections.eks.access.plugins.module_utils.clients.aws import ClientError
+from ansible_collections.eks.access.plugins.module_utils.clients.aws import aws_failure
+from ansible_collections.eks.access.plugins.module_utils.clients.aws import error_code
 
 DEFAULT_CONCURRENCY = aws.DEFAULT_CONCURRENCY
 # Above this many principals of one kind, one paged listing of the account's roles (or users) is cheaper
@@ -33,26 +37,6 @@ DEFAULT_CONCURRENCY = aws.DEFAULT_CONCURRENCY
 LIST_INSTEAD_OF_GET = 20
 # IAM's largest page (MaxItems) for ListRoles and ListUsers; its default is 100.
 IAM_LIST_PAGE_SIZE = 1000
-
-
-def _error_code(error) -> str:
-    return (getattr(error, "response", None) or {}).get("Error", {}).get("Code", "")
-
-
-def aws_failure(error, what: str) -> errors.EksAccessError:
-    """One sentence for a failed EKS request (no request ids, no headers)."""
-    if isinstance(error, ClientError):
-        code = _error_code(error)
-        message = error.response.get("Error", {}).get("Message") or code
-        if code in ("AccessDeniedException", "AccessDenied", "UnauthorizedOperation"):
-            return errors.Forbidden("%s was denied by AWS (%s: %s); grant the credentials that permission" % (
-                what, code, message))
-        if code in ("InvalidParameterException", "InvalidRequestException"):
-            return errors.InvalidInput("%s was refused by EKS (%s): %s" % (what, code, message))
-        if code == "ResourceNotFoundException":
-            return errors.NotFound("%s: %s" % (what, message))
-        return errors.EksAccessError("%s failed (%s): %s" % (what, code, message))
-    return errors.EksAccessError("%s failed: %s" % (what, error))
 
 
 class AccessEntries:
@@ -65,16 +49,12 @@ class AccessEntries:
 
     # ------------------------------------------------------------------ reads
 
-    def describe_cluster(self) -> dict:
+    def cluster_facts(self) -> ClusterFacts:
+        """The cluster's facts (services/eks_cluster.py's DescribeCluster); NotFound when it does not exist."""
         try:
-            return self.eks.describe_cluster(name=self.cluster_name)["cluster"]
-        except ClientError as e:
-            if _error_code(e) == "ResourceNotFoundException":
-                raise errors.NotFound("EKS cluster %r was not found in this account and region" % self.cluster_name)
+            return eks_cluster.describe_cluster(self.eks, self.cluster_name)
+        except (ClientError, BotoCoreError) as e:
             raise aws_failure(e, "DescribeCluster %s" % self.cluster_name)
-
-    def cluster_facts(self) -> model.ClusterFacts:
-        return model.cluster_facts(self.describe_cluster())
 
     def access_policy_arns(self) -> list:
         try:
@@ -97,7 +77,7 @@ class AccessEntries:
             associations = self.eks.paginate("list_associated_access_policies", clusterName=self.cluster_name,
                                              principalArn=principal_arn).get("associatedAccessPolicies", [])
         except ClientError as e:
-            if _error_code(e) == "ResourceNotFoundException":
+            if error_code(e) == "ResourceNotFoundException":
                 return None
             raise aws_failure(e, "Reading the access entry of %s" % principal_arn)
         except BotoCoreError as e:
@@ -262,7 +242,7 @@ class IamPrincipals:
             else:
                 item = self.iam.get_user(UserName=name)["User"]
         except ClientError as e:
-            if _error_code(e) == "NoSuchEntity":
+            if error_code(e) == "NoSuchEntity":
                 return None
             raise aws_failure(e, "Looking up IAM %s %s" % (resource_type, name))
         return {"arn": item.get("Arn"), "created": item.get("CreateDate"), "id": item.get("RoleId") or item.get("UserId")}
@@ -342,9 +322,109 @@ def authentication_mode(context):
     if not name:
         return None
     try:
-        cluster = context.aws("eks").describe_cluster(name=name)["cluster"]
-    except (ClientError, BotoCoreError) as e:
+        return eks_cluster.describe_cluster(context.aws("eks"), name).authentication_mode
+    except errors.EksAccessError as e:
         context.warn("Could not read the authentication mode of cluster %s (%s); aws-auth is handled as if EKS reads it"
                      % (name, e))
         return None
-    return model.cluster_facts(cluster).authentication_mode
+
+
+# --------------------------------------------------------------------------- the authentication mode switch
+
+
+def caller_role_arn(context) -> str:
+    """The caller as an access entry would name it (assumed-role sessions are their role)."""
+    return context.caller_identity()["Arn"]
+
+
+UPDATE_DONE = ("Successful", "Failed", "Cancelled")
+
+
+@dataclass
+class ModeChange:
+    """A switch of authentication mode: eks_authentication_mode's options, also asked by the migration."""
+
+    cluster_name: str
+    mode: str
+    protect: list = None
+    allow_self_lockout: bool = False
+    wait_timeout: int = 1200
+    poll_seconds: float = 5.0
+
+
+def _wait_for_update(service: AccessEntries, update_id: str, options: ModeChange, mode: str):
+    deadline = time.monotonic() + options.wait_timeout
+    delay = min(1.0, options.poll_seconds)
+    while True:
+        update = service.describe_update(update_id)
+        status = update.get("status")
+        if status == "Successful":
+            return update
+        if status in UPDATE_DONE:
+            reasons = "; ".join("%s: %s" % (e.get("errorCode"), e.get("errorMessage"))
+                                for e in update.get("errors") or []) or "no reason given"
+            raise errors.EksAccessError("EKS update %s to authentication mode %s ended %s (%s)" % (
+                update_id, mode, status, reasons), update_id=update_id)
+        if time.monotonic() > deadline:
+            raise errors.EksAccessError(
+                "EKS update %s to authentication mode %s is still %s after %d seconds; it goes on in EKS, re-run the "
+                "task to wait again" % (update_id, mode, status, options.wait_timeout), update_id=update_id)
+        time.sleep(delay)
+        delay = min(delay * 2, options.poll_seconds)
+
+
+def _lockout_guard(context, service: AccessEntries, options: ModeChange, result: dict,
+                   done: list) -> None:
+    """Before the step to API: the caller and the protected ARNs must be cluster admin by access entry."""
+    principals = [caller_role_arn(context)] + list(options.protect or ())
+    result["protected_arns"] = principals
+    missing = model.missing_admins(service.read(), principals)
+    if missing:
+        where = ("Nothing was changed." if not done else
+                 "The cluster is now in %s (aws-auth still counts there); re-run once the entries exist." % done[-1])
+        raise errors.Refused(
+            "Refusing to switch cluster %r to authentication mode API: aws-auth is ignored there, and %s %s no "
+            "access entry with AmazonEKSClusterAdminPolicy at cluster scope, so %s lose cluster admin; create "
+            "those entries first (eks.access.eks_access_entry), or set allow_self_lockout: true. %s" % (
+                options.cluster_name, ", ".join(missing), "has" if len(missing) == 1 else "have",
+                "it would" if len(missing) == 1 else "they would", where),
+            missing_admins=missing, steps_done=list(done))
+
+
+def switch_authentication_mode(context, options: ModeChange) -> dict:
+    """Switch the cluster's authentication mode step by step, waiting for each update; the lockout guard
+    before the step to API."""
+    service = AccessEntries(context.aws("eks"), options.cluster_name)
+    cluster = service.cluster_facts()
+    steps = model.check_mode_change(cluster, options.mode)
+    for arn in options.protect or ():
+        try:
+            arn_rules.parse_iam_arn(arn)
+        except arn_rules.ArnError as e:
+            raise errors.InvalidInput("protect: %s" % e)
+    result = dict(changed=bool(steps), previous_mode=cluster.authentication_mode,
+                  authentication_mode=options.mode if steps else cluster.authentication_mode,
+                  steps=steps, update_ids=[], protected_arns=[])
+    if context.diff_mode:
+        result["diff"] = {"before": "authentication_mode: %s\n" % cluster.authentication_mode,
+                          "after": "authentication_mode: %s\n" % result["authentication_mode"]}
+    # aws-auth is ignored in API mode: the guard runs against the entries as they are right before that step.
+    # A CONFIG_MAP cluster has no entries to read yet (EKS creates the creator's when it leaves CONFIG_MAP),
+    # so there the guard runs after the first step.
+    guard = bool(steps) and steps[-1] == "API" and not options.allow_self_lockout
+    if context.check_mode:
+        if guard and cluster.authentication_mode != "CONFIG_MAP":
+            _lockout_guard(context, service, options, result, [])
+        elif guard:
+            context.warn("The lockout guard can only read access entries once cluster %s has left CONFIG_MAP; the "
+                         "real run checks it after the first step" % options.cluster_name)
+        return result
+    done = []
+    for mode in steps:
+        if mode == "API" and guard:
+            _lockout_guard(context, service, options, result, done)
+        update_id = service.update_authentication_mode(mode)
+        result["update_ids"].append(update_id)
+        _wait_for_update(service, update_id, options, mode)
+        done.append(mode)
+    return result

@@ -10,11 +10,13 @@ a stale read (409) instead of silently dropping another editor's entries.
 
 from __future__ import annotations
 
+import datetime
 import json
+import os
 import random
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Union
 
 from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import errors as aws_auth_errors
 from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import parse as aws_auth_parse
@@ -22,6 +24,9 @@ from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import p
 from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import render as aws_auth_render
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.clients import kube
+from ansible_collections.eks.access.plugins.module_utils.model import access_entry
+from ansible_collections.eks.access.plugins.module_utils.model import arn
+from ansible_collections.eks.access.plugins.module_utils.services import access_entries
 
 # Enough for a handful of playbooks editing at once; each retry re-reads.
 DEFAULT_MAX_ATTEMPTS = 8
@@ -222,3 +227,130 @@ def bound_groups(api) -> set:
             if subject.get("kind") == "Group":
                 groups.add(subject.get("name"))
     return groups
+
+
+# --------------------------------------------------------------------------- the one aws-auth editor
+# (aws_auth_mapping, eks_sso_role): caller guard, plan, write, the Ansible result
+
+
+@dataclass
+class Guards:
+    """The safety options every aws-auth edit shares."""
+
+    allow_node_mapping_changes: bool = False
+    allow_self_lockout: bool = False
+    backup: bool = False
+    backup_dir: Optional[str] = None
+
+
+def _entries(items):
+    """Drop options the user left out, so the planner keeps the current values."""
+    if items is None:
+        return None
+    return [{k: v for k, v in item.items() if v is not None} for item in items]
+
+
+def write_backup(context, guards: Guards, outcome):
+    """Keep the previous ConfigMap data next to other Ansible backups; return the path."""
+    directory = guards.backup_dir or os.path.expanduser("~/.ansible/backups/eks.access")
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")
+    label = context.cluster_name or "cluster"
+    path = os.path.join(directory, "aws-auth.%s.%s.%d~" % (label, stamp, os.getpid()))
+    with open(path, "w") as f:
+        json.dump({"apiVersion": "v1", "kind": "ConfigMap",
+                   "metadata": {"name": aws_auth_parse.AWS_AUTH_NAME, "namespace": aws_auth_parse.AWS_AUTH_NAMESPACE,
+                                "resourceVersion": outcome.before_resource_version},
+                   "data": outcome.before_data}, f, indent=2, sort_keys=True)
+    os.chmod(path, 0o600)
+    return path
+
+
+def foreign_partition_warnings(roles, users, partition):
+    """Warnings for mapped ARNs of another partition than the caller's: the cluster never sees such a caller."""
+    warnings = []
+    for kind, items in (("mapRoles", roles), ("mapUsers", users)):
+        key = aws_auth_parse.ARN_KEY[kind]
+        for item in items or []:
+            other = arn.partition_of(item.get(key) if isinstance(item, dict) else None)
+            if other and partition and other != partition:
+                warnings.append(
+                    "%s %s is in partition %s, but the cluster is in %s: no caller of the cluster can ever match it; "
+                    "use the ARN of the identity in %s" % (kind, item[key], other, partition, partition))
+    return warnings
+
+
+def run_mapping(context, guards: Guards, roles: Union[list, Callable, None], users, accounts, state, purge=False,
+                append_groups=False, update_existing=True, repair=False,
+                repair_hint="re-run with repair=true") -> dict:
+    """Apply one batched aws-auth change; return the result dict.
+
+    ``roles`` is a list of mapRoles entries, or a function of the current
+    :class:`aws_auth_parse.AwsAuth` returning one (called again on every attempt,
+    so it sees what a concurrent editor wrote), e.g. to remove entries that
+    can only be recognised in the current data.  ``repair_hint`` tells the
+    user how to repair a broken aws-auth with the calling module.
+    """
+    access_entry.require_aws_auth_honoured(context.cluster_name, access_entries.authentication_mode(context))
+    api = context.kube()
+    caller = context.kube_caller_arn()
+    protected = (caller,) if caller and not guards.allow_self_lockout else ()
+
+    warnings = []
+    if state == "present":
+        warnings.extend(foreign_partition_warnings(None if callable(roles) else roles, users,
+                                                   context.cluster_partition()))
+    plan_warnings = []
+
+    def planner(current):
+        wanted_roles = roles(current) if callable(roles) else roles
+        result = aws_auth_plan.plan(
+            current, roles=_entries(wanted_roles), users=_entries(users), accounts=accounts, state=state,
+            purge=purge, append_groups=append_groups,
+            allow_node_mapping_changes=guards.allow_node_mapping_changes,
+            protected_arns=protected, update_existing=update_existing,
+        )
+        plan_warnings[:] = result.warnings
+        return result
+
+    backups = []
+
+    def keep_backup(outcome):
+        if (guards.backup or outcome.repaired) and outcome.existed:
+            backups.append(write_backup(context, guards, outcome))
+
+    repair_kinds = None
+    if repair:
+        given = (("mapRoles", roles), ("mapUsers", users), ("mapAccounts", accounts))
+        repair_kinds = tuple(kind for kind, items in given if items is not None)
+    try:
+        outcome = apply(api, planner, context.check_mode, before_write=keep_backup,
+                        repair_kinds=repair_kinds, repair_hint=repair_hint)
+    except aws_auth_errors.LockoutError as e:
+        raise errors.Refused("Refusing to change aws-auth: %s" % e) from None
+    except aws_auth_errors.AwsAuthError as e:
+        raise errors.InvalidInput("aws-auth: %s" % e) from None
+    for warning in dict.fromkeys(warnings + plan_warnings):
+        context.warn(warning)
+    plan = outcome.plan
+    result = dict(
+        changed=plan.changed,
+        added=plan.added,
+        removed=plan.removed,
+        updated=plan.updated,
+        mappings=aws_auth_render.to_result(plan.after),
+        resource_version=outcome.resource_version,
+        created=plan.changed and not outcome.existed,
+        protected_arns=list(protected),
+        repaired=list(outcome.repaired),
+    )
+    if backups:
+        result["backup_file"] = backups[-1]  # one per attempt; the last one was written over
+    if context.diff_mode:
+        result["diff"] = dict(
+            before_header="%s/%s" % (aws_auth_parse.AWS_AUTH_NAMESPACE, aws_auth_parse.AWS_AUTH_NAME),
+            after_header="%s/%s" % (aws_auth_parse.AWS_AUTH_NAMESPACE, aws_auth_parse.AWS_AUTH_NAME),
+            before=aws_auth_render.diff_text(outcome.before) if outcome.existed else "",
+            after=aws_auth_render.diff_text(plan.after),
+        )
+    return result

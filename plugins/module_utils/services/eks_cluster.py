@@ -4,43 +4,26 @@
 
 from __future__ import annotations
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-
 from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.errors import NotFound
+from ansible_collections.eks.access.plugins.module_utils.model.eks_cluster import ClusterFacts
+from ansible_collections.eks.access.plugins.module_utils.model.eks_cluster import cluster_facts
 
 
 class ClusterNotFound(NotFound):
     """DescribeCluster found no such cluster in the account and region."""
 
 
-def cluster_facts(cluster: dict) -> dict:
-    """Flatten a DescribeCluster ``cluster`` into what access automation needs."""
-    issuer = ((cluster.get("identity") or {}).get("oidc") or {}).get("issuer")
-    network = cluster.get("kubernetesNetworkConfig") or {}
-    return {
-        "name": cluster.get("name"),
-        "arn": cluster.get("arn"),
-        "status": cluster.get("status"),
-        "version": cluster.get("version"),
-        "endpoint": cluster.get("endpoint"),
-        "certificate_authority_data": (cluster.get("certificateAuthority") or {}).get("data"),
-        "oidc_issuer": issuer,
-        "ip_family": (network.get("ipFamily") or "ipv4").lower(),
-        "role_arn": cluster.get("roleArn"),
-        "authentication_mode": (cluster.get("accessConfig") or {}).get("authenticationMode"),
-        # EKS Auto Mode: its nodes run the Pod Identity agent without the add-on
-        "auto_mode": bool((cluster.get("computeConfig") or {}).get("enabled")),
-    }
-
-
-def describe_cluster(client, name: str) -> dict:
+def describe_cluster(client, name: str) -> ClusterFacts:
     """DescribeCluster, retried (once: a client that already retries is not wrapped again); ``ClusterNotFound``
-    when it does not exist."""
+    when it does not exist, any other AWS error as the collection's error (clients/aws.py). The one DescribeCluster
+    of the collection."""
     try:
         return cluster_facts(aws.retrying(client).describe_cluster(name=name)["cluster"])
-    except is_boto3_error_code("ResourceNotFoundException"):
-        raise ClusterNotFound("EKS cluster %r was not found in this account and region" % name)
+    except aws.AWS_ERRORS as e:  # pylint: disable=catching-non-exception
+        if aws.error_code(e) == "ResourceNotFoundException":
+            raise ClusterNotFound("EKS cluster %r was not found in this account and region" % name) from None
+        raise aws.aws_failure(e, "DescribeCluster %s" % name) from None
 
 
 def managed_node_roles(client, name: str) -> list:

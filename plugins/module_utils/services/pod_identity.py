@@ -3,7 +3,7 @@
 """EKS Pod Identity I/O: the cluster, its add-ons, its associations, and the roles they use.
 
 Clients come from RunContext.aws (they retry throttling and 5xx on every
-call). Per-association calls run through :func:`map_bounded` with a bounded
+call). Per-association calls run through :func:`each_outcome` with a bounded
 number of threads; each item's outcome (result or error) is kept so a batch
 can say exactly what was and was not applied.
 
@@ -23,27 +23,20 @@ from ansible_collections.eks.access.plugins.module_utils.model import trust_poli
 from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.errors import EksAccessError
 from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
-from ansible_collections.eks.access.plugins.module_utils.errors import NotFound
 from ansible_collections.eks.access.plugins.module_utils.model import pod_identity as model
+from ansible_collections.eks.access.plugins.module_utils.model.eks_cluster import ClusterFacts
+from ansible_collections.eks.access.plugins.module_utils.services import eks_cluster
 from ansible_collections.eks.access.plugins.module_utils.services import iam_role
 
-try:
-    import botocore.exceptions
-
-    # What one item's calls may raise on purpose: AWS's answers and the collection's own refusals.
-    _ITEM_ERRORS = (EksAccessError, botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
-except ImportError:  # AnsibleAWSModule reports a missing botocore itself
-    _ITEM_ERRORS = (EksAccessError,)
+# What one item's calls may raise on purpose: AWS's answers and the collection's own refusals.
+_ITEM_ERRORS = (EksAccessError,) + aws.AWS_ERRORS
 
 DEFAULT_CONCURRENCY = aws.DEFAULT_CONCURRENCY
 
 
-def error_code(exc) -> str:
-    return getattr(exc, "response", {}).get("Error", {}).get("Code", "") if exc is not None else ""
-
-
-def map_bounded(func: Callable, items: list, workers: int = DEFAULT_CONCURRENCY) -> list:
-    """``[(item, result, error)]`` of ``func(item)`` for every item, at most ``workers`` at a time, in order."""
+def each_outcome(func: Callable, items: list, workers: int = DEFAULT_CONCURRENCY) -> list:
+    """``[(item, result, error)]`` of ``func(item)`` for every item, at most ``workers`` at a time, in order
+    (clients/aws.py's ``map_bounded``, with each item's AWS error kept instead of raised)."""
 
     def call(item):
         try:
@@ -65,14 +58,9 @@ class PodIdentityService:
 
     # ------------------------------------------------------------------ reads
 
-    def describe_cluster(self) -> dict:
-        try:
-            return self.eks.describe_cluster(name=self.cluster_name)["cluster"]
-        except botocore.exceptions.ClientError as e:
-            if error_code(e) == "ResourceNotFoundException":
-                raise NotFound("EKS cluster %r does not exist in this region; check cluster_name and region"
-                               % self.cluster_name)
-            raise
+    def cluster_facts(self) -> ClusterFacts:
+        """The cluster's facts (services/eks_cluster.py's DescribeCluster); NotFound when it does not exist."""
+        return eks_cluster.describe_cluster(self.eks, self.cluster_name)
 
     def addon_names(self) -> List[str]:
         return self.eks.paginate("list_addons", clusterName=self.cluster_name).get("addons", [])
@@ -89,11 +77,12 @@ class PodIdentityService:
                 clusterName=self.cluster_name, associationId=current.association_id)["association"]
 
         described = []
-        for current, found, error in map_bounded(one, associations, self.workers):
+        for current, found, error in each_outcome(one, associations, self.workers):
             if error is not None:
-                if error_code(error) == "ResourceNotFoundException":
+                if aws.error_code(error) == "ResourceNotFoundException":
                     continue
-                raise error
+                raise aws.aws_failure(error, "DescribePodIdentityAssociation %s" % current.association_id) \
+                    if isinstance(error, aws.AWS_ERRORS) else error
             described.append(model.current_from_eks(found))
         return described
 
@@ -169,15 +158,7 @@ class PodIdentityService:
 
     def apply_all(self, changes: List[model.Change]) -> list:
         """``[(change, answer, error)]`` for every change, at most ``workers`` at a time."""
-        return map_bounded(self.apply, changes, self.workers)
-
-
-def describe_error(error) -> str:
-    """One line for a failed AWS call: its code and message, no HTTP details."""
-    if isinstance(error, botocore.exceptions.ClientError):
-        detail = error.response.get("Error", {})
-        return "%s: %s" % (detail.get("Code", "Error"), detail.get("Message", ""))
-    return "%s: %s" % (type(error).__name__, error)
+        return each_outcome(self.apply, changes, self.workers)
 
 
 def by_key(associations: List[model.Current]) -> Dict[model.Key, model.Current]:

@@ -16,6 +16,7 @@ import pytest
 
 from botocore.stub import Stubber
 
+from ansible_collections.eks.access.plugins.module_utils.services.access_entries import ModeChange
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry as m
@@ -329,7 +330,7 @@ def test_info_lists_entries_with_policies_and_finds_missing_principals():
 
 
 def mode_options(mode, **kwargs):
-    return runner.AuthenticationModeOptions(cluster_name=CLUSTER, mode=mode, poll_seconds=0, **kwargs)
+    return ModeChange(cluster_name=CLUSTER, mode=mode, poll_seconds=0, **kwargs)
 
 
 def test_mode_switch_to_api_is_refused_when_the_caller_would_lose_admin():

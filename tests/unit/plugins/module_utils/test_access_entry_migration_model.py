@@ -9,13 +9,14 @@ import datetime
 import pytest
 
 from ansible_collections.eks.access.plugins.module_utils import errors
+from ansible_collections.eks.access.plugins.module_utils.model.eks_cluster import ClusterFacts
 from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import plan as aws_auth_plan
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry as m
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry_migration as mig
 
 ACCOUNT = "111122223333"
 OTHER = "444455556666"
-CLUSTER = m.ClusterFacts("prod", ACCOUNT, "aws", "API_AND_CONFIG_MAP")
+CLUSTER = ClusterFacts("prod", ACCOUNT, "aws", "API_AND_CONFIG_MAP")
 ADMIN = m.policy_arn("AmazonEKSClusterAdminPolicy")
 NODE = "system:node:{{EC2PrivateDNSName}}"
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.eks.access.plugins.module_utils.model.eks_cluster import ClusterFacts
+from ansible_collections.eks.access.plugins.module_utils.model.eks_cluster import cluster_facts
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry as m
 
@@ -13,7 +15,7 @@ ACCOUNT = "111122223333"
 POLICIES = frozenset(m.policy_arn(n) for n in (
     "AmazonEKSViewPolicy", "AmazonEKSEditPolicy", "AmazonEKSAdminPolicy", "AmazonEKSClusterAdminPolicy",
     "AmazonEKSAutoNodePolicy"))
-CLUSTER = m.ClusterFacts("prod", ACCOUNT, "aws", "API_AND_CONFIG_MAP", POLICIES)
+CLUSTER = ClusterFacts("prod", ACCOUNT, "aws", "API_AND_CONFIG_MAP", POLICIES)
 ROLE = "arn:aws:iam::%s:role/developers" % ACCOUNT
 NODE_ROLE = "arn:aws:iam::%s:role/eks-node" % ACCOUNT
 VIEW = m.policy_arn("AmazonEKSViewPolicy")
@@ -162,13 +164,13 @@ def test_absent_reads_only_the_principal():
 
 def test_config_map_mode_is_refused_with_the_fix():
     with pytest.raises(errors.Refused, match="API_AND_CONFIG_MAP first"):
-        m.require_entries_mode(m.ClusterFacts("prod", ACCOUNT, authentication_mode="CONFIG_MAP"))
+        m.require_entries_mode(ClusterFacts("prod", ACCOUNT, authentication_mode="CONFIG_MAP"))
     m.require_entries_mode(CLUSTER)
 
 
 def test_cluster_facts_come_from_the_cluster_arn():
-    facts = m.cluster_facts({"name": "c", "arn": "arn:aws-cn:eks:cn-north-1:%s:cluster/c" % ACCOUNT,
-                             "accessConfig": {"authenticationMode": "API"}})
+    facts = cluster_facts({"name": "c", "arn": "arn:aws-cn:eks:cn-north-1:%s:cluster/c" % ACCOUNT,
+                           "accessConfig": {"authenticationMode": "API"}})
     assert (facts.partition, facts.account_id, facts.authentication_mode) == ("aws-cn", ACCOUNT, "API")
 
 
@@ -282,11 +284,11 @@ def test_the_diff_shows_only_touched_entries_field_by_field():
 
 
 def test_mode_changes_go_one_step_at_a_time_and_never_back():
-    facts = m.ClusterFacts("prod", ACCOUNT, authentication_mode="CONFIG_MAP")
+    facts = ClusterFacts("prod", ACCOUNT, authentication_mode="CONFIG_MAP")
     assert m.check_mode_change(facts, "API") == ["API_AND_CONFIG_MAP", "API"]
     assert m.check_mode_change(facts, "CONFIG_MAP") == []
     with pytest.raises(errors.Refused, match="never back"):
-        m.check_mode_change(m.ClusterFacts("prod", ACCOUNT, authentication_mode="API"), "API_AND_CONFIG_MAP")
+        m.check_mode_change(ClusterFacts("prod", ACCOUNT, authentication_mode="API"), "API_AND_CONFIG_MAP")
 
 
 def test_missing_admins_matches_assumed_role_callers_to_their_role_entry():

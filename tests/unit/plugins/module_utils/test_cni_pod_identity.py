@@ -13,7 +13,7 @@ import pytest
 from ansible_collections.eks.access.plugins.module_utils.model import cni
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni as runner
-from ansible_collections.eks.access.plugins.module_utils.services import workloads
+from ansible_collections.eks.access.plugins.module_utils.model import workloads
 
 from fake_clients import FakeContext, ScriptedKube  # pylint: disable=import-error
 

@@ -34,7 +34,7 @@ ENV = {"AWS_ROLE_ARN": ROLE, "AWS_WEB_IDENTITY_TOKEN_FILE": "*"}
 
 def test_check_mode_plans_and_writes_nothing():
     api = kube()
-    result = runner.run(FakeContext(api, check_mode=True, diff_mode=True), runner.RestartOptions(restart_if_env=ENV))
+    result = runner.run(FakeContext(api, check_mode=True, diff_mode=True), runner.Options(restart_if_env=ENV))
     assert result["changed"] and result["restarted"] and api.writes == []
     assert sorted(result["pods_needing_restart"]) == ["aws-node-0", "aws-node-1"]
     assert "diff" in result
@@ -42,28 +42,28 @@ def test_check_mode_plans_and_writes_nothing():
 
 def test_rolling_restart_patches_the_template_once():
     api = kube()
-    result = runner.run(FakeContext(api), runner.RestartOptions(restart_if_env=ENV, wait=False))
+    result = runner.run(FakeContext(api), runner.Options(restart_if_env=ENV, wait=False))
     assert [w[:2] for w in api.writes] == [("PATCH", DS_PATH)]
     assert result["restarted"] is True
 
 
 def test_nothing_to_restart_writes_nothing():
     api = kube()
-    result = runner.run(FakeContext(api), runner.RestartOptions(restart_if_env={"AWS_ROLE_ARN": None}))
+    result = runner.run(FakeContext(api), runner.Options(restart_if_env={"AWS_ROLE_ARN": None}))
     assert result["changed"] is False and api.writes == []
 
 
 def test_a_run_that_lost_its_lease_stops_before_restarting():
     api = kube()
     with pytest.raises(lease.LeaseLost):
-        runner.run(FakeContext(api), runner.RestartOptions(restart_if_env=ENV, lease_holder="migration A"))
+        runner.run(FakeContext(api), runner.Options(restart_if_env=ENV, lease_holder="migration A"))
     assert api.writes == []
 
 
 def test_a_missing_daemonset_and_bad_input_are_one_sentence():
     with pytest.raises(errors.NotFound):
-        runner.run(FakeContext(ScriptedKube()), runner.RestartOptions())
+        runner.run(FakeContext(ScriptedKube()), runner.Options())
     with pytest.raises(errors.InvalidInput):
-        runner.run(FakeContext(kube()), runner.RestartOptions(poll_interval=0))
+        runner.run(FakeContext(kube()), runner.Options(poll_interval=0))
     with pytest.raises(errors.InvalidInput):
-        runner.run(FakeContext(kube()), runner.RestartOptions(method="nope"))
+        runner.run(FakeContext(kube()), runner.Options(method="nope"))

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from ansible_collections.eks.access.plugins.module_utils.services.eks_cluster import cluster_facts
+from ansible_collections.eks.access.plugins.module_utils import errors
+from ansible_collections.eks.access.plugins.module_utils.model.eks_cluster import cluster_facts
 
 
 def test_cluster_facts_flattens_describe_cluster():
@@ -15,17 +16,20 @@ def test_cluster_facts_flattens_describe_cluster():
         "kubernetesNetworkConfig": {"ipFamily": "IPV6"},
         "accessConfig": {"authenticationMode": "API_AND_CONFIG_MAP"},
     })
-    assert facts["oidc_issuer"] == "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC"
-    assert facts["ip_family"] == "ipv6"
-    assert facts["certificate_authority_data"] == "LS0t"
-    assert facts["authentication_mode"] == "API_AND_CONFIG_MAP"
+    assert facts.oidc_issuer == "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC"
+    assert facts.ip_family == "ipv6"
+    assert facts.certificate_authority_data == "LS0t"
+    assert facts.authentication_mode == "API_AND_CONFIG_MAP"
+    assert facts.account_id == "111122223333" and facts.partition == "aws"
 
 
 def test_cluster_facts_defaults_ipv4_and_tolerates_missing_identity():
     facts = cluster_facts({"name": "new", "status": "CREATING"})
-    assert facts["ip_family"] == "ipv4"
-    assert facts["oidc_issuer"] is None
-    assert facts["endpoint"] is None
+    assert facts.ip_family == "ipv4"
+    assert facts.oidc_issuer is None
+    assert facts.endpoint is None
+    assert facts.authentication_mode == "CONFIG_MAP" and facts.reported_authentication_mode is None
+    assert facts.to_result()["authentication_mode"] is None
 
 
 class _Throttled:
@@ -57,7 +61,7 @@ def test_describe_cluster_retries_a_plain_client_once_over(monkeypatch):
 
     _no_sleep(monkeypatch)
     client = _Throttled(failures=3)
-    assert describe_cluster(client, "prod")["status"] == "ACTIVE"
+    assert describe_cluster(client, "prod").status == "ACTIVE"
     assert client.calls == 4
 
 
@@ -90,11 +94,11 @@ def test_eks_throttling_and_server_errors_are_retried_and_caller_errors_are_not(
     for code in ("ThrottlingException", "ServiceUnavailableException", "ServerException", "Throttling"):
         client = _Throttled(failures=2)
         client.error = botocore.exceptions.ClientError({"Error": {"Code": code, "Message": "m"}}, "DescribeCluster")
-        assert describe_cluster(client, "prod")["status"] == "ACTIVE", code
+        assert describe_cluster(client, "prod").status == "ACTIVE", code
         assert client.calls == 3, code
     client = _Throttled(failures=1)
     client.error = botocore.exceptions.ClientError({"Error": {"Code": "InvalidParameterException", "Message": "m"}},
                                                    "DescribeCluster")
-    with pytest.raises(botocore.exceptions.ClientError):
+    with pytest.raises(errors.InvalidInput):  # translated once, in clients/aws.py
         describe_cluster(client, "prod")
     assert client.calls == 1

@@ -16,6 +16,7 @@ from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import NewConnectionError
 
 from ansible_collections.eks.access.plugins.module_utils import errors
+from ansible_collections.eks.access.plugins.module_utils import module
 from ansible_collections.eks.access.plugins.module_utils.clients import kube
 
 
@@ -122,12 +123,12 @@ def test_a_failed_request_is_one_typed_error_without_headers():
 
 def test_401_and_403_read_as_one_sentence_that_says_what_to_do():
     unauthorized = errors.kube_api_error(_StatusError(401, "Unauthorized"), "GET", "/api/v1/nodes")
-    failure = errors.describe_kube_failure(unauthorized, "arn:aws:iam::111122223333:user/ci", "prod")
+    failure = module.describe_kube_failure(unauthorized, "arn:aws:iam::111122223333:user/ci", "prod")
     assert isinstance(failure, errors.NotAuthorized)
     assert "arn:aws:iam::111122223333:user/ci" in str(failure) and "access entry" in str(failure)
     forbidden = errors.kube_api_error(_StatusError(403, "configmaps is forbidden"), "PUT", "/api/v1/x")
-    failure = errors.describe_kube_failure(forbidden)
+    failure = module.describe_kube_failure(forbidden)
     assert isinstance(failure, errors.Forbidden)
     assert "replace" in str(failure) and "/api/v1/x" in str(failure)
     other = errors.kube_api_error(_StatusError(500))
-    assert errors.describe_kube_failure(other) is other
+    assert module.describe_kube_failure(other) is other

@@ -6,7 +6,7 @@ The real RunContext and run_module over runner_fakes.Harness: Stubbers answer
 only the calls they were given, in order, and every AWS call is recorded, so
 "no write in check mode" and the order of writes are asserted directly.
 The batch runs with max_concurrency=1 where call order matters; the
-concurrency bound itself is tested on map_bounded.
+concurrency bound itself is tested on each_outcome.
 """
 
 from __future__ import annotations
@@ -212,7 +212,7 @@ def test_unknown_cluster():
     aws = Aws()
     aws.eks_stub.add_client_error("describe_cluster", "ResourceNotFoundException", "No cluster found for name: prod.",
                                   expected_params={"name": CLUSTER})
-    assert "does not exist" in aws.run(options([wanted("web")]))["msg"]
+    assert "was not found" in aws.run(options([wanted("web")]))["msg"]
 
 
 def test_a_batch_that_fails_half_way_says_what_was_applied():
@@ -273,7 +273,7 @@ def test_tags_change_through_tag_and_untag():
     assert result["associations"][0]["tags"] == {"keep": "1", "new": "2"}
 
 
-def test_map_bounded_runs_at_most_workers_at_once_and_keeps_each_outcome():
+def test_each_outcome_runs_at_most_workers_at_once_and_keeps_each_outcome():
     lock = threading.Lock()
     active = {"now": 0, "max": 0}
     barrier = threading.Barrier(3, timeout=30)
@@ -291,19 +291,19 @@ def test_map_bounded_runs_at_most_workers_at_once_and_keeps_each_outcome():
             with lock:
                 active["now"] -= 1
 
-    outcomes = services.map_bounded(work, list(range(9)), workers=3)
+    outcomes = services.each_outcome(work, list(range(9)), workers=3)
     assert active["max"] == 3
     assert [(item, result) for item, result, error in outcomes if error is None] == [
         (n, n * 10) for n in range(9) if n != 4]
     assert [str(error) for _item, _result, error in outcomes if error is not None] == ["item 4 fails"]
 
 
-def test_map_bounded_lets_a_bug_escape_instead_of_reporting_it_as_an_item_failure():
+def test_each_outcome_lets_a_bug_escape_instead_of_reporting_it_as_an_item_failure():
     def work(n):
         return {}["missing"] if n == 1 else n
 
     with pytest.raises(KeyError):
-        services.map_bounded(work, [0, 1, 2], workers=2)
+        services.each_outcome(work, [0, 1, 2], workers=2)
 
 
 def test_options_from_the_module_parameters():

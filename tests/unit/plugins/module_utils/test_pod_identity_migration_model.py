@@ -13,7 +13,7 @@ from ansible_collections.eks.access.plugins.module_utils.model import trust_poli
 from ansible_collections.eks.access.plugins.module_utils.errors import Refused
 from ansible_collections.eks.access.plugins.module_utils.model import pod_identity
 from ansible_collections.eks.access.plugins.module_utils.model import pod_identity_migration as model
-from ansible_collections.eks.access.plugins.module_utils.services import workloads
+from ansible_collections.eks.access.plugins.module_utils.model import workloads
 
 ACCOUNT = "111122223333"
 ISSUER = "oidc.eks.us-west-2.amazonaws.com/id/ABC"

@@ -143,12 +143,12 @@ def test_every_client_gets_its_own_source(monkeypatch):
     """kube_api and kube_api_as (the verification's other identities) both build a KubeApi with a TokenSource
     minting with their own STS client."""
     from ansible_collections.eks.access.plugins.module_utils.clients import connection
+    from ansible_collections.eks.access.plugins.module_utils.model.eks_cluster import ClusterFacts
 
     built = []
     monkeypatch.setattr(connection, "_kube_api_with", lambda module, overrides, source=None: built.append(
         (overrides, source)) or "api")
-    monkeypatch.setattr(connection.eks_cluster, "describe_cluster", lambda client, name: {
-        "endpoint": "https://x", "certificate_authority_data": "ca"})
+    facts = ClusterFacts(name="prod", endpoint="https://x", certificate_authority_data="ca")
     monkeypatch.setattr(connection, "decode_ca_data", lambda name, data: b"pem")
     monkeypatch.setattr(connection, "_write_ca_file", lambda pem: "/tmp/ca")
     minted = []
@@ -164,8 +164,9 @@ def test_every_client_gets_its_own_source(monkeypatch):
         def add_cleanup_file(self, path):
             pass
 
-    connection.kube_api(Module())
-    connection.kube_api_as(Module(), "prod", {"AccessKeyId": "a", "SecretAccessKey": "b", "SessionToken": "c"})
+    connection.kube_api(Module(), lambda name: facts)
+    connection.kube_api_as(Module(), "prod", {"AccessKeyId": "a", "SecretAccessKey": "b", "SessionToken": "c"},
+                           lambda name: facts)
     (own, own_source), (other, other_source) = built
     assert own["api_key"] == "k8s-aws-v1.own-1" and other["api_key"] == "k8s-aws-v1.assumed-2"
     assert own_source.refresh() == "k8s-aws-v1.own-3" and other_source.refresh() == "k8s-aws-v1.assumed-4"

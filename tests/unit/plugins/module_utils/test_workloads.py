@@ -9,7 +9,8 @@ import copy
 import pytest
 
 from ansible_collections.eks.access.plugins.module_utils.model import irsa
-from ansible_collections.eks.access.plugins.module_utils.services import workloads
+from ansible_collections.eks.access.plugins.module_utils.model import workloads
+from ansible_collections.eks.access.plugins.module_utils.services import workloads as workload_reads
 
 from fake_clients import ScriptedKube  # pylint: disable=import-error
 
@@ -128,8 +129,8 @@ def test_daemonset_pods_select_by_match_labels():
     other = webhook_pod("other")
     other["metadata"]["labels"] = {"app": "y"}
     api = ScriptedKube({DS_PATH: _daemonset()}, {"kube-system": [webhook_pod("a"), other]})
-    ds = workloads.daemonset(api, "kube-system", "aws-node")
-    assert [p["metadata"]["name"] for p in workloads.daemonset_pods(api, ds)] == ["a"]
+    ds = workload_reads.daemonset(api, "kube-system", "aws-node")
+    assert [p["metadata"]["name"] for p in workload_reads.daemonset_pods(api, ds)] == ["a"]
     assert workloads.daemonset_service_account(ds) == "aws-node"
     assert workloads.desired_pods(ds) == 2
 
@@ -138,7 +139,7 @@ def test_daemonset_status_uses_the_definition():
     by_hand = webhook_pod("by-hand")
     by_hand["spec"]["volumes"] = []
     api = ScriptedKube({DS_PATH: _daemonset()}, {"kube-system": [webhook_pod("a"), by_hand]})
-    status = workloads.daemonset_status(api, "kube-system", "aws-node")
+    status = workload_reads.daemonset_status(api, "kube-system", "aws-node")
     assert status["desired"] == 2 and status["ready"] == 1 and status["service_account"] == "aws-node"
     assert [(p["name"], p["irsa_env"]) for p in status["pods"]] == [("a", True), ("by-hand", False)]
-    assert workloads.daemonset_status(ScriptedKube(), "kube-system", "aws-node") == {"exists": False}
+    assert workload_reads.daemonset_status(ScriptedKube(), "kube-system", "aws-node") == {"exists": False}
