@@ -221,6 +221,7 @@ MODE_ARG_SPEC = dict(
     mode=dict(type="str", required=True, choices=list(model.AUTHENTICATION_MODES)),
     protect=dict(type="list", elements="str", default=[]),
     allow_self_lockout=dict(type="bool", default=False),
+    allow_node_lockout=dict(type="bool", default=False),
     wait_timeout=dict(type="int", default=1200),
 )
 
@@ -233,8 +234,13 @@ class AuthenticationModeOptions:
     mode: str
     protect: list = None
     allow_self_lockout: bool = False
+    allow_node_lockout: bool = False
     wait_timeout: int = 1200
     poll_seconds: float = 5.0
+    # Called before the switch to API and at every poll of an update (the migration renews its Lease there).
+    heartbeat: object = None
+    # Called with the mode right before each update request, after the guards (the migration re-checks there).
+    before_update: object = None
 
 
 def _wait_for_update(service: AccessEntries, update_id: str, options: AuthenticationModeOptions, mode: str):
@@ -250,6 +256,8 @@ def _wait_for_update(service: AccessEntries, update_id: str, options: Authentica
                                 for e in update.get("errors") or []) or "no reason given"
             raise errors.EksAccessError("EKS update %s to authentication mode %s ended %s (%s)" % (
                 update_id, mode, status, reasons), update_id=update_id)
+        if options.heartbeat is not None:
+            options.heartbeat()
         if time.monotonic() > deadline:
             raise errors.EksAccessError(
                 "EKS update %s to authentication mode %s is still %s after %d seconds; it goes on in EKS, re-run the "
@@ -276,6 +284,51 @@ def _lockout_guard(context, service: AccessEntries, options: AuthenticationModeO
             missing_admins=missing, steps_done=list(done))
 
 
+def _node_roles(context, service: AccessEntries) -> dict:
+    """Role ARN -> [where found] of every node role: aws-auth's node mappings, managed node groups, Fargate profiles."""
+    from ansible_collections.eks.access.plugins.module_utils import aws_auth
+    from ansible_collections.eks.access.plugins.module_utils import configmap
+    from ansible_collections.eks.access.plugins.module_utils.model import access_entry_migration as migration_model
+
+    try:
+        found = configmap.read_configmap(context.kube())
+    except (errors.KubeApiError, errors.InvalidInput) as e:
+        raise errors.Refused(
+            "Refusing to switch cluster %r to authentication mode API: aws-auth could not be read (%s), so the node "
+            "roles it maps cannot be checked for access entries; give the task access to the cluster's Kubernetes "
+            "API (k8s_auth, kubeconfig), or set allow_node_lockout: true once every node role has a node entry. "
+            "Nothing was changed." % (service.cluster_name, getattr(e, "message", None) or e))
+    roles = {}
+    if found is not None:
+        try:
+            mappings = aws_auth.to_result(aws_auth.parse_aws_auth(found.get("data") or {}))
+        except aws_auth.AwsAuthError as e:
+            raise errors.Refused(
+                "Refusing to switch cluster %r to authentication mode API: aws-auth does not parse (%s), so the node "
+                "roles it maps cannot be checked; fix it (eks.access.aws_auth_info), or set allow_node_lockout: "
+                "true. Nothing was changed." % (service.cluster_name, e))
+        roles = migration_model.node_roles_of(mappings)
+    try:
+        managed = service.node_roles()
+    except errors.Forbidden as e:
+        context.warn("The node groups and Fargate profiles of cluster %s could not be read (%s); only aws-auth's node "
+                     "roles were checked for access entries" % (service.cluster_name, e.message))
+        managed = {}
+    for arn, sources in managed.items():
+        roles.setdefault(arn, []).extend(sources)
+    return roles
+
+
+def _node_guard(context, service: AccessEntries, options: AuthenticationModeOptions, result: dict,
+                done: list) -> None:
+    """Before the step to API: every node role (aws-auth, node groups, Fargate) must have a node access entry."""
+    roles = _node_roles(context, service)
+    result["node_roles"] = sorted(roles)
+    where = ("Nothing was changed." if not done else
+             "The cluster is now in %s (aws-auth still counts there); re-run once the entries exist." % done[-1])
+    model.refuse_node_lockout(options.cluster_name, model.node_lockouts(roles, service.read()), where)
+
+
 def run_authentication_mode(context, options: AuthenticationModeOptions) -> dict:
     service = AccessEntries(context.aws("eks"), options.cluster_name)
     cluster = service.cluster_facts()
@@ -295,17 +348,29 @@ def run_authentication_mode(context, options: AuthenticationModeOptions) -> dict
     # A CONFIG_MAP cluster has no entries to read yet (EKS creates the creator's when it leaves CONFIG_MAP),
     # so there the guard runs after the first step.
     guard = bool(steps) and steps[-1] == "API" and not options.allow_self_lockout
+    node_guard = bool(steps) and steps[-1] == "API" and not options.allow_node_lockout
     if context.check_mode:
-        if guard and cluster.authentication_mode != "CONFIG_MAP":
-            _lockout_guard(context, service, options, result, [])
-        elif guard:
-            context.warn("The lockout guard can only read access entries once cluster %s has left CONFIG_MAP; the "
-                         "real run checks it after the first step" % options.cluster_name)
+        if cluster.authentication_mode != "CONFIG_MAP":
+            if guard:
+                _lockout_guard(context, service, options, result, [])
+            if node_guard:
+                _node_guard(context, service, options, result, [])
+        elif guard or node_guard:
+            context.warn("The lockout guards can only read access entries once cluster %s has left CONFIG_MAP; the "
+                         "real run checks them after the first step" % options.cluster_name)
         return result
     done = []
     for mode in steps:
-        if mode == "API" and guard:
-            _lockout_guard(context, service, options, result, done)
+        if mode == "API":
+            if options.heartbeat is not None:
+                options.heartbeat()
+            # Both guards read the entries (and aws-auth) as they are right before the switch.
+            if guard:
+                _lockout_guard(context, service, options, result, done)
+            if node_guard:
+                _node_guard(context, service, options, result, done)
+        if options.before_update is not None:
+            options.before_update(mode)
         update_id = service.update_authentication_mode(mode)
         result["update_ids"].append(update_id)
         _wait_for_update(service, update_id, options, mode)

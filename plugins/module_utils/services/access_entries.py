@@ -223,6 +223,43 @@ class AccessEntries:
                 applied=applied, not_applied=pending, failed=[failure[1] for failure in failures])
         return applied
 
+    # ------------------------------------------------------------------ node roles
+
+    def node_roles(self) -> dict:
+        """Role ARN -> [where found] of the cluster's managed node groups and Fargate profiles.
+
+        ListNodegroups / ListFargateProfiles, then one Describe each, side by side.
+        """
+        cluster = self.cluster_name
+        try:
+            groups = self.eks.paginate("list_nodegroups", clusterName=cluster).get("nodegroups", [])
+            profiles = self.eks.paginate("list_fargate_profiles", clusterName=cluster).get("fargateProfileNames", [])
+        except (ClientError, BotoCoreError) as e:
+            raise aws_failure(e, "Listing the node groups and Fargate profiles of cluster %s" % cluster)
+
+        def describe(pair):
+            kind, name = pair
+            try:
+                if kind == "node group":
+                    return kind, name, self.eks.describe_nodegroup(clusterName=cluster,
+                                                                   nodegroupName=name)["nodegroup"].get("nodeRole")
+                return kind, name, self.eks.describe_fargate_profile(
+                    clusterName=cluster, fargateProfileName=name)["fargateProfile"].get("podExecutionRoleArn")
+            except ClientError as e:
+                if _error_code(e) == "ResourceNotFoundException":
+                    return kind, name, None  # deleted since it was listed
+                raise aws_failure(e, "Describing %s %s of cluster %s" % (kind, name, cluster))
+            except BotoCoreError as e:
+                raise aws_failure(e, "Describing %s %s of cluster %s" % (kind, name, cluster))
+
+        pairs = [("node group", n) for n in groups] + [("Fargate profile", n) for n in profiles]
+        found = {}
+        for kind, name, role in map_bounded(describe, pairs, self.concurrency):
+            if role:
+                found.setdefault(role, []).append("%s %s" % (kind, name))
+        return found
+
+    # ------------------------------------------------------------------ authentication mode
     # ------------------------------------------------------------------ authentication mode
 
     def update_authentication_mode(self, mode: str) -> str:
@@ -233,6 +270,29 @@ class AccessEntries:
         except (ClientError, BotoCoreError) as e:
             raise aws_failure(e, "Switching cluster %s to authentication mode %s" % (self.cluster_name, mode))
         return update["id"]
+
+    def mode_updates_in_progress(self, cluster: dict = None) -> list:
+        """``[{"id", "mode"}]`` of the authentication mode updates EKS is still making.
+
+        Asked only while DescribeCluster says ``UPDATING`` (``cluster``: its
+        answer, read again when not given): ListUpdates, then DescribeUpdate for
+        each, newest first as EKS lists them.
+        """
+        cluster = cluster if cluster is not None else self.describe_cluster()
+        if cluster.get("status") != "UPDATING":
+            return []
+        try:
+            update_ids = self.eks.paginate("list_updates", name=self.cluster_name).get("updateIds", [])
+        except (ClientError, BotoCoreError) as e:
+            raise aws_failure(e, "ListUpdates of cluster %s" % self.cluster_name)
+        pending = []
+        for update in map_bounded(self.describe_update, update_ids, self.concurrency):
+            if update.get("status") != "InProgress" or update.get("type") != "AccessConfigUpdate":
+                continue
+            mode = next((p.get("value") for p in update.get("params") or ()
+                         if p.get("type") == "AuthenticationMode"), None)
+            pending.append({"id": update.get("id"), "mode": mode})
+        return pending
 
     def describe_update(self, update_id: str) -> dict:
         try:
