@@ -503,8 +503,8 @@ def list_updates(self):
     with _LOCK:
         common.cluster_of(self, name)
         key = common.state_key(self, name)
-        ids = [update["id"] for k, update in sorted(_UPDATES.items(), key=lambda item: item[1]["createdAt"],
-                                                   reverse=True) if k[:3] == key]
+        newest_first = sorted(_UPDATES.items(), key=lambda item: item[1]["createdAt"], reverse=True)
+        ids = [update["id"] for k, update in newest_first if k[:3] == key]
     page, token = common.paginate(ids, self)
     result = {"updateIds": page}
     if token:

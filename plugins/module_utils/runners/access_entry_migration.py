@@ -611,11 +611,10 @@ RUNNERS = {"plan": run_plan, "apply": run_apply, "verify": run_verify, "finalize
 def run(context, options: Options) -> dict:
     if options.concurrency is not None and options.concurrency < 1:
         raise errors.InvalidInput("concurrency must be 1 or more, got %d" % options.concurrency)
-    for name in ("lease_duration", "lease_wait"):
+    for name, least in (("lease_duration", 5), ("lease_wait", 0)):
         value = getattr(options, name)
-        if value is not None and value < (5 if name == "lease_duration" else 0):
-            raise errors.InvalidInput("%s must be at least %d, got %d" % (name, 5 if name == "lease_duration" else 0,
-                                                                            value))
+        if value is not None and value < least:
+            raise errors.InvalidInput("%s must be at least %d, got %d" % (name, least, value))
     if options.step == "release":
         result = run_release(context, options)
     else:
