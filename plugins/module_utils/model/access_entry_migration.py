@@ -169,7 +169,7 @@ def node_roles_of(mappings: dict) -> dict:
     """
     entries = list(mappings.get("mapRoles") or ())
     found = {}
-    for index, (mapping, winner) in enumerate(zip(entries, aws_auth.authenticator_winners("mapRoles", entries))):
+    for index, (mapping, winner) in enumerate(zip(entries, aws_auth_plan.authenticator_winners("mapRoles", entries))):
         arn = mapping.get("rolearn") or ""
         groups = mapping.get("groups") or ()
         if winner != index or not arn:

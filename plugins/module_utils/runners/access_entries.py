@@ -288,9 +288,11 @@ def _lockout_guard(context, service: AccessEntries, options: AuthenticationModeO
 
 def _node_roles(context, service: AccessEntries) -> dict:
     """Role ARN -> [where found] of every node role: aws-auth's node mappings, managed node groups, Fargate profiles."""
-    from ansible_collections.eks.access.plugins.module_utils import aws_auth
-    from ansible_collections.eks.access.plugins.module_utils import configmap
     from ansible_collections.eks.access.plugins.module_utils.model import access_entry_migration as migration_model
+    from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import errors as aws_auth_errors
+    from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import parse as aws_auth_parse
+    from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import render as aws_auth_render
+    from ansible_collections.eks.access.plugins.module_utils.services import configmap
 
     try:
         found = configmap.read_configmap(context.kube())
@@ -303,8 +305,8 @@ def _node_roles(context, service: AccessEntries) -> dict:
     roles = {}
     if found is not None:
         try:
-            mappings = aws_auth.to_result(aws_auth.parse_aws_auth(found.get("data") or {}))
-        except aws_auth.AwsAuthError as e:
+            mappings = aws_auth_render.to_result(aws_auth_parse.parse_aws_auth(found.get("data") or {}))
+        except aws_auth_errors.AwsAuthError as e:
             raise errors.Refused(
                 "Refusing to switch cluster %r to authentication mode API: aws-auth does not parse (%s), so the node "
                 "roles it maps cannot be checked; fix it (eks.access.aws_auth_info), or set allow_node_lockout: "
