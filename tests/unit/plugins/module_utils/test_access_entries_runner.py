@@ -350,17 +350,18 @@ def node_context(map_roles, check_mode=False):
     return context
 
 
-def node_groups(stub):
-    stub.add_response("list_nodegroups", {"nodegroups": ["ng-1"]}, {"clusterName": CLUSTER})
+def node_groups(stub, groups=("ng-1",)):
+    stub.add_response("list_nodegroups", {"nodegroups": list(groups)}, {"clusterName": CLUSTER})
     stub.add_response("list_fargate_profiles", {"fargateProfileNames": []}, {"clusterName": CLUSTER})
-    stub.add_response("describe_nodegroup", {"nodegroup": {"nodegroupName": "ng-1", "nodeRole": NODE}},
-                      {"clusterName": CLUSTER, "nodegroupName": "ng-1"})
+    for group in groups:
+        stub.add_response("describe_nodegroup", {"nodegroup": {"nodegroupName": group, "nodeRole": NODE}},
+                          {"clusterName": CLUSTER, "nodegroupName": group})
 
 
-def admin_and_nodes(stub, node_entries):
-    listing(stub, [ADMIN_ROLE] + list(node_entries))
-    entry(stub, ADMIN_ROLE, associations=[(CLUSTER_ADMIN, {"type": "cluster"})])
-    for arn in node_entries:
+def node_entries(stub, arns):
+    """The listing and one node entry (at most: the Stubber answers in order, the reads run side by side)."""
+    listing(stub, list(arns))
+    for arn in arns:
         entry(stub, arn, type="EC2_LINUX", username="system:node:{{EC2PrivateDNSName}}")
 
 
@@ -369,12 +370,12 @@ def test_mode_switch_to_api_is_refused_naming_a_node_role_that_has_no_node_entry
     # A self-managed node role mapped only in aws-auth: in API its nodes get 401, so the switch is refused.
     context = node_context(NODE_MAPPING % SELF_MANAGED + NODE_MAPPING % NODE, check_mode)
     cluster(context.eks)
-    admin_and_nodes(context.eks, [NODE])  # the caller's guard
     node_groups(context.eks)
-    admin_and_nodes(context.eks, [NODE])  # the node guard reads the entries again
+    node_entries(context.eks, [NODE])
     with context.eks, pytest.raises(errors.Refused) as raised:
-        runner.run_authentication_mode(context, mode_options("API", allow_node_lockout=False))
-        context.eks.assert_no_pending_responses()
+        runner.run_authentication_mode(context, mode_options("API", allow_node_lockout=False,
+                                                             allow_self_lockout=True))
+    context.eks.assert_no_pending_responses()
     assert raised.value.details["node_lockouts"] == [
         {"principal_arn": SELF_MANAGED, "sources": ["aws-auth mapRoles[0]"]}]
     assert "node role %s (aws-auth mapRoles[0]) has no access entry of a node type" % SELF_MANAGED \
@@ -387,31 +388,33 @@ def test_mode_switch_to_api_goes_ahead_when_every_node_role_has_a_node_entry_wha
     pathed = "arn:aws:iam::%s:role/nodes/Self-Managed-Nodes" % ACCOUNT
     context = node_context(NODE_MAPPING % SELF_MANAGED)
     cluster(context.eks)
-    admin_and_nodes(context.eks, [pathed, NODE])
-    node_groups(context.eks)
-    admin_and_nodes(context.eks, [pathed, NODE])
+    node_groups(context.eks, groups=())
+    node_entries(context.eks, [pathed])
     context.eks.add_response("update_cluster_config", {"update": {"id": "u1", "status": "InProgress"}},
                              {"name": CLUSTER, "accessConfig": {"authenticationMode": "API"}})
     context.eks.add_response("describe_update", {"update": {"id": "u1", "status": "Successful"}},
                              {"name": CLUSTER, "updateId": "u1"})
     with context.eks:
-        result = runner.run_authentication_mode(context, mode_options("API", allow_node_lockout=False))
+        result = runner.run_authentication_mode(context, mode_options("API", allow_node_lockout=False,
+                                                                      allow_self_lockout=True))
         context.eks.assert_no_pending_responses()
-    assert result["changed"] and result["node_roles"] == [NODE, SELF_MANAGED]
+    assert result["changed"] and result["node_roles"] == [SELF_MANAGED]
 
 
 def test_a_managed_node_group_role_without_its_entry_blocks_too_and_the_opt_in_skips_the_guard():
     context = node_context("")
     cluster(context.eks)
-    admin_and_nodes(context.eks, [])
+    listing(context.eks, [ADMIN_ROLE])  # the caller's guard first: it passes
+    entry(context.eks, ADMIN_ROLE, associations=[(CLUSTER_ADMIN, {"type": "cluster"})])
     node_groups(context.eks)
-    admin_and_nodes(context.eks, [])
+    node_entries(context.eks, [])
     with context.eks, pytest.raises(errors.Refused) as raised:
         runner.run_authentication_mode(context, mode_options("API", allow_node_lockout=False))
     assert raised.value.details["node_lockouts"] == [{"principal_arn": NODE, "sources": ["node group ng-1"]}]
     context = node_context(NODE_MAPPING % SELF_MANAGED, check_mode=True)
     cluster(context.eks)
-    admin_and_nodes(context.eks, [])
+    listing(context.eks, [ADMIN_ROLE])
+    entry(context.eks, ADMIN_ROLE, associations=[(CLUSTER_ADMIN, {"type": "cluster"})])
     with context.eks:
         result = runner.run_authentication_mode(context, mode_options("API", allow_node_lockout=True))
         context.eks.assert_no_pending_responses()
