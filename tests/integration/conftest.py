@@ -24,10 +24,10 @@ def playbook_env(env):
                 ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
 
 
-def run_sandbox_playbook(env, argv):
+def run_sandbox_playbook(env, argv, timeout=900):
     """Run ``argv`` (an ansible-playbook command) with playbook_env; it must succeed. Returns its output."""
     result = subprocess.run(argv, env=playbook_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            check=False, timeout=900)
+                            check=False, timeout=timeout)
     assert result.returncode == 0, result.stdout[-15000:]
     return result.stdout
 

@@ -11,7 +11,11 @@ ConfigMap mapper and renderTemplate), with the sandbox's moto as the STS host:
    of at most 4 KiB, with the moto endpoint's scheme and host, path ``/``,
    only the allowed query parameters, each once, ``Action=GetCallerIdentity``,
    ``x-k8s-aws-id`` among ``X-Amz-SignedHeaders``, ``X-Amz-Expires`` between
-   0 and 900, and an ``X-Amz-Date`` at most 15 minutes old;
+   0 and 900, and an ``X-Amz-Date`` at most 15 minutes old (EKS's token
+   lifetime; the sandbox's is ``token_lifetime`` of its config, from
+   ``EKS_SANDBOX_TOKEN_LIFETIME``, and a test may shorten it for one cluster
+   with the file ``token-lifetime-<cluster>`` beside the config, see
+   ``token_lifetime``);
 2. the URL is sent to moto with ``x-k8s-aws-id: <this cluster's name>``; moto
    (see sts_query_auth.py) checks the signature as STS does, so a token
    minted for another cluster, or tampered with, is refused there;
@@ -65,6 +69,7 @@ import base64
 import binascii
 import datetime
 import json
+import os
 import re
 import ssl
 import sys
@@ -98,11 +103,12 @@ class Refused(Exception):
 
 # --------------------------------------------------------------------------- the token (pure)
 
-def decode_token(token, sts_endpoint, now):
+def decode_token(token, sts_endpoint, now, lifetime=PRESIGNED_URL_EXPIRATION):
     """Check a bearer token like aws-iam-authenticator's Verify, up to the STS call.
 
     Returns (url, lower-cased query parameters).  ``sts_endpoint`` is the only
-    accepted ``scheme://host[:port]``.
+    accepted ``scheme://host[:port]``; ``lifetime`` (a timedelta): how long
+    after its X-Amz-Date a token is accepted (EKS: 15 minutes).
     """
     if len(token) > MAX_TOKEN_LEN:
         raise Refused("token is too large")
@@ -153,9 +159,24 @@ def decode_token(token, sts_endpoint, now):
         date = datetime.datetime.strptime(params["x-amz-date"], DATE_FORMAT).replace(tzinfo=datetime.timezone.utc)
     except ValueError:
         raise Refused("error parsing X-Amz-Date parameter %s" % params["x-amz-date"])
-    if now > date + PRESIGNED_URL_EXPIRATION:
-        raise Refused("X-Amz-Date parameter is expired (15 minute expiration) %s" % date)
+    if now > date + lifetime:
+        raise Refused("X-Amz-Date parameter is expired (%s expiration) %s" % (_describe(lifetime), date))
     return url, params
+
+
+def _describe(lifetime):
+    seconds = int(lifetime.total_seconds())
+    return "%d minute" % (seconds // 60) if seconds % 60 == 0 else "%d second" % seconds
+
+
+def lifetime_from(value, default=PRESIGNED_URL_EXPIRATION):
+    """A token lifetime (timedelta) from seconds as text (EKS_SANDBOX_TOKEN_LIFETIME); ``default`` when empty."""
+    if value is None or not str(value).strip():
+        return default
+    seconds = int(str(value).strip())
+    if not 1 <= seconds <= 900:
+        raise ValueError("a token lifetime is 1 to 900 seconds, got %d" % seconds)
+    return datetime.timedelta(seconds=seconds)
 
 
 def canonicalize(arn):
@@ -329,6 +350,19 @@ def review_response(api_version, username=None, identity=None, groups=None, erro
 CONFIG = {}
 
 
+def token_lifetime(cluster_name):
+    """How long a token is accepted on that cluster: ``token-lifetime-<cluster>`` beside the config (seconds;
+    tests write it to shorten the lifetime of one cluster while the sandbox runs), else ``token_lifetime`` of
+    the config (EKS_SANDBOX_TOKEN_LIFETIME when the sandbox started), else 15 minutes."""
+    override = os.path.join(CONFIG.get("run_dir") or "", "token-lifetime-%s" % cluster_name)
+    try:
+        with open(override) as f:
+            return lifetime_from(f.read())
+    except (OSError, ValueError):
+        pass
+    return lifetime_from(CONFIG.get("token_lifetime"))
+
+
 def private_dns_name(region, instance_id):
     import boto3
 
@@ -483,7 +517,7 @@ def authenticate(cluster_name, review, now=None):
     token = (review.get("spec") or {}).get("token") or ""
     now = now or datetime.datetime.now(datetime.timezone.utc)
     try:
-        url, params = decode_token(token, CONFIG["sts_endpoint"], now)
+        url, params = decode_token(token, CONFIG["sts_endpoint"], now, token_lifetime(cluster_name))
         access_key_id = params.get("x-amz-credential", "").split("/")[0]
         identity = identity_from_sts(call_sts(url, cluster_name), access_key_id)
         username, groups = map_identity(identity, cluster.get("creator_arn"), lambda: read_aws_auth(cluster),
@@ -545,6 +579,7 @@ def main(argv=None):
     sys.path.insert(0, args.collections)
     with open(args.config) as f:
         CONFIG.update(json.load(f))
+    CONFIG.setdefault("run_dir", os.path.dirname(os.path.abspath(args.config)))
     with open(CONFIG["token_file"]) as f:
         CONFIG["token"] = f.read().strip()
     from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import parse as aws_auth_parse  # noqa: F401  (fail early)

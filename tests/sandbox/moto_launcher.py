@@ -16,14 +16,18 @@ things no AWS API can do are done on moto's backend directly:
 * moto has no EKS add-on API: ``moto_eks_addons.py`` adds the calls the
   collection uses, wired here to act like EKS's add-on manager on the sandbox
   API server (see ``add_on_manager``); the ``sandbox-addon`` cluster shares
-  the ``sandbox`` cluster's endpoint;
+  the ``sandbox`` cluster's endpoint, and so does ``sandbox-auto`` (an EKS
+  Auto Mode cluster, moto_eks_compute.py);
 * moto has no EKS access entries or authentication modes either:
   ``moto_eks_access.py`` adds them, and this process serves each cluster's
   mode and entries to the token authenticator on
   ``GET /_sandbox/eks/access/<region>/<cluster>`` (JSON; 404 for an unknown
   cluster), a path no AWS API uses;
 * moto answers EKS ``DescribeClusterVersions`` (which eksctl calls when it
-  starts) with 404: ``moto_eks_versions.py`` adds it.
+  starts) with 404: ``moto_eks_versions.py`` adds it;
+* with ``--request-log FILE``, every AWS API request is appended to FILE as
+  one JSON line naming its action (aws_request_log.py), so tests can prove
+  that a run made no mutating AWS call.
 """
 
 import argparse
@@ -225,14 +229,20 @@ def keep_alive_handler():
 IDLE_SECONDS = 120
 
 
-def serve(port, account):
-    """moto's WSGI app behind the presigned-STS check, on 127.0.0.1:port, in a thread."""
+def serve(port, account, request_log=None):
+    """moto's WSGI app behind the presigned-STS check, on 127.0.0.1:port, in a thread.
+
+    ``request_log``: a file every AWS request is appended to (aws_request_log.py).
+    """
     from werkzeug.serving import make_server
 
+    from aws_request_log import RequestLog
     from sts_query_auth import QueryAuthMiddleware
 
     app = QueryAuthMiddleware(AccessStateEndpoint(dispatcher_remembering_backends(), account),
                               secret_for, log=lambda msg: print(msg, flush=True))
+    if request_log:
+        app = RequestLog(app, request_log)
     server = make_server("127.0.0.1", port, app, True, request_handler=keep_alive_handler())
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
@@ -284,6 +294,7 @@ def main(argv=None):
     parser.add_argument("--ca", required=True)
     parser.add_argument("--addon-manager-kubeconfig", required=True,
                         help="kubeconfig of the add-on manager identity (written after moto starts)")
+    parser.add_argument("--request-log", help="append every AWS request (JSON line: service, action...) to this file")
     args = parser.parse_args(argv)
     clusters = json.loads(args.clusters)
     t0 = time.time()
@@ -293,6 +304,7 @@ def main(argv=None):
 
     import moto_eks_access
     import moto_eks_addons
+    import moto_eks_compute
     import moto_eks_pod_identity
     import moto_eks_versions
     import sandbox
@@ -301,7 +313,8 @@ def main(argv=None):
     moto_eks_access.install()
     moto_eks_pod_identity.install()
     moto_eks_versions.install()
-    serve(args.port, sandbox.ACCOUNT_ID)
+    moto_eks_compute.install()
+    serve(args.port, sandbox.ACCOUNT_ID, args.request_log)
     create_sandbox_user(sandbox)
     facts = sandbox.seed_aws(clusters)
     with open(args.ca, "rb") as f:
@@ -310,9 +323,10 @@ def main(argv=None):
         cluster = eks_backends[sandbox.ACCOUNT_ID][spec["region"]].clusters[spec["name"]]
         cluster.endpoint = spec["endpoint"]
         cluster.certificate_authority = {"data": ca_data}
-    addon = eks_backends[sandbox.ACCOUNT_ID][sandbox.REGION].clusters[sandbox.ADDON_CLUSTER_NAME]
-    addon.endpoint = clusters[0]["endpoint"]
-    addon.certificate_authority = {"data": ca_data}
+    for shared in (sandbox.ADDON_CLUSTER_NAME, sandbox.AUTO_MODE_CLUSTER_NAME):
+        addon = eks_backends[sandbox.ACCOUNT_ID][sandbox.REGION].clusters[shared]
+        addon.endpoint = clusters[0]["endpoint"]
+        addon.certificate_authority = {"data": ca_data}
     sandbox.seed_addons()
     facts["endpoint"] = clusters[0]["endpoint"]
     tmp = args.facts + ".tmp"

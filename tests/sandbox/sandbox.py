@@ -53,6 +53,10 @@ REGION = "us-west-2"
 CLUSTER_NAME = "sandbox"
 IPV6_CLUSTER_NAME = "sandbox-v6"
 ADDON_CLUSTER_NAME = "sandbox-addon"
+# An EKS Auto Mode cluster (computeConfig.enabled; its nodes run the Pod Identity agent without the
+# add-on). EKS only: it shares the sandbox API server, like sandbox-addon.
+AUTO_MODE_CLUSTER_NAME = "sandbox-auto"
+AUTO_MODE_NODE_ROLE = "AmazonEKSAutoNodeRole"
 ACCOUNT_ID = "123456789012"  # moto's default account
 # The IAM user whose keys the sandbox hands out (AWS_ACCESS_KEY_ID); it creates
 # the clusters, so EKS authentication makes it system:masters on each.
@@ -361,9 +365,15 @@ def start_moto(specs):
     clusters = [{k: spec[k] for k in ("name", "region", "endpoint", "mode")} for spec in specs]
     start("moto", [sys.executable, os.path.join(HERE, "moto_launcher.py"), "--port", str(PORTS["moto"]),
                    "--facts", facts_path, "--clusters", json.dumps(clusters), "--ca", path("pki", "ca.crt"),
-                   "--addon-manager-kubeconfig", path("kubeconfig-addon-manager")],
+                   "--addon-manager-kubeconfig", path("kubeconfig-addon-manager"),
+                   "--request-log", aws_request_log()],
           env={"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"})
     return facts_path
+
+
+def aws_request_log():
+    """Where moto appends every AWS request it serves (aws_request_log.py)."""
+    return path("logs", "aws-requests.log")
 
 
 def wait_moto(facts_path):
@@ -424,6 +434,13 @@ def seed_aws(clusters):
         cluster = eks.create_cluster(name=name, version="1.34", roleArn=cluster_role["Role"]["Arn"],
                                      resourcesVpcConfig=vpc, kubernetesNetworkConfig={"ipFamily": family})["cluster"]
         clusters[name] = cluster
+    auto_node_role = iam.create_role(RoleName=AUTO_MODE_NODE_ROLE, AssumeRolePolicyDocument=trust("ec2.amazonaws.com"))
+    eks.create_cluster(name=AUTO_MODE_CLUSTER_NAME, version="1.34", roleArn=cluster_role["Role"]["Arn"],
+                       resourcesVpcConfig=vpc, bootstrapSelfManagedAddons=False,
+                       computeConfig={"enabled": True, "nodePools": ["general-purpose", "system"],
+                                      "nodeRoleArn": auto_node_role["Role"]["Arn"]},
+                       storageConfig={"blockStorage": {"enabled": True}},
+                       kubernetesNetworkConfig={"ipFamily": "ipv4", "elasticLoadBalancing": {"enabled": True}})
     scaling = {"minSize": 1, "maxSize": 3, "desiredSize": 2}
     for (nodegroup, _role_name), role_arn in zip(NODEGROUPS, node_roles):
         eks.create_nodegroup(clusterName=CLUSTER_NAME, nodegroupName=nodegroup, nodeRole=role_arn,
@@ -582,6 +599,8 @@ def start_authenticator(specs):
                 "secret_access_key": env["AWS_SECRET_ACCESS_KEY"]},
         "apiserver_ca": path("pki", "ca.crt"),
         "token_file": path("pki", "authenticator.token"),
+        # seconds a token is accepted after its X-Amz-Date (EKS: 900); run/token-lifetime-<cluster> overrides it
+        "token_lifetime": token_lifetime(),
         "clusters": {spec["name"]: {"apiserver": spec["endpoint"], "region": spec["region"],
                                     "creator_arn": CREATOR_ARN} for spec in specs},
     }
@@ -592,6 +611,29 @@ def start_authenticator(specs):
     # The API server of each cluster sends its TokenReviews to /authenticate/<name>.
     for spec in specs:
         write_webhook_kubeconfig(spec)
+
+
+# Longest time an API server keeps the authenticator's answer for a token (--authentication-token-webhook-cache-ttl;
+# kube-apiserver's default is 2 minutes): short, so a test that shortens the token lifetime of one cluster
+# (run/token-lifetime-<cluster>, at least this long) sees its tokens refused once they are older.
+TOKEN_REVIEW_CACHE_SECONDS = 10
+
+
+def token_lifetime():
+    """EKS_SANDBOX_TOKEN_LIFETIME: seconds a token is accepted after its X-Amz-Date (1..900, default 900)."""
+    value = os.environ.get("EKS_SANDBOX_TOKEN_LIFETIME", "").strip() or "900"
+    try:
+        seconds = int(value)
+    except ValueError:
+        seconds = 0
+    if not 1 <= seconds <= 900:
+        raise StepFailed("EKS_SANDBOX_TOKEN_LIFETIME must be 1 to 900 (seconds), got %r" % value)
+    return seconds
+
+
+def token_review_cache_ttl():
+    """The API servers' --authentication-token-webhook-cache-ttl: never longer than the token lifetime."""
+    return "%ds" % min(token_lifetime(), TOKEN_REVIEW_CACHE_SECONDS)
 
 
 def write_webhook_kubeconfig(spec):
@@ -622,13 +664,28 @@ def wait_authenticator():
 AUDIT_USER = "kubernetes-admin"
 
 
+# The sandbox's own components: their requests are not audited.
+SANDBOX_COMPONENT_USERS = ["system:kube-controller-manager", "system:kube-scheduler", "system:apiserver",
+                           "sandbox-kwok", "sandbox-pod-identity-webhook", "sandbox-iam-authenticator",
+                           "eks:addon-manager", "sandbox-viewer"]
+WRITE_VERBS = ["create", "update", "patch", "delete", "deletecollection"]
+
+
 def write_audit_policy():
-    """Audit only the operator's requests, at Metadata level, one event per request."""
+    """Audit at Metadata level, one event per request: every request of the operator, and every write of any
+    other identity that is not a sandbox component (EKS token users: the creator's entry, migrated roles...).
+    Tests read writes from here (tests/integration/test_check_mode_all_playbooks.py)."""
     with open(path("pki", "audit-policy.yaml"), "w") as f:
         json.dump({
             "apiVersion": "audit.k8s.io/v1", "kind": "Policy",
             "omitStages": ["RequestReceived", "ResponseStarted"],
-            "rules": [{"level": "Metadata", "users": [AUDIT_USER]}, {"level": "None"}],
+            "rules": [
+                {"level": "Metadata", "users": [AUDIT_USER]},
+                {"level": "None", "users": SANDBOX_COMPONENT_USERS},
+                {"level": "None", "userGroups": ["system:nodes", "system:serviceaccounts"]},
+                {"level": "Metadata", "verbs": WRITE_VERBS},
+                {"level": "None"},
+            ],
         }, f, indent=2)
 
 
@@ -650,6 +707,8 @@ def apiserver_argv(spec, issuer):
         "--token-auth-file", path("pki", "tokens.csv"),
         "--authentication-token-webhook-config-file", path("pki", "authn-webhook-%s.kubeconfig" % spec["name"]),
         "--authentication-token-webhook-version", "v1",
+        # A review is kept no longer than a token lives (token_review_cache_ttl).
+        "--authentication-token-webhook-cache-ttl", token_review_cache_ttl(),
         # Webhook: EKS access policies (the authenticator stand-in). Its answers are not cached, so an
         # association or a deleted entry counts at the next request (EKS's own delay is not modelled).
         "--authorization-mode", "Node,RBAC,Webhook",
@@ -767,56 +826,27 @@ def start_control_plane(specs, facts, tokens):
 
 
 def seed_extra_cluster(kubeconfig, name):
-    """Clusters 2..N: the API server's own bootstrap (namespaces, RBAC roles) is all they get."""
-    from kubernetes import client, config
+    """Clusters 2..N: the API server's own bootstrap (namespaces, RBAC roles) is all they get.
 
-    core = client.CoreV1Api(config.new_client_from_config(config_file=kubeconfig))
-    wait_for("namespace kube-system in " + name, lambda: core.read_namespace("kube-system") is not None, 60)
-
-
-def seed_kubernetes(kubeconfig):
-    """A fresh EKS cluster: fake nodes, the aws-node DaemonSet and its RBAC, no aws-auth."""
+    The access mode clusters also get what every EKS cluster has, the aws-node service account, RBAC and
+    DaemonSet (with no node, so no pod), so that the VPC CNI playbooks run on a cluster of each mode.
+    """
     from kubernetes import client, config
 
     api_client = config.new_client_from_config(config_file=kubeconfig)
     core = client.CoreV1Api(api_client)
+    wait_for("namespace kube-system in " + name, lambda: core.read_namespace("kube-system") is not None, 60)
+    if name in [cluster for cluster, _mode, _port in ACCESS_MODE_CLUSTERS]:
+        seed_aws_node(api_client)
+
+
+def seed_aws_node(api_client):
+    """The aws-node (Amazon VPC CNI) service account, ClusterRole, binding and DaemonSet of an EKS cluster."""
+    from kubernetes import client
+
+    core = client.CoreV1Api(api_client)
     apps = client.AppsV1Api(api_client)
     rbac = client.RbacAuthorizationV1Api(api_client)
-    admission = client.AdmissionregistrationV1Api(api_client)
-
-    # The service account admission plugin needs the default SA; the controller
-    # manager creates it, but a few seconds later than we want to go on.
-    wait_for("default service account",
-             lambda: core.read_namespaced_service_account("default", "kube-system") is not None, 60)
-
-    with open(path("pki", "ca.crt"), "rb") as f:
-        ca_bundle = base64.b64encode(f.read()).decode()
-    admission.create_mutating_webhook_configuration({
-        "apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingWebhookConfiguration",
-        "metadata": {"name": "pod-identity-webhook"},
-        "webhooks": [{
-            "name": "iam-for-pods.amazonaws.com",
-            "clientConfig": {"url": "https://127.0.0.1:%d/mutate" % PORTS["webhook"], "caBundle": ca_bundle},
-            "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"]}],
-            "failurePolicy": "Ignore", "sideEffects": "None", "admissionReviewVersions": ["v1"],
-            "reinvocationPolicy": "IfNeeded",
-        }],
-    })
-
-    for index, name in enumerate(NODE_NAMES):
-        nodegroup = NODEGROUPS[index % len(NODEGROUPS)][0]
-        core.create_node({
-            "apiVersion": "v1", "kind": "Node",
-            "metadata": {
-                "name": name,
-                "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
-                "labels": {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
-                           "eks.amazonaws.com/nodegroup": nodegroup, "topology.kubernetes.io/region": REGION,
-                           "type": "kwok"},
-            },
-            "spec": {"providerID": "aws:///%sa/i-0%015x" % (REGION, index + 1)},
-        })
-
     core.create_namespaced_service_account("kube-system", {
         "metadata": {"name": "aws-node", "labels": {"app.kubernetes.io/name": "aws-node"}}})
     rbac.create_cluster_role({
@@ -867,6 +897,50 @@ def seed_kubernetes(kubeconfig):
                 },
             },
         }})
+
+
+def seed_kubernetes(kubeconfig):
+    """A fresh EKS cluster: fake nodes, the aws-node DaemonSet and its RBAC, no aws-auth."""
+    from kubernetes import client, config
+
+    api_client = config.new_client_from_config(config_file=kubeconfig)
+    core = client.CoreV1Api(api_client)
+    admission = client.AdmissionregistrationV1Api(api_client)
+
+    # The service account admission plugin needs the default SA; the controller
+    # manager creates it, but a few seconds later than we want to go on.
+    wait_for("default service account",
+             lambda: core.read_namespaced_service_account("default", "kube-system") is not None, 60)
+
+    with open(path("pki", "ca.crt"), "rb") as f:
+        ca_bundle = base64.b64encode(f.read()).decode()
+    admission.create_mutating_webhook_configuration({
+        "apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingWebhookConfiguration",
+        "metadata": {"name": "pod-identity-webhook"},
+        "webhooks": [{
+            "name": "iam-for-pods.amazonaws.com",
+            "clientConfig": {"url": "https://127.0.0.1:%d/mutate" % PORTS["webhook"], "caBundle": ca_bundle},
+            "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"]}],
+            "failurePolicy": "Ignore", "sideEffects": "None", "admissionReviewVersions": ["v1"],
+            "reinvocationPolicy": "IfNeeded",
+        }],
+    })
+
+    for index, name in enumerate(NODE_NAMES):
+        nodegroup = NODEGROUPS[index % len(NODEGROUPS)][0]
+        core.create_node({
+            "apiVersion": "v1", "kind": "Node",
+            "metadata": {
+                "name": name,
+                "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
+                "labels": {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
+                           "eks.amazonaws.com/nodegroup": nodegroup, "topology.kubernetes.io/region": REGION,
+                           "type": "kwok"},
+            },
+            "spec": {"providerID": "aws:///%sa/i-0%015x" % (REGION, index + 1)},
+        })
+
+    seed_aws_node(api_client)
 
     def nodes_ready():
         ready = 0
@@ -930,6 +1004,7 @@ def write_env(facts):
         "EKS_IPV6_CNI_POLICY_ARN": facts["ipv6_policy_arn"],
         "EKS_ADDON_CLUSTER_NAME": ADDON_CLUSTER_NAME,
         "EKS_ADDON_NODE_ROLE_ARNS": ",".join(facts["addon_node_roles"]),
+        "EKS_AUTO_MODE_CLUSTER_NAME": AUTO_MODE_CLUSTER_NAME,
         "EKS_OIDC_ISSUER": facts["issuer"],
         "EKS_NODE_ROLE_ARNS": ",".join(facts["node_roles"]),
         "EKS_SSO_INSTANCE_ARN": facts["sso_instance_arn"],
@@ -943,6 +1018,13 @@ def write_env(facts):
         "EKS_SANDBOX_DIR": STATE,
         "EKS_SANDBOX_PORT_OFFSET": str(PORT_OFFSET),
         "SANDBOX_AUDIT_LOG": path("logs", "audit.log"),
+        # the audit log of every other cluster's API server: $SANDBOX_AUDIT_LOG_DIR/audit-<name>.log
+        "SANDBOX_AUDIT_LOG_DIR": path("logs"),
+        # seconds the authenticator accepts a token (read at start; $EKS_SANDBOX_DIR/run/token-lifetime-<cluster>
+        # overrides it for one cluster while the sandbox runs)
+        "EKS_SANDBOX_TOKEN_LIFETIME": str(token_lifetime()),
+        # every AWS request moto served, one JSON line each (service, action, access key, status)
+        "SANDBOX_AWS_REQUEST_LOG": aws_request_log(),
         # name:region of every cluster with a real API server (kubeconfig: $EKS_SANDBOX_DIR/kubeconfig-<name>)
         "EKS_SANDBOX_CLUSTERS": ",".join("%s:%s" % (c["name"], c["region"]) for c in facts["clusters"]),
         # the IAM identity that created the clusters: system:masters through EKS token authentication
@@ -1057,8 +1139,8 @@ def cmd_up(args):
     write_audit_policy()
     say("starting moto (IAM, STS, EKS, SSO admin) on 127.0.0.1:%d" % PORTS["moto"])
     say("seeding the AWS account: node roles, IAM Identity Center roles and permission sets, clusters %s (ipv4),"
-        " %s (ipv6), %s (ipv4, vpc-cni add-on)%s"
-        % (CLUSTER_NAME, IPV6_CLUSTER_NAME, ADDON_CLUSTER_NAME,
+        " %s (ipv6), %s (ipv4, vpc-cni add-on), %s (Auto Mode)%s"
+        % (CLUSTER_NAME, IPV6_CLUSTER_NAME, ADDON_CLUSTER_NAME, AUTO_MODE_CLUSTER_NAME,
            "".join(", %s (%s, %s)" % (spec["name"], spec["region"], spec["mode"]) for spec in specs[1:])))
     facts_path = start_moto(specs)
     say("starting the EKS token authenticator on 127.0.0.1:%d, etcd" % PORTS["authenticator"])

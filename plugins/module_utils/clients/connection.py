@@ -25,6 +25,7 @@ from ansible_collections.kubernetes.core.plugins.module_utils.args_common import
 from ansible_collections.eks.access.plugins.module_utils.services import eks_cluster
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.clients import kube
+from ansible_collections.eks.access.plugins.module_utils.clients.eks_token import TokenSource
 from ansible_collections.eks.access.plugins.module_utils.clients.eks_token import mint_token
 
 # Options that mean "the user told kubernetes.core how to connect".
@@ -86,8 +87,9 @@ def _write_ca_file(pem: bytes) -> str:
     return path
 
 
-def eks_token_overrides(module, cluster_name: str) -> dict:
-    """kubernetes.core auth values for ``cluster_name``: endpoint, CA file and a fresh token."""
+def eks_token_overrides(module, cluster_name: str, sts_client=None):
+    """kubernetes.core auth values for ``cluster_name`` (endpoint, CA file, a fresh token), and the
+    :class:`TokenSource` that mints the next tokens with ``sts_client`` (the module's STS client by default)."""
     facts = eks_cluster.describe_cluster(module.client("eks"), cluster_name)
     if not facts.get("endpoint") or not facts.get("certificate_authority_data"):
         raise KubernetesConnectionError(
@@ -95,33 +97,37 @@ def eks_token_overrides(module, cluster_name: str) -> dict:
         )
     ca_path = _write_ca_file(decode_ca_data(cluster_name, facts["certificate_authority_data"]))
     module.add_cleanup_file(ca_path)
-    token = mint_token(module.client("sts"), cluster_name)
-    return {"host": facts["endpoint"], "api_key": token, "ca_cert": ca_path, "validate_certs": True}
+    sts = sts_client if sts_client is not None else module.client("sts")
+    source = TokenSource(lambda: mint_token(sts, cluster_name))
+    return {"host": facts["endpoint"], "api_key": source.token(), "ca_cert": ca_path, "validate_certs": True}, source
 
 
 def kube_api_as(module, cluster_name: str, credentials: dict):
     """A :class:`kube.KubeApi` for ``cluster_name`` as another AWS identity (STS ``Credentials`` of AssumeRole).
 
-    Its EKS token is minted with those credentials, so the API server sees
+    Its EKS tokens are minted with those credentials, so the API server sees
     that identity: how a migration proves what a principal gets.
     """
-    overrides = eks_token_overrides(module, cluster_name)
     sts = module.client("sts", aws_access_key_id=credentials["AccessKeyId"],
                         aws_secret_access_key=credentials["SecretAccessKey"],
                         aws_session_token=credentials.get("SessionToken"))
-    overrides["api_key"] = mint_token(sts, cluster_name)
-    return _kube_api_with(module, overrides)
+    overrides, source = eks_token_overrides(module, cluster_name, sts)
+    return _kube_api_with(module, overrides, source)
 
 
 def kube_api(module):
-    """A :class:`kube.KubeApi` over the DynamicClient that kubernetes.core's factory builds."""
-    overrides = {}
+    """A :class:`kube.KubeApi` over the DynamicClient that kubernetes.core's factory builds.
+
+    With an EKS token, the client mints a new one before the old one is 10 minutes old and after a 401
+    (TokenSource), so a run longer than EKS's 15-minute token lifetime keeps its access.
+    """
+    overrides, source = {}, None
     if choose_auth(module.params, os.environ) == "eks_token":
-        overrides = eks_token_overrides(module, module.params["cluster_name"])
-    return _kube_api_with(module, overrides)
+        overrides, source = eks_token_overrides(module, module.params["cluster_name"])
+    return _kube_api_with(module, overrides, source)
 
 
-def _kube_api_with(module, overrides: dict):
+def _kube_api_with(module, overrides: dict, token_source=None):
     """kubernetes.core's client for the module's options with ``overrides`` on top, as a :class:`kube.KubeApi`."""
     # Imported here so that modules can report a missing library through
     # fail_json rather than an ImportError at load time.
@@ -129,7 +135,7 @@ def _kube_api_with(module, overrides: dict):
     from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
 
     try:
-        return kube.KubeApi(get_api_client(module=_KubernetesCoreView(module, overrides)).client)
+        return kube.KubeApi(get_api_client(module=_KubernetesCoreView(module, overrides)).client, token_source)
     except CoreException as e:
         raise KubernetesConnectionError(str(e))
     except kube.transport_errors() as e:

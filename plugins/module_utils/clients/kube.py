@@ -59,11 +59,36 @@ class KubeApi:
     :class:`errors.KubeApiError` with ``status``, without HTTP headers.
     """
 
-    def __init__(self, dynamic_client):
+    def __init__(self, dynamic_client, token_source=None):
         self.dynamic = dynamic_client
+        self.token_source = token_source
+        if token_source is not None:
+            # The client asks this hook for the bearer token before every request: a token older than
+            # REFRESH_AFTER_SECONDS is replaced there, before EKS's 15 minutes are up.
+            self._configuration().refresh_api_key_hook = self._put_token
+
+    def _configuration(self):
+        return self.dynamic.client.configuration
+
+    def _put_token(self, configuration, token=None):
+        configuration.api_key["authorization"] = "Bearer " + (token or self.token_source.token())
 
     def request(self, method: str, path: str, body=None, **params) -> dict:
-        """One request; any failure is raised as :class:`errors.KubeApiError` (status, reason, message)."""
+        """One request; any failure is raised as :class:`errors.KubeApiError` (status, reason, message).
+
+        With an EKS token source, a 401 is answered once by a new token and the same request again: the API
+        server refused the token before doing anything, so the retry repeats nothing.
+        """
+        try:
+            return self._request(method, path, body, params)
+        except errors.KubeApiError as e:
+            if e.status != 401 or self.token_source is None:
+                raise
+            refused = self._configuration().api_key.get("authorization", "")[len("Bearer "):]
+            self._put_token(self._configuration(), self.token_source.refresh(refused))
+            return self._request(method, path, body, params)
+
+    def _request(self, method, path, body, params):
         try:
             response = self.dynamic.request(method, path, body=body, serialize=False, **params)
         except transport_errors() as e:

@@ -384,6 +384,15 @@ def plan(mappings: dict, cluster: model.ClusterFacts, iam: dict, existing: dict,
     return MigrationPlan(items, wanted, current)
 
 
+def planned_in_check_mode(migration: MigrationPlan) -> list:
+    """The migrated entries a check-mode run only planned: ``{"principal_arn", "action"}`` with "would be created"
+    or "would be updated". Verification in check mode lists them and verifies the others; their absence is the
+    plan, not a failure."""
+    actions = {"create": "would be created", "update": "would be updated"}
+    return [{"principal_arn": item.principal_arn, "action": actions[item.fate]}
+            for item in migration.migrated if item.fate in actions]
+
+
 def write_plan(migration: MigrationPlan) -> model.Plan:
     """The access entry writes (model.plan over the entries concerned)."""
     return model.plan(dict(migration.current), migration.wanted)

@@ -104,6 +104,32 @@ def test_tokens_expire_15_minutes_after_signing_whatever_x_amz_expires_says():
         authn.decode_token(token, ENDPOINT, signed + datetime.timedelta(minutes=15, seconds=1))
 
 
+def test_the_token_lifetime_comes_from_the_config_and_a_cluster_file_shortens_it(monkeypatch, tmp_path):
+    """EKS_SANDBOX_TOKEN_LIFETIME (the config's token_lifetime) and run/token-lifetime-<cluster>."""
+    token = mint()
+    signed = now_of(token)
+    monkeypatch.setitem(authn.CONFIG, "run_dir", str(tmp_path))
+    monkeypatch.setitem(authn.CONFIG, "token_lifetime", None)
+    assert authn.token_lifetime("sandbox") == datetime.timedelta(minutes=15)
+    monkeypatch.setitem(authn.CONFIG, "token_lifetime", 120)
+    assert authn.token_lifetime("sandbox") == datetime.timedelta(seconds=120)
+    (tmp_path / "token-lifetime-sandbox").write_text("10\n")
+    lifetime = authn.token_lifetime("sandbox")
+    assert lifetime == datetime.timedelta(seconds=10) and authn.token_lifetime("other").total_seconds() == 120
+    authn.decode_token(token, ENDPOINT, signed + datetime.timedelta(seconds=10), lifetime)
+    with pytest.raises(authn.Refused, match="expired .10 second expiration"):
+        authn.decode_token(token, ENDPOINT, signed + datetime.timedelta(seconds=11), lifetime)
+    # A file that says nothing sensible leaves the configured lifetime.
+    (tmp_path / "token-lifetime-sandbox").write_text("9000")
+    assert authn.token_lifetime("sandbox").total_seconds() == 120
+
+
+@pytest.mark.parametrize("value", ["0", "901", "ten"])
+def test_a_token_lifetime_outside_1_to_900_seconds_is_refused(value):
+    with pytest.raises(ValueError):
+        authn.lifetime_from(value)
+
+
 @pytest.mark.parametrize("arn,kind,canonical", [
     ("arn:aws:iam::123456789012:user/alice", "user", "arn:aws:iam::123456789012:user/alice"),
     ("arn:aws:iam::123456789012:role/ops", "role", "arn:aws:iam::123456789012:role/ops"),

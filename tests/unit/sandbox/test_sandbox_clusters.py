@@ -51,3 +51,16 @@ def test_twenty_clusters_share_regions_under_distinct_names_ports_and_prefixes()
 def test_out_of_range_is_refused(count):
     with pytest.raises(sandbox.StepFailed, match="between 1 and 20"):
         sandbox.cluster_specs(count)
+
+
+def test_the_token_lifetime_is_read_at_start_and_bounds_the_api_servers_review_cache(monkeypatch):
+    monkeypatch.delenv("EKS_SANDBOX_TOKEN_LIFETIME", raising=False)
+    assert sandbox.token_lifetime() == 900 and sandbox.token_review_cache_ttl() == "10s"
+    monkeypatch.setenv("EKS_SANDBOX_TOKEN_LIFETIME", "5")
+    assert sandbox.token_lifetime() == 5 and sandbox.token_review_cache_ttl() == "5s"
+    argv = sandbox.apiserver_argv(sandbox.cluster_specs(1)[0], "https://issuer")
+    assert argv[argv.index("--authentication-token-webhook-cache-ttl") + 1] == "5s"
+    for bad in ("0", "901", "soon"):
+        monkeypatch.setenv("EKS_SANDBOX_TOKEN_LIFETIME", bad)
+        with pytest.raises(sandbox.StepFailed, match="EKS_SANDBOX_TOKEN_LIFETIME"):
+            sandbox.token_lifetime()

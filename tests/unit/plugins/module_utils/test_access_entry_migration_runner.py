@@ -76,6 +76,8 @@ class Kube:
         return self.undo
 
     def create(self, path, body, dry_run=False):
+        if path.endswith("reviews"):  # SelfSubjectAccessReview: a question, not a write
+            return {"status": {"allowed": True}}
         return self._write("POST", path, body)
 
     def replace(self, path, body, dry_run=False):
@@ -194,6 +196,62 @@ def test_verify_in_config_map_mode_says_to_apply_first():
             "AssumeRolePolicyDocument": "{}"}}, {"RoleName": "dev"})
         describe(context, "CONFIG_MAP")
         with pytest.raises(errors.Refused, match="apply step first"):
+            runner.run(context, options("verify"))
+
+
+@pytest.mark.parametrize("mode", ["CONFIG_MAP", "API_AND_CONFIG_MAP"])
+def test_verify_in_check_mode_verifies_what_exists_and_lists_what_apply_only_planned(mode):
+    """Issue 27: --check on a cluster with an unmigrated aws-auth failed with "EKS reports no access entry"."""
+    data = {"mapRoles": DEV_MAPPING["mapRoles"] + "- rolearn: %s\n  username: admin\n  groups: [system:masters]\n"
+            % ADMIN_ROLE}
+    with Context(data=data, check_mode=True) as context:
+        describe(context, mode)
+        _dev_in_iam(context)
+        context.stubs["iam"].add_response("get_role", {"Role": {
+            "Path": "/", "RoleName": "admin", "RoleId": "AROAEXAMPLEEXAMPLE2", "Arn": ADMIN_ROLE, "CreateDate": NOW,
+            "AssumeRolePolicyDocument": "{}"}}, {"RoleName": "admin"})
+        if mode == "CONFIG_MAP":
+            describe(context, mode)
+        else:
+            # The caller's role has its admin entry already (as migrated); dev's entry is only planned.
+            describe(context, mode)
+            listed(context, [(ADMIN_ROLE, TAG, [], "admin", [ADMIN_POLICY])])
+        result = runner.run(context, options("verify"))
+    verification = result["verification"]
+    assert verification["verified"] and verification["failed"] == [] and verification["caller_problems"] == []
+    planned = [(p["principal_arn"], p["action"]) for p in verification["planned"]]
+    if mode == "CONFIG_MAP":
+        assert planned == [(DEV, "would be created"), (ADMIN_ROLE, "would be created")]
+        assert any("CONFIG_MAP" in n["why"] for n in verification["not_verified"])
+    else:
+        assert planned == [(DEV, "would be created")]
+        assert [p["principal_arn"] for p in verification["principals"]] == [ADMIN_ROLE]
+    assert context.kube().writes == []
+
+
+def test_verify_in_check_mode_still_fails_what_exists_and_is_wrong():
+    with Context(data=DEV_MAPPING, check_mode=True) as context:
+        describe(context, "API_AND_CONFIG_MAP")
+        _dev_in_iam(context)
+        describe(context, "API_AND_CONFIG_MAP")
+        # The caller has no admin entry and none is planned.
+        listed(context, [])
+        with pytest.raises(errors.Refused, match="has no access entry with AmazonEKSClusterAdminPolicy"):
+            runner.run(context, options("verify"))
+
+
+def test_verify_outside_check_mode_fails_on_a_missing_entry():
+    data = {"mapRoles": DEV_MAPPING["mapRoles"] + "- rolearn: %s\n  username: admin\n  groups: [system:masters]\n"
+            % ADMIN_ROLE}
+    with Context(data=data) as context:
+        describe(context, "API_AND_CONFIG_MAP")
+        _dev_in_iam(context)
+        context.stubs["iam"].add_response("get_role", {"Role": {
+            "Path": "/", "RoleName": "admin", "RoleId": "AROAEXAMPLEEXAMPLE2", "Arn": ADMIN_ROLE, "CreateDate": NOW,
+            "AssumeRolePolicyDocument": "{}"}}, {"RoleName": "admin"})
+        describe(context, "API_AND_CONFIG_MAP")
+        listed(context, [(ADMIN_ROLE, TAG, [], "admin", [ADMIN_POLICY])])
+        with pytest.raises(errors.Refused, match="EKS reports no access entry"):
             runner.run(context, options("verify"))
 
 
