@@ -35,6 +35,17 @@ description:
     migration created, puts the entries it updated back as they were (unless changed since), and leaves aws-auth
     alone."
   - Every step reads everything again, so after an interruption a re-run goes on from where the cluster is.
+  - "One migration operation per cluster at a time: C(apply), C(finalize) and C(rollback) (and C(verify) given a
+    O(lease_holder)) hold the C(coordination.k8s.io/v1) Lease C(kube-system/eks-access-access-entry-migration) for their
+    whole run, the way the VPC CNI migration holds its own. While another run holds it and it has not expired, the
+    step is refused before any read, naming the holder; a Lease not renewed within O(lease_duration) (its run was
+    killed) is taken over with a warning, or can be deleted by hand. Without O(lease_holder) a step takes the Lease
+    for itself and gives it up when it ends; with one, the steps of a run share it, and C(release) gives it up."
+  - "Each destructive act re-checks what its decision rested on, right before it: C(finalize) renews its Lease and
+    reads again the entries it verified (they must still be as verified: a rollback may have deleted them), aws-auth's
+    C(resourceVersion), the caller's admin entry and the node roles' entries, right before the switch to C(API), and
+    the Lease and aws-auth again right before deleting aws-auth; C(rollback) is refused in C(API) and while an
+    authentication mode update is in progress, checked again right before its deletions."
 author:
   - eks.access developers (@eks-access)
 options:
@@ -45,7 +56,7 @@ options:
   step:
     description: Which step to run.
     type: str
-    choices: [plan, apply, verify, finalize, rollback]
+    choices: [plan, apply, verify, finalize, rollback, release]
     default: plan
   update_existing:
     description: Change existing access entries that differ from aws-auth to what aws-auth says (same type only).
@@ -88,6 +99,29 @@ options:
     description: Seconds to wait for each authentication mode update.
     type: int
     default: 1200
+  allow_node_lockout:
+    description:
+      - In C(finalize), switch to C(API) even when a node role (mapped in aws-auth, or of a managed node group or
+        Fargate profile) has no node access entry, so that its nodes lose the cluster (the guard of
+        M(eks.access.eks_authentication_mode)).
+    type: bool
+    default: false
+  lease_holder:
+    description:
+      - Names the run holding the Lease C(kube-system/eks-access-access-entry-migration) (operation, user, host, run
+        id), for the other runs' messages. C(apply), C(verify), C(finalize) and C(rollback) take or renew the Lease as
+        this holder and keep it after the step, so that the steps of one run share it; O(step=release) gives it up.
+      - Without it, C(apply), C(finalize) and C(rollback) each take the Lease for their own run and give it up when they
+        end, and C(verify) does not take it.
+    type: str
+  lease_duration:
+    description: Seconds the Lease lasts unless renewed; a killed run's Lease can be taken over after this long.
+    type: int
+    default: 120
+  lease_wait:
+    description: Seconds to wait for another run's Lease to be released or to expire before refusing the step.
+    type: int
+    default: 0
 extends_documentation_fragment:
   - eks.access.cluster
   - kubernetes.core.k8s_auth_options
@@ -134,6 +168,26 @@ EXAMPLES = r"""
     step: finalize
     backup_path: backups/prod-eu-aws-auth.json
     remove_aws_auth: true
+
+- name: Several steps as one run, holding the cluster's migration Lease from the first to the last
+  block:
+    - name: Apply, holding the Lease
+      eks.access.eks_access_entry_migration:
+        cluster_name: prod-eu
+        step: apply
+        lease_holder: "migration of prod-eu by alice@bastion, run 3f9a1c2b"
+    - name: Finalize in the same run
+      eks.access.eks_access_entry_migration:
+        cluster_name: prod-eu
+        step: finalize
+        backup_path: backups/prod-eu-aws-auth.json
+        lease_holder: "migration of prod-eu by alice@bastion, run 3f9a1c2b"
+  always:
+    - name: Give the Lease up
+      eks.access.eks_access_entry_migration:
+        cluster_name: prod-eu
+        step: release
+        lease_holder: "migration of prod-eu by alice@bastion, run 3f9a1c2b"
 """
 
 RETURN = r"""
@@ -220,12 +274,25 @@ aws_auth_removed:
   description: Whether finalize deleted aws-auth.
   returned: step finalize
   type: bool
+lease_holder:
+  description: The holder of the Lease C(kube-system/eks-access-access-entry-migration) the step ran under.
+  returned: steps apply, finalize, rollback, and verify with O(lease_holder)
+  type: str
+lease_released:
+  description: Whether O(step=release) gave the Lease up (false when O(lease_holder) did not hold it).
+  returned: step release
+  type: bool
+lease:
+  description: namespace/name of the Lease.
+  returned: step release
+  type: str
 """
 
 from ansible_collections.eks.access.plugins.module_utils import module
 from ansible_collections.eks.access.plugins.module_utils.runners import access_entry_migration
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry_migration as planner
 from ansible_collections.eks.access.plugins.module_utils.services.access_entries import DEFAULT_CONCURRENCY
+from ansible_collections.eks.access.plugins.module_utils.services import lease as lease_service
 
 
 ARGUMENT_SPEC = dict(
@@ -240,6 +307,10 @@ ARGUMENT_SPEC = dict(
     remove_aws_auth=dict(type="bool", default=False),
     concurrency=dict(type="int", default=DEFAULT_CONCURRENCY),
     wait_timeout=dict(type="int", default=1200),
+    allow_node_lockout=dict(type="bool", default=False),
+    lease_holder=dict(type="str"),
+    lease_duration=dict(type="int", default=lease_service.DEFAULT_DURATION),
+    lease_wait=dict(type="int", default=0),
 )
 
 

@@ -17,9 +17,16 @@ description:
   - "Lockout guard: in C(API) mode aws-auth is ignored, so the module refuses to go there unless the identity it
     runs as, and every ARN in O(protect), has an access entry with C(AmazonEKSClusterAdminPolicy) at cluster
     scope (an assumed-role session counts through its role's entry). O(allow_self_lockout=true) skips the guard."
+  - "Node guard: nodes join through their IAM role, and in C(API) mode only an access entry of a node type
+    (C(EC2_LINUX), C(EC2_WINDOWS), C(FARGATE_LINUX), C(HYBRID_LINUX), C(EC2)) lets them in; EKS refuses C(system:)
+    groups in a C(STANDARD) entry, so nothing else is equivalent. The module reads aws-auth through the cluster's
+    Kubernetes API (its mappings with C(system:nodes) or a C(system:node:) username, such as
+    C(system:node:{{EC2PrivateDNSName}}) with C(system:bootstrappers) and C(system:nodes)), and the node roles of the
+    managed node groups and Fargate profiles, and refuses to go to C(API), naming them, while any has no such entry.
+    O(allow_node_lockout=true) skips this guard. When aws-auth cannot be read the switch is refused too."
   - A C(CONFIG_MAP) cluster has no access entries yet (EKS creates the creator's admin entry when the cluster leaves
-    C(CONFIG_MAP)), so from there the guard runs after the first step, and a refusal leaves the cluster in
-    C(API_AND_CONFIG_MAP), where aws-auth still counts. In check mode it cannot run yet and a warning says so.
+    C(CONFIG_MAP)), so from there the guards run after the first step, and a refusal leaves the cluster in
+    C(API_AND_CONFIG_MAP), where aws-auth still counts. In check mode they cannot run yet and a warning says so.
 author:
   - eks.access developers (@eks-access)
 options:
@@ -43,15 +50,23 @@ options:
     description: Switch to C(API) even when the caller or an O(protect) ARN would lose cluster admin.
     type: bool
     default: false
+  allow_node_lockout:
+    description:
+      - Switch to C(API) even when a node role (mapped in aws-auth, or of a managed node group or Fargate profile) has
+        no node access entry, so that its nodes lose the cluster. Also skips reading aws-auth.
+    type: bool
+    default: false
   wait_timeout:
     description: Seconds to wait for each update to finish.
     type: int
     default: 1200
 extends_documentation_fragment:
+  - eks.access.cluster
+  - kubernetes.core.k8s_auth_options
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
-  - eks.access.action_groups.aws
+  - eks.access.action_groups.kubernetes
 attributes:
   check_mode:
     support: full
@@ -104,6 +119,11 @@ protected_arns:
   returned: always
   type: list
   elements: str
+node_roles:
+  description: The node roles the node guard checked (aws-auth node mappings, managed node groups, Fargate profiles).
+  returned: when the node guard ran
+  type: list
+  elements: str
 """
 
 from ansible_collections.eks.access.plugins.module_utils.module import main as module_main
@@ -116,12 +136,13 @@ MODE_ARG_SPEC = dict(
     mode=dict(type="str", required=True, choices=list(model.AUTHENTICATION_MODES)),
     protect=dict(type="list", elements="str", default=[]),
     allow_self_lockout=dict(type="bool", default=False),
+    allow_node_lockout=dict(type="bool", default=False),
     wait_timeout=dict(type="int", default=1200),
 )
 
 
 def main():
-    module_main(access_entries.AUTHENTICATION_MODE, MODE_ARG_SPEC, kubernetes=False)
+    module_main(access_entries.AUTHENTICATION_MODE, MODE_ARG_SPEC)
 
 
 if __name__ == "__main__":

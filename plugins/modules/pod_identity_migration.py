@@ -44,6 +44,8 @@ options:
       - With O(state=pod_identity), remove IRSA (annotation or add-on role, and the OIDC trust subject) from the
         service accounts whose pods were verified on Pod Identity in this run. After that, O(state=irsa) is refused
         for them.
+      - A service account with no running pod (its workloads scaled to 0) keeps IRSA, since no pod was verified; it
+        is listed in RV(cleanup_kept) with a warning.
     type: bool
     default: false
   namespaces:
@@ -242,6 +244,15 @@ cleaned:
   returned: always
   type: list
   elements: str
+cleanup_kept:
+  description:
+    - With O(cleanup=true), the migrated service accounts whose IRSA was kept, with why (each also a warning). A
+      service account with no running pod (a workload scaled to 0) verified nothing, so its annotation and OIDC trust
+      subject stay until a pod has been verified on EKS Pod Identity.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{service_account: batch/nightly, reason: "batch/nightly has no running pod (...)"}]
 cleanup_after_verification:
   description: In check mode, the service accounts a cleanup would wait for (not verified yet).
   returned: check mode

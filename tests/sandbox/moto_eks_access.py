@@ -11,7 +11,13 @@
   ``ListAssociatedAccessPolicies``, ``ListAccessPolicies``;
 * ``accessConfig`` on ``CreateCluster`` / ``DescribeCluster``, and
   ``UpdateClusterConfig(accessConfig={authenticationMode})`` with its one-way
-  rule, answering an ``AccessConfigUpdate`` that ``DescribeUpdate`` knows.
+  rule, answering an ``AccessConfigUpdate`` that ``DescribeUpdate`` and
+  ``ListUpdates`` know. By default the new mode is in force at once and the
+  first DescribeUpdate says ``Successful``; a cluster reset with
+  ``modeUpdateSeconds`` (sandbox only) takes that long, as EKS does: the
+  update is ``InProgress``, the cluster ``UPDATING`` and the old mode in force
+  until it ends, and another UpdateClusterConfig meanwhile is refused
+  (``ResourceInUseException``).
 
 EKS's checks live in eks_access_rules.py and answer with EKS's error codes.
 What EKS does on its own, modelled here:
@@ -51,7 +57,7 @@ from moto.core.utils import utcnow
 _LOCK = threading.RLock()
 _ENTRIES = {}   # (account, region, cluster) -> {principalArn: entry dict (with "policies": {arn: association})}
 _UPDATES = {}   # (account, region, cluster, update id) -> update dict
-_CLUSTERS = {}  # (account, region, cluster) -> {"creator": arn, "principal_id": id}
+_CLUSTERS = {}  # (account, region, cluster) -> {"creator": arn, "principal_id": id, "mode_update_seconds": s}
 
 ENTRY_FIELDS = ("clusterName", "principalArn", "kubernetesGroups", "accessEntryArn", "createdAt", "modifiedAt",
                 "tags", "username", "type")
@@ -222,10 +228,11 @@ def access_state(account, region, cluster_name):
                 "authenticationMode": _access_config(cluster)["authenticationMode"], "accessEntries": entries}
 
 
-def reset_cluster(account, region, cluster_name, mode=None):
+def reset_cluster(account, region, cluster_name, mode=None, mode_update_seconds=0):
     """Sandbox only, no EKS call does this: put a cluster back to ``mode`` (default: the one it was created
     with) with the entries CreateCluster would have given it, so tests of the one-way mode switch can run
-    again on a cluster with an API server.  Returns access_state, or None for an unknown cluster."""
+    again on a cluster with an API server; its mode updates take ``mode_update_seconds`` from now on (0: at
+    once).  Returns access_state, or None for an unknown cluster."""
     cluster = _cluster_outside_a_request(account, region, cluster_name)
     if cluster is None:
         return None
@@ -237,6 +244,11 @@ def reset_cluster(account, region, cluster_name, mode=None):
         if mode not in rules.AUTHENTICATION_MODES:
             raise rules.invalid("The authenticationMode %s is not valid." % mode)
         config["authenticationMode"] = mode
+        created["mode_update_seconds"] = max(0.0, float(mode_update_seconds or 0))
+        for update_key, update in _UPDATES.items():  # an update of the earlier state no longer applies
+            if update_key[:3] == key and update["status"] == "InProgress":
+                update["status"] = "Cancelled"
+        cluster.status = "ACTIVE"
         _ENTRIES[key] = {}
         if mode != "CONFIG_MAP":
             _bootstrap(_Caller(account, region), cluster, utcnow())
@@ -448,17 +460,56 @@ def update_cluster_config(self, previous):
         if wanted is None:
             raise common.eks_error(rules.INVALID_PARAMETER, "accessConfig must set authenticationMode.",
                                    clusterName=name)
+        key = common.state_key(self, name)
+        if any(k[:3] == key and u["status"] == "InProgress" for k, u in _UPDATES.items()):
+            raise common.eks_error("ResourceInUseException", "Cluster has an update in progress", clusterName=name)
         try:
             rules.check_mode_update(config["authenticationMode"], wanted)
         except rules.EksRefusal as e:
             _raise(e, name)
         now = utcnow()
-        config["authenticationMode"] = wanted
-        _bootstrap(self, cluster, now)
         update = {"id": str(uuid.uuid4()), "status": "InProgress", "type": "AccessConfigUpdate",
                   "params": [{"type": "AuthenticationMode", "value": wanted}], "createdAt": now, "errors": []}
-        _UPDATES[common.state_key(self, name) + (update["id"],)] = update
-        return ActionResult({"update": dict(update)})
+        _UPDATES[key + (update["id"],)] = update
+        seconds = _CLUSTERS.get(key, {}).get("mode_update_seconds") or 0
+        if seconds <= 0:
+            config["authenticationMode"] = wanted
+            _bootstrap(self, cluster, now)
+            update["done"] = True  # the first DescribeUpdate says Successful
+        else:
+            cluster.status = "UPDATING"
+            caller = _Caller(self.current_account, self.region)
+            timer = threading.Timer(seconds, _finish_update, (caller, cluster, update, wanted))
+            timer.daemon = True
+            timer.start()
+        return ActionResult({"update": {k: v for k, v in update.items() if k != "done"}})
+
+
+def _finish_update(caller, cluster, update, wanted):
+    """The end of a slow mode update: the new mode in force, the cluster ACTIVE (unless a reset cancelled it)."""
+    with _LOCK:
+        if update["status"] != "InProgress":
+            return
+        _access_config(cluster)["authenticationMode"] = wanted
+        _bootstrap(caller, cluster, utcnow())
+        cluster.status = "ACTIVE"
+        update["status"] = "Successful"
+
+
+def list_updates(self):
+    name = self._get_param("name")
+    if self._get_param("addonName") or self._get_param("nodegroupName"):
+        return ActionResult({"updateIds": []})  # moto keeps no add-on or node group updates to list
+    with _LOCK:
+        common.cluster_of(self, name)
+        key = common.state_key(self, name)
+        newest_first = sorted(_UPDATES.items(), key=lambda item: item[1]["createdAt"], reverse=True)
+        ids = [update["id"] for k, update in newest_first if k[:3] == key]
+    page, token = common.paginate(ids, self)
+    result = {"updateIds": page}
+    if token:
+        result["nextToken"] = token
+    return ActionResult(result)
 
 
 def describe_update(self, previous):
@@ -468,7 +519,8 @@ def describe_update(self, previous):
         with _LOCK:
             update = _UPDATES.get(common.state_key(self, name) + (update_id,))
             if update is not None:
-                update["status"] = "Successful"  # the mode is applied at once; the first poll sees it done
+                if update.pop("done", False):
+                    update["status"] = "Successful"  # the mode was applied at once; the first poll sees it done
                 return ActionResult({"update": dict(update)})
     if previous is not None:
         return previous()
@@ -481,6 +533,7 @@ _PATHS = (
     "{0}/clusters/(?P<name>[^/]+)/access-entries$",
     "{0}/clusters/(?P<name>[^/]+)/access-entries/(?P<principalArn>.+)$",
     "{0}/clusters/(?P<name>[^/]+)/updates/(?P<updateId>[^/]+)$",
+    "{0}/clusters/(?P<name>[^/]+)/updates$",
 )
 
 
@@ -492,7 +545,7 @@ def install():
         "list_access_entries": list_access_entries, "associate_access_policy": associate_access_policy,
         "disassociate_access_policy": disassociate_access_policy,
         "list_associated_access_policies": list_associated_access_policies,
-        "list_access_policies": list_access_policies,
+        "list_access_policies": list_access_policies, "list_updates": list_updates,
     }, _PATHS)
     for name, handler in (("create_cluster", create_cluster), ("describe_cluster", describe_cluster),
                           ("delete_cluster", delete_cluster), ("create_nodegroup", create_nodegroup),

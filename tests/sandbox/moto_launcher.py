@@ -86,8 +86,9 @@ class AccessStateEndpoint:
     * ``GET /_sandbox/eks/access/<region>/<cluster>``: moto_eks_access.access_state
       (what the token authenticator and authorizer read);
     * ``POST /_sandbox/eks/access/<region>/<cluster>/reset`` with an optional JSON
-      body ``{"authenticationMode": ...}``: moto_eks_access.reset_cluster, for
-      tests that must take a cluster through the one-way mode switch again;
+      body ``{"authenticationMode": ..., "modeUpdateSeconds": ...}``:
+      moto_eks_access.reset_cluster, for tests that must take a cluster through
+      the one-way mode switch again (slowly, with modeUpdateSeconds);
     * ``POST /_sandbox/eks/endpoint/<region>/<cluster>`` with a JSON body
       ``{"endpoint": "https://..."}``: the API server URL DescribeCluster reports
       from now on (the bench points it at a delaying relay for the tools that
@@ -118,7 +119,8 @@ class AccessStateEndpoint:
                 length = int(environ.get("CONTENT_LENGTH") or 0)
                 wanted = json.loads(environ["wsgi.input"].read(length) or b"{}") if length else {}
                 state = moto_eks_access.reset_cluster(self.account, parts[0], unquote(parts[1]),
-                                                      wanted.get("authenticationMode"))
+                                                      wanted.get("authenticationMode"),
+                                                      wanted.get("modeUpdateSeconds") or 0)
             answer = state if state is not None else {"error": "no such cluster"}
             status = "200 OK" if state is not None else status
         except (ValueError, eks_access_rules.EksRefusal) as e:

@@ -744,6 +744,42 @@ def missing_admins(entries: dict, principals) -> list:
     return [arn for arn in principals if principal_key(arn) not in admin_keys]
 
 
+def node_lockouts(node_roles: dict, entries: dict) -> list:
+    """The node roles that would lose the cluster in API mode: ``[{"principal_arn", "sources"}]``.
+
+    ``node_roles``: role ARN (any spelling) -> list of where it was found
+    (an aws-auth node mapping, a managed node group, a Fargate profile).
+    Only an entry of a node type (EC2_LINUX, EC2_WINDOWS, FARGATE_LINUX,
+    HYBRID_LINUX, EC2) lets a node in: EKS gives the node username and the
+    ``system:nodes`` group to those alone, and refuses ``system:`` groups in a
+    STANDARD entry, so no STANDARD entry is an equivalent.
+    """
+    covered = {principal_key(arn) for arn, entry in entries.items() if entry.type in NODE_TYPES}
+    merged = {}
+    for arn, sources in sorted(node_roles.items()):
+        key = principal_key(arn)
+        if key in covered:
+            continue
+        found = merged.setdefault(key, {"principal_arn": arn, "sources": []})
+        found["sources"].extend(s for s in sources if s not in found["sources"])
+    return [merged[key] for key in sorted(merged, key=lambda k: merged[k]["principal_arn"])]
+
+
+def refuse_node_lockout(cluster_name: str, lockouts: list, where: str = "Nothing was changed.") -> None:
+    """The guard of the step to API for the nodes: Refused naming each node role without a node entry."""
+    if not lockouts:
+        return
+    named = ", ".join("%s (%s)" % (item["principal_arn"], "; ".join(item["sources"])) for item in lockouts)
+    raise errors.Refused(
+        "Refusing to switch cluster %r to authentication mode API: aws-auth is ignored there, and node role%s %s "
+        "%s no access entry of a node type (EC2_LINUX, EC2_WINDOWS, FARGATE_LINUX, HYBRID_LINUX or EC2), so %s "
+        "nodes would lose the cluster; create those entries first (eks.access.eks_access_entry with type EC2_LINUX, "
+        "or the migration's apply step), or set allow_node_lockout: true. %s" % (
+            cluster_name, "s" if len(lockouts) > 1 else "", named, "have" if len(lockouts) > 1 else "has",
+            "their" if len(lockouts) > 1 else "its", where),
+        node_lockouts=lockouts)
+
+
 def check_mode_change(cluster: ClusterFacts, wanted: str) -> list:
     """The steps (modes, in order) from the cluster's mode to ``wanted``; Refused for a downgrade."""
     if wanted not in AUTHENTICATION_MODES:

@@ -159,6 +159,34 @@ def _node_type(username: str, groups: tuple):
     return None
 
 
+def node_roles_of(mappings: dict) -> dict:
+    """Role ARN -> ["aws-auth mapRoles[i]"] of the aws-auth mappings that let nodes in, as the authenticator reads them.
+
+    A node mapping gives the ``system:nodes`` group or a ``system:node:``
+    username (the stock ``system:node:{{EC2PrivateDNSName}}`` with
+    ``system:bootstrappers`` and ``system:nodes``, Windows and Fargate ones
+    too). Entries the authenticator never uses (a duplicate overridden by a
+    later one, a rolearn with a path) are left out: they let no node in today.
+    """
+    entries = list(mappings.get("mapRoles") or ())
+    found = {}
+    for index, (mapping, winner) in enumerate(zip(entries, aws_auth_plan.authenticator_winners("mapRoles", entries))):
+        arn = mapping.get("rolearn") or ""
+        groups = mapping.get("groups") or ()
+        if winner != index or not arn:
+            continue
+        if "system:nodes" not in groups and not (mapping.get("username") or "").startswith("system:node:"):
+            continue
+        try:
+            parsed = parse_iam_arn(arn)
+        except ArnError:
+            continue
+        if parsed.resource_type != "role" or parsed.path != "/":
+            continue
+        found.setdefault(arn, []).append("aws-auth mapRoles[%d]" % index)
+    return found
+
+
 def _rewrite_username(username: str, prefix: str):
     """(username EKS accepts, rewrite dict or None); InvalidInput when even the rewrite is refused."""
     try:

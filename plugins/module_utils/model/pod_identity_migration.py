@@ -400,6 +400,21 @@ def unmanaged_pods(item: Item, to: str = "pod_identity") -> List[str]:
                   and not any(s and _subset(s, workloads.metadata(p).get("labels") or {}) for s in selectors))
 
 
+def cleanup_refusal(item: Item) -> Optional[str]:
+    """Why IRSA must stay on a ``migrated`` item (None when its cleanup may go ahead).
+
+    A service account none of whose pods runs (a Deployment scaled to 0, a
+    CronJob between runs, no workload at all) proved nothing: zero pods carry
+    Pod Identity credentials only because there are zero pods, so the
+    annotation and the OIDC trust subject, the way back to IRSA, stay.
+    """
+    if not item.pods:
+        return ("%s has no running pod (its workloads are scaled to 0, or none uses it), so no pod proved that EKS "
+                "Pod Identity credentials reach it: IRSA (annotation and OIDC trust subject) is kept; scale a "
+                "workload up and run the cleanup again" % item.name)
+    return None
+
+
 def summary(items: List[Item]) -> Dict[str, List[str]]:
     """Item names by status."""
     result = {status: [] for status in STATUSES}

@@ -7,13 +7,25 @@ entries (EKS); model/access_entry_migration.py decides; the writes go
 through services/access_entries.py, the mode switch included (as
 eks_authentication_mode does it).  Every step re-reads everything, so a run killed
 anywhere is finished by the next one.
+
+One operation per cluster at a time: apply, finalize and rollback (and
+verify, within a run that holds it) hold the Lease
+``kube-system/eks-access-access-entry-migration`` (services/lease.py, the
+CNI migration's) for their whole run; another run's live Lease refuses the
+step before anything is read or written.  And each destructive act re-checks,
+right before it, what its decision rested on: finalize the entries it
+verified, aws-auth's resourceVersion and its Lease before the switch to API
+and before deleting aws-auth; rollback the mode (and any mode update in
+progress) right before it deletes.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import socket
 import tempfile
+import time
 from dataclasses import dataclass
 
 from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import errors as aws_auth_errors
@@ -31,9 +43,13 @@ from ansible_collections.eks.access.plugins.module_utils.model import access_ent
 from ansible_collections.eks.access.plugins.module_utils.services.access_entries import DEFAULT_CONCURRENCY
 from ansible_collections.eks.access.plugins.module_utils.services.access_entries import AccessEntries
 from ansible_collections.eks.access.plugins.module_utils.services.access_entries import IamPrincipals
+from ansible_collections.eks.access.plugins.module_utils.services import lease as lease_service
 
 
-STEPS = ("plan", "apply", "verify", "finalize", "rollback")
+STEPS = ("plan", "apply", "verify", "finalize", "rollback", "release")
+# The steps that take the Lease even without a lease_holder (verify only reads: it takes it within a run).
+MUTATING_STEPS = ("apply", "finalize", "rollback")
+LEASE_NAME = lease_service.ACCESS_ENTRY_MIGRATION_LEASE_NAME
 VERIFY_SESSION_NAME = "eks-access-migration-verify"
 
 
@@ -50,6 +66,10 @@ class Options:
     remove_aws_auth: bool = False
     concurrency: int = DEFAULT_CONCURRENCY
     wait_timeout: int = 1200
+    allow_node_lockout: bool = False
+    lease_holder: str = None
+    lease_duration: int = lease_service.DEFAULT_DURATION
+    lease_wait: int = 0
 
 
 AWS_AUTH_PATH = configmap.configmap_path(aws_auth_parse.AWS_AUTH_NAMESPACE, aws_auth_parse.AWS_AUTH_NAME)
@@ -134,17 +154,76 @@ def _base_result(state: State) -> dict:
     )
 
 
-def _steps_mode(context, options: Options, mode: str) -> dict:
-    """eks_authentication_mode's runner: the switch, its wait and, towards API, its lockout guard."""
+def _steps_mode(context, options: Options, mode: str, hold=None, before_update=None) -> dict:
+    """eks_authentication_mode's runner: the switch, its wait and, towards API, its lockout guards (caller, nodes).
+
+    ``hold`` (a :class:`Hold`) is renewed while EKS updates the mode; ``before_update(mode)`` runs right before
+    each update request, after the guards.
+    """
     return access_entries.switch_authentication_mode(context, access_entries.ModeChange(
         cluster_name=options.cluster_name, mode=mode, protect=list(options.protect or ()),
-        wait_timeout=options.wait_timeout))
+        allow_node_lockout=bool(options.allow_node_lockout), wait_timeout=options.wait_timeout,
+        heartbeat=hold.keep if hold is not None else None, before_update=before_update))
+
+
+# --------------------------------------------------------------------------- one operation at a time
+
+
+class Hold:
+    """This run's hold on the cluster's migration Lease: renewed while the run goes on, given up at its end."""
+
+    def __init__(self, lease, check_mode: bool, own: bool):
+        self.lease = lease
+        self.check_mode = check_mode
+        self.own = own  # taken by this step for itself (no lease_holder): given up when the step ends
+        self.renewed = time.monotonic()
+
+    def keep(self, force: bool = False) -> None:
+        """Renew the Lease (LeaseLost when another run has it now); between forced renewals, every third of it."""
+        if self.check_mode:
+            return
+        if force or time.monotonic() - self.renewed > self.lease.duration / 3.0:
+            self.lease.renew()
+            self.renewed = time.monotonic()
+
+
+def _lease(context, options: Options, holder: str):
+    return lease_service.Lease(context.kube(), holder, options.lease_duration, name=LEASE_NAME)
+
+
+def _take_lease(context, options: Options):
+    """The Lease for this step (None for a step that needs none); refused while another run holds it."""
+    if options.step not in MUTATING_STEPS and not (options.step == "verify" and options.lease_holder):
+        return None
+    holder = options.lease_holder or "%s of %s by %s, pid %d on %s" % (
+        options.step, options.cluster_name, context.caller_identity()["Arn"], os.getpid(), socket.gethostname())
+    lease = _lease(context, options, holder)
+    try:
+        outcome = lease.wait_and_acquire(options.lease_wait or 0, context.check_mode)
+    except lease_service.LeaseHeld as e:
+        raise lease_service.LeaseHeld(
+            "Refusing the %s step on cluster %s, nothing was changed: %s (kubectl -n %s delete lease %s)" % (
+                options.step, options.cluster_name, e.message, lease.namespace, lease.name), **e.details)
+    if outcome["action"] == "takeover":
+        context.warn("took over the expired Lease %s/%s from %s (its run stopped without giving it up)"
+                     % (lease.namespace, lease.name, outcome["previous_holder"]))
+    return Hold(lease, context.check_mode, own=not options.lease_holder)
+
+
+def run_release(context, options: Options) -> dict:
+    """Give up the Lease ``lease_holder`` holds (the end of a run of several steps); nothing else."""
+    if not options.lease_holder:
+        raise errors.InvalidInput("step release needs lease_holder: the run whose Lease to give up")
+    outcome = _lease(context, options, options.lease_holder).release(context.check_mode)
+    # The Lease is the runs' bookkeeping, not the cluster's configuration: never reported as a change.
+    return dict(changed=False, lease_released=outcome["action"] == "release",
+                lease="%s/%s" % (lease_service.CNI_LEASE_NAMESPACE, LEASE_NAME))
 
 
 # --------------------------------------------------------------------------- steps
 
 
-def run_plan(context, options: Options) -> dict:
+def run_plan(context, options: Options, hold: Hold = None) -> dict:
     state = State(context, options)
     state.look_up_principals()
     state.read_entries()
@@ -156,12 +235,12 @@ def run_plan(context, options: Options) -> dict:
     return result
 
 
-def run_apply(context, options: Options) -> dict:
+def run_apply(context, options: Options, hold: Hold = None) -> dict:
     state = State(context, options)
     state.look_up_principals()
     mode_result = None
     if state.cluster.authentication_mode == "CONFIG_MAP":
-        mode_result = _steps_mode(context, options, "API_AND_CONFIG_MAP")
+        mode_result = _steps_mode(context, options, "API_AND_CONFIG_MAP", hold)
     # Listed after the switch: EKS creates entries at the switch (creator, node groups), and they count.
     state.read_entries()
     state.make_plan()
@@ -170,6 +249,8 @@ def run_apply(context, options: Options) -> dict:
     updates = [c for c in writes.changes if c.changed and c.before is not None]
     applied = []
     if writes.changed and not context.check_mode:
+        if hold is not None:
+            hold.keep(force=True)
         if updates:
             # Written down before the first update, so that rollback can put each entry back.
             _update_undo_records(context, lambda records: planner.undo_records(records, updates))
@@ -308,7 +389,7 @@ def _refuse_unverified(verification: dict, options: Options, what: str):
     raise errors.Refused(message, verification=verification)
 
 
-def run_verify(context, options: Options) -> dict:
+def run_verify(context, options: Options, hold: Hold = None) -> dict:
     state = State(context, options)
     state.look_up_principals()
     state.read_entries()
@@ -361,7 +442,40 @@ def _backup(context, state: State, options: Options) -> list:
     return done
 
 
-def run_finalize(context, options: Options) -> dict:
+def _aws_auth_version(found):
+    return ((found or {}).get("metadata") or {}).get("resourceVersion")
+
+
+def _recheck_aws_auth(context, state: State, options: Options, what: str) -> None:
+    """Refuse ``what`` when aws-auth is not the version this run read, backed up and planned from."""
+    if state.source != "configmap":
+        return
+    now = configmap.read_configmap(context.kube())
+    if _aws_auth_version(now) != _aws_auth_version(state.configmap):
+        raise errors.Conflict(
+            "aws-auth of cluster %s changed while this run worked (resourceVersion %s, now %s), so %s: the plan and "
+            "the backup no longer match it; run finalize again" % (
+                options.cluster_name, _aws_auth_version(state.configmap),
+                _aws_auth_version(now) if now is not None else "deleted", what))
+
+
+def _recheck_entries(state: State, options: Options) -> None:
+    """Refuse the switch unless every migrated principal's entry is still what the verification saw."""
+    entries = state.service.read()
+    by_key = {entries_model.principal_key(arn): entry for arn, entry in entries.items()}
+    problems = []
+    for item in state.plan.migrated:
+        found = planner.entry_problems(item, by_key.get(entries_model.principal_key(item.principal_arn)))
+        if found:
+            problems.append("%s: %s" % (item.principal_arn, "; ".join(found)))
+    if problems:
+        raise errors.Conflict(
+            "The access entries of cluster %s changed since they were verified (%s; a rollback may have deleted "
+            "them), so it was not switched to API and nothing was changed; run apply, then finalize again" % (
+                options.cluster_name, " | ".join(problems)), changed_entries=problems)
+
+
+def run_finalize(context, options: Options, hold: Hold = None) -> dict:
     if options.remove_aws_auth and not (options.backup_path or options.backup_configmap):
         raise errors.InvalidInput("remove_aws_auth needs backup_path or backup_configmap: aws-auth is not deleted "
                                   "without a copy")
@@ -389,7 +503,17 @@ def run_finalize(context, options: Options) -> dict:
     _refuse_unverified(verification, options, "it stays in %s" % state.cluster.authentication_mode)
 
     backups = _backup(context, state, options)
-    mode_result = _steps_mode(context, options, "API")
+
+    def before_update(mode):
+        # At the moment of the switch: still this run's Lease, the entries it verified, the aws-auth it backed up.
+        if mode != "API" or context.check_mode:
+            return
+        if hold is not None:
+            hold.keep(force=True)
+        _recheck_entries(state, options)
+        _recheck_aws_auth(context, state, options, "it was not switched to API and nothing was changed")
+
+    mode_result = _steps_mode(context, options, "API", hold, before_update)
     # In API mode there is no rollback, so the record of what apply updated has no more use.
     records = _undo_records(context)
     if records and not context.check_mode:
@@ -398,9 +522,19 @@ def run_finalize(context, options: Options) -> dict:
     if options.remove_aws_auth and state.source == "configmap":
         removed = True
         if not context.check_mode:
+            if hold is not None:
+                hold.keep(force=True)
+            not_deleted = "the cluster is in API now but aws-auth was not deleted"
+            _recheck_aws_auth(context, state, options, not_deleted)
             # Only the version that was backed up: a change since then stops the removal.
-            context.kube().request("DELETE", AWS_AUTH_PATH, body={
-                "preconditions": {"resourceVersion": state.configmap["metadata"]["resourceVersion"]}})
+            try:
+                context.kube().request("DELETE", AWS_AUTH_PATH, body={
+                    "preconditions": {"resourceVersion": state.configmap["metadata"]["resourceVersion"]}})
+            except errors.KubeApiError as e:
+                if e.status != 409:
+                    raise
+                raise errors.Conflict("aws-auth of cluster %s changed right before its deletion, so %s; run finalize "
+                                      "again" % (options.cluster_name, not_deleted))
     result.update(changed=bool(backups) or mode_result["changed"] or removed or bool(records), backups=backups,
                   mode_steps=mode_result["steps"], aws_auth_removed=removed, undo_configmap_removed=bool(records),
                   authentication_mode=mode_result["authentication_mode"])
@@ -416,15 +550,27 @@ def _update_undo_records(context, update) -> dict:
                                  planner.UNDO_KEY, update)
 
 
-def run_rollback(context, options: Options) -> dict:
-    state = State(context, options)
-    state.read_entries()
-    mode = state.cluster.authentication_mode
-    if mode == "API":
+def _refuse_rollback_towards_api(service, options: Options) -> None:
+    """Rollback deletes entries that API mode depends on: refused in API, and while EKS is switching to it."""
+    described = service.describe_cluster()
+    if entries_model.cluster_facts(described).authentication_mode == "API":
         raise errors.Refused(
             "Cluster %s is in authentication mode API, where aws-auth is ignored: deleting the migrated entries would "
             "lock their principals out, and EKS cannot go back to API_AND_CONFIG_MAP. Nothing was changed." %
             options.cluster_name)
+    pending = service.mode_updates_in_progress(described)
+    if pending:
+        raise errors.Refused(
+            "Cluster %s is being switched to authentication mode %s (EKS update %s in progress), where aws-auth is "
+            "ignored: deleting the migrated entries would lock their principals out. Nothing was changed." % (
+                options.cluster_name, pending[0]["mode"] or "?", pending[0]["id"]), updates_in_progress=pending)
+
+
+def run_rollback(context, options: Options, hold: Hold = None) -> dict:
+    state = State(context, options)
+    _refuse_rollback_towards_api(state.service, options)
+    state.read_entries()
+    mode = state.cluster.authentication_mode
     protected = (context.caller_identity()["Arn"],) + tuple(options.protect or ())
     protected_keys = {entries_model.principal_key(arn) for arn in protected}
     targets, kept = [], []
@@ -445,6 +591,10 @@ def run_rollback(context, options: Options) -> dict:
     applied = []
     if not context.check_mode:
         if writes.changed:
+            # At the moment of the deletions: still this run's Lease, and still no API mode on its way.
+            if hold is not None:
+                hold.keep(force=True)
+            _refuse_rollback_towards_api(state.service, options)
             applied = state.service.apply(writes)
         settled = set(restore.restored) | set(restore.settled)
         if settled:
@@ -463,6 +613,20 @@ RUNNERS = {"plan": run_plan, "apply": run_apply, "verify": run_verify, "finalize
 def run(context, options: Options) -> dict:
     if options.concurrency is not None and options.concurrency < 1:
         raise errors.InvalidInput("concurrency must be 1 or more, got %d" % options.concurrency)
-    result = RUNNERS[options.step](context, options)
+    for name, least in (("lease_duration", 5), ("lease_wait", 0)):
+        value = getattr(options, name)
+        if value is not None and value < least:
+            raise errors.InvalidInput("%s must be at least %d, got %d" % (name, least, value))
+    if options.step == "release":
+        result = run_release(context, options)
+    else:
+        hold = _take_lease(context, options)
+        try:
+            result = RUNNERS[options.step](context, options, hold)
+        finally:
+            if hold is not None and hold.own:
+                hold.lease.release(context.check_mode)
+        if hold is not None:
+            result["lease_holder"] = hold.lease.holder
     result["step"] = options.step
     return result

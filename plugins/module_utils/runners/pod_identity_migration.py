@@ -318,10 +318,25 @@ def _cleanup(reader, items, result, check_mode):
         policy, facts.provider_arn, facts.issuer, i.namespace, i.service_account), result, check_mode)
 
 
+def _cleanup_candidates(ctx, items, result):
+    """The ``migrated`` items whose IRSA may go; the others (no pod verified) in ``cleanup_kept``, with a warning."""
+    ready = []
+    for item in items:
+        if item.status != "migrated":
+            continue
+        reason = model.cleanup_refusal(item)
+        if reason is None:
+            ready.append(item)
+            continue
+        result["cleanup_kept"].append({"service_account": item.name, "reason": reason})
+        ctx.warn(reason)
+    return ready
+
+
 def _new_result(options):
     return {"changed": False, "cluster_name": options.cluster_name, "state": options.state,
             "trust_updated": [], "associations_created": [], "associations_deleted": [], "addons_updated": [],
-            "restarted": [], "cleaned": [], "rolled_back": []}
+            "restarted": [], "cleaned": [], "cleanup_kept": [], "rolled_back": []}
 
 
 def _finish(result, items):
@@ -386,7 +401,7 @@ def _migrate(ctx, reader, items, result):
         result["addons_updated"] = sorted({i.addon for i in to_associate if i.addon})
         result["restarted"] = sorted({model.workload_name(w) for i in moving for w in model.workloads_to_restart(i)})
         if options.cleanup:
-            result["cleaned"] = [i.name for i in items if i.status == "migrated"]
+            result["cleaned"] = [i.name for i in _cleanup_candidates(ctx, items, result)]
         result["cleanup_after_verification"] = [i.name for i in moving if i.status != "migrated"]
         return _finish(result, items)
     _associate(reader, to_associate, result)
@@ -397,7 +412,7 @@ def _migrate(ctx, reader, items, result):
         _restart(reader, moving, "pod_identity", result)
     verified = _verify(reader, moving, "pod_identity", result)
     if options.cleanup:
-        _cleanup(reader, [i for i in verified if i.status == "migrated"], result, False)
+        _cleanup(reader, _cleanup_candidates(ctx, verified, result), result, False)
         verified = reader.read()
     return _finish(result, verified if options.cleanup else model.discover(reader.facts))
 

@@ -203,6 +203,43 @@ class AccessEntries:
                 applied=applied, not_applied=pending, failed=[failure[1] for failure in failures])
         return applied
 
+    # ------------------------------------------------------------------ node roles
+
+    def node_roles(self) -> dict:
+        """Role ARN -> [where found] of the cluster's managed node groups and Fargate profiles.
+
+        ListNodegroups / ListFargateProfiles, then one Describe each, side by side.
+        """
+        cluster = self.cluster_name
+        try:
+            groups = self.eks.paginate("list_nodegroups", clusterName=cluster).get("nodegroups", [])
+            profiles = self.eks.paginate("list_fargate_profiles", clusterName=cluster).get("fargateProfileNames", [])
+        except (ClientError, BotoCoreError) as e:
+            raise aws_failure(e, "Listing the node groups and Fargate profiles of cluster %s" % cluster)
+
+        def describe(pair):
+            kind, name = pair
+            try:
+                if kind == "node group":
+                    return kind, name, self.eks.describe_nodegroup(clusterName=cluster,
+                                                                   nodegroupName=name)["nodegroup"].get("nodeRole")
+                return kind, name, self.eks.describe_fargate_profile(
+                    clusterName=cluster, fargateProfileName=name)["fargateProfile"].get("podExecutionRoleArn")
+            except ClientError as e:
+                if _error_code(e) == "ResourceNotFoundException":
+                    return kind, name, None  # deleted since it was listed
+                raise aws_failure(e, "Describing %s %s of cluster %s" % (kind, name, cluster))
+            except BotoCoreError as e:
+                raise aws_failure(e, "Describing %s %s of cluster %s" % (kind, name, cluster))
+
+        pairs = [("node group", n) for n in groups] + [("Fargate profile", n) for n in profiles]
+        found = {}
+        for kind, name, role in map_bounded(describe, pairs, self.concurrency):
+            if role:
+                found.setdefault(role, []).append("%s %s" % (kind, name))
+        return found
+
+    # ------------------------------------------------------------------ authentication mode
     # ------------------------------------------------------------------ authentication mode
 
     def update_authentication_mode(self, mode: str) -> str:
@@ -213,6 +250,29 @@ class AccessEntries:
         except (ClientError, BotoCoreError) as e:
             raise aws_failure(e, "Switching cluster %s to authentication mode %s" % (self.cluster_name, mode))
         return update["id"]
+
+    def mode_updates_in_progress(self, cluster: dict = None) -> list:
+        """``[{"id", "mode"}]`` of the authentication mode updates EKS is still making.
+
+        Asked only while DescribeCluster says ``UPDATING`` (``cluster``: its
+        answer, read again when not given): ListUpdates, then DescribeUpdate for
+        each, newest first as EKS lists them.
+        """
+        cluster = cluster if cluster is not None else self.describe_cluster()
+        if cluster.get("status") != "UPDATING":
+            return []
+        try:
+            update_ids = self.eks.paginate("list_updates", name=self.cluster_name).get("updateIds", [])
+        except (ClientError, BotoCoreError) as e:
+            raise aws_failure(e, "ListUpdates of cluster %s" % self.cluster_name)
+        pending = []
+        for update in map_bounded(self.describe_update, update_ids, self.concurrency):
+            if update.get("status") != "InProgress" or update.get("type") != "AccessConfigUpdate":
+                continue
+            mode = next((p.get("value") for p in update.get("params") or ()
+                         if p.get("type") == "AuthenticationMode"), None)
+            pending.append({"id": update.get("id"), "mode": mode})
+        return pending
 
     def describe_update(self, update_id: str) -> dict:
         try:
@@ -348,8 +408,13 @@ class ModeChange:
     mode: str
     protect: list = None
     allow_self_lockout: bool = False
+    allow_node_lockout: bool = False
     wait_timeout: int = 1200
     poll_seconds: float = 5.0
+    # Called before the switch to API and at every poll of an update (the migration renews its Lease there).
+    heartbeat: object = None
+    # Called with the mode right before each update request, after the guards (the migration re-checks there).
+    before_update: object = None
 
 
 def _wait_for_update(service: AccessEntries, update_id: str, options: ModeChange, mode: str):
@@ -365,6 +430,8 @@ def _wait_for_update(service: AccessEntries, update_id: str, options: ModeChange
                                 for e in update.get("errors") or []) or "no reason given"
             raise errors.EksAccessError("EKS update %s to authentication mode %s ended %s (%s)" % (
                 update_id, mode, status, reasons), update_id=update_id)
+        if options.heartbeat is not None:
+            options.heartbeat()
         if time.monotonic() > deadline:
             raise errors.EksAccessError(
                 "EKS update %s to authentication mode %s is still %s after %d seconds; it goes on in EKS, re-run the "
@@ -391,9 +458,56 @@ def _lockout_guard(context, service: AccessEntries, options: ModeChange, result:
             missing_admins=missing, steps_done=list(done))
 
 
+def _node_roles(context, service: AccessEntries) -> dict:
+    """Role ARN -> [where found] of every node role: aws-auth's node mappings, managed node groups, Fargate profiles."""
+    from ansible_collections.eks.access.plugins.module_utils.model import access_entry_migration as migration_model
+    from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import errors as aws_auth_errors
+    from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import parse as aws_auth_parse
+    from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import render as aws_auth_render
+    from ansible_collections.eks.access.plugins.module_utils.services import configmap
+
+    try:
+        found = configmap.read_configmap(context.kube())
+    except (errors.KubeApiError, errors.InvalidInput) as e:
+        raise errors.Refused(
+            "Refusing to switch cluster %r to authentication mode API: aws-auth could not be read (%s), so the node "
+            "roles it maps cannot be checked for access entries; give the task access to the cluster's Kubernetes "
+            "API (k8s_auth, kubeconfig), or set allow_node_lockout: true once every node role has a node entry. "
+            "Nothing was changed." % (service.cluster_name, getattr(e, "message", None) or e))
+    roles = {}
+    if found is not None:
+        try:
+            mappings = aws_auth_render.to_result(aws_auth_parse.parse_aws_auth(found.get("data") or {}))
+        except aws_auth_errors.AwsAuthError as e:
+            raise errors.Refused(
+                "Refusing to switch cluster %r to authentication mode API: aws-auth does not parse (%s), so the node "
+                "roles it maps cannot be checked; fix it (eks.access.aws_auth_info), or set allow_node_lockout: "
+                "true. Nothing was changed." % (service.cluster_name, e))
+        roles = migration_model.node_roles_of(mappings)
+    try:
+        managed = service.node_roles()
+    except errors.Forbidden as e:
+        context.warn("The node groups and Fargate profiles of cluster %s could not be read (%s); only aws-auth's node "
+                     "roles were checked for access entries" % (service.cluster_name, e.message))
+        managed = {}
+    for arn, sources in managed.items():
+        roles.setdefault(arn, []).extend(sources)
+    return roles
+
+
+def _node_guard(context, service: AccessEntries, options: ModeChange, result: dict,
+                done: list) -> None:
+    """Before the step to API: every node role (aws-auth, node groups, Fargate) must have a node access entry."""
+    roles = _node_roles(context, service)
+    result["node_roles"] = sorted(roles)
+    where = ("Nothing was changed." if not done else
+             "The cluster is now in %s (aws-auth still counts there); re-run once the entries exist." % done[-1])
+    model.refuse_node_lockout(options.cluster_name, model.node_lockouts(roles, service.read()), where)
+
+
 def switch_authentication_mode(context, options: ModeChange) -> dict:
-    """Switch the cluster's authentication mode step by step, waiting for each update; the lockout guard
-    before the step to API."""
+    """Switch the cluster's authentication mode step by step, waiting for each update; the caller and node
+    guards before the step to API."""
     service = AccessEntries(context.aws("eks"), options.cluster_name)
     cluster = service.cluster_facts()
     steps = model.check_mode_change(cluster, options.mode)
@@ -412,17 +526,29 @@ def switch_authentication_mode(context, options: ModeChange) -> dict:
     # A CONFIG_MAP cluster has no entries to read yet (EKS creates the creator's when it leaves CONFIG_MAP),
     # so there the guard runs after the first step.
     guard = bool(steps) and steps[-1] == "API" and not options.allow_self_lockout
+    node_guard = bool(steps) and steps[-1] == "API" and not options.allow_node_lockout
     if context.check_mode:
-        if guard and cluster.authentication_mode != "CONFIG_MAP":
-            _lockout_guard(context, service, options, result, [])
-        elif guard:
-            context.warn("The lockout guard can only read access entries once cluster %s has left CONFIG_MAP; the "
-                         "real run checks it after the first step" % options.cluster_name)
+        if cluster.authentication_mode != "CONFIG_MAP":
+            if guard:
+                _lockout_guard(context, service, options, result, [])
+            if node_guard:
+                _node_guard(context, service, options, result, [])
+        elif guard or node_guard:
+            context.warn("The lockout guards can only read access entries once cluster %s has left CONFIG_MAP; the "
+                         "real run checks them after the first step" % options.cluster_name)
         return result
     done = []
     for mode in steps:
-        if mode == "API" and guard:
-            _lockout_guard(context, service, options, result, done)
+        if mode == "API":
+            if options.heartbeat is not None:
+                options.heartbeat()
+            # Both guards read the entries (and aws-auth) as they are right before the switch.
+            if guard:
+                _lockout_guard(context, service, options, result, done)
+            if node_guard:
+                _node_guard(context, service, options, result, done)
+        if options.before_update is not None:
+            options.before_update(mode)
         update_id = service.update_authentication_mode(mode)
         result["update_ids"].append(update_id)
         _wait_for_update(service, update_id, options, mode)

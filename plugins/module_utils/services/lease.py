@@ -3,7 +3,9 @@
 """A Kubernetes ``coordination.k8s.io/v1`` Lease that runs hold to exclude each other.
 
 Runs that change one cluster's CNI credentials (a migration, a rollback)
-hold the Lease ``kube-system/eks-access-vpc-cni`` for their whole run:
+hold the Lease ``kube-system/eks-access-vpc-cni`` for their whole run, and
+runs of the aws-auth -> access entries migration (apply, verify, finalize,
+rollback) the Lease ``kube-system/eks-access-access-entry-migration``:
 several module processes of one playbook share it through the holder
 identity the playbook gives them.  Every write is guarded by the object's
 ``resourceVersion``, so of two runs racing for it exactly one wins; a lease
@@ -24,6 +26,7 @@ from ansible_collections.eks.access.plugins.module_utils.clients import kube
 
 CNI_LEASE_NAMESPACE = "kube-system"
 CNI_LEASE_NAME = "eks-access-vpc-cni"
+ACCESS_ENTRY_MIGRATION_LEASE_NAME = "eks-access-access-entry-migration"
 DEFAULT_DURATION = 120
 _MICRO_TIME = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -79,8 +82,8 @@ def holder_of(lease, now):
     return holder
 
 
-class CniLease:
-    """The lease one run holds on the cluster's CNI credentials, as ``holder``."""
+class Lease:
+    """The lease one run holds, as ``holder``: by default the one on the cluster's CNI credentials."""
 
     def __init__(self, api, holder: str, duration: int = DEFAULT_DURATION, name: str = CNI_LEASE_NAME,
                  namespace: str = CNI_LEASE_NAMESPACE, clock=utcnow):
@@ -226,3 +229,7 @@ class CniLease:
                 if monotonic() >= deadline:
                     raise
             sleep(2)
+
+
+# The name the CNI runs have always used.
+CniLease = Lease

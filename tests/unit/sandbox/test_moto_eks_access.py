@@ -95,3 +95,28 @@ def test_errors_carry_eks_codes_and_the_cluster_name(endpoint):
     assert info.value.response["Error"]["Code"] == "ResourceNotFoundException"
     assert info.value.response["Error"]["Message"] == "No cluster found for name: nope."
     assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+
+def test_a_slow_mode_update_is_in_progress_listed_and_exclusive_until_it_ends(endpoint):
+    iam, eks = client(endpoint, "iam"), client(endpoint, "eks")
+    role = iam.create_role(RoleName="slow", AssumeRolePolicyDocument=TRUST)["Role"]
+    eks.create_cluster(name="slow", roleArn=role["Arn"], resourcesVpcConfig={"subnetIds": ["subnet-1"]},
+                       accessConfig={"authenticationMode": "API_AND_CONFIG_MAP"})
+    request = urllib.request.Request(endpoint + "/_sandbox/eks/access/us-west-2/slow/reset", method="POST",
+                                     data=json.dumps({"modeUpdateSeconds": 1.5}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(request).close()
+    update = eks.update_cluster_config(name="slow", accessConfig={"authenticationMode": "API"})["update"]
+    cluster = eks.describe_cluster(name="slow")["cluster"]
+    assert (cluster["status"], cluster["accessConfig"]["authenticationMode"]) == ("UPDATING", "API_AND_CONFIG_MAP")
+    assert eks.list_updates(name="slow")["updateIds"] == [update["id"]]
+    assert eks.describe_update(name="slow", updateId=update["id"])["update"]["status"] == "InProgress"
+    with pytest.raises(ClientError) as info:
+        eks.update_cluster_config(name="slow", accessConfig={"authenticationMode": "API"})
+    assert info.value.response["Error"]["Code"] == "ResourceInUseException"
+    deadline = time.monotonic() + 20
+    while eks.describe_update(name="slow", updateId=update["id"])["update"]["status"] == "InProgress":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    cluster = eks.describe_cluster(name="slow")["cluster"]
+    assert (cluster["status"], cluster["accessConfig"]["authenticationMode"]) == ("ACTIVE", "API")

@@ -330,7 +330,117 @@ def test_info_lists_entries_with_policies_and_finds_missing_principals():
 
 
 def mode_options(mode, **kwargs):
+    # The node guard has tests of its own (below); the others leave it out.
+    kwargs.setdefault("allow_node_lockout", True)
     return ModeChange(cluster_name=CLUSTER, mode=mode, poll_seconds=0, **kwargs)
+
+
+SELF_MANAGED = "arn:aws:iam::%s:role/self-managed-nodes" % ACCOUNT
+NODE_MAPPING = "- rolearn: %s\n  username: system:node:{{EC2PrivateDNSName}}\n  groups: [system:bootstrappers, system:nodes]\n"
+
+
+def node_context(map_roles, check_mode=False):
+    """A context whose cluster's aws-auth maps ``map_roles`` (and a managed node group with role NODE)."""
+    from fake_clients import ScriptedKube  # pylint: disable=import-error
+
+    context = Context(check_mode=check_mode)
+    aws_auth = {"metadata": {"name": "aws-auth", "namespace": "kube-system", "resourceVersion": "7"},
+                "data": {"mapRoles": map_roles}}
+    kube = ScriptedKube({"/api/v1/namespaces/kube-system/configmaps/aws-auth": aws_auth})
+    context.kube = lambda: kube
+    return context
+
+
+def node_groups(stub, groups=("ng-1",)):
+    stub.add_response("list_nodegroups", {"nodegroups": list(groups)}, {"clusterName": CLUSTER})
+    stub.add_response("list_fargate_profiles", {"fargateProfileNames": []}, {"clusterName": CLUSTER})
+    for group in groups:
+        stub.add_response("describe_nodegroup", {"nodegroup": {"nodegroupName": group, "nodeRole": NODE}},
+                          {"clusterName": CLUSTER, "nodegroupName": group})
+
+
+def node_entries(stub, arns):
+    """The listing and one node entry (at most: the Stubber answers in order, the reads run side by side)."""
+    listing(stub, list(arns))
+    for arn in arns:
+        entry(stub, arn, type="EC2_LINUX", username="system:node:{{EC2PrivateDNSName}}")
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_mode_switch_to_api_is_refused_naming_a_node_role_that_has_no_node_entry(check_mode):
+    # A self-managed node role mapped only in aws-auth: in API its nodes get 401, so the switch is refused.
+    context = node_context(NODE_MAPPING % SELF_MANAGED + NODE_MAPPING % NODE, check_mode)
+    cluster(context.eks)
+    node_groups(context.eks)
+    node_entries(context.eks, [NODE])
+    with context.eks, pytest.raises(errors.Refused) as raised:
+        runner.run_authentication_mode(context, mode_options("API", allow_node_lockout=False,
+                                                             allow_self_lockout=True))
+    context.eks.assert_no_pending_responses()
+    assert raised.value.details["node_lockouts"] == [
+        {"principal_arn": SELF_MANAGED, "sources": ["aws-auth mapRoles[0]"]}]
+    assert "node role %s (aws-auth mapRoles[0]) has no access entry of a node type" % SELF_MANAGED \
+        in raised.value.message
+    assert "allow_node_lockout: true" in raised.value.message and "Nothing was changed" in raised.value.message
+
+
+def test_mode_switch_to_api_goes_ahead_when_every_node_role_has_a_node_entry_whatever_its_spelling():
+    # aws-auth writes the role without its path and in another case; the entry has the real ARN.
+    pathed = "arn:aws:iam::%s:role/nodes/Self-Managed-Nodes" % ACCOUNT
+    context = node_context(NODE_MAPPING % SELF_MANAGED)
+    cluster(context.eks)
+    node_groups(context.eks, groups=())
+    node_entries(context.eks, [pathed])
+    context.eks.add_response("update_cluster_config", {"update": {"id": "u1", "status": "InProgress"}},
+                             {"name": CLUSTER, "accessConfig": {"authenticationMode": "API"}})
+    context.eks.add_response("describe_update", {"update": {"id": "u1", "status": "Successful"}},
+                             {"name": CLUSTER, "updateId": "u1"})
+    with context.eks:
+        result = runner.run_authentication_mode(context, mode_options("API", allow_node_lockout=False,
+                                                                      allow_self_lockout=True))
+        context.eks.assert_no_pending_responses()
+    assert result["changed"] and result["node_roles"] == [SELF_MANAGED]
+
+
+def test_a_managed_node_group_role_without_its_entry_blocks_too_and_the_opt_in_skips_the_guard():
+    context = node_context("")
+    cluster(context.eks)
+    listing(context.eks, [ADMIN_ROLE])  # the caller's guard first: it passes
+    entry(context.eks, ADMIN_ROLE, associations=[(CLUSTER_ADMIN, {"type": "cluster"})])
+    node_groups(context.eks)
+    node_entries(context.eks, [])
+    with context.eks, pytest.raises(errors.Refused) as raised:
+        runner.run_authentication_mode(context, mode_options("API", allow_node_lockout=False))
+    assert raised.value.details["node_lockouts"] == [{"principal_arn": NODE, "sources": ["node group ng-1"]}]
+    context = node_context(NODE_MAPPING % SELF_MANAGED, check_mode=True)
+    cluster(context.eks)
+    listing(context.eks, [ADMIN_ROLE])
+    entry(context.eks, ADMIN_ROLE, associations=[(CLUSTER_ADMIN, {"type": "cluster"})])
+    with context.eks:
+        result = runner.run_authentication_mode(context, mode_options("API", allow_node_lockout=True))
+        context.eks.assert_no_pending_responses()
+    assert result["changed"] and "node_roles" not in result
+
+
+def test_node_roles_of_aws_auth_are_the_node_mappings_the_authenticator_uses():
+    from ansible_collections.eks.access.plugins.module_utils.model import access_entry_migration as migration
+
+    mappings = {"mapRoles": [
+        {"rolearn": SELF_MANAGED, "username": "system:node:{{EC2PrivateDNSName}}",
+         "groups": ["system:bootstrappers", "system:nodes"]},
+        {"rolearn": ADMIN_ROLE, "username": "admin", "groups": ["system:masters"]},
+        # never matched: a rolearn with a path
+        {"rolearn": "arn:aws:iam::%s:role/p/pathed" % ACCOUNT, "username": "system:node:{{EC2PrivateDNSName}}",
+         "groups": ["system:nodes"]},
+        # overridden by the next entry for the same ARN (the last one wins)
+        {"rolearn": NODE, "username": "system:node:{{EC2PrivateDNSName}}", "groups": ["system:nodes"]},
+        {"rolearn": NODE.upper().replace("ARN:AWS:IAM", "arn:aws:iam").replace(":ROLE/", ":role/"),
+         "username": "ops", "groups": ["ops"]},
+        {"rolearn": ROLE, "username": "system:node:{{SessionName}}",
+         "groups": ["system:bootstrappers", "system:nodes", "system:node-proxier"]},
+    ]}
+    assert migration.node_roles_of(mappings) == {SELF_MANAGED: ["aws-auth mapRoles[0]"],
+                                                 ROLE: ["aws-auth mapRoles[5]"]}
 
 
 def test_mode_switch_to_api_is_refused_when_the_caller_would_lose_admin():

@@ -5,6 +5,7 @@ rollback write nothing they must not."""
 
 from __future__ import annotations
 
+import copy
 import datetime
 import json
 
@@ -28,14 +29,34 @@ FAST = aws.AWSRetry.jittered_backoff(retries=2, delay=0, max_delay=0)
 TAG = {planner.MIGRATION_TAG_KEY: planner.MIGRATION_TAG_VALUE}
 
 
+LEASE_PATH = "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/" + runner.LEASE_NAME
+
+
 class Kube:
     def __init__(self, configmap, undo=None, fail_writes=False):
         self.configmap = configmap
         self.undo = undo
         self.fail_writes = fail_writes
         self.writes = []
+        # The migration's Lease, kept apart from the writes the tests look at; its writes checked like the API's.
+        self.leases = {}
+        self.lease_writes = []
+
+    def _lease_write(self, method, path, body):
+        full = path if method == "PUT" else path + "/" + body["metadata"]["name"]
+        current = self.leases.get(full)
+        if (current is None) != (method == "POST") or (
+                current is not None and body["metadata"].get("resourceVersion") != current["metadata"]["resourceVersion"]):
+            raise errors.KubeApiError(409, "Conflict", "the object has been modified", method, path)
+        self.lease_writes.append((method, (body.get("spec") or {}).get("holderIdentity")))
+        stored = copy.deepcopy(body)
+        stored["metadata"]["resourceVersion"] = str(len(self.lease_writes))
+        self.leases[full] = stored
+        return copy.deepcopy(stored)
 
     def get_optional(self, path, **params):
+        if "/leases/" in path:
+            return copy.deepcopy(self.leases.get(path))
         if path.endswith("/configmaps/aws-auth"):
             return self.configmap
         return self.undo if path.endswith("/configmaps/" + planner.UNDO_CONFIGMAP) else None
@@ -46,6 +67,8 @@ class Kube:
             self.undo = None
 
     def _write(self, method, path, body):
+        if "/leases" in path:
+            return self._lease_write(method, path, body)
         self.writes.append((method, path))
         if self.fail_writes:
             raise errors.KubeApiError(403, "Forbidden", "configmaps is forbidden")
@@ -122,16 +145,18 @@ def test_rollback_in_api_mode_is_refused_without_a_write():
     with Context() as context:
         describe(context, "API")
         describe(context, "API")
-        listed(context, [])
         with pytest.raises(errors.Refused, match="lock their principals out"):
             runner.run(context, options("rollback"))
+    assert context.kube().writes == [] and context.kube().leases[LEASE_PATH]["spec"].get("holderIdentity") is None
 
 
 def test_rollback_deletes_only_the_migrations_entries_and_keeps_the_callers():
     with Context() as context:
         describe(context, "API_AND_CONFIG_MAP")
         describe(context, "API_AND_CONFIG_MAP")
+        describe(context, "API_AND_CONFIG_MAP")
         listed(context, [(ADMIN_ROLE, TAG), (DEV, TAG), (OTHER, {"team": "x"})])
+        describe(context, "API_AND_CONFIG_MAP")  # re-checked right before the deletion
         context.stubs["eks"].add_response("delete_access_entry", {}, {"clusterName": "prod", "principalArn": DEV})
         result = runner.run(context, options("rollback"))
     assert result["deleted"] == [DEV] and result["changed"]
@@ -140,6 +165,7 @@ def test_rollback_deletes_only_the_migrations_entries_and_keeps_the_callers():
 
 def test_rollback_in_check_mode_writes_nothing():
     with Context(check_mode=True) as context:
+        describe(context, "API_AND_CONFIG_MAP")
         describe(context, "API_AND_CONFIG_MAP")
         describe(context, "API_AND_CONFIG_MAP")
         listed(context, [(DEV, TAG)])
@@ -298,7 +324,9 @@ def test_rollback_puts_an_updated_entry_back_and_drops_its_record():
         context._kube.undo = undo
         describe(context, "API_AND_CONFIG_MAP")
         describe(context, "API_AND_CONFIG_MAP")
+        describe(context, "API_AND_CONFIG_MAP")
         listed(context, [(DEV, {}, ["devs"], "dev", [ADMIN_POLICY])])
+        describe(context, "API_AND_CONFIG_MAP")
         context.stubs["eks"].add_response("update_access_entry", {}, {
             "clusterName": "prod", "principalArn": DEV, "kubernetesGroups": ["ops"], "username": "someone"})
         result = runner.run(context, options("rollback"))
@@ -309,7 +337,129 @@ def test_rollback_puts_an_updated_entry_back_and_drops_its_record():
         context._kube.undo = undo
         describe(context, "API_AND_CONFIG_MAP")
         describe(context, "API_AND_CONFIG_MAP")
+        describe(context, "API_AND_CONFIG_MAP")
         listed(context, [(DEV, {}, ["devs", "sre"], "dev", [ADMIN_POLICY])])
         result = runner.run(context, options("rollback"))
     assert (result["restored"], result["changed"], context.kube().writes) == ([], False, [])
     assert "changed since the migration" in result["kept"][0]["reason"]
+
+
+# --------------------------------------------------------------------------- one operation at a time
+
+
+def _held_by(context, holder, seconds_ago=1, duration=120):
+    from ansible_collections.eks.access.plugins.module_utils.services import lease as lease_service
+
+    at = lease_service.format_time(lease_service.utcnow() - datetime.timedelta(seconds=seconds_ago))
+    context._kube.leases[LEASE_PATH] = {
+        "metadata": {"name": runner.LEASE_NAME, "namespace": "kube-system", "resourceVersion": "1"},
+        "spec": {"holderIdentity": holder, "leaseDurationSeconds": duration, "acquireTime": at, "renewTime": at}}
+
+
+def test_rollback_while_another_run_holds_the_lease_is_refused_before_any_read_naming_the_holder():
+    from ansible_collections.eks.access.plugins.module_utils.services import lease as lease_service
+
+    with Context() as context:  # no AWS answer queued: any read or write would fail the test
+        _held_by(context, "finalize of prod by alice@bastion, run 3f9a1c2b")
+        with pytest.raises(lease_service.LeaseHeld) as raised:
+            runner.run(context, options("rollback"))
+    message = raised.value.message
+    assert message.startswith("Refusing the rollback step on cluster prod, nothing was changed: another run holds "
+                              "Lease kube-system/%s: finalize of prod by alice@bastion, run 3f9a1c2b" % runner.LEASE_NAME)
+    assert "if that run is gone, delete the Lease or wait until it expires" in message
+    assert raised.value.details["lease_holder"] == "finalize of prod by alice@bastion, run 3f9a1c2b"
+    assert context.kube().writes == [] and context.kube().lease_writes == []
+
+
+def test_an_expired_lease_is_taken_over_and_a_step_without_holder_gives_its_own_up():
+    with Context(check_mode=True) as context:
+        _held_by(context, "a killed run", seconds_ago=600)
+        describe(context, "API_AND_CONFIG_MAP")
+        describe(context, "API_AND_CONFIG_MAP")
+        describe(context, "API_AND_CONFIG_MAP")
+        listed(context, [])
+        result = runner.run(context, options("rollback"))
+    assert result["lease_holder"].startswith("rollback of prod by %s" % CALLER)
+    assert context.kube().lease_writes == []  # check mode: not even the Lease
+    with Context() as context:
+        _held_by(context, "a killed run", seconds_ago=600)
+        describe(context, "API_AND_CONFIG_MAP")
+        describe(context, "API_AND_CONFIG_MAP")
+        describe(context, "API_AND_CONFIG_MAP")
+        listed(context, [])
+        runner.run(context, options("rollback"))
+    holders = [holder for _method, holder in context.kube().lease_writes]
+    assert holders[0].startswith("rollback of prod") and holders[1] is None  # taken over, then given up
+
+
+def test_a_run_holding_the_lease_keeps_it_across_steps_and_release_gives_it_up():
+    with Context() as context:
+        _held_by(context, "migration run 1")
+        describe(context, "API")
+        describe(context, "API")
+        with pytest.raises(errors.Refused):
+            runner.run(context, options("rollback", lease_holder="migration run 1"))
+        assert context.kube().leases[LEASE_PATH]["spec"]["holderIdentity"] == "migration run 1"  # renewed, kept
+        result = runner.run(context, options("release", lease_holder="migration run 1"))
+    assert result == {"changed": False, "lease_released": True, "step": "release",
+                      "lease": "kube-system/" + runner.LEASE_NAME}
+    assert context.kube().leases[LEASE_PATH]["spec"].get("holderIdentity") is None
+
+
+def test_rollback_is_refused_while_eks_switches_the_cluster_to_api():
+    with Context() as context:
+        eks = context.stubs["eks"]
+        eks.add_response("describe_cluster", {"cluster": {
+            "name": "prod", "arn": CLUSTER_ARN, "status": "ACTIVE",
+            "accessConfig": {"authenticationMode": "API_AND_CONFIG_MAP"}}}, {"name": "prod"})
+        eks.add_response("describe_cluster", {"cluster": {
+            "name": "prod", "arn": CLUSTER_ARN, "status": "UPDATING",
+            "accessConfig": {"authenticationMode": "API_AND_CONFIG_MAP"}}}, {"name": "prod"})
+        eks.add_response("list_updates", {"updateIds": ["u-old", "u-api"]}, {"name": "prod"})
+        eks.add_response("describe_update", {"update": {"id": "u-old", "status": "Successful",
+                                                        "type": "AccessConfigUpdate"}},
+                         {"name": "prod", "updateId": "u-old"})
+        eks.add_response("describe_update", {"update": {
+            "id": "u-api", "status": "InProgress", "type": "AccessConfigUpdate",
+            "params": [{"type": "AuthenticationMode", "value": "API"}]}}, {"name": "prod", "updateId": "u-api"})
+        with pytest.raises(errors.Refused) as raised:
+            runner.run(context, options("rollback"))
+    assert "being switched to authentication mode API (EKS update u-api in progress)" in raised.value.message
+    assert "Nothing was changed" in raised.value.message and context.kube().writes == []
+
+
+def _finalize_state(context, mappings, existing):
+    """What finalize read and verified: aws-auth (resourceVersion 7), the plan over ``existing``."""
+    import types
+
+    from ansible_collections.eks.access.plugins.module_utils.model import access_entry as entries_model
+    from ansible_collections.eks.access.plugins.module_utils.services.access_entries import AccessEntries
+
+    cluster = entries_model.ClusterFacts("prod", ACCOUNT, "aws", "API_AND_CONFIG_MAP")
+    plan = planner.plan(mappings, cluster, {"role:dev": {"arn": DEV}}, existing)
+    return types.SimpleNamespace(service=AccessEntries(context.aws("eks"), "prod", 1), plan=plan, source="configmap",
+                                 configmap={"metadata": {"resourceVersion": "7"}})
+
+
+def test_finalize_re_checks_the_verified_entries_and_aws_auth_right_before_it_acts():
+    from ansible_collections.eks.access.plugins.module_utils.model import access_entry as entries_model
+
+    mappings = {"mapRoles": [{"rolearn": DEV, "username": "dev", "groups": ["devs"]}]}
+    verified = {DEV: entries_model.AccessEntry(DEV, "STANDARD", ("devs",), "dev", {}, TAG)}
+    with Context() as context:
+        state = _finalize_state(context, mappings, verified)
+        assert [i.fate for i in state.plan.items] == ["unchanged"]
+        listed(context, [(DEV, TAG, ["devs"], "dev", [])])
+        runner._recheck_entries(state, options("finalize"))  # still there: goes ahead
+        listed(context, [])  # a rollback deleted it since the verification
+        with pytest.raises(errors.Conflict) as raised:
+            runner._recheck_entries(state, options("finalize"))
+    assert "%s: EKS reports no access entry" % DEV in raised.value.message
+    assert "not switched to API and nothing was changed" in raised.value.message
+    runner._recheck_aws_auth(context, state, options("finalize"), "it was not switched")  # resourceVersion 7 still
+    context._kube.configmap = {"metadata": {"resourceVersion": "9"}, "data": {}}
+    with pytest.raises(errors.Conflict, match="resourceVersion 7, now 9.*so it was not switched"):
+        runner._recheck_aws_auth(context, state, options("finalize"), "it was not switched")
+    context._kube.configmap = None
+    with pytest.raises(errors.Conflict, match="now deleted"):
+        runner._recheck_aws_auth(context, state, options("finalize"), "it was not switched")

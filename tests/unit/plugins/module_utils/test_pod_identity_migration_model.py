@@ -131,6 +131,18 @@ def test_status_follows_the_association_the_pods_and_the_cleanup():
     assert model.rollback_blockers(cleaned) and not model.rollback_blockers(migrated)
 
 
+def test_zero_pods_verify_nothing_so_the_cleanup_keeps_irsa():
+    # A Deployment at 0 replicas: nothing lacks Pod Identity credentials only because nothing runs.
+    idle = one(model.discover(facts(associations=[association()], pods=[], trusts={ROLE: both_trusts()})))
+    assert idle.status == "migrated" and idle.pods == []
+    reason = model.cleanup_refusal(idle)
+    assert reason and "apps/web has no running pod" in reason and "IRSA (annotation and OIDC trust subject) is kept" \
+        in reason
+    on_pi = [pod("web-3", credentials="pod_identity")]
+    verified = one(model.discover(facts(associations=[association()], pods=on_pi, trusts={ROLE: both_trusts()})))
+    assert model.cleanup_refusal(verified) is None
+
+
 def test_an_association_someone_else_made_with_the_same_role_counts_but_is_never_rolled_back():
     item = one(model.discover(facts(associations=[association(ours=False)])))
     assert item.status == "associated" and not item.ours and model.rollback_blockers(item) == []
