@@ -552,13 +552,13 @@ def _update_undo_records(context, update) -> dict:
 
 def _refuse_rollback_towards_api(service, options: Options) -> None:
     """Rollback deletes entries that API mode depends on: refused in API, and while EKS is switching to it."""
-    described = service.describe_cluster()
-    if entries_model.cluster_facts(described).authentication_mode == "API":
+    facts = service.cluster_facts()
+    if facts.authentication_mode == "API":
         raise errors.Refused(
             "Cluster %s is in authentication mode API, where aws-auth is ignored: deleting the migrated entries would "
             "lock their principals out, and EKS cannot go back to API_AND_CONFIG_MAP. Nothing was changed." %
             options.cluster_name)
-    pending = service.mode_updates_in_progress(described)
+    pending = service.mode_updates_in_progress(facts)
     if pending:
         raise errors.Refused(
             "Cluster %s is being switched to authentication mode %s (EKS update %s in progress), where aws-auth is "

@@ -251,15 +251,15 @@ class AccessEntries:
             raise aws_failure(e, "Switching cluster %s to authentication mode %s" % (self.cluster_name, mode))
         return update["id"]
 
-    def mode_updates_in_progress(self, cluster: dict = None) -> list:
+    def mode_updates_in_progress(self, cluster: ClusterFacts = None) -> list:
         """``[{"id", "mode"}]`` of the authentication mode updates EKS is still making.
 
         Asked only while DescribeCluster says ``UPDATING`` (``cluster``: its
         answer, read again when not given): ListUpdates, then DescribeUpdate for
         each, newest first as EKS lists them.
         """
-        cluster = cluster if cluster is not None else self.describe_cluster()
-        if cluster.get("status") != "UPDATING":
+        cluster = cluster if cluster is not None else self.cluster_facts()
+        if cluster.status != "UPDATING":
             return []
         try:
             update_ids = self.eks.paginate("list_updates", name=self.cluster_name).get("updateIds", [])
