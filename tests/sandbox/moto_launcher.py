@@ -292,6 +292,7 @@ def main(argv=None):
     import moto_eks_access
     import moto_eks_addons
     import moto_eks_pod_identity
+    import moto_eks_identity_providers
     import moto_eks_versions
     import sandbox
 
@@ -299,6 +300,9 @@ def main(argv=None):
     moto_eks_access.install()
     moto_eks_pod_identity.install()
     moto_eks_versions.install()
+    moto_eks_identity_providers.install(
+        {(spec["region"], spec["name"]): spec["authentication_config"] for spec in clusters
+         if spec.get("authentication_config")}, args.ca)
     serve(args.port, sandbox.ACCOUNT_ID)
     create_sandbox_user(sandbox)
     facts = sandbox.seed_aws(clusters)

@@ -72,6 +72,8 @@ class AccessEntries:
             if _error_code(e) == "ResourceNotFoundException":
                 raise errors.NotFound("EKS cluster %r was not found in this account and region" % self.cluster_name)
             raise aws_failure(e, "DescribeCluster %s" % self.cluster_name)
+        except BotoCoreError as e:
+            raise aws_failure(e, "DescribeCluster %s" % self.cluster_name)
 
     def cluster_facts(self) -> model.ClusterFacts:
         return model.cluster_facts(self.describe_cluster())
