@@ -166,7 +166,7 @@ identity_provider_config:
   contains:
     name: {description: Name of the config., type: str, returned: always}
     arn: {description: ARN of the config (null in check mode before it exists)., type: str, returned: always}
-    status: {description: C(CREATING), C(ACTIVE) or C(DELETING)., type: str, returned: always}
+    status: {description: "C(CREATING), C(ACTIVE) or C(DELETING).", type: str, returned: always}
     issuer_url: {description: Issuer URL., type: str, returned: always}
     client_id: {description: Client ID., type: str, returned: always}
     username_claim: {description: Username claim., type: str, returned: always}

@@ -18,7 +18,7 @@ description:
     C(AWSReservedSSO_AdminReadOnly_...). No match fails and lists the C(AWSReservedSSO_*) roles that do exist;
     more than one match fails and names them.
   - The access goes through an EKS access entry or through C(kube-system/aws-auth), as O(access_method) says; by
-    default it follows the cluster's authentication mode (EKS DescribeCluster): an access entry on
+    default it follows the cluster's authentication mode (EKS DescribeCluster) - an access entry on
     C(API_AND_CONFIG_MAP) and C(API) clusters, the recommended way, and aws-auth on C(CONFIG_MAP) clusters.
   - "Access entry: the entry's principal is the role's real ARN with its C(aws-reserved/sso.amazonaws.com/[region/])
     path (EKS binds an entry to the role itself), with the Kubernetes O(groups), the O(access_policies) and their
@@ -388,8 +388,8 @@ access_entries:
     created: {description: Principal ARNs of new entries., type: list, elements: str, returned: always}
     updated: {description: Principal ARNs of changed entries., type: list, elements: str, returned: always}
     deleted: {description: Principal ARNs of deleted entries., type: list, elements: str, returned: always}
-    changes: {description: Per entry - action, policies associated and disassociated., type: list, elements: dict,
-              returned: always}
+    changes: {description: Per entry its action and the policies associated and disassociated., type: list,
+              elements: dict, returned: always}
 stale_entries:
   description: Access entries of the permission set's earlier roles (another hash) that were replaced by the
     current role's entry.

@@ -378,9 +378,7 @@ def run(context, options: Options) -> dict:
     # Every plan is made (and bad input refused) before the first write.
     entry_path = None
     if "access_entry" in methods:
-        entry_path = plan_entry_path(context, options, service or AccessEntries(context.aws("eks"),
-                                                                                  context.cluster_name),
-                                     facts, listed, name, role_arns, account_id)
+        entry_path = plan_entry_path(context, options, service, facts, listed, name, role_arns, account_id)
 
     mapping = _no_aws_auth_result()
     if "aws_auth" in methods:
@@ -404,7 +402,15 @@ def run(context, options: Options) -> dict:
         entry_path.apply(context)
 
     if creator is not None and creator_plan["action"] != "none" and not context.check_mode:
-        write_creator(roles_service, creator, options.creator_role, creator_plan, name)
+        try:
+            write_creator(roles_service, creator, options.creator_role, creator_plan, name)
+        except errors.Conflict:
+            # The same creator role for another cluster of the account, created in parallel (a fleet run, one
+            # fork per cluster): plan again on the role as it is now.
+            creator = roles_service.get(options.creator_role.name, partition, account_id, options.creator_role.path)
+            creator_plan = plan_creator_present(creator, options.creator_role, role_arns["arn"], name, account_id)
+            if creator_plan["action"] != "none":
+                write_creator(roles_service, creator, options.creator_role, creator_plan, name)
 
     result = dict(mapping)
     result.pop("diff", None)
