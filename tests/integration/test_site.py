@@ -168,10 +168,7 @@ def sso_session_review(env, role_arn, cluster, paths):
     import boto3
     import requests
 
-    try:  # pylint: disable=import-outside-toplevel
-        from ansible_collections.eks.access.plugins.module_utils.clients.eks_token import mint_token
-    except ImportError:
-        from ansible_collections.eks.access.plugins.module_utils.eks_token import mint_token
+    from ansible_collections.eks.access.plugins.module_utils.clients.eks_token import mint_token
 
     credentials = boto3.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="alice")["Credentials"]
     sts = boto3.client("sts", aws_access_key_id=credentials["AccessKeyId"],
