@@ -75,6 +75,10 @@ cluster:
     endpoint: {description: API server endpoint., type: str, returned: always}
     oidc_issuer: {description: The cluster's OIDC issuer URL (used by IRSA)., type: str, returned: always}
     ip_family: {description: C(ipv4) or C(ipv6)., type: str, returned: always}
+    auto_mode:
+      description: Whether the cluster is in EKS Auto Mode (C(computeConfig.enabled)), whose nodes run the Pod Identity agent.
+      type: bool
+      returned: always
     node_roles:
       description: IAM role ARNs of the managed node groups.
       type: list

@@ -16,10 +16,14 @@ description:
   - Before anything is written, the module checks every listed role exists in the cluster's account and trusts
     C(pods.eks.amazonaws.com) with both C(sts:AssumeRole) and C(sts:TagSession). With O(manage_trust=true) it adds
     that statement to roles that lack it; otherwise it refuses and says so.
-  - It also refuses when the cluster has no C(eks-pod-identity-agent) add-on (pods would not get credentials), unless
-    O(require_agent=false).
+  - It also refuses when the cluster runs no Pod Identity agent, so that pods would not get credentials, that is
+    neither the C(eks-pod-identity-agent) add-on (M(eks.access.eks_addon) installs it) nor EKS Auto Mode (C(computeConfig.enabled),
+    whose nodes run the agent), unless O(require_agent=false).
   - Associations created by an add-on (C(podIdentityAssociations) of C(create-addon), with an C(ownerArn)) are left
-    to that add-on; listing one of their service accounts is refused, and purges keep them.
+    to that add-on; listing one of their service accounts is refused, and purges keep them. Manage them with
+    M(eks.access.eks_addon) (its C(pod_identity_associations) option).
+  - Every field EKS describes of an association (session policy, external ID, timestamps ...) is returned by
+    M(eks.access.pod_identity_association_info).
   - Pods get Pod Identity credentials when they are created, so restart the workloads of new associations (see
     M(eks.access.daemonset_restart) and the C(docs/pod_identity.md) guide).
   - EKS Pod Identity works on Linux EC2 nodes only, not on Fargate or Windows nodes.
@@ -66,6 +70,17 @@ options:
         description:
           - Tags of the association. Leave it out to leave the association's tags as they are.
         type: dict
+      policy:
+        description:
+          - An inline session policy (a JSON policy document, as a dict or JSON text) that narrows what the pods may
+            do with the role's permissions; the pods get the intersection of the role's policies and this one. One
+            role can then serve many service accounts, each with its own narrower policy.
+          - Compared as a policy document (statement and key order, C("x") versus C(["x"]) do not matter), not as
+            text. At most 2,048 characters as compact JSON (the session policy limit of C(sts:AssumeRole)).
+          - EKS requires O(associations[].disable_session_tags=true) with a policy.
+          - Leave it out to leave the association's session policy as it is. EKS has no call that removes a session
+            policy from an association; delete the association and create it again to drop one.
+        type: raw
   state:
     description:
       - V(present) creates or updates the listed associations; V(absent) deletes them.
@@ -95,8 +110,8 @@ options:
     default: false
   require_agent:
     description:
-      - Refuse when the cluster has no C(eks-pod-identity-agent) add-on. Set V(false) when the agent is installed
-        another way (for example as a self-managed DaemonSet).
+      - Refuse when the cluster has neither the C(eks-pod-identity-agent) add-on nor EKS Auto Mode. Set V(false) when
+        the agent is installed another way (for example as a self-managed DaemonSet).
     type: bool
     default: true
   max_concurrency:
@@ -128,9 +143,10 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: The Pod Identity agent must be installed first (once per cluster)
-  ansible.builtin.command: aws eks create-addon --cluster-name prod --addon-name eks-pod-identity-agent
-  changed_when: true
+- name: The Pod Identity agent must run first (once per cluster; EKS Auto Mode clusters have it already)
+  eks.access.eks_addon:
+    cluster_name: prod
+    name: eks-pod-identity-agent
 
 - name: Give three service accounts their roles, adding the Pod Identity trust where it is missing
   eks.access.pod_identity_association:
@@ -149,6 +165,21 @@ EXAMPLES = r"""
         service_account: exporter
         role_arn: arn:aws:iam::111122223333:role/pod-identity-hop
         target_role_arn: arn:aws:iam::444455556666:role/reports-bucket-reader
+
+- name: One shared role, narrowed per service account by a session policy
+  eks.access.pod_identity_association:
+    cluster_name: prod
+    associations:
+      - namespace: reports
+        service_account: reader
+        role_arn: arn:aws:iam::111122223333:role/shared-s3
+        disable_session_tags: true
+        policy:
+          Version: "2012-10-17"
+          Statement:
+            - Effect: Allow
+              Action: s3:GetObject
+              Resource: arn:aws:s3:::reports-bucket/*
 
 - name: Exactly these associations in namespace payments (others there are deleted)
   eks.access.pod_identity_association:
@@ -180,6 +211,7 @@ associations:
       role_arn: arn:aws:iam::111122223333:role/payments-api
       target_role_arn: null
       disable_session_tags: false
+      policy: null
       tags: {team: payments}
       association_id: a-9njjin9gfghecgoda
       association_arn: arn:aws:eks:us-west-2:111122223333:podidentityassociation/prod/a-9njjin9gfghecgoda
@@ -247,6 +279,7 @@ def main():
         target_role_arn=dict(type="str"),
         disable_session_tags=dict(type="bool", default=False),
         tags=dict(type="dict"),
+        policy=dict(type="raw"),
     )
     argument_spec = dict(
         cluster_name=dict(type="str", required=True),

@@ -66,6 +66,14 @@ options:
     description: Seconds between two reads while waiting.
     type: int
     default: 2
+  require_agent:
+    description:
+      - Refuse to migrate when the cluster runs no Pod Identity agent, that is it has neither the
+        C(eks-pod-identity-agent) add-on (M(eks.access.eks_addon) installs it) nor EKS Auto Mode, whose nodes run the
+        agent without the add-on. Set V(false) when the agent runs another way, or for a check-mode plan made before
+        the agent is installed (the role's C(pod_identity_migration_install_agent) does so).
+    type: bool
+    default: true
   max_concurrency:
     description: How many association calls run at the same time.
     type: int
@@ -262,6 +270,7 @@ ARGUMENT_SPEC = dict(
     restart=dict(type="bool", default=True),
     wait_timeout=dict(type="int", default=600),
     poll_interval=dict(type="int", default=2),
+    require_agent=dict(type="bool", default=True),
     max_concurrency=dict(type="int", default=10),
 )
 

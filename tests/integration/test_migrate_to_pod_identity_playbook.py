@@ -30,7 +30,8 @@ PI_VARS = {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TO
 def run(env, *args):
     argv = [env.get("ANSIBLE_PLAYBOOK", "ansible-playbook"), "eks.access.migrate_to_pod_identity", "-i", INVENTORY,
             "-e", json.dumps({"pod_identity_migration_namespaces": [NAMESPACE],
-                              "pod_identity_migration_wait_timeout": 180})] + list(args)
+                              "pod_identity_migration_wait_timeout": 180,
+                              "pod_identity_migration_install_agent": True})] + list(args)
     return run_sandbox_playbook(env, argv)
 
 
@@ -60,6 +61,7 @@ def state(iam, eks, core, cluster):
                                     if PI_VARS <= {e.name for c in p.spec.containers for e in c.env or []}),
         "trust": sorted(json.dumps(s, sort_keys=True) for s in trust["Statement"]),
         "associations": [a["serviceAccount"] for a in associations],
+        "agent": AGENT in eks.list_addons(clusterName=cluster)["addons"],
     }
 
 
@@ -89,8 +91,8 @@ def _setup(sandbox_env, iam, eks, core, apps):
               "template": {"metadata": {"labels": {"app": "app"}},
                            "spec": {"serviceAccountName": "app",
                                     "containers": [{"name": "app", "image": "registry.example/app:1"}]}}}))
-    if AGENT not in eks.list_addons(clusterName=sandbox_env["EKS_CLUSTER_NAME"])["addons"]:
-        eks.create_addon(clusterName=sandbox_env["EKS_CLUSTER_NAME"], addonName=AGENT)
+    if AGENT in eks.list_addons(clusterName=sandbox_env["EKS_CLUSTER_NAME"])["addons"]:
+        eks.delete_addon(clusterName=sandbox_env["EKS_CLUSTER_NAME"], addonName=AGENT)  # the playbook installs it
     deadline = time.monotonic() + 120
     while len([p for p in live_pods(core) if p.status.phase == "Running"]) < 2:
         assert time.monotonic() < deadline, "the app pods did not start"
@@ -120,6 +122,7 @@ def test_playbook_check_run_rerun_cleanup(sandbox_env, clients):
     try:
         before = state(iam, eks, core, cluster)
         assert before["annotation"] and before["pod_identity_pods"] == [] and before["associations"] == []
+        assert not before["agent"]  # the playbook installs it (pod_identity_migration_install_agent)
 
         out = run(sandbox_env, "--check", "--diff")
         assert "pods.eks.amazonaws.com" in out and "%s/app" % NAMESPACE in out
@@ -133,6 +136,7 @@ def test_playbook_check_run_rerun_cleanup(sandbox_env, clients):
         assert not set(migrated["pods"]) & set(before["pods"])
         assert migrated["annotation"] == before["annotation"]
         assert len(migrated["trust"]) == 2  # the OIDC statement stays until cleanup
+        assert migrated["agent"]
 
         out = run(sandbox_env)
         assert recap(out)["changed"] == 0

@@ -69,18 +69,25 @@ import moto_eks_addons
 import moto_eks_common as common
 
 AGENT_ADDON = "eks-pod-identity-agent"
-AGENT_DEFAULT_VERSION = "v1.3.8-eksbuild.2"
 MAX_ASSOCIATIONS_PER_CLUSTER = 1000
 MAX_TAGS = 50
 LIST_MAX_RESULTS = 100
 # Add-ons whose service accounts can get their role through Pod Identity:
 # the service account and managed policies EKS recommends, and the first
 # add-on version that supports it (AWS's add-on table).
+# (The agent, coredns and kube-proxy need no AWS permissions: none.)
 POD_IDENTITY_ADDONS = {
-    "vpc-cni": {"serviceAccount": "aws-node", "since": (1, 15, 5, 1),
+    "vpc-cni": {"serviceAccounts": ["aws-node"], "since": (1, 15, 5, 1),
                 "recommendedManagedPolicies": ["arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"]},
+    "aws-ebs-csi-driver": {"serviceAccounts": ["ebs-csi-controller-sa"], "since": (1, 26, 0, 1),
+                           "recommendedManagedPolicies": [
+                               "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"]},
+    "aws-efs-csi-driver": {"serviceAccounts": ["efs-csi-controller-sa", "efs-csi-node-sa"], "since": (2, 0, 0, 1),
+                           "recommendedManagedPolicies": [
+                               "arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy"]},
 }
-KNOWN_ADDONS = ("vpc-cni", AGENT_ADDON, "coredns", "kube-proxy")
+# An inline session policy is passed to sts:AssumeRole, whose packed limit is 2,048 characters of plain text.
+MAX_POLICY_LENGTH = 2048
 CONFIGURATION_SCHEMA = json.dumps({"$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
                                    "additionalProperties": True, "properties": {}})
 
@@ -147,9 +154,19 @@ def _check_names(namespace, service_account, cluster):
 def _check_policy(policy, disable_session_tags, cluster):
     if policy is None:
         return
+    if not 1 <= len(policy) <= MAX_POLICY_LENGTH:
+        raise _error("InvalidParameterException", "policy must be between 1 and %d characters long."
+                     % MAX_POLICY_LENGTH, clusterName=cluster)
     try:
-        json.loads(policy)
+        document = json.loads(policy)
     except (TypeError, ValueError):
+        document = None
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    if isinstance(statements, dict):
+        statements = [statements]
+    if not statements or not isinstance(statements, list) or any(
+            not isinstance(s, dict) or s.get("Effect") not in ("Allow", "Deny")
+            or not (s.get("Action") or s.get("NotAction")) for s in statements):
         raise _error("InvalidParameterException", "policy is not a valid JSON policy document.", clusterName=cluster)
     if not disable_session_tags:
         raise _error("InvalidParameterException", "disableSessionTags must be true when a policy is given.",
@@ -327,16 +344,16 @@ def pod_identity_configuration(addon_name, version):
     parsed = _version_tuple(version)
     if support is None or parsed is None or parsed < support["since"]:
         return []
-    return [{"serviceAccount": support["serviceAccount"],
-             "recommendedManagedPolicies": list(support["recommendedManagedPolicies"])}]
+    return [{"serviceAccount": account, "recommendedManagedPolicies": list(support["recommendedManagedPolicies"])}
+            for account in support["serviceAccounts"]]
 
 
 def describe_addon_configuration(self):
     name = self._get_param("addonName")
     version = self._get_param("addonVersion")
-    if name not in KNOWN_ADDONS:
+    if name not in moto_eks_addons.CATALOG:
         raise _error("ResourceNotFoundException", "Addon %s specified is not supported." % name, addonName=name)
-    if _version_tuple(version) is None:
+    if version not in moto_eks_addons.catalog_versions(name):
         raise _error("InvalidParameterException", "Addon version %s is not a valid version of %s." % (version, name),
                      addonName=name)
     return ActionResult({"addonName": name, "addonVersion": version, "configurationSchema": CONFIGURATION_SCHEMA,
@@ -405,8 +422,8 @@ def _create_addon(self, previous):
     name = self._get_param("addonName")
     if wanted is None:
         return previous()
-    _cluster(self, cluster)
-    version = self._get_param("addonVersion") or moto_eks_addons.DEFAULT_VERSIONS.get(name, "v1.0.0-eksbuild.1")
+    k8s_version = _cluster(self, cluster).version
+    version = moto_eks_addons.create_version(cluster, name, self._get_param("addonVersion"), k8s_version)
     with _LOCK:
         if name in moto_eks_addons._ADDONS.get(_key(self, cluster), {}):
             return previous()  # ResourceInUseException, as without associations
@@ -523,4 +540,3 @@ def install():
                           ("delete_addon", _delete_addon), ("tag_resource", _tag_resource),
                           ("untag_resource", _untag_resource), ("list_tags_for_resource", _list_tags_for_resource)):
         common.chain(name, handler)
-    moto_eks_addons.DEFAULT_VERSIONS.setdefault(AGENT_ADDON, AGENT_DEFAULT_VERSION)

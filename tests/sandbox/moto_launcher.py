@@ -16,7 +16,8 @@ things no AWS API can do are done on moto's backend directly:
 * moto has no EKS add-on API: ``moto_eks_addons.py`` adds the calls the
   collection uses, wired here to act like EKS's add-on manager on the sandbox
   API server (see ``add_on_manager``); the ``sandbox-addon`` cluster shares
-  the ``sandbox`` cluster's endpoint;
+  the ``sandbox`` cluster's endpoint, and so does ``sandbox-auto`` (an EKS
+  Auto Mode cluster, moto_eks_compute.py);
 * moto has no EKS access entries or authentication modes either:
   ``moto_eks_access.py`` adds them, and this process serves each cluster's
   mode and entries to the token authenticator on
@@ -291,8 +292,9 @@ def main(argv=None):
 
     import moto_eks_access
     import moto_eks_addons
-    import moto_eks_pod_identity
+    import moto_eks_compute
     import moto_eks_identity_providers
+    import moto_eks_pod_identity
     import moto_eks_versions
     import sandbox
 
@@ -300,6 +302,7 @@ def main(argv=None):
     moto_eks_access.install()
     moto_eks_pod_identity.install()
     moto_eks_versions.install()
+    moto_eks_compute.install()
     moto_eks_identity_providers.install(
         {(spec["region"], spec["name"]): spec["authentication_config"] for spec in clusters
          if spec.get("authentication_config")}, args.ca)
@@ -312,9 +315,10 @@ def main(argv=None):
         cluster = eks_backends[sandbox.ACCOUNT_ID][spec["region"]].clusters[spec["name"]]
         cluster.endpoint = spec["endpoint"]
         cluster.certificate_authority = {"data": ca_data}
-    addon = eks_backends[sandbox.ACCOUNT_ID][sandbox.REGION].clusters[sandbox.ADDON_CLUSTER_NAME]
-    addon.endpoint = clusters[0]["endpoint"]
-    addon.certificate_authority = {"data": ca_data}
+    for shared in (sandbox.ADDON_CLUSTER_NAME, sandbox.AUTO_MODE_CLUSTER_NAME):
+        addon = eks_backends[sandbox.ACCOUNT_ID][sandbox.REGION].clusters[shared]
+        addon.endpoint = clusters[0]["endpoint"]
+        addon.certificate_authority = {"data": ca_data}
     sandbox.seed_addons()
     facts["endpoint"] = clusters[0]["endpoint"]
     tmp = args.facts + ".tmp"

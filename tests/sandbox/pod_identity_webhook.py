@@ -16,7 +16,9 @@ It does what EKS's webhook documents, and nothing more:
   ``/var/run/secrets/eks.amazonaws.com/serviceaccount/token``.
 
 EKS Pod Identity: when an EKS cluster served by this API server (moto's
-``endpoint`` of the cluster) has the ``eks-pod-identity-agent`` add-on and a
+``endpoint`` of the cluster) runs the Pod Identity agent (it has the
+``eks-pod-identity-agent`` add-on, or it is an EKS Auto Mode cluster,
+``computeConfig.enabled``, whose nodes run the agent without the add-on) and a
 Pod Identity association for the pod's namespace and service account, the pod
 gets, instead of the IRSA variables (Pod Identity wins, as in EKS's webhook):
 
@@ -156,28 +158,32 @@ class ClustersOf:
         self.lock = threading.Lock()
         self.read_at = None
         self.endpoints = {}
+        self.auto_mode = set()
 
     def __call__(self, apiserver):
         with self.lock:
             if self.read_at is None or time.monotonic() - self.read_at > self.ttl:
                 names = self.eks.get_paginator("list_clusters").paginate().build_full_result().get("clusters", [])
-                self.endpoints = {name: self.eks.describe_cluster(name=name)["cluster"].get("endpoint")
-                                  for name in names}
+                clusters = {name: self.eks.describe_cluster(name=name)["cluster"] for name in names}
+                self.endpoints = {name: c.get("endpoint") for name, c in clusters.items()}
+                self.auto_mode = {name for name, c in clusters.items() if (c.get("computeConfig") or {}).get("enabled")}
                 self.read_at = time.monotonic()
             return [name for name, endpoint in sorted(self.endpoints.items()) if endpoint == apiserver]
 
 
 def find_pod_identity(eks, apiserver, namespace, service_account, clusters_of=None):
     """The Pod Identity association of that service account on an EKS cluster served by ``apiserver``
-    whose Pod Identity agent add-on is installed (a summary dict), else None."""
-    names = (clusters_of or ClustersOf(eks, ttl=0))(apiserver)
+    that runs the Pod Identity agent (the add-on, or Auto Mode) (a summary dict), else None."""
+    clusters_of = clusters_of or ClustersOf(eks, ttl=0)
+    names = clusters_of(apiserver)
     for name in names:
         try:
             found = eks.list_pod_identity_associations(clusterName=name, namespace=namespace,
                                                        serviceAccount=service_account).get("associations", [])
         except eks.exceptions.ResourceNotFoundException:
             continue  # the cluster was deleted since the endpoints were read
-        if found and POD_IDENTITY_AGENT_ADDON in eks.list_addons(clusterName=name).get("addons", []):
+        if found and (name in clusters_of.auto_mode
+                      or POD_IDENTITY_AGENT_ADDON in eks.list_addons(clusterName=name).get("addons", [])):
             return found[0]
     return None
 

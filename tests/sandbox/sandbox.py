@@ -53,6 +53,10 @@ REGION = "us-west-2"
 CLUSTER_NAME = "sandbox"
 IPV6_CLUSTER_NAME = "sandbox-v6"
 ADDON_CLUSTER_NAME = "sandbox-addon"
+# An EKS Auto Mode cluster (computeConfig.enabled; its nodes run the Pod Identity agent without the
+# add-on). EKS only: it shares the sandbox API server, like sandbox-addon.
+AUTO_MODE_CLUSTER_NAME = "sandbox-auto"
+AUTO_MODE_NODE_ROLE = "AmazonEKSAutoNodeRole"
 ACCOUNT_ID = "123456789012"  # moto's default account
 # The IAM user whose keys the sandbox hands out (AWS_ACCESS_KEY_ID); it creates
 # the clusters, so EKS authentication makes it system:masters on each.
@@ -462,6 +466,13 @@ def seed_aws(clusters):
         cluster = eks.create_cluster(name=name, version="1.34", roleArn=cluster_role["Role"]["Arn"],
                                      resourcesVpcConfig=vpc, kubernetesNetworkConfig={"ipFamily": family})["cluster"]
         clusters[name] = cluster
+    auto_node_role = iam.create_role(RoleName=AUTO_MODE_NODE_ROLE, AssumeRolePolicyDocument=trust("ec2.amazonaws.com"))
+    eks.create_cluster(name=AUTO_MODE_CLUSTER_NAME, version="1.34", roleArn=cluster_role["Role"]["Arn"],
+                       resourcesVpcConfig=vpc, bootstrapSelfManagedAddons=False,
+                       computeConfig={"enabled": True, "nodePools": ["general-purpose", "system"],
+                                      "nodeRoleArn": auto_node_role["Role"]["Arn"]},
+                       storageConfig={"blockStorage": {"enabled": True}},
+                       kubernetesNetworkConfig={"ipFamily": "ipv4", "elasticLoadBalancing": {"enabled": True}})
     scaling = {"minSize": 1, "maxSize": 3, "desiredSize": 2}
     for (nodegroup, _role_name), role_arn in zip(NODEGROUPS, node_roles):
         eks.create_nodegroup(clusterName=CLUSTER_NAME, nodegroupName=nodegroup, nodeRole=role_arn,
@@ -971,6 +982,7 @@ def write_env(facts):
         "EKS_IPV6_CNI_POLICY_ARN": facts["ipv6_policy_arn"],
         "EKS_ADDON_CLUSTER_NAME": ADDON_CLUSTER_NAME,
         "EKS_ADDON_NODE_ROLE_ARNS": ",".join(facts["addon_node_roles"]),
+        "EKS_AUTO_MODE_CLUSTER_NAME": AUTO_MODE_CLUSTER_NAME,
         "EKS_OIDC_ISSUER": facts["issuer"],
         "EKS_NODE_ROLE_ARNS": ",".join(facts["node_roles"]),
         "EKS_SSO_INSTANCE_ARN": facts["sso_instance_arn"],
@@ -1100,8 +1112,8 @@ def cmd_up(args):
     write_audit_policy()
     say("starting moto (IAM, STS, EKS, SSO admin) on 127.0.0.1:%d" % PORTS["moto"])
     say("seeding the AWS account: node roles, IAM Identity Center roles and permission sets, clusters %s (ipv4),"
-        " %s (ipv6), %s (ipv4, vpc-cni add-on)%s"
-        % (CLUSTER_NAME, IPV6_CLUSTER_NAME, ADDON_CLUSTER_NAME,
+        " %s (ipv6), %s (ipv4, vpc-cni add-on), %s (Auto Mode)%s"
+        % (CLUSTER_NAME, IPV6_CLUSTER_NAME, ADDON_CLUSTER_NAME, AUTO_MODE_CLUSTER_NAME,
            "".join(", %s (%s, %s)" % (spec["name"], spec["region"], spec["mode"]) for spec in specs[1:])))
     facts_path = start_moto(specs)
     say("starting the EKS token authenticator on 127.0.0.1:%d, etcd" % PORTS["authenticator"])

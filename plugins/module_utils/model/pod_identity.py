@@ -12,6 +12,7 @@ An association an add-on created (``ownerArn``) belongs to that add-on's
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Dict
@@ -27,6 +28,8 @@ from ansible_collections.eks.access.plugins.module_utils.errors import Refused
 AGENT_ADDON = "eks-pod-identity-agent"
 MAX_ASSOCIATIONS_PER_CLUSTER = 1000
 MAX_TAGS = 50
+# The session policy is handed to sts:AssumeRole, whose plain-text limit for a session policy is 2,048 characters.
+MAX_POLICY_LENGTH = 2048
 PURGE_CHOICES = ("none", "namespace", "cluster")
 
 Key = Tuple[str, str]
@@ -42,6 +45,8 @@ class Association:
     target_role_arn: Optional[str] = None
     disable_session_tags: bool = False
     tags: Optional[Dict[str, str]] = None
+    # the session policy (a policy document); None: the association's is left as it is
+    policy: Optional[str] = None
 
     @property
     def key(self) -> Key:
@@ -61,6 +66,11 @@ class Current:
     disable_session_tags: bool = False
     tags: Dict[str, str] = field(default_factory=dict)
     owner_arn: Optional[str] = None
+    policy: Optional[str] = None          # as EKS stores it (JSON text)
+    external_id: Optional[str] = None
+    created_at: Optional[str] = None
+    modified_at: Optional[str] = None
+    workload_identity_config: Optional[dict] = None
 
     @property
     def key(self) -> Key:
@@ -93,6 +103,26 @@ class Plan:
 
 def key_name(key: Key) -> str:
     return "%s/%s" % key
+
+
+def is_auto_mode(cluster: Optional[dict]) -> bool:
+    """Whether a cluster is in EKS Auto Mode: DescribeCluster's ``cluster`` (``computeConfig.enabled``) or the
+    flattened cluster facts of eks.cluster_facts (``auto_mode``)."""
+    cluster = cluster or {}
+    return bool(cluster.get("auto_mode") or (cluster.get("computeConfig") or {}).get("enabled"))
+
+
+def has_pod_identity_agent(cluster: Optional[dict], addon_names) -> bool:
+    """Whether pods of the cluster get Pod Identity credentials from an agent: the ``eks-pod-identity-agent``
+    add-on is installed, or the cluster is in EKS Auto Mode, whose nodes run the agent as part of the platform."""
+    return AGENT_ADDON in (addon_names or ()) or is_auto_mode(cluster)
+
+
+def agent_refusal(cluster_name: str, what: str = "pods") -> str:
+    """The one sentence refusing a Pod Identity change on a cluster without the agent."""
+    return ("cluster %r has no %s add-on and is not in EKS Auto Mode, so %s would get no Pod Identity credentials: "
+            "install it first (eks.access.eks_addon name=%s), or set require_agent: false if the agent runs "
+            "another way" % (cluster_name, AGENT_ADDON, what, AGENT_ADDON))
 
 
 # --------------------------------------------------------------------------- parsing
@@ -144,6 +174,10 @@ def parse_associations(items, state: str, cluster_account: str = None, partition
                 _role_arn(target, "target_role_arn", where, None, partition)
                 if target == role:
                     raise InvalidInput("%s: target_role_arn is the same role as role_arn; leave it out" % where)
+        policy = parse_policy(item.get("policy"), where)
+        if policy is not None and not item.get("disable_session_tags"):
+            raise InvalidInput("%s: a session policy needs disable_session_tags: true (EKS refuses a policy with "
+                               "session tags)" % where)
         tags = item.get("tags")
         if tags is not None:
             if not isinstance(tags, dict):
@@ -152,13 +186,54 @@ def parse_associations(items, state: str, cluster_account: str = None, partition
                 raise InvalidInput("%s: %d tags, EKS allows at most %d" % (where, len(tags), MAX_TAGS))
             tags = {str(k): "" if v is None else str(v) for k, v in tags.items()}
         association = Association(namespace, service_account, role or None, target or None,
-                                  bool(item.get("disable_session_tags")), tags)
+                                  bool(item.get("disable_session_tags")), tags, policy)
         if association.key in seen:
             raise InvalidInput("%s: %s is listed twice (also at associations[%d]); EKS allows one association per "
                                "service account" % (where, key_name(association.key), seen[association.key]))
         seen[association.key] = index
         result.append(association)
     return result
+
+
+def parse_policy(value, where: str = "policy") -> Optional[str]:
+    """A session policy (dict or JSON text) as the compact JSON text sent to EKS; None stays None.
+
+    InvalidInput (one sentence) when it is not a JSON policy document with statements, or longer than
+    the 2,048 characters STS allows a session policy.
+    """
+    if value is None:
+        return None
+    try:
+        document = trust_policy.load_policy(value)
+    except trust_policy.TrustPolicyError as e:
+        raise InvalidInput("%s: policy is not a JSON policy document (%s); give a dict or JSON text" % (where, e))
+    try:
+        statements = trust_policy.statements(document)
+    except trust_policy.TrustPolicyError as e:
+        raise InvalidInput("%s: policy %s" % (where, e))
+    if not statements or any(not isinstance(s, dict) or s.get("Effect") not in ("Allow", "Deny") for s in statements):
+        raise InvalidInput("%s: policy needs a Statement list whose statements have Effect Allow or Deny" % where)
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"))
+    if len(text) > MAX_POLICY_LENGTH:
+        raise InvalidInput("%s: policy is %d characters as compact JSON, more than the %d a session policy may have; "
+                           "shorten it" % (where, len(text), MAX_POLICY_LENGTH))
+    return text
+
+
+def policy_document(text: Optional[str]) -> Optional[dict]:
+    """A stored session policy as a dict (None when there is none or it does not parse)."""
+    if not text:
+        return None
+    try:
+        return trust_policy.load_policy(text)
+    except trust_policy.TrustPolicyError:
+        return None
+
+
+def _timestamp(value) -> Optional[str]:
+    if value is None:
+        return None
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 def current_from_eks(association: dict) -> Current:
@@ -173,6 +248,11 @@ def current_from_eks(association: dict) -> Current:
         disable_session_tags=bool(association.get("disableSessionTags")),
         tags=dict(association.get("tags") or {}),
         owner_arn=association.get("ownerArn") or None,
+        policy=association.get("policy") or None,
+        external_id=association.get("externalId") or None,
+        created_at=_timestamp(association.get("createdAt")),
+        modified_at=_timestamp(association.get("modifiedAt")),
+        workload_identity_config=association.get("workloadIdentityConfig") or None,
     )
 
 
@@ -192,6 +272,8 @@ def _update_of(wanted: Association, current: Current, purge_tags: bool) -> Chang
         change.update["targetRoleArn"] = wanted.target_role_arn or ""  # "" removes it
     if wanted.disable_session_tags != current.disable_session_tags:
         change.update["disableSessionTags"] = wanted.disable_session_tags
+    if wanted.policy is not None and not trust_policy.policies_equal(wanted.policy, current.policy):
+        change.update["policy"] = wanted.policy
     if wanted.tags is not None:
         change.tags_to_add = {k: v for k, v in wanted.tags.items() if current.tags.get(k) != v}
         if purge_tags:
@@ -274,11 +356,36 @@ def view(item) -> dict:
     }
     if item.tags is not None:
         result["tags"] = dict(item.tags)
+    if item.policy is not None or isinstance(item, Current):
+        result["policy"] = policy_document(item.policy)
     if isinstance(item, Current):
         result.update(association_id=item.association_id, association_arn=item.association_arn)
         if item.owner_arn:
             result["owner_arn"] = item.owner_arn
+        if item.external_id:
+            result["external_id"] = item.external_id
     return result
+
+
+def info_view(item: Current, cluster_name: str) -> dict:
+    """Every field DescribePodIdentityAssociation returns, in the collection's snake_case (policy as a dict)."""
+    return {
+        "cluster_name": cluster_name,
+        "namespace": item.namespace,
+        "service_account": item.service_account,
+        "role_arn": item.role_arn,
+        "association_arn": item.association_arn,
+        "association_id": item.association_id,
+        "tags": dict(item.tags),
+        "created_at": item.created_at,
+        "modified_at": item.modified_at,
+        "owner_arn": item.owner_arn,
+        "disable_session_tags": item.disable_session_tags,
+        "target_role_arn": item.target_role_arn,
+        "external_id": item.external_id,
+        "policy": policy_document(item.policy),
+        "workload_identity_config": item.workload_identity_config,
+    }
 
 
 def after_view(change: Change) -> dict:
@@ -288,6 +395,10 @@ def after_view(change: Change) -> dict:
         "role_arn": change.wanted.role_arn, "target_role_arn": change.wanted.target_role_arn,
         "disable_session_tags": change.wanted.disable_session_tags,
     }
+    policy = change.wanted.policy if change.wanted.policy is not None else (
+        change.current.policy if change.current else None)
+    if policy is not None:
+        after["policy"] = policy_document(policy)
     tags = dict(change.current.tags) if change.current else {}
     for key in change.tags_to_remove:
         tags.pop(key, None)
@@ -299,7 +410,9 @@ def after_view(change: Change) -> dict:
 
 
 def _comparable(item: dict) -> dict:
-    return {k: v for k, v in item.items() if k not in ("association_id", "association_arn", "owner_arn")}
+    return {k: v for k, v in item.items()
+            if k not in ("association_id", "association_arn", "owner_arn", "external_id")
+            and not (k == "policy" and v is None)}
 
 
 def diff(the_plan: Plan, trust_updates: Dict[str, Tuple[dict, dict]] = None) -> dict:

@@ -358,10 +358,11 @@ def agent_refusal(facts: Facts, items: List[Item]) -> Optional[Refused]:
     if not movable or facts.agent_installed:
         return None
     return Refused(
-        "Cluster %r has no %s add-on, so pods would not get Pod Identity credentials; nothing was changed. Install "
-        "it first (aws eks create-addon --cluster-name %s --addon-name %s), then re-run; %d service account(s) "
-        "wait: %s" % (facts.cluster_name, pod_identity.AGENT_ADDON, facts.cluster_name, pod_identity.AGENT_ADDON,
-                      len(movable), ", ".join(movable[:5]) + (" ..." if len(movable) > 5 else "")))
+        "Cluster %r has no %s add-on and is not in EKS Auto Mode, so pods would not get Pod Identity credentials; "
+        "nothing was changed. Install it first (eks.access.eks_addon name=%s, or the pod_identity_migration role "
+        "with pod_identity_migration_install_agent: true), then re-run; %d service account(s) wait: %s" % (
+            facts.cluster_name, pod_identity.AGENT_ADDON, pod_identity.AGENT_ADDON,
+            len(movable), ", ".join(movable[:5]) + (" ..." if len(movable) > 5 else "")))
 
 
 def rollback_blockers(item: Item) -> List[str]:

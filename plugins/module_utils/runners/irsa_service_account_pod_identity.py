@@ -82,12 +82,8 @@ class _PodIdentity:
         self.current = found[0] if found else None
 
     def require_agent(self, cluster_name):
-        if model.AGENT_ADDON not in self.service.addon_names():
-            raise errors.Refused(
-                "cluster %r has no %s add-on, so pods would not get Pod Identity credentials: install it first "
-                "(aws eks create-addon --cluster-name %s --addon-name %s), or set require_agent: false if the agent "
-                "runs another way; nothing was changed" % (cluster_name, model.AGENT_ADDON, cluster_name,
-                                                           model.AGENT_ADDON))
+        if not model.has_pod_identity_agent(self.service.describe_cluster(), self.service.addon_names()):
+            raise errors.Refused(model.agent_refusal(cluster_name) + "; nothing was changed")
 
     def plan(self, role_arn, state):
         """The one Change for the service account's association, or None when it is as wanted."""

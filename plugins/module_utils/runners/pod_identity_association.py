@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import List
 
-from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
 from ansible_collections.eks.access.plugins.module_utils.errors import PartiallyApplied
 from ansible_collections.eks.access.plugins.module_utils.errors import Refused
@@ -43,27 +42,6 @@ def _cluster_account(cluster: dict):
     return (parts[1], parts[4]) if len(parts) > 5 else (None, None)
 
 
-def _verify_roles(service, role_arns, manage_trust):
-    """{role ARN: (old trust, new trust)} to write; Refused when a role is missing or cannot be fixed."""
-    missing, untrusting, denied, updates = [], {}, {}, {}
-    for role_arn in role_arns:
-        trust = service.role_trust(role_arn)
-        if trust is None:
-            missing.append(role_arn)
-            continue
-        lacking, refused = trust_policy.pod_identity_trust_gaps(trust)
-        if refused:
-            denied[role_arn] = refused
-        elif lacking and manage_trust:
-            new_trust, _changed = trust_policy.merge_statement(trust, trust_policy.pod_identity_statement())
-            updates[role_arn] = (trust, new_trust)
-        elif lacking:
-            untrusting[role_arn] = lacking
-    if missing or untrusting or denied:
-        raise model.trust_refusal(missing, untrusting, denied)
-    return updates
-
-
 def run(ctx, options: Options) -> dict:
     if options.max_concurrency < 1:
         raise InvalidInput("max_concurrency must be at least 1, got %d" % options.max_concurrency)
@@ -73,11 +51,9 @@ def run(ctx, options: Options) -> dict:
     partition, account = _cluster_account(cluster)
     wanted = model.parse_associations(options.associations, options.state, account, partition)
 
-    if options.state == "present" and options.require_agent and model.AGENT_ADDON not in service.addon_names():
-        raise Refused(
-            "Cluster %r has no %s add-on, so pods would not get Pod Identity credentials: install it first "
-            "(aws eks create-addon --cluster-name %s --addon-name %s), or set require_agent: false if the agent runs "
-            "another way" % (options.cluster_name, model.AGENT_ADDON, options.cluster_name, model.AGENT_ADDON))
+    if options.state == "present" and options.require_agent \
+            and not model.has_pod_identity_agent(cluster, service.addon_names()):
+        raise Refused(model.agent_refusal(options.cluster_name))
 
     summaries = service.associations()
     wanted_keys = {a.key for a in wanted}
@@ -87,7 +63,7 @@ def run(ctx, options: Options) -> dict:
     current += [s for s in summaries if s.key not in described and s.key not in wanted_keys]
 
     the_plan = model.plan(wanted, current, options.state, options.purge, options.purge_tags)
-    trust_updates = _verify_roles(service, model.roles_to_verify(wanted, options.state), options.manage_trust)
+    trust_updates = service.verify_roles(model.roles_to_verify(wanted, options.state), options.manage_trust)
 
     result = {
         "changed": bool(the_plan.changes or trust_updates),

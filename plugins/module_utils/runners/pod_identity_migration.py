@@ -41,13 +41,10 @@ from ansible_collections.eks.access.plugins.module_utils.errors import Partially
 from ansible_collections.eks.access.plugins.module_utils.errors import Refused
 from ansible_collections.eks.access.plugins.module_utils.model import pod_identity
 from ansible_collections.eks.access.plugins.module_utils.model import pod_identity_migration as model
+from ansible_collections.eks.access.plugins.module_utils.services import addons
 from ansible_collections.eks.access.plugins.module_utils.services import pod_identity as services
 from ansible_collections.eks.access.plugins.module_utils.services import workloads
 
-try:
-    from botocore.exceptions import ClientError
-except ImportError:  # AnsibleAWSModule reports a missing botocore
-    ClientError = ()
 
 WORKLOAD_PLURALS = {"Deployment": "deployments", "DaemonSet": "daemonsets", "StatefulSet": "statefulsets"}
 STATES = ("pod_identity", "irsa")
@@ -62,6 +59,7 @@ class Options:
     restart: bool = True
     wait_timeout: int = 600
     poll_interval: int = 2
+    require_agent: bool = True
     max_concurrency: int = services.DEFAULT_CONCURRENCY
 
 
@@ -80,12 +78,13 @@ class Reader:
         self.eks = ctx.aws("eks")
         self.api = ctx.kube()
         self.facts = None
+        self.cluster = None
 
     def read(self) -> List[model.Item]:
         """Everything, then the trusts of the roles the items name; returns the discovered items."""
         name = self.options.cluster_name
         if self.facts is None:
-            cluster = self.service.describe_cluster()
+            cluster = self.cluster = self.service.describe_cluster()
             parts = (cluster.get("arn") or "").split(":")
             partition, account = (parts[1], parts[4]) if len(parts) > 5 else (self.ctx.partition(), None)
             issuer = ((cluster.get("identity") or {}).get("oidc") or {}).get("issuer") or ""
@@ -93,23 +92,17 @@ class Reader:
             self.facts = model.Facts(name, partition, account, provider, issuer, namespaces=self.options.namespaces)
         facts = self.facts
         names = self.service.addon_names()
-        facts.agent_installed = pod_identity.AGENT_ADDON in names
-        addons = [a for _n, a, e in services.map_bounded(
+        facts.agent_installed = pod_identity.has_pod_identity_agent(self.cluster, names)
+        addons_found = [a for _n, a, e in services.map_bounded(
             lambda n: self.eks.describe_addon(clusterName=name, addonName=n)["addon"],
             [n for n in names if n != pod_identity.AGENT_ADDON], self.options.max_concurrency) if e is None]
-        facts.addons = addons
+        facts.addons = addons_found
         facts.addon_service_accounts = {}
-        for addon in addons:
+        addon_service = addons.AddonService(self.eks, name)
+        for addon in addons_found:
             if addon.get("serviceAccountRoleArn") or addon.get("podIdentityAssociations"):
-                try:
-                    config = self.eks.describe_addon_configuration(addonName=addon["addonName"],
-                                                                   addonVersion=addon["addonVersion"])
-                except ClientError as e:
-                    if services.error_code(e) not in ("ResourceNotFoundException", "InvalidParameterException"):
-                        raise
-                    config = {}  # a version EKS does not describe: no Pod Identity support to rely on
-                facts.addon_service_accounts[addon["addonName"]] = [
-                    c["serviceAccount"] for c in config.get("podIdentityConfiguration") or []]
+                facts.addon_service_accounts[addon["addonName"]] = addon_service.pod_identity_service_accounts(
+                    addon["addonName"], addon["addonVersion"])
         summaries = [s for s in self.service.associations()
                      if self.options.namespaces is None or s.namespace in self.options.namespaces]
         facts.associations = self.service.describe(summaries)
@@ -153,21 +146,6 @@ class Reader:
 
 # --------------------------------------------------------------------------- writes
 
-def _wait_addon_update(eks, cluster, addon, update, options):
-    deadline = time.monotonic() + options.wait_timeout
-    while True:
-        status = eks.describe_update(name=cluster, updateId=update["id"], addonName=addon)["update"]
-        if status.get("status") == "Successful":
-            return
-        if status.get("status") in ("Failed", "Cancelled"):
-            raise PartiallyApplied("the update of add-on %s failed (%s); fix it and re-run, which converges"
-                                   % (addon, "; ".join(e.get("errorMessage", "") for e in status.get("errors") or [])))
-        if time.monotonic() >= deadline:
-            raise PartiallyApplied("the update of add-on %s did not finish within %d s; re-run to resume"
-                                   % (addon, options.wait_timeout))
-        time.sleep(options.poll_interval)
-
-
 def _owned(facts, addon_name):
     addon = next(a for a in facts.addons if a["addonName"] == addon_name)
     return [a for a in facts.associations if a.owner_arn == addon.get("addonArn")], addon
@@ -175,12 +153,14 @@ def _owned(facts, addon_name):
 
 def _update_addon(reader, addon_name, associations, keep_role):
     """UpdateAddon with the full ``podIdentityAssociations`` list; ``keep_role`` keeps its serviceAccountRoleArn."""
-    params = dict(clusterName=reader.options.cluster_name, addonName=addon_name,
-                  podIdentityAssociations=associations)
+    params = dict(podIdentityAssociations=associations)
     if keep_role:
         params["serviceAccountRoleArn"] = keep_role
-    update = reader.eks.update_addon(**params)["update"]
-    _wait_addon_update(reader.eks, reader.options.cluster_name, addon_name, update, reader.options)
+    service = addons.AddonService(reader.eks, reader.options.cluster_name, poll_interval=reader.options.poll_interval)
+    try:
+        service.update(addon_name, params, wait=True, timeout=reader.options.wait_timeout)
+    except (addons.AddonUpdateFailed, addons.AddonWaitTimeout) as e:
+        raise PartiallyApplied("%s; a re-run converges" % e)
 
 
 def _tag_addon_association(reader, item):
@@ -382,7 +362,7 @@ def _refuse_full_outage(items, to):
 
 def _migrate(ctx, reader, items, result):
     options = reader.options
-    refusal = model.agent_refusal(reader.facts, items)
+    refusal = model.agent_refusal(reader.facts, items) if options.require_agent else None
     if refusal is not None:
         raise refusal
     moving = [i for i in items if i.status in ("pending", "associated", "migrated")]

@@ -12,7 +12,6 @@ Runners see a :class:`module.RunContext`, never ``module.params``.
 from __future__ import annotations
 
 import json
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import List, Optional
@@ -23,6 +22,7 @@ from ansible_collections.eks.access.plugins.module_utils.model import cni
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.model import pod_identity as pod_identity_model
+from ansible_collections.eks.access.plugins.module_utils.services import addons
 from ansible_collections.eks.access.plugins.module_utils.services import lease as lease_service
 from ansible_collections.eks.access.plugins.module_utils.services import workloads
 
@@ -136,41 +136,21 @@ class AddonOptions:
 
 
 def describe_addon(client, cluster, name=cni.ADDON_NAME):
-    """DescribeAddon's ``addon``, or None when the add-on is not installed."""
-    try:
-        return client.describe_addon(clusterName=cluster, addonName=name)["addon"]
-    except is_boto3_error_code("ResourceNotFoundException"):
-        return None
-
-
-def wait_for_addon_update(client, cluster, name, update_id, timeout, sleep=time.sleep):
-    """Poll DescribeUpdate until the add-on update ends; return the final update."""
-    deadline = time.monotonic() + timeout
-    while True:
-        update = client.describe_update(name=cluster, updateId=update_id, addonName=name)["update"]
-        if update["status"] == "Successful":
-            return update
-        if update["status"] in ("Failed", "Cancelled"):
-            reasons = "; ".join(e.get("errorMessage") or e.get("errorCode") or "?" for e in update.get("errors") or [])
-            raise errors.EksAccessError("add-on update %s of %s/%s ended %s: %s; fix the cause and run again"
-                                        % (update_id, cluster, name, update["status"], reasons or "no error given"))
-        if time.monotonic() >= deadline:
-            raise errors.EksAccessError("add-on update %s of %s/%s still %s after %d s; run again to resume"
-                                        % (update_id, cluster, name, update["status"], timeout))
-        sleep(3)
+    """DescribeAddon's ``addon``, or None when the add-on is not installed (services/addons.py)."""
+    return addons.AddonService(client, cluster).describe(name)
 
 
 class AddonPodIdentity:
     """The Pod Identity side of the vpc-cni add-on: the agent, the version's support, the associations."""
 
-    def __init__(self, ctx, cluster, addon):
+    def __init__(self, ctx, cluster, addon, cluster_facts=None):
         from ansible_collections.eks.access.plugins.module_utils.services import pod_identity
 
         self.client = ctx.aws("eks")
         self.cluster = cluster
         self.addon = addon
         self.service = pod_identity.PodIdentityService(self.client, ctx.aws("iam"), cluster)
-        self.agent_installed = pod_identity_model.AGENT_ADDON in self.service.addon_names()
+        self.agent_installed = pod_identity_model.has_pod_identity_agent(cluster_facts, self.service.addon_names())
         self.service_accounts = []
         if addon is not None:
             configuration = self.client.describe_addon_configuration(
@@ -204,9 +184,7 @@ class AddonPodIdentity:
     def refusal(self, addon_required=True):
         """Why the add-on cannot give aws-node a Pod Identity association (one sentence), or None."""
         if not self.agent_installed:
-            return ("cluster %s has no %s add-on, so aws-node would get no Pod Identity credentials; install it "
-                    "first (aws eks create-addon --cluster-name %s --addon-name %s), nothing was changed"
-                    % (self.cluster, pod_identity_model.AGENT_ADDON, self.cluster, pod_identity_model.AGENT_ADDON))
+            return pod_identity_model.agent_refusal(self.cluster, "aws-node") + "; nothing was changed"
         if self.addon is None:
             return None if not addon_required else "%s is not an EKS managed add-on of cluster %s" % (
                 cni.ADDON_NAME, self.cluster)
@@ -223,9 +201,9 @@ class AddonPodIdentity:
         return None
 
 
-def _run_addon_pod_identity(ctx, options, client, cluster, addon):
+def _run_addon_pod_identity(ctx, options, client, cluster, addon, cluster_facts=None):
     """credential_method=pod_identity: the add-on's podIdentityAssociations, the others kept."""
-    pod_identity = AddonPodIdentity(ctx, cluster, addon)
+    pod_identity = AddonPodIdentity(ctx, cluster, addon, cluster_facts)
     current = pod_identity.addon_associations()
     result = dict(changed=False, addon=cni.addon_summary(addon, current if addon else None), update=None,
                   pod_identity=pod_identity.facts())
@@ -249,7 +227,7 @@ def _run_addon_pod_identity(ctx, options, client, cluster, addon):
         return result
     update = _update_addon(client, cluster, plan["update"], options)
     if options.wait:
-        after = AddonPodIdentity(ctx, cluster, describe_addon(client, cluster))
+        after = AddonPodIdentity(ctx, cluster, describe_addon(client, cluster), cluster_facts)
         result["addon"] = cni.addon_summary(after.addon, after.addon_associations())
         result["pod_identity"] = after.facts()
     result["update"] = {"id": update["id"], "status": update["status"]}
@@ -261,10 +239,7 @@ def _update_addon(client, cluster, update_kwargs, options) -> dict:
     kwargs = dict(update_kwargs)
     if options.resolve_conflicts:
         kwargs["resolveConflicts"] = options.resolve_conflicts
-    update = client.update_addon(clusterName=cluster, addonName=cni.ADDON_NAME, **kwargs)["update"]
-    if options.wait:
-        update = wait_for_addon_update(client, cluster, cni.ADDON_NAME, update["id"], options.wait_timeout)
-    return update
+    return addons.AddonService(client, cluster).update(cni.ADDON_NAME, kwargs, options.wait, options.wait_timeout)
 
 
 def run_addon(ctx, options: AddonOptions) -> dict:
@@ -278,9 +253,9 @@ def run_addon(ctx, options: AddonOptions) -> dict:
                                   "serviceAccountRoleArn is ignored once the Pod Identity agent is installed")
     client = ctx.aws("eks")
     if options.credential_method == "pod_identity":
-        describe_cluster(ctx, options.cluster_name)  # a clear error for a missing cluster
+        facts = describe_cluster(ctx, options.cluster_name)  # a clear error for a missing cluster
         return _run_addon_pod_identity(ctx, options, client, options.cluster_name,
-                                       describe_addon(client, options.cluster_name))
+                                       describe_addon(client, options.cluster_name), facts)
     cluster = options.cluster_name
     describe_cluster(ctx, cluster)  # a clear error for a missing cluster
     addon = describe_addon(client, cluster)

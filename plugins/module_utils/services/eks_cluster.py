@@ -29,6 +29,8 @@ def cluster_facts(cluster: dict) -> dict:
         "ip_family": (network.get("ipFamily") or "ipv4").lower(),
         "role_arn": cluster.get("roleArn"),
         "authentication_mode": (cluster.get("accessConfig") or {}).get("authenticationMode"),
+        # EKS Auto Mode: its nodes run the Pod Identity agent without the add-on
+        "auto_mode": bool((cluster.get("computeConfig") or {}).get("enabled")),
     }
 
 

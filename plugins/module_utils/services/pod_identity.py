@@ -19,6 +19,7 @@ from typing import List
 from typing import Optional
 
 from ansible_collections.eks.access.plugins.module_utils.model import arn as arn_rules
+from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.errors import EksAccessError
 from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
@@ -108,6 +109,31 @@ class PodIdentityService:
                                % (role_arn, snapshot.arn, snapshot.role.get("Path", "/")))
         return snapshot.trust or {}
 
+    def verify_roles(self, role_arns, manage_trust: bool) -> Dict[str, tuple]:
+        """{role ARN: (old trust, new trust)} to write; Refused when a role is missing or cannot be fixed.
+
+        A role must exist and trust ``pods.eks.amazonaws.com`` with ``sts:AssumeRole`` and
+        ``sts:TagSession``; with ``manage_trust`` a role lacking that statement gets it (returned here,
+        written by the caller after every other check passed).
+        """
+        missing, untrusting, denied, updates = [], {}, {}, {}
+        for role_arn in role_arns:
+            trust = self.role_trust(role_arn)
+            if trust is None:
+                missing.append(role_arn)
+                continue
+            lacking, refused = trust_policy.pod_identity_trust_gaps(trust)
+            if refused:
+                denied[role_arn] = refused
+            elif lacking and manage_trust:
+                new_trust, _changed = trust_policy.merge_statement(trust, trust_policy.pod_identity_statement())
+                updates[role_arn] = (trust, new_trust)
+            elif lacking:
+                untrusting[role_arn] = lacking
+        if missing or untrusting or denied:
+            raise model.trust_refusal(missing, untrusting, denied)
+        return updates
+
     # ------------------------------------------------------------------ writes
 
     def put_role_trust(self, role_arn: str, policy: dict) -> None:
@@ -122,6 +148,8 @@ class PodIdentityService:
                           disableSessionTags=wanted.disable_session_tags)
             if wanted.target_role_arn:
                 params["targetRoleArn"] = wanted.target_role_arn
+            if wanted.policy is not None:
+                params["policy"] = wanted.policy
             if wanted.tags:
                 params["tags"] = wanted.tags
             return self.eks.create_pod_identity_association(**params)["association"]

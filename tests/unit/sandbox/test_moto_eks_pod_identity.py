@@ -20,6 +20,7 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "sandbox"))
 import moto_eks_addons  # noqa: E402  pylint: disable=import-error,wrong-import-position
+import moto_eks_compute  # noqa: E402  pylint: disable=import-error,wrong-import-position
 import moto_eks_pod_identity  # noqa: E402  pylint: disable=import-error,wrong-import-position
 import pod_identity_webhook  # noqa: E402  pylint: disable=import-error,wrong-import-position
 
@@ -36,6 +37,7 @@ def endpoint():
 
     moto_eks_addons.install()
     moto_eks_pod_identity.install()
+    moto_eks_compute.install()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -51,7 +53,7 @@ def eks(endpoint, request):
     client = boto3.client("eks", endpoint_url=endpoint, region_name="us-west-2", aws_access_key_id="testing",
                           aws_secret_access_key="testing")
     client.cluster = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower())[:90]
-    client.create_cluster(name=client.cluster, roleArn="arn:aws:iam::%s:role/eks" % ACCOUNT,
+    client.create_cluster(name=client.cluster, version="1.34", roleArn="arn:aws:iam::%s:role/eks" % ACCOUNT,
                           resourcesVpcConfig={"subnetIds": ["subnet-1"]})
     return client
 
@@ -262,7 +264,9 @@ def test_deleting_the_addon_deletes_its_associations(eks):
 
 def test_agent_addon_default_version(eks):
     agent = eks.create_addon(clusterName=eks.cluster, addonName="eks-pod-identity-agent")["addon"]
-    assert agent["addonVersion"] == moto_eks_pod_identity.AGENT_DEFAULT_VERSION
+    assert agent["addonVersion"] == moto_eks_addons.default_version("eks-pod-identity-agent", "1.34")
+    assert agent["status"] == "CREATING"
+    assert eks.describe_addon(clusterName=eks.cluster, addonName="eks-pod-identity-agent")["addon"]["status"] == "ACTIVE"
 
 
 # --------------------------------------------------------------------------- the webhook's question
@@ -321,3 +325,96 @@ def test_webhook_reads_cluster_endpoints_once_per_ttl(eks):
         assert eks.cluster not in pod_identity_webhook.ClustersOf(eks, ttl=0)(ENDPOINT_OF_CLUSTER)
     finally:
         cluster.endpoint = None
+
+
+# --------------------------------------------------------------------------- add-on catalog, Auto Mode, session policies
+
+def test_addon_versions_per_kubernetes_version(eks):
+    answer = eks.describe_addon_versions(addonName="vpc-cni", kubernetesVersion="1.34")["addons"]
+    assert [a["addonName"] for a in answer] == ["vpc-cni"]
+    versions = answer[0]["addonVersions"]
+    assert versions[0]["addonVersion"] == "v1.21.1-eksbuild.1"  # newest first
+    defaults = [v["addonVersion"] for v in versions if v["compatibilities"][0]["defaultVersion"]]
+    assert defaults == ["v1.20.4-eksbuild.1"]
+    assert all(c["clusterVersion"] == "1.34" for v in versions for c in v["compatibilities"])
+    old = eks.describe_addon_versions(addonName="vpc-cni", kubernetesVersion="1.28")["addons"][0]["addonVersions"]
+    assert "v1.15.5-eksbuild.1" in [v["addonVersion"] for v in old]
+    assert "v1.15.5-eksbuild.1" not in [v["addonVersion"] for v in versions]
+    every = eks.describe_addon_versions(kubernetesVersion="1.34", maxResults=2)
+    assert len(every["addons"]) == 2 and every["nextToken"]
+
+
+def test_create_addon_checks_catalog_and_configuration(eks):
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        eks.create_addon(clusterName=eks.cluster, addonName="no-such-addon")
+    assert code(e) == "InvalidParameterException"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        eks.create_addon(clusterName=eks.cluster, addonName="vpc-cni", addonVersion="v1.15.5-eksbuild.1")
+    assert code(e) == "InvalidParameterException"  # not for Kubernetes 1.34
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        eks.create_addon(clusterName=eks.cluster, addonName="coredns", configurationValues="- a list")
+    assert code(e) == "InvalidParameterException"
+    addon = eks.create_addon(clusterName=eks.cluster, addonName="coredns", configurationValues="replicaCount: 3")
+    assert addon["addon"]["addonVersion"] == "v1.12.4-eksbuild.1"
+    eks.update_addon(clusterName=eks.cluster, addonName="coredns", addonVersion="v1.12.4-eksbuild.1")
+    kept = eks.describe_addon(clusterName=eks.cluster, addonName="coredns")["addon"]
+    assert kept["configurationValues"] == "replicaCount: 3"  # left out of UpdateAddon: kept
+
+
+def test_ebs_csi_pod_identity_configuration(eks):
+    config = eks.describe_addon_configuration(addonName="aws-ebs-csi-driver", addonVersion="v1.52.1-eksbuild.1")
+    assert [c["serviceAccount"] for c in config["podIdentityConfiguration"]] == ["ebs-csi-controller-sa"]
+    efs = eks.describe_addon_configuration(addonName="aws-efs-csi-driver", addonVersion="v2.1.15-eksbuild.1")
+    assert [c["serviceAccount"] for c in efs["podIdentityConfiguration"]] == ["efs-csi-controller-sa",
+                                                                              "efs-csi-node-sa"]
+    agent = eks.describe_addon_configuration(addonName="eks-pod-identity-agent", addonVersion="v1.3.8-eksbuild.2")
+    assert agent["podIdentityConfiguration"] == []
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        eks.create_addon(clusterName=eks.cluster, addonName="aws-ebs-csi-driver",
+                         podIdentityAssociations=[{"serviceAccount": "ebs-csi-node-sa", "roleArn": ROLE}])
+    assert code(e) == "InvalidParameterException"
+
+
+@pytest.mark.parametrize("policy", [
+    '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "%s"}]}'
+    % ("x" * 2100),
+    '{"Version": "2012-10-17", "Statement": [{"Effect": "Maybe", "Action": "s3:*", "Resource": "*"}]}',
+    '["not", "a", "policy"]',
+])
+def test_session_policy_is_checked(eks, policy):
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        eks.create_pod_identity_association(clusterName=eks.cluster, namespace="apps", serviceAccount="web",
+                                            roleArn=ROLE, disableSessionTags=True, policy=policy)
+    assert code(e) == "InvalidParameterException"
+
+
+def test_auto_mode_cluster(eks):
+    role = "arn:aws:iam::%s:role/auto-node" % ACCOUNT
+    name = eks.cluster[:80] + "-auto"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        eks.create_cluster(name=name, version="1.34", roleArn=ROLE, resourcesVpcConfig={"subnetIds": ["subnet-1"]},
+                           computeConfig={"enabled": True, "nodePools": ["system"], "nodeRoleArn": role})
+    assert code(e) == "InvalidParameterException"  # storage and load balancing must come along
+    eks.create_cluster(name=name, version="1.34", roleArn=ROLE, resourcesVpcConfig={"subnetIds": ["subnet-1"]},
+                       computeConfig={"enabled": True, "nodePools": ["system"], "nodeRoleArn": role},
+                       storageConfig={"blockStorage": {"enabled": True}},
+                       kubernetesNetworkConfig={"elasticLoadBalancing": {"enabled": True}})
+    cluster = eks.describe_cluster(name=name)["cluster"]
+    assert cluster["computeConfig"] == {"enabled": True, "nodePools": ["system"], "nodeRoleArn": role}
+    assert cluster["storageConfig"] == {"blockStorage": {"enabled": True}}
+    assert eks.describe_cluster(name=eks.cluster)["cluster"]["computeConfig"] == {"enabled": False}
+
+
+def test_webhook_injects_on_auto_mode_without_the_agent(eks):
+    from moto.eks.models import eks_backends
+
+    backend = eks_backends[ACCOUNT]["us-west-2"]
+    create(eks)
+    backend.clusters[eks.cluster].endpoint = ENDPOINT_OF_CLUSTER
+    try:
+        assert pod_identity_webhook.find_pod_identity(eks, ENDPOINT_OF_CLUSTER, "apps", "web") is None
+        backend.clusters[eks.cluster].compute_config = {"enabled": True, "nodePools": []}
+        found = pod_identity_webhook.find_pod_identity(eks, ENDPOINT_OF_CLUSTER, "apps", "web")
+        assert found["serviceAccount"] == "web"
+    finally:
+        backend.clusters[eks.cluster].endpoint = None

@@ -2,11 +2,12 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The sandbox state the pod_identity_association target sets up and reads, through the EKS and IAM APIs.
 
-  pod_identity_state.py CLUSTER reset NAMESPACE ROLE...   no associations in NAMESPACE, no agent add-on,
-                                                          the roles deleted
+  pod_identity_state.py CLUSTER reset NAMESPACE ROLE...   no associations in NAMESPACE, no agent add-on nor
+                                                          the CSI driver add-ons, the roles deleted
   pod_identity_state.py CLUSTER agent present|absent      the eks-pod-identity-agent add-on
   pod_identity_state.py CLUSTER show NAMESPACE ROLE...    JSON: associations of NAMESPACE (described, by
-                                                          namespace/service account), trust policy of each role
+                                                          namespace/service account), trust policy of each role,
+                                                          the cluster's add-ons
 """
 
 import json
@@ -16,6 +17,8 @@ from urllib.parse import unquote
 import boto3
 
 AGENT = "eks-pod-identity-agent"
+# add-ons the target installs with eks_addon (reset deletes them, and so their associations)
+TEST_ADDONS = ("aws-ebs-csi-driver", "aws-efs-csi-driver")
 
 
 def associations(eks, cluster, namespace):
@@ -45,8 +48,9 @@ def main(cluster, command, *args):
         namespace, roles = args[0], args[1:]
         for name, association in associations(eks, cluster, namespace).items():
             eks.delete_pod_identity_association(clusterName=cluster, associationId=association["associationId"])
-        if AGENT in eks.list_addons(clusterName=cluster)["addons"]:
-            eks.delete_addon(clusterName=cluster, addonName=AGENT)
+        for addon in eks.list_addons(clusterName=cluster)["addons"]:
+            if addon in (AGENT,) + TEST_ADDONS:
+                eks.delete_addon(clusterName=cluster, addonName=addon)
         for name in roles:
             if trust(iam, name) is not None:
                 iam.delete_role(RoleName=name)
@@ -58,8 +62,13 @@ def main(cluster, command, *args):
             eks.delete_addon(clusterName=cluster, addonName=AGENT)
     elif command == "show":
         namespace, roles = args[0], args[1:]
+        addons = {}
+        for name in eks.list_addons(clusterName=cluster)["addons"]:
+            addon = eks.describe_addon(clusterName=cluster, addonName=name)["addon"]
+            addons[name] = {k: addon.get(k) for k in ("addonVersion", "status", "configurationValues",
+                                                       "serviceAccountRoleArn", "podIdentityAssociations", "addonArn")}
         print(json.dumps({"associations": associations(eks, cluster, namespace),
-                          "trust": {name: trust(iam, name) for name in roles}}, default=str))
+                          "trust": {name: trust(iam, name) for name in roles}, "addons": addons}, default=str))
     else:
         raise SystemExit(__doc__)
 

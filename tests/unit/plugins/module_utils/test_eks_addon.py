@@ -1,0 +1,263 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""eks_addon: the model (versions, configuration values, the plan) and the runner over botocore Stubbers."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+import pytest
+
+from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
+from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
+from ansible_collections.eks.access.plugins.module_utils.errors import Refused
+from ansible_collections.eks.access.plugins.module_utils.model import addon as model
+from ansible_collections.eks.access.plugins.module_utils.model import pod_identity as pod_identity_model
+from ansible_collections.eks.access.plugins.module_utils.runners import eks_addon as runner
+from runner_fakes import Harness  # pylint: disable=import-error
+
+ACCOUNT = "111122223333"
+CLUSTER = "prod"
+ADDON_ARN = "arn:aws:eks:us-west-2:%s:addon/prod/aws-ebs-csi-driver/1" % ACCOUNT
+ROLE = "arn:aws:iam::%s:role/ebs" % ACCOUNT
+ROLE2 = "arn:aws:iam::%s:role/ebs2" % ACCOUNT
+NOW = datetime.datetime(2026, 12, 5, tzinfo=datetime.timezone.utc)
+POD_TRUST = {"Version": "2012-10-17", "Statement": [trust_policy.pod_identity_statement()]}
+INFOS = [{"addonName": "aws-ebs-csi-driver", "addonVersions": [
+    {"addonVersion": "v1.52.1-eksbuild.1", "compatibilities": [{"clusterVersion": "1.34", "defaultVersion": True}]},
+    {"addonVersion": "v1.53.0-eksbuild.1", "compatibilities": [{"clusterVersion": "1.34", "defaultVersion": False}]},
+    {"addonVersion": "v1.45.0-eksbuild.2", "compatibilities": [{"clusterVersion": "1.33", "defaultVersion": True}]},
+]}]
+
+
+# --------------------------------------------------------------------------- model
+
+def test_versions_latest_default_explicit():
+    assert model.resolve_version("latest", "aws-ebs-csi-driver", "1.34", INFOS) == "v1.53.0-eksbuild.1"
+    assert model.resolve_version("default", "aws-ebs-csi-driver", "1.34", INFOS) == "v1.52.1-eksbuild.1"
+    assert model.resolve_version("v1.52.1-eksbuild.1", "aws-ebs-csi-driver", "1.34", INFOS) == "v1.52.1-eksbuild.1"
+    assert model.resolve_version(None, "aws-ebs-csi-driver", "1.34", INFOS) is None
+    with pytest.raises(InvalidInput, match="no version v1.45.0-eksbuild.2 for Kubernetes 1.34"):
+        model.resolve_version("v1.45.0-eksbuild.2", "aws-ebs-csi-driver", "1.34", INFOS)
+    with pytest.raises(InvalidInput, match="offers no version"):
+        model.resolve_version("latest", "aws-ebs-csi-drivr", "1.34", INFOS)
+
+
+def test_configuration_values_compare_as_data():
+    assert model.parse_configuration('{"a": {"b": 1}}') == model.parse_configuration("a:\n  b: 1\n")
+    assert model.parse_configuration({"a": 1}) == {"a": 1}
+    assert model.parse_configuration("") == {}
+    with pytest.raises(InvalidInput, match="must be an object"):
+        model.parse_configuration("- a\n- b\n")
+    addon = {"addonName": "coredns", "addonVersion": "v1.12.4-eksbuild.1", "configurationValues": "replicaCount: 3"}
+    same = model.plan(model.Wanted("coredns", configuration={"replicaCount": 3}), addon, {})
+    assert same.action == "none"
+    other = model.plan(model.Wanted("coredns", configuration={"replicaCount": 2}), addon, {})
+    assert other.action == "update" and other.request == {"configurationValues": '{"replicaCount":2}'}
+
+
+def test_update_repeats_the_role_and_the_kept_associations():
+    addon = {"addonName": "aws-efs-csi-driver", "addonVersion": "v2.1.15-eksbuild.1", "addonArn": ADDON_ARN,
+             "serviceAccountRoleArn": ROLE}
+    current = {"efs-csi-controller-sa": ROLE, "efs-csi-node-sa": ROLE2}
+    wanted = model.Wanted("aws-efs-csi-driver", associations=[model.AddonAssociation("efs-csi-node-sa", ROLE)])
+    the_plan = model.plan(wanted, addon, current)
+    assert the_plan.action == "update"
+    assert the_plan.request["podIdentityAssociations"] == [
+        {"serviceAccount": "efs-csi-controller-sa", "roleArn": ROLE}, {"serviceAccount": "efs-csi-node-sa", "roleArn": ROLE}]
+    assert the_plan.request["serviceAccountRoleArn"] == ROLE  # UpdateAddon replaces it: repeated
+    purged = model.plan(model.Wanted("aws-efs-csi-driver", associations=[], purge_associations=True), addon, current)
+    assert purged.request["podIdentityAssociations"] == []
+    version_only = model.plan(model.Wanted("aws-efs-csi-driver", version="v2.1.16-eksbuild.1"), addon, current)
+    assert "podIdentityAssociations" not in version_only.request  # left out: EKS keeps them
+
+
+def test_no_downgrade_and_delete():
+    addon = {"addonName": "vpc-cni", "addonVersion": "v1.20.4-eksbuild.1"}
+    with pytest.raises(Refused, match="does not downgrade"):
+        model.plan(model.Wanted("vpc-cni", version="v1.19.6-eksbuild.1"), addon, {})
+    assert model.plan(model.Wanted("vpc-cni", state="absent"), None, {}).action == "none"
+    assert model.plan(model.Wanted("vpc-cni", state="absent", preserve=True), addon, {}).request == {"preserve": True}
+
+
+def test_agent_predicate_knows_auto_mode():
+    assert pod_identity_model.has_pod_identity_agent({}, ["eks-pod-identity-agent"])
+    assert not pod_identity_model.has_pod_identity_agent({"computeConfig": {"enabled": False}}, ["vpc-cni"])
+    assert pod_identity_model.has_pod_identity_agent({"computeConfig": {"enabled": True}}, [])
+    assert pod_identity_model.has_pod_identity_agent({"auto_mode": True}, [])  # eks.cluster_facts' shape
+
+
+# --------------------------------------------------------------------------- runner
+
+class Aws:
+    def __init__(self, check_mode=False):
+        self.harness = Harness(check_mode=check_mode)
+        self.eks = self.harness.stub("eks")
+        self.iam = self.harness.stub("iam")
+
+    def cluster(self, auto_mode=False):
+        self.eks.add_response("describe_cluster", {"cluster": {
+            "name": CLUSTER, "version": "1.34", "arn": "arn:aws:eks:us-west-2:%s:cluster/%s" % (ACCOUNT, CLUSTER),
+            "computeConfig": {"enabled": auto_mode}}}, {"name": CLUSTER})
+
+    def addon(self, addon):
+        if addon is None:
+            self.eks.add_client_error("describe_addon", "ResourceNotFoundException", http_status_code=404,
+                                      expected_params={"clusterName": CLUSTER, "addonName": "aws-ebs-csi-driver"})
+        else:
+            self.eks.add_response("describe_addon", {"addon": addon},
+                                  {"clusterName": CLUSTER, "addonName": "aws-ebs-csi-driver"})
+
+    def versions(self):
+        self.eks.add_response("describe_addon_versions", {"addons": INFOS},
+                              {"addonName": "aws-ebs-csi-driver", "kubernetesVersion": "1.34"})
+
+    def associations(self, items=()):
+        self.eks.add_response("list_pod_identity_associations", {"associations": list(items)},
+                              {"clusterName": CLUSTER})
+
+    def configuration(self, version, accounts=("ebs-csi-controller-sa",)):
+        self.eks.add_response("describe_addon_configuration", {
+            "addonName": "aws-ebs-csi-driver", "addonVersion": version, "configurationSchema": "{}",
+            "podIdentityConfiguration": [{"serviceAccount": a} for a in accounts]},
+            {"addonName": "aws-ebs-csi-driver", "addonVersion": version})
+
+    def names(self, names=("eks-pod-identity-agent",)):
+        self.eks.add_response("list_addons", {"addons": list(names)}, {"clusterName": CLUSTER})
+
+    def role(self, arn, trust):
+        name = arn.split("/")[-1]
+        self.iam.add_response("get_role", {"Role": {
+            "Path": "/", "RoleName": name, "RoleId": "AROAEXAMPLE0000000001", "Arn": arn, "CreateDate": NOW,
+            "AssumeRolePolicyDocument": json.dumps(trust)}}, {"RoleName": name})
+        self.iam.add_response("list_attached_role_policies", {"AttachedPolicies": []}, {"RoleName": name})
+        self.iam.add_response("list_role_policies", {"PolicyNames": []}, {"RoleName": name})
+        self.iam.add_response("list_role_tags", {"Tags": []}, {"RoleName": name})
+
+    def run(self, **options):
+        return self.harness.run(runner.run, runner.Options(cluster_name=CLUSTER, name="aws-ebs-csi-driver", **options))
+
+
+ASSOCIATIONS = [{"service_account": "ebs-csi-controller-sa", "role_arn": ROLE}]
+INSTALLED = {"addonName": "aws-ebs-csi-driver", "clusterName": CLUSTER, "status": "ACTIVE",
+             "addonVersion": "v1.52.1-eksbuild.1", "addonArn": ADDON_ARN, "podIdentityAssociations": ["x"]}
+OWNED = {"clusterName": CLUSTER, "namespace": "kube-system", "serviceAccount": "ebs-csi-controller-sa",
+         "associationArn": "arn:aws:eks:us-west-2:%s:podidentityassociation/prod/a-1" % ACCOUNT,
+         "associationId": "a-1", "ownerArn": ADDON_ARN}
+
+
+def test_create_with_pod_identity_in_check_mode_writes_nothing():
+    aws = Aws(check_mode=True)
+    aws.cluster()
+    aws.addon(None)
+    aws.versions()
+    aws.configuration("v1.52.1-eksbuild.1")
+    aws.names()
+    aws.associations()
+    aws.role(ROLE, POD_TRUST)
+    result = aws.run(pod_identity_associations=ASSOCIATIONS)
+    assert result["changed"] and result["action"] == "create"
+    assert result["addon"]["version"] == "v1.52.1-eksbuild.1"
+    assert result["diff"]["after"]["addon"]["pod_identity_associations"] == ASSOCIATIONS
+    assert aws.harness.aws_writes() == []
+
+
+def test_refuses_a_service_account_without_pod_identity_configuration():
+    aws = Aws()
+    aws.cluster()
+    aws.addon(None)
+    aws.versions()
+    aws.configuration("v1.52.1-eksbuild.1")
+    result = aws.run(pod_identity_associations=[{"service_account": "ebs-csi-node-sa", "role_arn": ROLE}])
+    assert result["msg"].startswith("add-on aws-ebs-csi-driver v1.52.1-eksbuild.1 lists no podIdentityConfiguration "
+                                    "for service account(s) ebs-csi-node-sa")
+    assert "service_account_role_arn" in result["msg"]
+    assert aws.harness.aws_writes() == []
+
+
+def test_refuses_without_agent_unless_auto_mode():
+    aws = Aws()
+    aws.cluster()
+    aws.addon(None)
+    aws.versions()
+    aws.configuration("v1.52.1-eksbuild.1")
+    aws.names(["vpc-cni"])
+    result = aws.run(pod_identity_associations=ASSOCIATIONS)
+    assert "has no eks-pod-identity-agent add-on and is not in EKS Auto Mode" in result["msg"]
+    auto = Aws(check_mode=True)
+    auto.cluster(auto_mode=True)
+    auto.addon(None)
+    auto.versions()
+    auto.configuration("v1.52.1-eksbuild.1")
+    auto.names(["vpc-cni"])
+    auto.associations()
+    auto.role(ROLE, POD_TRUST)
+    assert auto.run(pod_identity_associations=ASSOCIATIONS)["action"] == "create"
+
+
+def test_version_update_keeps_associations_and_waits():
+    aws = Aws()
+    aws.cluster()
+    aws.addon(INSTALLED)
+    aws.versions()
+    aws.associations([OWNED])
+    aws.eks.add_response("describe_pod_identity_association", {"association": dict(OWNED, roleArn=ROLE)},
+                         {"clusterName": CLUSTER, "associationId": "a-1"})
+    aws.eks.add_response("update_addon", {"update": {"id": "u-1", "status": "InProgress"}},
+                         {"clusterName": CLUSTER, "addonName": "aws-ebs-csi-driver",
+                          "addonVersion": "v1.53.0-eksbuild.1"})
+    aws.eks.add_response("describe_update", {"update": {"id": "u-1", "status": "Successful"}},
+                         {"name": CLUSTER, "updateId": "u-1", "addonName": "aws-ebs-csi-driver"})
+    aws.addon(dict(INSTALLED, addonVersion="v1.53.0-eksbuild.1"))
+    aws.associations([OWNED])
+    aws.eks.add_response("describe_pod_identity_association", {"association": dict(OWNED, roleArn=ROLE)},
+                         {"clusterName": CLUSTER, "associationId": "a-1"})
+    result = aws.run(version="latest", pod_identity_associations=ASSOCIATIONS)
+    assert result["changes"] == ["version"]
+    assert result["update"] == {"id": "u-1", "status": "Successful"}
+    assert result["addon"]["pod_identity_associations"] == ASSOCIATIONS
+    assert aws.harness.aws_writes() == ["UpdateAddon"]
+
+
+def test_absent_refuses_other_options():
+    aws = Aws()
+    result = aws.run(state="absent", version="latest")
+    assert result["msg"] == ("state=absent deletes the add-on (and the Pod Identity associations it owns); leave out "
+                             "version")
+
+
+# --------------------------------------------------------------------------- session policies
+
+POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "*"}]}
+
+
+def test_session_policy_compared_as_a_document():
+    wanted = pod_identity_model.parse_associations([{
+        "namespace": "apps", "service_account": "web", "role_arn": "arn:aws:iam::111122223333:role/app",
+        "disable_session_tags": True, "policy": POLICY}], "present")
+    stored = json.dumps({"Statement": {"Resource": "*", "Action": "s3:GetObject", "Effect": "Allow"},
+                         "Version": "2012-10-17"}, indent=2)
+    current = pod_identity_model.Current("apps", "web", "a-1", "arn", "arn:aws:iam::111122223333:role/app",
+                                         disable_session_tags=True, policy=stored)
+    assert pod_identity_model.plan(wanted, [current], "present").changes == []
+    narrower = dict(POLICY, Statement=[dict(POLICY["Statement"][0], Resource="arn:aws:s3:::b/*")])
+    changed = pod_identity_model.parse_associations([{
+        "namespace": "apps", "service_account": "web", "role_arn": "arn:aws:iam::111122223333:role/app",
+        "disable_session_tags": True, "policy": json.dumps(narrower)}], "present")
+    update = pod_identity_model.plan(changed, [current], "present").changes[0]
+    assert json.loads(update.update["policy"]) == narrower
+
+
+@pytest.mark.parametrize("item, message", [
+    (dict(policy=POLICY), "needs disable_session_tags: true"),
+    (dict(policy="{not json", disable_session_tags=True), "is not a JSON policy document"),
+    (dict(policy={"Version": "2012-10-17"}, disable_session_tags=True), "needs a Statement list"),
+    (dict(policy=dict(POLICY, Statement=[dict(POLICY["Statement"][0], Resource=["arn:aws:s3:::%04d" % i
+                                                                                for i in range(200)])]),
+          disable_session_tags=True), "more than the 2048 a session policy may have"),
+])
+def test_session_policy_refused(item, message):
+    with pytest.raises(InvalidInput, match=message):
+        pod_identity_model.parse_associations([dict(namespace="apps", service_account="web",
+                                                    role_arn="arn:aws:iam::111122223333:role/app", **item)], "present")
