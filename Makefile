@@ -11,7 +11,8 @@ SANDBOX_ENV := .sandbox/env
 .PHONY: help venv chromium sandbox sandbox-down sandbox-status demo test test-matrix sanity units packaging integration docs bench reliability clean
 
 help:
-	@echo "make demo            venv + sandbox + playbooks/site.yml on it (the main job)"
+	@echo "make demo            venv + sandbox + playbooks/site.yml on it (the main job): aws-auth on sandbox,"
+	@echo "                     access entries on sandbox-api"
 	@echo "make test            venv + sandbox + sanity + unit + packaging + integration tests"
 	@echo "make sandbox         start the local EKS-like sandbox (no-op when up); CLUSTERS=N for N clusters"
 	@echo "make sandbox-down    stop it;   make sandbox-status   report"
@@ -44,7 +45,8 @@ sandbox-status:
 	@$(PY) tests/sandbox/sandbox.py status
 
 demo: sandbox
-	@source $(SANDBOX_ENV) && $$ANSIBLE_PLAYBOOK -i playbooks/inventory/sandbox.yml playbooks/site.yml --diff
+	@source $(SANDBOX_ENV) && $$ANSIBLE_PLAYBOOK -i playbooks/inventory/sandbox.yml playbooks/site.yml --diff \
+		-e eks_access_hosts=eks_clusters:eks_access_entry_clusters
 
 # The access report's page is checked in headless Chromium (Debian package chromium), installed when missing.
 chromium:

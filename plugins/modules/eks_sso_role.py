@@ -6,7 +6,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: eks_sso_role
-short_description: Map an IAM Identity Center (AWS SSO) permission set to Kubernetes users and groups in aws-auth
+short_description: Give an IAM Identity Center (AWS SSO) permission set access to an EKS cluster
 version_added: 0.1.0
 description:
   - The cluster side of single sign-on to EKS with IAM Identity Center (AWS SSO). Identity Center provisions
@@ -17,12 +17,23 @@ description:
   - The role is found by listing the account's roles under that path; C(Admin) never matches
     C(AWSReservedSSO_AdminReadOnly_...). No match fails and lists the C(AWSReservedSSO_*) roles that do exist;
     more than one match fails and names them.
-  - With O(state=present) the role is mapped in C(mapRoles) of C(kube-system/aws-auth) through the same code as
-    M(eks.access.aws_auth_mapping) (ARN without the path, as the authenticator needs it), with its validation,
-    lockout guard, check mode, diff and conflict retries. RV(role_arn) returns the ARN with the path, which IAM
-    trust policies need.
-  - With O(state=absent) every C(mapRoles) entry of the permission set in the account is removed, whatever its
-    hash, so mappings of earlier provisionings go too. The role does not have to exist in IAM any more.
+  - The access goes through an EKS access entry or through C(kube-system/aws-auth), as O(access_method) says; by
+    default it follows the cluster's authentication mode (EKS DescribeCluster) - an access entry on
+    C(API_AND_CONFIG_MAP) and C(API) clusters, the recommended way, and aws-auth on C(CONFIG_MAP) clusters.
+  - "Access entry: the entry's principal is the role's real ARN with its C(aws-reserved/sso.amazonaws.com/[region/])
+    path (EKS binds an entry to the role itself), with the Kubernetes O(groups), the O(access_policies) and their
+    scopes, and the O(username), through the same code as M(eks.access.eks_access_entry). An entry of the same
+    permission set with another hash (a role Identity Center made before the permission set was provisioned
+    again) is deleted and the new role gets its access (what the task does not give is taken from the old
+    entry); the result says so in RV(stale_entries) and RV(msg)."
+  - aws-auth - with O(state=present) the role is mapped in C(mapRoles) of C(kube-system/aws-auth) through the same
+    code as M(eks.access.aws_auth_mapping) (ARN without the path, as the authenticator needs it), with its
+    validation, lockout guard, check mode, diff and conflict retries. RV(role_arn) returns the ARN with the path,
+    which IAM trust policies need.
+  - With O(state=absent) every access entry and every C(mapRoles) entry of the permission set in the account is
+    removed, whatever its hash and however its name is capitalised (the authenticator matches case-insensitively),
+    through every way the cluster's mode reads (both on C(API_AND_CONFIG_MAP)). The role does not have to exist in
+    IAM any more.
   - Optionally manages a separate cluster-creator role (like C(EKSClusterCreator) in the AWS walkthrough) whose
     trust policy lets exactly this SSO role assume it, with policies the task supplies. See O(creator_role).
   - Mapping to C(system:masters) works but warns; see the least-privileged alternative in the collection's
@@ -71,11 +82,47 @@ options:
     type: str
   groups:
     description:
-      - Kubernetes groups of the mapping, for example a group of your own bound with a ClusterRoleBinding, or
-        C(system:masters) (warns).
-      - Omitted on an existing mapping, its groups are kept; on a new one, no groups.
+      - Kubernetes groups of the mapping or access entry, for example a group of your own bound with a
+        ClusterRoleBinding. In aws-auth C(system:masters) works but warns; an access entry refuses every
+        C(system:) group (use the access policy C(AmazonEKSClusterAdminPolicy) instead).
+      - Omitted on an existing mapping or entry, its groups are kept; on a new one, no groups.
     type: list
     elements: str
+  access_method:
+    description:
+      - How the permission set gets its access.
+      - V(auto) follows the cluster's authentication mode - V(access_entry) on C(API_AND_CONFIG_MAP) and C(API),
+        V(aws_auth) on C(CONFIG_MAP); with O(state=absent), every way the mode reads. Without O(cluster_name)
+        (a kubeconfig only) the mode cannot be read and aws-auth is used.
+      - V(access_entry) needs O(cluster_name) and a cluster whose mode has access entries.
+      - V(aws_auth) writes aws-auth only; refused on an C(API) cluster, which ignores aws-auth.
+    type: str
+    choices: [auto, access_entry, aws_auth]
+    default: auto
+  access_policies:
+    description:
+      - EKS access policies of the access entry, each with its scope, as in M(eks.access.eks_access_entry).
+        Omitted on an existing entry, its policies are kept.
+      - Only for the access-entry path; refused when the cluster's mode (or O(access_method)) means aws-auth.
+    type: list
+    elements: dict
+    suboptions:
+      policy:
+        description: Name (C(AmazonEKSViewPolicy)) or ARN of the access policy.
+        type: str
+        required: true
+      access_scope:
+        description: Where the policy applies; the whole cluster when omitted.
+        type: dict
+        suboptions:
+          type:
+            description: V(cluster), or V(namespace) with O(access_policies[].access_scope.namespaces).
+            type: str
+            choices: [cluster, namespace]
+          namespaces:
+            description: Namespaces (or prefixes ending in C(*)) of a namespace scope.
+            type: list
+            elements: str
   append_groups:
     description:
       - Add O(groups) to the groups of an existing mapping instead of replacing them.
@@ -83,7 +130,8 @@ options:
     default: false
   state:
     description:
-      - V(present) maps the permission set's role; V(absent) removes every mapping of the permission set.
+      - V(present) grants the permission set's role; V(absent) removes every access entry and mapping of the
+        permission set.
       - With O(creator_role), V(absent) also removes the permission set's roles from the creator role's trust
         policy, and deletes the creator role when this module created it for this permission set and nothing else
         is trusted.
@@ -169,9 +217,11 @@ attributes:
     description: Nothing is written; the aws-auth write is validated with a server-side dry run.
   diff_mode:
     support: full
-    description: Shows aws-auth before and after, and the creator role's trust policy and policies.
+    description: Shows aws-auth or the access entries before and after, and the creator role's trust policy and
+      policies.
 notes:
-  - Needs C(iam:ListRoles) in the account, C(sts:GetCallerIdentity), and with O(instance_arn) or
+  - Needs C(iam:ListRoles) in the account, C(sts:GetCallerIdentity), C(eks:DescribeCluster) (and on the
+    access-entry path the C(eks) access entry and access policy actions), and with O(instance_arn) or
     O(permission_set_arn) C(sso:DescribePermissionSet), C(sso:ListPermissionSets) and
     C(sso:ListAccountsForProvisionedPermissionSet). O(creator_role) needs the IAM role and policy actions.
   - "IAM rejects a trust policy naming a role that does not exist: the SSO role must be provisioned before
@@ -186,6 +236,15 @@ EXAMPLES = r"""
     username: !unsafe "sso-admin:{{SessionName}}"
     groups: [eks-cluster-admins]
   register: sso_admin
+
+- name: On an API or API_AND_CONFIG_MAP cluster - an access entry with access policies, no RBAC needed
+  eks.access.eks_sso_role:
+    cluster_name: prod-eu
+    permission_set: EKSReadOnly
+    username: !unsafe "sso-viewer:{{SessionName}}"
+    access_policies:
+      - policy: AmazonEKSViewPolicy
+        access_scope: {type: namespace, namespaces: [team-a, team-b]}
 
 - name: Resolve the permission set through IAM Identity Center (Identity Center in us-east-1)
   eks.access.eks_sso_role:
@@ -266,21 +325,21 @@ stale_mappings:
   elements: str
 added:
   description: aws-auth entries added, each with C(kind) and C(entry).
-  returned: always
+  returned: always (empty when aws-auth was not used)
   type: list
   elements: dict
 removed:
   description: aws-auth entries removed, same shape as RV(added).
-  returned: always
+  returned: always (empty when aws-auth was not used)
   type: list
   elements: dict
 updated:
   description: aws-auth entries changed in place, each with C(kind), C(before) and C(after).
-  returned: always
+  returned: always (empty when aws-auth was not used)
   type: list
   elements: dict
 mappings:
-  description: The aws-auth mappings after the task, as the authenticator reads them.
+  description: The aws-auth mappings after the task, as the authenticator reads them; null when aws-auth was not used.
   returned: always
   type: dict
   contains:
@@ -303,6 +362,43 @@ protected_arns:
 backup_file:
   description: Path of the backup of the previous aws-auth content.
   returned: when O(backup=true) and aws-auth changed
+  type: str
+access_method:
+  description: The ways the permission set was granted or revoked - V(access_entry), V(aws_auth) or both.
+  returned: always
+  type: list
+  elements: str
+  sample: [access_entry]
+authentication_mode:
+  description: The cluster's authentication mode; null when it was not read (O(access_method=aws_auth), no
+    O(cluster_name)).
+  returned: always
+  type: str
+  sample: API
+access_entry:
+  description: The permission set's access entry after the task (as M(eks.access.eks_access_entry) returns
+    entries); null without one.
+  returned: always
+  type: dict
+access_entries:
+  description: Access entries the task created, updated and deleted (principal ARNs), and each change.
+  returned: always
+  type: dict
+  contains:
+    created: {description: Principal ARNs of new entries., type: list, elements: str, returned: always}
+    updated: {description: Principal ARNs of changed entries., type: list, elements: str, returned: always}
+    deleted: {description: Principal ARNs of deleted entries., type: list, elements: str, returned: always}
+    changes: {description: Per entry its action and the policies associated and disassociated., type: list,
+              elements: dict, returned: always}
+stale_entries:
+  description: Access entries of the permission set's earlier roles (another hash) that were replaced by the
+    current role's entry.
+  returned: always
+  type: list
+  elements: str
+msg:
+  description: What happened to stale entries, in one sentence.
+  returned: when RV(stale_entries) is not empty
   type: str
 creator_role:
   description: The cluster-creator role after the task.
@@ -328,6 +424,7 @@ creator_role:
 
 from ansible_collections.eks.access.plugins.module_utils.module import main as module_main
 from ansible_collections.eks.access.plugins.module_utils.runners import eks_sso_role as runner
+from ansible_collections.eks.access.plugins.module_utils.model import sso
 
 
 CREATOR_ROLE_OPTIONS = dict(
@@ -352,6 +449,15 @@ SSO_ROLE_ARG_SPEC = dict(
     username=dict(type="str"),
     groups=dict(type="list", elements="str"),
     creator_role=dict(type="dict", options=CREATOR_ROLE_OPTIONS),
+    access_method=dict(type="str", default="auto", choices=list(sso.ACCESS_METHODS)),
+    # as eks_access_entry's entries[].access_policies
+    access_policies=dict(type="list", elements="dict", options=dict(
+        policy=dict(type="str", required=True),
+        access_scope=dict(type="dict", options=dict(
+            type=dict(type="str", choices=["cluster", "namespace"]),
+            namespaces=dict(type="list", elements="str"),
+        )),
+    )),
     # the aws-auth guards, as aws_auth_mapping spells them
     state=dict(type="str", default="present", choices=["present", "absent"]),
     append_groups=dict(type="bool", default=False),

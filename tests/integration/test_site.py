@@ -2,9 +2,12 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The site playbook, as users run it: ``ansible-playbook eks.access.site``.
 
-On a fresh sandbox cluster (no aws-auth, no RBAC): first ``--check --diff``
-shows the whole plan and writes nothing; then the real run bootstraps the
-node mappings, the access mappings with their RBAC (and SSO access); a
+On a fresh sandbox cluster (no aws-auth, no RBAC) and the sandbox's API-mode
+cluster (no SSO access entries), as ``make demo`` runs it: first ``--check
+--diff`` shows the whole plan and writes nothing; then the real run
+bootstraps the node mappings, the access mappings with their RBAC and SSO
+access on ``sandbox`` (aws-auth), and the SSO permission sets' access entries
+with access policies on ``sandbox-api``, which a real SSO session proves; a
 second run changes nothing.
 """
 
@@ -20,6 +23,9 @@ import yaml
 
 from conftest import playbook_env  # pylint: disable=import-error
 
+# What make demo runs site.yml on: the CONFIG_MAP cluster and the API one (playbooks/inventory/sandbox.yml).
+DEMO_HOSTS = "eks_clusters:eks_access_entry_clusters"
+API_HOST = "sandbox-api"
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 INVENTORY = os.path.join(REPO, "playbooks", "inventory", "sandbox.yml")
 CREATOR = "EKSClusterCreator"
@@ -105,30 +111,86 @@ def fresh_cluster(sandbox_env):
             iam.detach_role_policy(RoleName=CREATOR, PolicyArn=policy["PolicyArn"])
         iam.delete_role(RoleName=CREATOR)
 
+    def sso_entries():
+        """The access entries of the SSO roles on the API cluster, principal ARN -> (username, policies)."""
+        import boto3
+
+        eks = boto3.client("eks")
+        cluster = sandbox_env["EKS_API_CLUSTER_NAME"]
+        found = {}
+        for arn in eks.list_access_entries(clusterName=cluster)["accessEntries"]:
+            if "AWSReservedSSO_" not in arn:
+                continue
+            entry = eks.describe_access_entry(clusterName=cluster, principalArn=arn)["accessEntry"]
+            policies = eks.list_associated_access_policies(clusterName=cluster, principalArn=arn)
+            found[arn] = (entry.get("username"), sorted(
+                (p["policyArn"].rsplit("/", 1)[-1], tuple(p["accessScope"].get("namespaces") or ()))
+                for p in policies["associatedAccessPolicies"]))
+        return found
+
+    def clean_sso_entries():
+        import boto3
+
+        eks = boto3.client("eks")
+        for arn in sso_entries():
+            eks.delete_access_entry(clusterName=sandbox_env["EKS_API_CLUSTER_NAME"], principalArn=arn)
+
     clean()
     delete_creator()
-    yield {"aws_auth": aws_auth, "rbac": lambda: [read_rbac(*item) for item in RBAC], "creator_role": creator_role}
+    clean_sso_entries()
+    yield {"aws_auth": aws_auth, "rbac": lambda: [read_rbac(*item) for item in RBAC], "creator_role": creator_role,
+           "sso_entries": sso_entries}
     clean()
     delete_creator()
+    clean_sso_entries()
 
 
-def site(env, *args, playbook="eks.access.site"):
+def site(env, *args, playbook="eks.access.site", host="sandbox"):
     argv = [env["ANSIBLE_PLAYBOOK"], "-i", INVENTORY, playbook] + list(args)
     result = subprocess.run(argv, env=playbook_env(env), cwd=REPO, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, check=False)
     assert result.returncode == 0, result.stdout[-20000:]
-    recap = re.search(r"^sandbox\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)",
+    recap = re.search(r"^%s\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)" % re.escape(host),
                       result.stdout, re.M)
     assert recap, result.stdout[-5000:]
     return result.stdout, int(recap.group(2))
+
+
+def api_changed(out):
+    recap = re.search(r"^%s\s+:\s+ok=(\d+)\s+changed=(\d+)" % re.escape(API_HOST), out, re.M)
+    assert recap, out[-5000:]
+    return int(recap.group(2))
+
+
+def sso_session_review(env, role_arn, cluster, paths):
+    """A real SSO session: assume the permission set's role through STS, mint an EKS token from its credentials,
+    and ask the cluster who it is and what it may read: (SelfSubjectReview status and user, [status per path])."""
+    import boto3
+    import requests
+
+    from ansible_collections.eks.access.plugins.module_utils.clients.eks_token import mint_token
+
+    credentials = boto3.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="alice")["Credentials"]
+    sts = boto3.client("sts", aws_access_key_id=credentials["AccessKeyId"],
+                       aws_secret_access_key=credentials["SecretAccessKey"],
+                       aws_session_token=credentials["SessionToken"])
+    token = mint_token(sts, cluster)
+    endpoint = boto3.client("eks").describe_cluster(name=cluster)["cluster"]["endpoint"]
+    ca = os.path.join(env["EKS_SANDBOX_DIR"], "pki", "ca.crt")
+    headers = {"Authorization": "Bearer " + token}
+    review = requests.post(endpoint + "/apis/authentication.k8s.io/v1/selfsubjectreviews", headers=headers, verify=ca,
+                           json={"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}, timeout=10)
+    user = review.json().get("status", {}).get("userInfo", {}) if review.status_code == 201 else {}
+    return review.status_code, user, [requests.get(endpoint + p, headers=headers, verify=ca, timeout=10).status_code
+                                      for p in paths]
 
 
 def test_site_check_then_apply_then_nothing_to_do(sandbox_env, fresh_cluster):
     node_roles = sandbox_env["EKS_NODE_ROLE_ARNS"].split(",")
 
     # 1. --check --diff on a fresh cluster: the whole plan, nothing written.
-    out, changed = site(sandbox_env, "--check", "--diff")
-    assert changed > 0
+    out, changed = site(sandbox_env, "--check", "--diff", "-e", "eks_access_hosts=" + DEMO_HOSTS)
+    assert changed > 0 and api_changed(out) > 0
     for role in node_roles:
         assert "+- rolearn: %s" % role in out, "node mapping missing from the diff"
     assert "+- rolearn: arn:aws:iam::%s:role/my-console-viewer-role" % sandbox_env["AWS_ACCOUNT_ID"] in out
@@ -138,10 +200,15 @@ def test_site_check_then_apply_then_nothing_to_do(sandbox_env, fresh_cluster):
     assert fresh_cluster["aws_auth"]() is None, "check mode wrote aws-auth"
     assert fresh_cluster["creator_role"]() is None, "check mode created the cluster-creator role"
     assert fresh_cluster["rbac"]() == [None] * len(RBAC), "check mode wrote RBAC objects"
+    assert fresh_cluster["sso_entries"]() == {}, "check mode wrote access entries"
+    account = sandbox_env["AWS_ACCOUNT_ID"]
+    admin_arn = "arn:aws:iam::%s:role/aws-reserved/sso.amazonaws.com/%s" % (account, SSO_ADMIN)
+    readonly_arn = "arn:aws:iam::%s:role/aws-reserved/sso.amazonaws.com/eu-west-1/%s" % (account, SSO_READONLY)
+    assert "+%s:" % readonly_arn in out, "the access entry is missing from the diff"
 
     # 2. The real run.
-    out, changed = site(sandbox_env)
-    assert changed > 0
+    out, changed = site(sandbox_env, "-e", "eks_access_hosts=" + DEMO_HOSTS)
+    assert changed > 0 and api_changed(out) > 0
     cm = fresh_cluster["aws_auth"]()
     assert cm is not None
     assert all(obj is not None for obj in fresh_cluster["rbac"]())
@@ -163,10 +230,21 @@ def test_site_check_then_apply_then_nothing_to_do(sandbox_env, fresh_cluster):
         "arn:aws:iam::%s:role/aws-reserved/sso.amazonaws.com/%s" % (account, SSO_ADMIN)]
     assert [m["userarn"] for m in mappings["mapUsers"]] == ["arn:aws:iam::%s:user/my-user" % sandbox_env["AWS_ACCOUNT_ID"]]
 
+    # On the API cluster: access entries for the roles' real ARNs (path included), with the policies of the
+    # inventory, and nothing in aws-auth (EKS ignores it there).
+    assert fresh_cluster["sso_entries"]() == {
+        admin_arn: ("sso-admin:{{SessionName}}", [("AmazonEKSClusterAdminPolicy", ())]),
+        readonly_arn: ("sso-viewer:{{SessionName}}", [("AmazonEKSViewPolicy", ("default",))]),
+    }
+    assert "sso-viewer:{{SessionName}}, groups [], policies AmazonEKSViewPolicy on namespaces default" in out
+    status, user, answers = sso_session_review(sandbox_env, readonly_arn, sandbox_env["EKS_API_CLUSTER_NAME"], [
+        "/api/v1/namespaces/default/pods", "/api/v1/namespaces/kube-system/pods", "/api/v1/nodes"])
+    assert (status, user.get("username"), answers) == (201, "sso-viewer:alice", [200, 403, 403])
+
     # 3. Again: nothing to do.
     resource_version = cm.metadata.resource_version
-    out, changed = site(sandbox_env)
-    assert changed == 0, out[-20000:]
+    out, changed = site(sandbox_env, "-e", "eks_access_hosts=" + DEMO_HOSTS)
+    assert changed == 0 and api_changed(out) == 0, out[-20000:]
     assert fresh_cluster["aws_auth"]().metadata.resource_version == resource_version
 
 

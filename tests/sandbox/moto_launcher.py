@@ -308,6 +308,7 @@ def main(argv=None):
     import moto_eks_access
     import moto_eks_addons
     import moto_eks_compute
+    import moto_eks_identity_providers
     import moto_eks_pod_identity
     import moto_eks_versions
     import moto_sts_roles
@@ -319,6 +320,9 @@ def main(argv=None):
     moto_eks_versions.install()
     moto_sts_roles.install()
     moto_eks_compute.install()
+    moto_eks_identity_providers.install(
+        {(spec["region"], spec["name"]): spec["authentication_config"] for spec in clusters
+         if spec.get("authentication_config")}, args.ca)
     serve(args.port, sandbox.ACCOUNT_ID, args.request_log)
     create_sandbox_user(sandbox)
     facts = sandbox.seed_aws(clusters)

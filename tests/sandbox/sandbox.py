@@ -91,6 +91,8 @@ PORTS = {
     "scheduler": 16259,
     "kwok": 16247,
     "authenticator": 16446,
+    # the local OIDC identity provider (oidc_issuer.py), for associated identity provider configs
+    "oidc-issuer": 16448,
     # cluster k >= 2 serves on apiserver-extra + k (16462 .. 16470)
     "apiserver-extra": 16460,
     # the clusters of ACCESS_MODE_CLUSTERS
@@ -131,7 +133,12 @@ SSO_PERMISSION_SETS = [name for name, _role, _path in SSO_ROLES] + ["EKSDevelope
 IPV6_POLICY_NAME = "AmazonEKS_CNI_IPv6_Policy"
 IPV6_NODEGROUP = ("ng-v6", "eksctl-sandbox-v6-nodegroup-ng-v6-NodeInstanceRole-7G8H9I")
 ADDON_NODEGROUP = ("ng-addon", "eksctl-sandbox-addon-nodegroup-ng-addon-NodeInstanceRole-0J1K2L")
-SERVICES = ["moto", "authenticator", "etcd", "apiserver", "controller-manager", "scheduler", "kwok", "webhook"]
+SERVICES = ["moto", "authenticator", "etcd", "apiserver", "controller-manager", "scheduler", "kwok", "webhook",
+            "oidc-issuer"]
+# What every API server's --authentication-config says while no OIDC identity provider config is
+# associated with its cluster: no JWT authenticator (moto_eks_identity_providers.py rewrites it).
+EMPTY_AUTHENTICATION_CONFIG = {"apiVersion": "apiserver.config.k8s.io/v1", "kind": "AuthenticationConfiguration",
+                               "jwt": []}
 
 
 def cluster_specs(count):
@@ -343,6 +350,10 @@ def make_pki(specs):
     serving("apiserver", "kube-apiserver")
     serving("webhook", "pod-identity-webhook")
     serving("authenticator", "aws-iam-authenticator", fast=True)
+    serving("oidc-issuer", "sandbox-oidc-issuer", fast=True)
+    write_key(key(), "oidc-signing.key")
+    for spec in specs:
+        write_authentication_config(spec)
     for spec in specs[1:]:
         serving(spec["cert"], "kube-apiserver-" + spec["name"], fast=True)
     sa = key()
@@ -350,6 +361,32 @@ def make_pki(specs):
     with open(path("pki", "sa.pub"), "wb") as f:
         f.write(sa.public_key().public_bytes(serialization.Encoding.PEM,
                                              serialization.PublicFormat.SubjectPublicKeyInfo))
+
+
+def authentication_config(spec):
+    """The file of a cluster's --authentication-config (JWT authenticators of its OIDC identity providers)."""
+    return path("pki", "authn-config-%s.json" % spec["name"])
+
+
+def write_authentication_config(spec):
+    with open(authentication_config(spec), "w") as f:
+        json.dump(EMPTY_AUTHENTICATION_CONFIG, f, indent=2)
+
+
+def oidc_issuer_url():
+    return "https://127.0.0.1:%d" % PORTS["oidc-issuer"]
+
+
+def start_oidc_issuer():
+    start("oidc-issuer", [sys.executable, os.path.join(HERE, "oidc_issuer.py"),
+                          "--listen", "127.0.0.1:%d" % PORTS["oidc-issuer"],
+                          "--tls-cert", path("pki", "oidc-issuer.crt"), "--tls-key", path("pki", "oidc-issuer.key"),
+                          "--signing-key", path("pki", "oidc-signing.key")])
+
+
+def wait_oidc_issuer():
+    wait_for("OIDC issuer", lambda: http_ok(oidc_issuer_url() + "/.well-known/openid-configuration",
+                                            cafile=path("pki", "ca.crt")), 30, "oidc-issuer")
 
 
 # --------------------------------------------------------------------------- AWS (moto)
@@ -367,7 +404,8 @@ def aws_env():
 def start_moto(specs):
     """moto, seeded in-process (moto_launcher.py); returns the seeded facts."""
     facts_path = path("run", "aws-facts.json")
-    clusters = [{k: spec[k] for k in ("name", "region", "endpoint", "mode")} for spec in specs]
+    clusters = [dict({k: spec[k] for k in ("name", "region", "endpoint", "mode")},
+                     authentication_config=authentication_config(spec)) for spec in specs]
     start("moto", [sys.executable, os.path.join(HERE, "moto_launcher.py"), "--port", str(PORTS["moto"]),
                    "--facts", facts_path, "--clusters", json.dumps(clusters), "--ca", path("pki", "ca.crt"),
                    "--addon-manager-kubeconfig", path("kubeconfig-addon-manager"),
@@ -721,6 +759,9 @@ def apiserver_argv(spec, issuer):
         "--authorization-webhook-version", "v1",
         "--authorization-webhook-cache-authorized-ttl", "0s",
         "--authorization-webhook-cache-unauthorized-ttl", "0s",
+        # JWT authenticators of the OIDC identity provider configs associated with the cluster (none at first);
+        # the API server reloads the file when moto_eks_identity_providers.py rewrites it.
+        "--authentication-config", authentication_config(spec),
         "--service-account-issuer", issuer,
         "--service-account-key-file", path("pki", "sa.pub"),
         "--service-account-signing-key-file", path("pki", "sa.key"),
@@ -1080,6 +1121,8 @@ def write_env(facts):
         "EKS_CONFIG_MAP_CLUSTER_NAME": CLUSTER_NAME,
         "EKS_API_AND_CONFIG_MAP_CLUSTER_NAME": ACCESS_MODE_CLUSTERS[0][0],
         "EKS_API_CLUSTER_NAME": ACCESS_MODE_CLUSTERS[1][0],
+        # the local OIDC identity provider: tests mint ID tokens with POST $SANDBOX_OIDC_ISSUER_URL/_sandbox/token
+        "SANDBOX_OIDC_ISSUER_URL": oidc_issuer_url(),
         # name:region:mode of the clusters whose mode reads access entries
         "EKS_SANDBOX_ACCESS_CLUSTERS": ",".join(
             "%s:%s:%s" % (c["name"], c["region"], c["authentication_mode"]) for c in facts["access_clusters"]),
@@ -1191,12 +1234,14 @@ def cmd_up(args):
     facts_path = start_moto(specs)
     say("starting the EKS token authenticator on 127.0.0.1:%d, etcd" % PORTS["authenticator"])
     start_authenticator(specs)
+    start_oidc_issuer()
     start_etcd()
     facts = wait_moto(facts_path)
     say("starting kube-apiserver (issuer %s)%s, controller-manager, scheduler, kwok, webhook"
         % (facts["issuer"], "".join(", kube-apiserver of %s (:%d)" % (s["name"], s["port"]) for s in specs[1:])))
     kubeconfig = start_control_plane(specs, facts, tokens)
     wait_authenticator()
+    wait_oidc_issuer()
     say("seeding the cluster: %d fake nodes, aws-node DaemonSet, no aws-auth" % len(NODE_NAMES))
     seed_kubernetes(kubeconfig)
     if len(specs) > 1:

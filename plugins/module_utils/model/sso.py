@@ -16,6 +16,7 @@ against the path-less ARN it derives from the STS assumed-role ARN).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
@@ -31,6 +32,7 @@ from ansible_collections.eks.access.plugins.module_utils.model.arn import same_a
 from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
 from ansible_collections.eks.access.plugins.module_utils.model.irsa import MANAGED_BY_VALUE
 from ansible_collections.eks.access.plugins.module_utils.model.irsa import TAG_MANAGED_BY
+from ansible_collections.eks.access.plugins.module_utils.model import access_entry
 
 # Permission set names: 1..32 of [\w+=,.@-] (sso-admin CreatePermissionSet).
 _PERMISSION_SET_RE = re.compile(r"^[\w+=,.@-]{1,32}\Z")
@@ -339,3 +341,77 @@ def plan_creator_trust_removal(policy, permission_set_name, account_id):
     """
     return trust_policy.remove_aws_principals(
         policy, lambda principal: is_permission_set_role_arn(principal, permission_set_name, account_id))
+
+
+# ---------------------------------------------------------------------------
+# Access entries: the permission set's role by its real ARN (path included)
+# ---------------------------------------------------------------------------
+
+ACCESS_METHODS = ("auto", "access_entry", "aws_auth")
+
+
+def access_methods(requested, mode, state):
+    """The ways a permission set is granted (present) or revoked (absent) on a cluster in ``mode``.
+
+    ``auto`` follows the cluster: an access entry where the mode has them,
+    aws-auth on ``CONFIG_MAP``; revoking goes through every way the mode
+    reads (both on ``API_AND_CONFIG_MAP``).  ``mode`` None (no cluster name,
+    only a kubeconfig) means aws-auth.
+    """
+    if requested not in ACCESS_METHODS:
+        raise InvalidInput("access_method must be one of %s, got %r" % (", ".join(ACCESS_METHODS), requested))
+    if requested != "auto":
+        return (requested,)
+    if mode is None or mode == "CONFIG_MAP":
+        return ("aws_auth",)
+    if mode == "API" or state == "present":
+        return ("access_entry",)
+    return ("access_entry", "aws_auth")
+
+
+def permission_set_entries(entries, permission_set_name, account_id):
+    """The access entries (principal ARN -> entry) of the permission set's roles, whatever their hash or case."""
+    return {principal: entry for principal, entry in (entries or {}).items()
+            if is_permission_set_role_arn(principal, permission_set_name, account_id)}
+
+
+def wanted_entry(role_arn, username, groups, policies, ours, append_groups=False):
+    """The entry the permission set's role should have; ``None`` fields keep what EKS has.
+
+    ``ours``: the permission set's current entries.  A field the task does
+    not give is taken from the entry of an earlier provisioning (another
+    hash) when the role has no entry yet, so a re-created role keeps its
+    access; with ``append_groups`` the given groups are added to the entry's.
+    """
+    key = access_entry.principal_key(role_arn)
+    same = [principal for principal in sorted(ours) if access_entry.principal_key(principal) == key]
+    earlier = [ours[principal] for principal in sorted(ours) if access_entry.principal_key(principal) != key]
+    principal = same[0] if same else role_arn  # the spelling EKS has, so the entry is updated, not duplicated
+    base = ours[same[0]] if same else (earlier[0] if earlier else None)
+    if base is not None:
+        if groups is not None and append_groups:
+            groups = tuple(sorted(set(groups) | set(base.kubernetes_groups or ())))
+        if not same:
+            groups = base.kubernetes_groups if groups is None else groups
+            username = base.username if username is None else username
+            policies = dict(base.policies or {}) if policies is None else policies
+    return access_entry.AccessEntry(principal, access_entry.STANDARD, groups, username, policies)
+
+
+def plan_access_entry(ours, wanted, state, protected=(), allow_self_lockout=False):
+    """``(Plan, stale)``: grant ``wanted`` and delete the entries of earlier provisionings, or (absent) delete all.
+
+    ``ours``: the permission set's current entries (see permission_set_entries).
+    ``stale``: principal ARNs of entries of the permission set's earlier roles.
+    """
+    if state == "absent":
+        doomed = [access_entry.AccessEntry(principal) for principal in sorted(ours)]
+        return access_entry.plan(ours, doomed, state="absent", protected=protected,
+                                 allow_self_lockout=allow_self_lockout), []
+    key = access_entry.principal_key(wanted.principal_arn)
+    stale = sorted(principal for principal in ours if access_entry.principal_key(principal) != key)
+    grant = access_entry.plan(ours, [wanted], state="present")
+    revoke = access_entry.plan(ours, [access_entry.AccessEntry(principal) for principal in stale], state="absent",
+                               protected=protected, allow_self_lockout=allow_self_lockout)
+    after = {principal: entry for principal, entry in grant.after.items() if principal not in stale}
+    return dataclasses.replace(grant, changes=grant.changes + revoke.changes, after=after), stale

@@ -9,9 +9,15 @@ Order, so that a refusal leaves everything as it was:
    of the account, and the cluster-creator role when one is asked for;
 2. plan everything that can be planned without Kubernetes (sso.py,
    trust_policy.py, irsa.plan_role_changes) - bad input fails here;
-3. map (or unmap) the role through aws_auth_runner.run_mapping, the one
-   aws-auth editor (validation, lockout guard, resourceVersion retries);
-4. only then write the cluster-creator role (nothing in check mode).
+3. on the access-entry path (access_method, sso.access_methods): plan the
+   permission set's access entry with model/access_entry.py (the role's
+   real ARN, path included; entries of earlier hashes replaced);
+4. map (or unmap) the role through aws_auth_runner.run_mapping, the one
+   aws-auth editor (validation, lockout guard, resourceVersion retries),
+   when the aws-auth path is used;
+5. apply the access-entry plan through services/access_entries.py, the one
+   access-entry writer;
+6. only then write the cluster-creator role (nothing in check mode).
 """
 
 from __future__ import annotations
@@ -21,13 +27,16 @@ from typing import Optional
 
 
 from ansible_collections.eks.access.plugins.module_utils.clients import aws
+from ansible_collections.eks.access.plugins.module_utils import errors
+from ansible_collections.eks.access.plugins.module_utils.model import access_entry
 from ansible_collections.eks.access.plugins.module_utils.model import arn
-from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import plan as aws_auth_plan
 from ansible_collections.eks.access.plugins.module_utils.model import irsa
 from ansible_collections.eks.access.plugins.module_utils.model import sso
 from ansible_collections.eks.access.plugins.module_utils.services import configmap
-from ansible_collections.eks.access.plugins.module_utils.services import iam_role
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import plan as aws_auth_plan
 from ansible_collections.eks.access.plugins.module_utils.model.sso import SsoRoleError
+from ansible_collections.eks.access.plugins.module_utils.services import iam_role
+from ansible_collections.eks.access.plugins.module_utils.services.access_entries import AccessEntries
 
 
 DOCS_LEAST_PRIVILEGE = "'Least-privileged groups' in docs/modules/eks_sso_role.md"
@@ -68,6 +77,8 @@ class Options(configmap.Guards):
     creator_role: Optional[CreatorRoleOptions] = None
     state: str = "present"
     append_groups: bool = False
+    access_method: str = "auto"
+    access_policies: Optional[list] = None
 
     def __post_init__(self):
         if isinstance(self.creator_role, dict):
@@ -214,6 +225,81 @@ def _check_account(wanted, caller_account):
             % (wanted, caller_account, wanted))
 
 
+class EntryPath:
+    """The access-entry side of a run: what was read, the plan, and what it says."""
+
+    def __init__(self, service, facts, plan, stale):
+        self.service = service
+        self.facts = facts
+        self.plan = plan
+        self.stale = stale
+
+    def apply(self, context):
+        if self.plan.changed and not context.check_mode:
+            self.service.apply(self.plan)
+
+    def result(self, role_arn):
+        plan = self.plan
+        after = plan.after.get(next((p for p in plan.after if access_entry.principal_key(p)
+                                     == access_entry.principal_key(role_arn)), None)) if role_arn else None
+        return {
+            "created": plan.by_action("create"),
+            "updated": [c.principal_arn for c in plan.changes if c.changed and c.action in ("update", "none")],
+            "deleted": plan.by_action("delete"),
+            "changes": [c.summary() for c in plan.changes if c.changed],
+        }, (after.to_result() if after is not None else None)
+
+
+def read_mode(context, options: Options):
+    """``(AccessEntries service, ClusterFacts, listed principal ARNs)``, or Nones when the mode need not be known."""
+    if options.access_method == "aws_auth":
+        return None, None, None
+    if not context.cluster_name:
+        if options.access_method == "access_entry":
+            raise errors.InvalidInput(
+                "access_method=access_entry needs cluster_name (access entries are read and written through the "
+                "EKS API); give the cluster's name")
+        return None, None, None  # a kubeconfig alone: aws-auth, as the authenticator of any cluster reads it
+    service = AccessEntries(context.aws("eks"), context.cluster_name)
+    try:
+        facts, listed = service.cluster_and_listing(
+            with_policies=bool(options.access_policies) and options.state == "present")
+    except errors.EksAccessError:
+        if options.access_method == "access_entry":
+            raise
+        # auto: as every aws-auth module, aws-auth when AWS cannot tell the mode (run_mapping warns).
+        return None, None, None
+    return service, facts, listed
+
+
+def plan_entry_path(context, options: Options, service, facts, listed, name, role_arns, account_id):
+    access_entry.require_entries_mode(facts)
+    current = service.read(only=[a for a in listed or () if sso.is_permission_set_role_arn(a, name, account_id)],
+                           listed=listed)
+    ours = sso.permission_set_entries(current, name, account_id)
+    protected = () if options.allow_self_lockout else (context.caller_identity()["Arn"],)
+    wanted = None
+    if options.state == "present":
+        access_entry.check_principal(role_arns["arn"], access_entry.STANDARD, facts, "role_arn")
+        username = options.username
+        if username is None and not ours:
+            username = sso.default_username(name)
+        wanted = sso.wanted_entry(
+            role_arns["arn"],
+            access_entry.check_username(username, access_entry.STANDARD, "username"),
+            access_entry.check_groups(options.groups, access_entry.STANDARD, "groups"),
+            access_entry.normalize_policies(options.access_policies, access_entry.STANDARD, facts, "access_policies"),
+            ours, append_groups=options.append_groups)
+    plan, stale = sso.plan_access_entry(ours, wanted, options.state, protected=protected,
+                                        allow_self_lockout=options.allow_self_lockout)
+    return EntryPath(service, facts, plan, stale)
+
+
+def _no_aws_auth_result():
+    return dict(changed=False, added=[], removed=[], updated=[], mappings=None, resource_version=None,
+                created=False, protected_arns=[])
+
+
 def run(context, options: Options) -> dict:
     state = options.state
     iam = context.aws("iam")
@@ -225,6 +311,17 @@ def run(context, options: Options) -> dict:
         for warning in sso.username_warnings(options.username):
             context.warn(warning)
 
+    service, facts, listed = read_mode(context, options)
+    mode = facts.authentication_mode if facts else None
+    methods = sso.access_methods(options.access_method, mode, state)
+    if options.access_policies and state == "present" and "access_entry" not in methods:
+        raise errors.InvalidInput(
+            "access_policies need an access entry, but %s; give Kubernetes groups bound by RBAC in groups instead, "
+            "or switch the cluster to API_AND_CONFIG_MAP (eks.access.eks_authentication_mode). Nothing was written." % (
+                "cluster %r is in authentication mode CONFIG_MAP, which has no access entries" % context.cluster_name
+                if mode == "CONFIG_MAP" else "access_method=aws_auth writes aws-auth only" if
+                options.access_method == "aws_auth" else "the cluster's mode is unknown without cluster_name"))
+
     permission_set = resolve_permission_set(context, options)
     name = permission_set["name"]
 
@@ -235,7 +332,7 @@ def run(context, options: Options) -> dict:
         if state == "present":
             raise SsoRoleError(str(e) + provisioning_hint(permission_set, account_id), existing=e.existing,
                                matches=e.matches)
-        # absent: every mapping and trust of the permission set goes, whatever role IAM has (or had).
+        # absent: every mapping, entry and trust of the permission set goes, whatever role IAM has (or had).
     role_arns = sso.sso_role_arns(role) if role else None
 
     roles_service = iam_role.IamRoles(iam)
@@ -250,24 +347,42 @@ def run(context, options: Options) -> dict:
             creator_plan = plan_creator_absent(creator, name, account_id)
     creator_before = creator.view() if creator else None
 
-    if state == "present":
-        groups = options.groups
-        if groups and aws_auth_plan.MASTERS_GROUP in groups:
-            context.warn(
-                "permission set %s is mapped to %s: everyone who signs in with it is cluster admin, and RBAC can "
-                "neither restrict nor revoke that; consider a group of your own bound by a ClusterRoleBinding "
-                "(see %s)" % (name, aws_auth_plan.MASTERS_GROUP, DOCS_LEAST_PRIVILEGE))
-        username = options.username if options.username is not None else sso.default_username(name)
-        roles = [{"rolearn": role_arns["aws_auth_arn"], "username": username, "groups": groups}]
-    else:
-        def roles(current):
-            return [{"rolearn": a} for a in sso.permission_set_mappings(current.map_roles, name, account_id)]
+    # Every plan is made (and bad input refused) before the first write.
+    entry_path = None
+    if "access_entry" in methods:
+        entry_path = plan_entry_path(context, options, service, facts, listed, name, role_arns, account_id)
 
-    mapping = configmap.run_mapping(context, options, roles, None, None, state,
-                                    append_groups=options.append_groups, repair_hint=REPAIR_HINT)
+    mapping = _no_aws_auth_result()
+    if "aws_auth" in methods:
+        if state == "present":
+            groups = options.groups
+            if groups and aws_auth_plan.MASTERS_GROUP in groups:
+                context.warn(
+                    "permission set %s is mapped to %s: everyone who signs in with it is cluster admin, and RBAC can "
+                    "neither restrict nor revoke that; consider a group of your own bound by a ClusterRoleBinding "
+                    "(see %s)" % (name, aws_auth_plan.MASTERS_GROUP, DOCS_LEAST_PRIVILEGE))
+            username = options.username if options.username is not None else sso.default_username(name)
+            roles = [{"rolearn": role_arns["aws_auth_arn"], "username": username, "groups": groups}]
+        else:
+            def roles(current):
+                return [{"rolearn": a} for a in sso.permission_set_mappings(current.map_roles, name, account_id)]
+
+        mapping = configmap.run_mapping(context, options, roles, None, None, state,
+                                               append_groups=options.append_groups, repair_hint=REPAIR_HINT)
+
+    if entry_path is not None:
+        entry_path.apply(context)
 
     if creator is not None and creator_plan["action"] != "none" and not context.check_mode:
-        write_creator(roles_service, creator, options.creator_role, creator_plan, name)
+        try:
+            write_creator(roles_service, creator, options.creator_role, creator_plan, name)
+        except errors.Conflict:
+            # The same creator role for another cluster of the account, created in parallel (a fleet run, one
+            # fork per cluster): plan again on the role as it is now.
+            creator = roles_service.get(options.creator_role.name, partition, account_id, options.creator_role.path)
+            creator_plan = plan_creator_present(creator, options.creator_role, role_arns["arn"], name, account_id)
+            if creator_plan["action"] != "none":
+                write_creator(roles_service, creator, options.creator_role, creator_plan, name)
 
     result = dict(mapping)
     result.pop("diff", None)
@@ -282,8 +397,24 @@ def run(context, options: Options) -> dict:
         role_path=role["Path"] if role else None,
         role_path_region=role_arns["region"] if role_arns else None,
         stale_mappings=[],
+        access_method=list(methods),
+        authentication_mode=mode,
+        access_entry=None,
+        access_entries={"created": [], "updated": [], "deleted": [], "changes": []},
+        stale_entries=[],
     )
-    if state == "present":
+    if entry_path is not None:
+        result["access_entries"], result["access_entry"] = entry_path.result(role_arns["arn"] if role_arns else None)
+        result["stale_entries"] = entry_path.stale
+        result["changed"] = result["changed"] or entry_path.plan.changed
+        if entry_path.stale:
+            result["msg"] = (
+                "Permission set %s was provisioned again: %s the access entr%s of its earlier role%s %s and %s "
+                "%s." % (name, "replaced" if not context.check_mode else "would replace",
+                         "y" if len(entry_path.stale) == 1 else "ies", "" if len(entry_path.stale) == 1 else "s",
+                         ", ".join(entry_path.stale), "granted" if not context.check_mode else "would grant",
+                         role_arns["arn"]))
+    if state == "present" and "aws_auth" in methods:
         stale = sso.stale_mappings(mapping["mappings"]["mapRoles"], name, account_id, role["RoleName"])
         result["stale_mappings"] = stale
         for stale_arn in stale:
@@ -297,7 +428,11 @@ def run(context, options: Options) -> dict:
             context.warn("cluster-creator role %s trusts nobody any more and was not created by eks.access for "
                          "permission set %s, so it is kept" % (creator.name, name))
     if context.diff_mode:
-        diffs = [mapping["diff"]]
+        diffs = []
+        if "aws_auth" in methods:
+            diffs.append(mapping["diff"])
+        if entry_path is not None:
+            diffs.append(access_entry.diff(entry_path.plan, context.cluster_name))
         if creator is not None:
             diffs.append(dict(before_header="IAM role %s" % creator.name, after_header="IAM role %s" % creator.name,
                               before=creator_before, after=creator_plan["after"]))

@@ -55,6 +55,8 @@ class AccessEntries:
             return eks_cluster.describe_cluster(self.eks, self.cluster_name)
         except (ClientError, BotoCoreError) as e:
             raise aws_failure(e, "DescribeCluster %s" % self.cluster_name)
+        except BotoCoreError as e:
+            raise aws_failure(e, "DescribeCluster %s" % self.cluster_name)
 
     def access_policy_arns(self) -> list:
         try:

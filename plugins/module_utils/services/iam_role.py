@@ -143,7 +143,13 @@ class IamRoles:
                 kwargs["MaxSessionDuration"] = max_session_duration
             if permissions_boundary:
                 kwargs["PermissionsBoundary"] = permissions_boundary
-            created_arn = iam.create_role(**kwargs)["Role"]["Arn"]
+            try:
+                created_arn = iam.create_role(**kwargs)["Role"]["Arn"]
+            except _BOTO_ERRORS as e:
+                if getattr(e, "response", {}).get("Error", {}).get("Code") == "EntityAlreadyExists":
+                    # Another task (a cluster of the same account, in another fork) created it first.
+                    raise errors.Conflict("IAM role %s was created by another task meanwhile" % name) from None
+                raise
             try:
                 self._apply_policies(aws.AlwaysRetryingClient(iam.client, AFTER_CREATE_RETRY), name, changes)
             except _BOTO_ERRORS as e:

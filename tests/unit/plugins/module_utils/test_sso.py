@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.model import sso
 from ansible_collections.eks.access.plugins.module_utils.model.sso import SsoRoleError
 
@@ -391,3 +392,74 @@ def test_plan_creator_trust_removal():
     policy, removed, remaining = sso.plan_creator_trust_removal(BLOG_ASSUME_ROLE, "EKSClusterAdminAccess", ACCOUNT)
     assert removed == [EKS_ADMIN["Arn"]] and remaining == 0 and policy["Statement"] == []
     assert sso.plan_creator_trust_removal(policy, "EKSClusterAdminAccess", ACCOUNT)[1:] == ([], 0)
+
+
+# ---------------------------------------------------------------------------
+# access entries (issue 29)
+# ---------------------------------------------------------------------------
+
+from ansible_collections.eks.access.plugins.module_utils.model import access_entry as _ae  # noqa: E402
+
+_ACCOUNT = "111122223333"
+_ADMIN = "arn:aws:iam::%s:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_EKSClusterAdminAccess_4ffa4321e413c0b0" % _ACCOUNT
+_OLD = "arn:aws:iam::%s:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_EKSClusterAdminAccess_00000000000000aa" % _ACCOUNT
+_DECOY = "arn:aws:iam::%s:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_EKSClusterAdminAccessReadOnly_9b8c7d6e5f4a3b2c" % _ACCOUNT
+_ADMIN_POLICY = _ae.policy_arn("AmazonEKSClusterAdminPolicy")
+
+
+def _entry(arn, groups=(), username="sso-admin:{{SessionName}}", policies=None):
+    return _ae.AccessEntry(arn, _ae.STANDARD, tuple(groups), username, dict(policies or {}), {})
+
+
+def test_access_methods_follow_the_mode():
+    assert sso.access_methods("auto", "CONFIG_MAP", "present") == ("aws_auth",)
+    assert sso.access_methods("auto", None, "absent") == ("aws_auth",)
+    assert sso.access_methods("auto", "API_AND_CONFIG_MAP", "present") == ("access_entry",)
+    assert sso.access_methods("auto", "API_AND_CONFIG_MAP", "absent") == ("access_entry", "aws_auth")
+    assert sso.access_methods("auto", "API", "absent") == ("access_entry",)
+    assert sso.access_methods("aws_auth", "API", "present") == ("aws_auth",)
+
+
+def test_permission_set_entries_any_hash_any_case_not_the_decoy():
+    upper = _ADMIN.replace("EKSClusterAdminAccess", "EKSCLUSTERADMINACCESS")
+    entries = {a: _entry(a) for a in (_ADMIN, _OLD, _DECOY, upper, "arn:aws:iam::%s:role/other" % _ACCOUNT)}
+    assert sorted(sso.permission_set_entries(entries, "EKSClusterAdminAccess", _ACCOUNT)) == sorted([_ADMIN, _OLD, upper])
+
+
+def test_new_entry_keeps_the_path_and_policies():
+    wanted = sso.wanted_entry(_ADMIN, "sso-admin:{{SessionName}}", None, {_ADMIN_POLICY: _ae.CLUSTER_SCOPE}, {})
+    plan, stale = sso.plan_access_entry({}, wanted, "present")
+    assert stale == []
+    assert plan.by_action("create") == [_ADMIN]
+    assert plan.changes[0].create["principalArn"] == _ADMIN  # the real ARN, aws-reserved path included
+    assert plan.changes[0].associate == [(_ADMIN_POLICY, _ae.CLUSTER_SCOPE)]
+    again, _ = sso.plan_access_entry({_ADMIN: plan.after[_ADMIN]}, wanted, "present")
+    assert not again.changed
+
+
+def test_recreated_role_replaces_the_stale_entry_and_inherits_its_access():
+    ours = {_OLD: _entry(_OLD, groups=["admins"], policies={_ADMIN_POLICY: _ae.CLUSTER_SCOPE})}
+    wanted = sso.wanted_entry(_ADMIN, None, None, None, ours)
+    plan, stale = sso.plan_access_entry(ours, wanted, "present")
+    assert stale == [_OLD]
+    assert [(c.action, c.principal_arn) for c in plan.changes] == [("create", _ADMIN), ("delete", _OLD)]
+    assert plan.after == {_ADMIN: _entry(_ADMIN, ["admins"], policies={_ADMIN_POLICY: _ae.CLUSTER_SCOPE})}
+
+
+def test_entry_spelled_in_another_case_is_updated_not_duplicated():
+    upper = _ADMIN.replace("AWSReservedSSO_EKSClusterAdminAccess", "awsreservedsso_eksclusteradminaccess")
+    ours = {upper: _entry(upper, groups=["a"])}
+    wanted = sso.wanted_entry(_ADMIN, None, ("b",), None, ours, append_groups=True)
+    plan, stale = sso.plan_access_entry(ours, wanted, "present")
+    assert stale == []
+    assert [(c.action, c.principal_arn) for c in plan.changes] == [("update", upper)]
+    assert plan.after[upper].kubernetes_groups == ("a", "b")
+
+
+def test_absent_deletes_every_entry_of_the_permission_set_but_not_the_callers():
+    ours = {_ADMIN: _entry(_ADMIN), _OLD: _entry(_OLD)}
+    plan, _ = sso.plan_access_entry(ours, None, "absent")
+    assert sorted(plan.by_action("delete")) == sorted([_ADMIN, _OLD])
+    caller = "arn:aws:sts::%s:assumed-role/AWSReservedSSO_EKSClusterAdminAccess_4ffa4321e413c0b0/alice" % _ACCOUNT
+    with pytest.raises(errors.Refused):
+        sso.plan_access_entry(ours, None, "absent", protected=(caller,))

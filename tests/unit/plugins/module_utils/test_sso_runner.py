@@ -75,3 +75,24 @@ def test_absent_deletes_only_an_owned_role_that_trusts_nobody_else():
 def test_absent_when_not_trusted_is_a_no_op():
     plan = sso_runner.plan_creator_absent(creator(trust(CI)), PS, ACCOUNT)
     assert plan["action"] == "none" and plan["untrusted"] == []
+
+
+def test_a_creator_role_created_meanwhile_by_another_fork_is_a_conflict_not_a_failure():
+    """Two clusters of one account in parallel forks both create the creator role: the loser re-plans (issue 29)."""
+    import boto3
+    import pytest
+    from botocore.stub import Stubber
+
+    from ansible_collections.eks.access.plugins.module_utils import errors
+    from ansible_collections.eks.access.plugins.module_utils.clients import aws
+    from ansible_collections.eks.access.plugins.module_utils.services import iam_role
+
+    client = boto3.client("iam", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b")
+    stub = Stubber(client)
+    stub.add_client_error("create_role", "EntityAlreadyExists", "Role with name EKSClusterCreator already exists.",
+                          409)
+    stub.activate()
+    roles = iam_role.IamRoles(aws.AlwaysRetryingClient(client, aws.AWSRetry.jittered_backoff(retries=1, delay=0)))
+    plan = sso_runner.plan_creator_present(creator(exists=False), OPTIONS, SSO_ARN, PS, ACCOUNT)
+    with pytest.raises(errors.Conflict, match="created by another task meanwhile"):
+        roles.apply(creator(exists=False), plan["changes"], plan["trust_after"])
