@@ -178,7 +178,7 @@ identity_provider_config:
 """
 
 from ansible_collections.eks.access.plugins.module_utils.module import main as module_main
-from ansible_collections.eks.access.plugins.module_utils.runners import identity_provider_config as runner
+from ansible_collections.eks.access.plugins.module_utils.runners import eks_identity_provider_config as runner
 
 
 def main():

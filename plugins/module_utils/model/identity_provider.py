@@ -3,7 +3,7 @@
 """OIDC identity provider configs of an EKS cluster as plain data: EKS's rules, the plan, the diff.
 
 Pure: no boto3, no I/O.  services/identity_providers.py reads and writes;
-runners/identity_provider_config.py feeds this module what it read.
+runners/eks_identity_provider_config.py feeds this module what it read.
 
 EKS keeps at most one OIDC identity provider config per cluster, and a config
 cannot be changed once associated (there is no update call): only its tags
