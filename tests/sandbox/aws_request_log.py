@@ -146,8 +146,9 @@ class RequestLog:
 
         def recording_start_response(status_line, headers, exc_info=None):
             status.append(status_line.split(" ", 1)[0])
-            return start_response(status_line, headers, exc_info) if exc_info else start_response(status_line,
-                                                                                               headers)
+            if exc_info:
+                return start_response(status_line, headers, exc_info)
+            return start_response(status_line, headers)
 
         response = self.app(environ, recording_start_response)
         record = {"time": round(time.time(), 3), "service": service, "action": action,

@@ -368,7 +368,7 @@ def run(context, options: Options) -> dict:
                 return [{"rolearn": a} for a in sso.permission_set_mappings(current.map_roles, name, account_id)]
 
         mapping = configmap.run_mapping(context, options, roles, None, None, state,
-                                               append_groups=options.append_groups, repair_hint=REPAIR_HINT)
+                                        append_groups=options.append_groups, repair_hint=REPAIR_HINT)
 
     if entry_path is not None:
         entry_path.apply(context)

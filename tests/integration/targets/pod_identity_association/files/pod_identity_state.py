@@ -66,7 +66,7 @@ def main(cluster, command, *args):
         for name in eks.list_addons(clusterName=cluster)["addons"]:
             addon = eks.describe_addon(clusterName=cluster, addonName=name)["addon"]
             addons[name] = {k: addon.get(k) for k in ("addonVersion", "status", "configurationValues",
-                                                       "serviceAccountRoleArn", "podIdentityAssociations", "addonArn")}
+                                                      "serviceAccountRoleArn", "podIdentityAssociations", "addonArn")}
         print(json.dumps({"associations": associations(eks, cluster, namespace),
                           "trust": {name: trust(iam, name) for name in roles}, "addons": addons}, default=str))
     else:
