@@ -26,7 +26,7 @@ python="${PYTHON:-python3.11}"
 out="$repo/tests/output/matrix"
 
 # ansible-core: the newest patch release of each minor version that runs on Python 3.11.
-declare -A CORE=([2.17]=2.17.14 [2.18]=2.18.19 [2.19]=2.19.14)
+declare -A CORE=([2.16]=2.16.19 [2.17]=2.17.14 [2.18]=2.18.19 [2.19]=2.19.14)
 # Collection sets: the `ansible` release that bundles them.
 #   oldest: amazon.aws 9.0.0, kubernetes.core 5.0.0 (ansible 11.0.0)
 #   newest: amazon.aws 10.1.2, kubernetes.core 6.2.0 (ansible 12.3.0; newer ones are on Galaxy only)

@@ -62,6 +62,13 @@ extends_documentation_fragment:
   - eks.access.action_groups.kubernetes
 notes:
   - Supports C(check_mode); it never changes anything.
+attributes:
+  check_mode:
+    support: full
+    description: Reads only.
+  diff_mode:
+    support: N/A
+    description: Reads only; there is no change to show.
 """
 
 EXAMPLES = r"""

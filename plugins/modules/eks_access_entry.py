@@ -25,7 +25,7 @@ description:
     keeps whatever policies it has, while O(entries[].access_policies=[]) removes them all.
   - An entry's type cannot change in EKS; the module refuses such a change with the fix, or deletes and
     recreates the entry with O(replace=true).
-  - When a request fails half-way, the task fails with RV(applied) and RV(not_applied); re-running it applies
+  - When a request fails half-way, the task fails with RV(applied) and RV(failed); re-running it applies
     only what is missing.
   - The cluster must be in authentication mode C(API_AND_CONFIG_MAP) or C(API); see
     M(eks.access.eks_authentication_mode).
@@ -248,15 +248,39 @@ writes:
   returned: always
   type: int
 applied:
-  description: The writes made, in order per entry (empty in check mode). On failure, also with RV(not_applied).
+  description:
+    - The entries whose writes were all made, in the order they finished (empty in check mode). On a failure
+      half-way, also with RV(failed).
+    - C(action) is C(create), C(update), C(replace) or C(delete).
   returned: always
   type: list
-  elements: str
-not_applied:
-  description: The writes not made because a request failed.
+  elements: dict
+  sample: [{name: "arn:aws:iam::111122223333:role/dev", action: create}]
+  contains:
+    name:
+      description: The principal ARN.
+      type: str
+    action:
+      description: C(create), C(update), C(replace) or C(delete).
+      type: str
+failed:
+  description:
+    - The entries not or not wholly written because a request failed, each with the reason; a re-run applies them.
   returned: on failure half-way
   type: list
-  elements: str
+  elements: dict
+  sample: [{name: "arn:aws:iam::111122223333:user/alice", action: create,
+            msg: "Create the entry of arn:aws:iam::111122223333:user/alice was denied by AWS (AccessDeniedException)"}]
+  contains:
+    name:
+      description: The principal ARN.
+      type: str
+    action:
+      description: C(create), C(update), C(replace) or C(delete).
+      type: str
+    msg:
+      description: Why, in one sentence.
+      type: str
 authentication_mode:
   description: The cluster's authentication mode.
   returned: always

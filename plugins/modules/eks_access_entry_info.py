@@ -57,6 +57,9 @@ attributes:
   check_mode:
     support: full
     description: Reads only.
+  diff_mode:
+    support: N/A
+    description: Reads only; there is no change to show.
 """
 
 EXAMPLES = r"""

@@ -68,15 +68,17 @@ options:
     type: list
     elements: str
     default: []
-  backup_path:
-    description: File on the host running the module where C(finalize) writes aws-auth (JSON) before the switch; later
-      runs read aws-auth from it once the ConfigMap is gone.
+  backup_dir:
+    description:
+      - Folder on the host running the module where C(finalize) writes aws-auth (JSON) before the switch, as
+        C(<cluster_name>-aws-auth.json) (RV(backup_file)); later runs read aws-auth from that file once the ConfigMap
+        is gone. The folder is created when missing.
     type: path
   backup_configmap:
     description: Name of a ConfigMap in C(kube-system) where C(finalize) copies aws-auth's data.
     type: str
   remove_aws_auth:
-    description: In C(finalize), delete aws-auth after the switch to C(API) (needs O(backup_path) or
+    description: In C(finalize), delete aws-auth after the switch to C(API) (needs O(backup_dir) or
       O(backup_configmap)).
     type: bool
     default: false
@@ -132,7 +134,7 @@ EXAMPLES = r"""
   eks.access.eks_access_entry_migration:
     cluster_name: prod-eu
     step: finalize
-    backup_path: backups/prod-eu-aws-auth.json
+    backup_dir: backups
     remove_aws_auth: true
 """
 
@@ -194,6 +196,35 @@ restored:
   returned: step rollback
   type: list
   elements: str
+applied:
+  description:
+    - The entries whose writes were all made (empty in check mode), each with C(name) (the principal ARN) and
+      C(action) (C(create), C(update), C(replace) or C(delete)). On a failure half-way, also with RV(failed).
+  returned: steps apply and rollback
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The principal ARN.
+      type: str
+    action:
+      description: C(create), C(update), C(replace) or C(delete).
+      type: str
+failed:
+  description: On a failure half-way, the entries not or not wholly written, with the reason; a re-run applies them.
+  returned: on failure half-way
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The principal ARN.
+      type: str
+    action:
+      description: C(create), C(update), C(replace) or C(delete).
+      type: str
+    msg:
+      description: Why, in one sentence.
+      type: str
 kept:
   description:
     - Entries rollback left as they are, with the reason - the caller's and O(protect)'s, and entries apply updated
@@ -212,6 +243,11 @@ backups:
   returned: step finalize
   type: list
   elements: str
+backup_file:
+  description: The file in O(backup_dir) that keeps aws-auth (C(<backup_dir>/<cluster_name>-aws-auth.json)).
+  returned: step finalize, when O(backup_dir) is given
+  type: str
+  sample: backups/prod-eu-aws-auth.json
 undo_configmap_removed:
   description: Whether finalize deleted the record of the entries apply updated (rollback has no use for it in C(API)).
   returned: step finalize

@@ -264,21 +264,24 @@ stale_mappings:
   returned: always
   type: list
   elements: str
-added:
-  description: aws-auth entries added, each with C(kind) and C(entry).
+created:
+  description:
+    - The aws-auth mappings added, each named by its role or user ARN (or the account ID for C(mapAccounts)); the whole
+      mappings are in RV(mappings) and the diff.
   returned: always
   type: list
-  elements: dict
-removed:
-  description: aws-auth entries removed, same shape as RV(added).
-  returned: always
-  type: list
-  elements: dict
+  elements: str
+  sample: ["arn:aws:iam::111122223333:role/dev"]
 updated:
-  description: aws-auth entries changed in place, each with C(kind), C(before) and C(after).
+  description: The aws-auth mappings changed in place, named as in RV(created).
   returned: always
   type: list
-  elements: dict
+  elements: str
+deleted:
+  description: The aws-auth mappings removed, named as in RV(created).
+  returned: always
+  type: list
+  elements: str
 mappings:
   description: The aws-auth mappings after the task, as the authenticator reads them.
   returned: always
@@ -291,8 +294,8 @@ resource_version:
   description: C(metadata.resourceVersion) of aws-auth after the task; null when it does not exist.
   returned: always
   type: str
-created:
-  description: Whether aws-auth was created by this task.
+configmap_created:
+  description: Whether the aws-auth ConfigMap was created by this task.
   returned: always
   type: bool
 protected_arns:

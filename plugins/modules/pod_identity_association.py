@@ -74,14 +74,18 @@ options:
     default: present
   purge:
     description:
-      - With O(state=present), which unlisted associations to delete.
-      - V(none) deletes none; V(namespace) deletes the associations of the listed namespaces that are not listed;
-        V(cluster) deletes every association of the cluster that is not listed (an empty O(associations) list then
-        deletes them all).
+      - With O(state=present), also delete the associations that are not listed, within O(purge_scope).
       - Associations owned by an add-on are never deleted; they are returned in RV(kept_for_addons).
+    type: bool
+    default: false
+  purge_scope:
+    description:
+      - Where O(purge=true) deletes unlisted associations.
+      - V(namespace) deletes the associations of the listed namespaces that are not listed; V(cluster) deletes every
+        association of the cluster that is not listed (an empty O(associations) list then deletes them all).
     type: str
-    choices: [none, namespace, cluster]
-    default: none
+    choices: [namespace, cluster]
+    default: namespace
   purge_tags:
     description: Whether tags not in O(associations[].tags) are removed from an association whose tags are given.
     type: bool
@@ -99,7 +103,7 @@ options:
         another way (for example as a self-managed DaemonSet).
     type: bool
     default: true
-  max_concurrency:
+  concurrency:
     description: How many association calls run at the same time.
     type: int
     default: 10
@@ -153,7 +157,8 @@ EXAMPLES = r"""
 - name: Exactly these associations in namespace payments (others there are deleted)
   eks.access.pod_identity_association:
     cluster_name: prod
-    purge: namespace
+    purge: true
+    purge_scope: namespace
     associations:
       - namespace: payments
         service_account: api
@@ -215,7 +220,7 @@ kept_for_addons:
   type: list
   elements: dict
   contains:
-    association:
+    name:
       description: C(namespace/service_account).
       type: str
     owner_arn:
@@ -226,11 +231,28 @@ failed:
   returned: failure
   type: list
   elements: dict
+  contains:
+    name:
+      description: C(namespace/service_account).
+      type: str
+    action:
+      description: C(create), C(update) or C(delete).
+      type: str
+    msg:
+      description: The error, in one sentence.
+      type: str
 applied:
   description: When a batch stops half way, the changes that were applied.
   returned: failure
   type: list
   elements: dict
+  contains:
+    name:
+      description: C(namespace/service_account).
+      type: str
+    action:
+      description: C(create), C(update) or C(delete).
+      type: str
 """
 
 from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
@@ -252,11 +274,12 @@ def main():
         cluster_name=dict(type="str", required=True),
         associations=dict(type="list", elements="dict", options=association, default=[]),
         state=dict(type="str", choices=["present", "absent"], default="present"),
-        purge=dict(type="str", choices=["none", "namespace", "cluster"], default="none"),
+        purge=dict(type="bool", default=False),
+        purge_scope=dict(type="str", choices=["namespace", "cluster"], default="namespace"),
         purge_tags=dict(type="bool", default=True),
         manage_trust=dict(type="bool", default=False),
         require_agent=dict(type="bool", default=True),
-        max_concurrency=dict(type="int", default=10),
+        concurrency=dict(type="int", default=10),
     )
     module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
     run_module(module, runner.run, options_from(runner.Options, module.params))

@@ -66,7 +66,7 @@ options:
     description: Seconds between two reads while waiting.
     type: int
     default: 2
-  max_concurrency:
+  concurrency:
     description: How many association calls run at the same time.
     type: int
     default: 10
@@ -262,7 +262,7 @@ ARGUMENT_SPEC = dict(
     restart=dict(type="bool", default=True),
     wait_timeout=dict(type="int", default=600),
     poll_interval=dict(type="int", default=2),
-    max_concurrency=dict(type="int", default=10),
+    concurrency=dict(type="int", default=10),
 )
 
 

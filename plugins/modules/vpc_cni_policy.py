@@ -87,9 +87,10 @@ aws_managed:
   returned: always
   type: bool
 created:
-  description: Whether the IPv6 policy was (in check mode would be) created.
+  description: The ARN of the IPv6 policy when it was (in check mode would be) created; empty otherwise.
   returned: always
-  type: bool
+  type: list
+  elements: str
 matches_guide:
   description: For IPv6, whether the policy's document is the guide's; null for IPv4.
   returned: always
