@@ -8,7 +8,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.common import set_colle
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 EKS_ACCESS_COLLECTION_NAME = "eks.access"
-EKS_ACCESS_COLLECTION_VERSION = "0.1.0"
+EKS_ACCESS_COLLECTION_VERSION = "1.0.0"
 
 
 class AnsibleEKSAccessModule(AnsibleAWSModule):

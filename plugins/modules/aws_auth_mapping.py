@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: aws_auth_mapping
 short_description: Manage IAM role, user and account mappings in the EKS aws-auth ConfigMap
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Adds, updates and removes entries of C(mapRoles), C(mapUsers) and C(mapAccounts) in the
     C(kube-system/aws-auth) ConfigMap that maps IAM identities to Kubernetes users and groups.

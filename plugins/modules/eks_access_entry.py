@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: eks_access_entry
 short_description: Manage EKS access entries and their access policies, many in one task
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Creates, updates and deletes Amazon EKS access entries (the IAM principals a cluster lets in, with their
     Kubernetes groups and username) and associates or disassociates their access policies

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: eks_access_entry_migration
 short_description: Move an EKS cluster from the aws-auth ConfigMap to access entries, step by step, without lockout
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Reads C(kube-system/aws-auth) exactly as aws-iam-authenticator does, asks IAM about every mapped principal of the
     cluster's account, lists the cluster's access entries, and plans the fate of every aws-auth entry.

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: eks_sso_role
 short_description: Map an IAM Identity Center (AWS SSO) permission set to Kubernetes users and groups in aws-auth
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - The cluster side of single sign-on to EKS with IAM Identity Center (AWS SSO). Identity Center provisions
     each permission set into each assigned account as an IAM role C(AWSReservedSSO_<PermissionSet>_<hash>) under

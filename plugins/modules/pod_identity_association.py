@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: pod_identity_association
 short_description: Manage a cluster's EKS Pod Identity associations, in batches
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Creates, updates and deletes EKS Pod Identity associations (service account to IAM role) of one cluster. One task
     handles a whole list of associations, up to EKS's limit of 1,000 per cluster.

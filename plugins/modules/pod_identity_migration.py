@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: pod_identity_migration
 short_description: Move a cluster's service accounts from IRSA to EKS Pod Identity, verified, and back
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Finds every service account annotated with C(eks.amazonaws.com/role-arn) and every add-on with a
     C(serviceAccountRoleArn), and reports what cannot move to EKS Pod Identity (pods on Fargate or Windows nodes, an

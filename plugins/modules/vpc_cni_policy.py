@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: vpc_cni_policy
 short_description: The IAM policy the Amazon VPC CNI plugin needs for a cluster's IP family
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads the cluster's IP family from EKS (C(kubernetesNetworkConfig.ipFamily)) and returns the policy that the
     C(aws-node) role needs, following the EKS user guide "configure the Amazon VPC CNI plugin to use IAM roles for
