@@ -231,7 +231,7 @@ def test_a_batch_that_fails_half_way_says_what_was_applied():
     assert "ResourceLimitExceededException" in failed["msg"] and "re-run" in failed["msg"]
     assert failed["failed"] == [{"name": "apps/b", "action": "create",
                                  "msg": "ResourceLimitExceededException: Cluster prod already has 1000 Pod Identity "
-                                          "associations"}]
+                                        "associations"}]
     assert failed["applied"] == [{"name": "apps/a", "action": "create"},
                                  {"name": "apps/c", "action": "create"}]
     assert failed["changed"] is True
