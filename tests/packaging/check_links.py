@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Relative links of the Markdown files under a folder: every target file exists, every #anchor is a heading.
@@ -76,7 +75,7 @@ def broken_links(root: str) -> list:
                 for target in LINK.findall(line) + IMAGE.findall(line):
                     if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I):
                         continue  # http:, https:, mailto:
-                    file_part, _, anchor = target.partition("#")
+                    file_part, anchor = (target.split("#", 1) + [""])[:2]
                     destination = os.path.normpath(os.path.join(folder, file_part)) if file_part else path
                     where = "%s:%d: %s" % (os.path.relpath(path, root), number, target)
                     if not os.path.exists(destination):

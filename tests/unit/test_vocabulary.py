@@ -134,8 +134,8 @@ def test_attributes_declare_check_and_diff_mode_truthfully(loaded):
     for attribute in ("check_mode", "diff_mode"):
         support = (attributes.get(attribute) or {}).get("support")
         if support not in SUPPORT_VALUES:
-            problems.append("attributes.%s.support is %r; declare one of %s" % (attribute, support,
-                                                                                 sorted(SUPPORT_VALUES)))
+            problems.append("attributes.%s.support is %r; declare one of %s" % (
+                attribute, support, sorted(SUPPORT_VALUES)))
     check = (attributes.get("check_mode") or {}).get("support")
     if bool(kwargs.get("supports_check_mode")) != (check in ("full", "partial")):
         problems.append("supports_check_mode=%s but attributes.check_mode.support is %r" % (
