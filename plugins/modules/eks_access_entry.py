@@ -114,11 +114,11 @@ options:
     description:
       - With O(state=present), also delete the cluster's entries not listed in O(entries).
       - Never deletes the entry of the identity the task runs as (an assumed-role session's entry is its
-        role's), entries of service-linked roles, or node-type entries unless O(purge_node_entries=true).
+        role's), entries of service-linked roles, or node-type entries unless O(allow_node_entry_deletion=true).
         RV(kept) says which entries were spared and why.
     type: bool
     default: false
-  purge_node_entries:
+  allow_node_entry_deletion:
     description:
       - Let O(purge) delete node-type entries (C(EC2_LINUX), C(FARGATE_LINUX), ...). Nodes using those roles
         can no longer join the cluster.

@@ -34,6 +34,9 @@ OPTIONS = {
 }
 # purge_scope says where a purge reaches; never a second on/off switch.
 PURGE_SCOPE_CHOICES = {"namespace", "cluster"}
+# purge_tags and purge_policies: amazon.aws's names for the same idea on IAM tags and policies. Any other purge_*
+# bool would be an opt-in that lets a purge delete more, which is an allow_* option.
+PURGE_SUB_ITEMS = {"purge", "purge_scope", "purge_tags", "purge_policies"}
 
 # Return values: the one name -> (its type, its elements, the names it must never have).
 RETURNS = {
@@ -100,6 +103,8 @@ def test_options_use_one_name_per_idea(loaded):
                 problems.append("option %s must be of type %s, not %s" % (path, kind, option.get("type", "str")))
         if key.startswith("allow_") and (option.get("type") != "bool" or option.get("default") is not False):
             problems.append("option %s: an allow_* opt-in is a bool that defaults to false" % path)
+        if key.startswith("purge_") and key not in PURGE_SUB_ITEMS:
+            problems.append("option %s: an opt-in that lets a purge delete more is allow_* (docs/vocabulary.md)" % path)
         if key == "purge_scope" and set(option.get("choices") or ()) - PURGE_SCOPE_CHOICES:
             problems.append("option %s: its choices are %s; the on/off switch is purge" % (path, PURGE_SCOPE_CHOICES))
         if key == "purge_scope" and "purge" not in kwargs["argument_spec"]:

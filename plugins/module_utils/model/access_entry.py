@@ -481,7 +481,7 @@ def _policy_changes(current: dict, wanted: dict):
 
 
 def plan(current: dict, wanted: list, state: str = "present", purge: bool = False, replace: bool = False,
-         purge_node_entries: bool = False, protected: tuple = (), allow_self_lockout: bool = False) -> Plan:
+         allow_node_entry_deletion: bool = False, protected: tuple = (), allow_self_lockout: bool = False) -> Plan:
     """Plan the changes from ``current`` (principal ARN -> AccessEntry) to the task's ``wanted`` entries.
 
     ``protected``: principal ARNs (any spelling: assumed-role, role with or
@@ -560,8 +560,8 @@ def plan(current: dict, wanted: list, state: str = "present", purge: bool = Fals
             if principal_key(arn) in protected_keys and not allow_self_lockout:
                 kept.append({"principal_arn": arn, "reason": "the identity this task runs as"})
                 continue
-            if entry.type != STANDARD and not purge_node_entries:
-                kept.append({"principal_arn": arn, "reason": "a %s node entry (purge_node_entries: false)" % entry.type})
+            if entry.type != STANDARD and not allow_node_entry_deletion:
+                kept.append({"principal_arn": arn, "reason": "a %s node entry (allow_node_entry_deletion: false)" % entry.type})
                 continue
             if SERVICE_LINKED_ROLE_PATH in arn:
                 kept.append({"principal_arn": arn, "reason": "a service-linked role entry EKS manages"})

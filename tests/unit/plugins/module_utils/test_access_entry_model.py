@@ -247,7 +247,7 @@ def test_purge_keeps_the_caller_node_entries_and_service_linked_roles():
                   protected=("arn:aws:sts::%s:assumed-role/ci/session" % ACCOUNT,))
     assert plan.by_action("delete") == [gone]
     assert sorted(k["principal_arn"] for k in plan.kept) == sorted([caller, NODE_ROLE, slr])
-    assert m.plan(current, [normalize()], purge=True, purge_node_entries=True,
+    assert m.plan(current, [normalize()], purge=True, allow_node_entry_deletion=True,
                   protected=(caller,)).by_action("delete") == sorted([gone, NODE_ROLE])
 
 
