@@ -82,7 +82,8 @@ def test_rendered_release_notes(tmp_path):
     shutil.copytree(REPO, top, ignore=shutil.ignore_patterns(".git", ".venv", ".sandbox", "tests"), symlinks=True)
     env = dict(os.environ, PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
     # The version in galaxy.yml: released already (the pending fragments join it) or not yet.
-    result = subprocess.run([os.path.join(BIN, "antsibull-changelog"), "release", "--date", "2026-12-05"],
+    result = subprocess.run([os.path.join(BIN, "antsibull-changelog"), "release", "--reload-plugins",
+                             "--date", "2026-12-05"],
                             cwd=top, env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     for name in ("CHANGELOG.rst", "CHANGELOG.md"):
