@@ -149,7 +149,7 @@ from ansible.errors import AnsibleError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.plugin_utils.inventory import AWSInventoryBase
 
-from ansible_collections.eks.access.plugins.module_utils import eks_inventory
+from ansible_collections.eks.access.plugins.module_utils.model import eks_inventory
 
 RETRY = AWSRetry.jittered_backoff()
 

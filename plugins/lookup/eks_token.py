@@ -110,10 +110,10 @@ from ansible.errors import AnsibleLookupError
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.plugin_utils.lookup import AWSLookupBase
 
-from ansible_collections.eks.access.plugins.module_utils import eks
-from ansible_collections.eks.access.plugins.module_utils.connection import KubernetesConnectionError
-from ansible_collections.eks.access.plugins.module_utils.connection import decode_ca_data
-from ansible_collections.eks.access.plugins.module_utils.eks_token import mint_token
+from ansible_collections.eks.access.plugins.module_utils.services import eks_cluster
+from ansible_collections.eks.access.plugins.module_utils.clients.connection import KubernetesConnectionError
+from ansible_collections.eks.access.plugins.module_utils.clients.connection import decode_ca_data
+from ansible_collections.eks.access.plugins.module_utils.clients.eks_token import mint_token
 
 # The authenticator refuses a presigned URL older than this, whatever it says itself.
 MAX_EXPIRES_SECONDS = 900
@@ -149,8 +149,8 @@ class LookupModule(AWSLookupBase):
         results = []
         for cluster_name in terms:
             try:
-                facts = eks.describe_cluster(eks_client, cluster_name)
-            except eks.ClusterNotFound as e:
+                facts = eks_cluster.describe_cluster(eks_client, cluster_name)
+            except eks_cluster.ClusterNotFound as e:
                 raise AnsibleLookupError(str(e))
             except is_boto3_error_code(("AccessDeniedException", "UnrecognizedClientException")) as e:  # pylint: disable=duplicate-except
                 raise AnsibleLookupError("Describing EKS cluster %r was refused: %s" % (cluster_name, e))

@@ -121,7 +121,7 @@ def describe_kube_failure(error: KubeApiError, identity: str = None, cluster: st
 
 def _where_to_map(iam_arn: str) -> str:
     """What to map for a caller ARN: a role session maps through its role, anything else as itself."""
-    from ansible_collections.eks.access.plugins.module_utils import arn
+    from ansible_collections.eks.access.plugins.module_utils.model import arn
 
     try:
         parsed = arn.parse_iam_arn(iam_arn)

@@ -16,9 +16,11 @@ import dataclasses
 import os
 import traceback
 
+from ansible_collections.amazon.aws.plugins.module_utils.common import set_collection_info
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.eks.access.plugins.module_utils import arn
+from ansible_collections.eks.access.plugins.module_utils.model import arn
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.clients import aws
 
@@ -31,6 +33,41 @@ except ImportError:  # AnsibleAWSModule reports a missing botocore itself
 
 # What a message about who we are may run into: then it says less, and the real failure is still reported.
 _IDENTITY_LOOKUP_ERRORS = (errors.EksAccessError, AnsibleAWSError) + _BOTO_ERRORS
+
+
+EKS_ACCESS_COLLECTION_NAME = "eks.access"
+EKS_ACCESS_COLLECTION_VERSION = "1.0.0"
+
+
+class AnsibleEKSAccessModule(AnsibleAWSModule):
+    """AnsibleAWSModule that reports itself as eks.access in the botocore user agent."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        set_collection_info(
+            collection_name=EKS_ACCESS_COLLECTION_NAME,
+            collection_version=EKS_ACCESS_COLLECTION_VERSION,
+        )
+
+    def warn(self, *args, **kwargs):
+        """Warn through AnsibleModule.warn only.
+
+        AnsibleAWSModule.warn (amazon.aws 10.x) also keeps the message and, on
+        ansible-core >= 2.19, passes the list to exit_json/fail_json as
+        ``warnings=``, which ansible-core 2.19 reports as a DEPRECATION warning
+        after every module warning. AnsibleModule.warn alone already puts the
+        warning in the result, so nothing is lost.
+        """
+        return self._module.warn(*args, **kwargs)
+
+    def add_cleanup_file(self, path):
+        """AnsibleModule.add_cleanup_file (for the CA file of an EKS token connection).
+
+        The AnsibleAWSModule of amazon.aws 10.1.2 hands unknown attributes on
+        to the AnsibleModule it wraps; that of 9.0.0 does not, and the call
+        would fail.
+        """
+        return self._module.add_cleanup_file(path)
 
 
 def options_from(cls, params: dict):
@@ -108,21 +145,21 @@ class RunContext:
     @property
     def kube_auth(self) -> str:
         """How the Kubernetes requests authenticate: ``eks_token`` (this task's IAM identity) or ``kubernetes``."""
-        from ansible_collections.eks.access.plugins.module_utils import connection
+        from ansible_collections.eks.access.plugins.module_utils.clients import connection
 
         return connection.choose_auth(self._module.params, os.environ)
 
     def kube(self):
         """The cluster's :class:`kube.KubeApi`, built on first use."""
         if self._kube is None:
-            from ansible_collections.eks.access.plugins.module_utils import connection
+            from ansible_collections.eks.access.plugins.module_utils.clients import connection
 
             self._kube = connection.kube_api(self._module)
         return self._kube
 
     def kube_as(self, credentials: dict):
         """The cluster's :class:`kube.KubeApi` as another AWS identity (AssumeRole ``Credentials``)."""
-        from ansible_collections.eks.access.plugins.module_utils import connection
+        from ansible_collections.eks.access.plugins.module_utils.clients import connection
 
         return connection.kube_api_as(self._module, self.cluster_name, credentials)
 
@@ -137,7 +174,7 @@ class RunContext:
             if self.kube_auth == "eks_token":
                 self._kube_arn = self.caller_identity()["Arn"]
             else:
-                from ansible_collections.eks.access.plugins.module_utils import connection
+                from ansible_collections.eks.access.plugins.module_utils.clients import connection
 
                 self._kube_arn = connection.authenticated_arn(self.kube()) or ""
         return self._kube_arn or None
@@ -190,11 +227,9 @@ def main(runner, argument_spec, kubernetes=True, **module_kwargs):
     ``kubernetes=False``), the runner's ``Options`` from the parameters, and its ``run``.
 
     ``runner`` is a runner module, or a :class:`Runner` where one runner module serves several modules."""
-    from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
-
     spec = {}
     if kubernetes:
-        from ansible_collections.eks.access.plugins.module_utils.connection import K8S_CONNECTION_ARG_SPEC
+        from ansible_collections.eks.access.plugins.module_utils.clients.connection import K8S_CONNECTION_ARG_SPEC
 
         spec.update(K8S_CONNECTION_ARG_SPEC)
     spec.update(argument_spec)

@@ -151,9 +151,9 @@ failure_lines:
   sample: ["aws-node-x2x9v/aws-node: AWS_ROLE_ARN is not set"]
 """
 
-from ansible_collections.eks.access.plugins.module_utils import connection
-from ansible_collections.eks.access.plugins.module_utils import vpc_cni_runner
-from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
+from ansible_collections.eks.access.plugins.module_utils.clients import connection
+from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni
+from ansible_collections.eks.access.plugins.module_utils.module import AnsibleEKSAccessModule
 from ansible_collections.eks.access.plugins.module_utils.module import options_from
 from ansible_collections.eks.access.plugins.module_utils.module import run_module
 
@@ -168,8 +168,8 @@ def main():
         credential_method=dict(type="str", default="irsa", choices=["irsa", "pod_identity"]),
     )
     module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
-    options = options_from(vpc_cni_runner.VerifyOptions, module.params)
-    run_module(module, vpc_cni_runner.run_verify, options)
+    options = options_from(vpc_cni.VerifyOptions, module.params)
+    run_module(module, vpc_cni.run_verify, options)
 
 
 if __name__ == "__main__":

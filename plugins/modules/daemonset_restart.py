@@ -149,9 +149,9 @@ progress:
   sample: ["[  0.1s] rolling restart: at most 1 pods unavailable (surge 0) of 3", "[  2.3s] rolled out: 3 of 3 pods updated and available"]
 """
 
-from ansible_collections.eks.access.plugins.module_utils import connection
-from ansible_collections.eks.access.plugins.module_utils import daemonset_runner
-from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
+from ansible_collections.eks.access.plugins.module_utils.clients import connection
+from ansible_collections.eks.access.plugins.module_utils.runners import daemonset_restart
+from ansible_collections.eks.access.plugins.module_utils.module import AnsibleEKSAccessModule
 from ansible_collections.eks.access.plugins.module_utils.module import options_from
 from ansible_collections.eks.access.plugins.module_utils.module import run_module
 
@@ -172,8 +172,8 @@ def main():
         lease_duration=dict(type="int", default=120),
     )
     module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
-    options = options_from(daemonset_runner.RestartOptions, module.params)
-    run_module(module, daemonset_runner.run, options)
+    options = options_from(daemonset_restart.RestartOptions, module.params)
+    run_module(module, daemonset_restart.run, options)
 
 
 if __name__ == "__main__":

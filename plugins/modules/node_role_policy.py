@@ -168,9 +168,9 @@ would_refuse:
   type: str
 """
 
-from ansible_collections.eks.access.plugins.module_utils import connection
-from ansible_collections.eks.access.plugins.module_utils import vpc_cni_runner
-from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
+from ansible_collections.eks.access.plugins.module_utils.clients import connection
+from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni
+from ansible_collections.eks.access.plugins.module_utils.module import AnsibleEKSAccessModule
 from ansible_collections.eks.access.plugins.module_utils.module import options_from
 from ansible_collections.eks.access.plugins.module_utils.module import run_module
 
@@ -193,8 +193,8 @@ def main():
         lease_duration=dict(type="int", default=120),
     )
     module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
-    options = options_from(vpc_cni_runner.NodeRolePolicyOptions, module.params)
-    run_module(module, vpc_cni_runner.run_node_role_policy, options)
+    options = options_from(vpc_cni.NodeRolePolicyOptions, module.params)
+    run_module(module, vpc_cni.run_node_role_policy, options)
 
 
 if __name__ == "__main__":

@@ -255,7 +255,7 @@ applied:
       type: str
 """
 
-from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
+from ansible_collections.eks.access.plugins.module_utils.module import AnsibleEKSAccessModule
 from ansible_collections.eks.access.plugins.module_utils.module import options_from
 from ansible_collections.eks.access.plugins.module_utils.module import run_module
 from ansible_collections.eks.access.plugins.module_utils.runners import pod_identity_association as runner

@@ -165,8 +165,8 @@ message:
   type: str
 """
 
-from ansible_collections.eks.access.plugins.module_utils import vpc_cni_runner
-from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
+from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni
+from ansible_collections.eks.access.plugins.module_utils.module import AnsibleEKSAccessModule
 from ansible_collections.eks.access.plugins.module_utils.module import options_from
 from ansible_collections.eks.access.plugins.module_utils.module import run_module
 
@@ -183,8 +183,8 @@ def main():
         wait_timeout=dict(type="int", default=300),
     )
     module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
-    options = options_from(vpc_cni_runner.AddonOptions, module.params)
-    run_module(module, vpc_cni_runner.run_addon, options)
+    options = options_from(vpc_cni.AddonOptions, module.params)
+    run_module(module, vpc_cni.run_addon, options)
 
 
 if __name__ == "__main__":

@@ -93,9 +93,9 @@ lease:
   type: str
 """
 
-from ansible_collections.eks.access.plugins.module_utils import connection
-from ansible_collections.eks.access.plugins.module_utils import vpc_cni_runner
-from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
+from ansible_collections.eks.access.plugins.module_utils.clients import connection
+from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni
+from ansible_collections.eks.access.plugins.module_utils.module import AnsibleEKSAccessModule
 from ansible_collections.eks.access.plugins.module_utils.module import options_from
 from ansible_collections.eks.access.plugins.module_utils.module import run_module
 
@@ -109,8 +109,8 @@ def main():
         wait_timeout=dict(type="int", default=0),
     )
     module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True)
-    options = options_from(vpc_cni_runner.LeaseOptions, module.params)
-    run_module(module, vpc_cni_runner.run_lease, options)
+    options = options_from(vpc_cni.LeaseOptions, module.params)
+    run_module(module, vpc_cni.run_lease, options)
 
 
 if __name__ == "__main__":

@@ -101,8 +101,8 @@ policy_document:
   type: dict
 """
 
-from ansible_collections.eks.access.plugins.module_utils import vpc_cni_runner
-from ansible_collections.eks.access.plugins.module_utils.common import AnsibleEKSAccessModule
+from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni
+from ansible_collections.eks.access.plugins.module_utils.module import AnsibleEKSAccessModule
 from ansible_collections.eks.access.plugins.module_utils.module import options_from
 from ansible_collections.eks.access.plugins.module_utils.module import run_module
 
@@ -117,8 +117,8 @@ def main():
     )
     module = AnsibleEKSAccessModule(argument_spec=argument_spec, supports_check_mode=True,
                                     required_one_of=[("cluster_name", "ip_family")])
-    options = options_from(vpc_cni_runner.PolicyOptions, module.params)
-    run_module(module, vpc_cni_runner.run_policy, options)
+    options = options_from(vpc_cni.PolicyOptions, module.params)
+    run_module(module, vpc_cni.run_policy, options)
 
 
 if __name__ == "__main__":

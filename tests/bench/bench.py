@@ -261,24 +261,26 @@ def pure_speed(count=10000, repeat=5):
     collections_dir = os.path.join(REPO, ".sandbox", "collections")
     if collections_dir not in sys.path:
         sys.path.insert(0, collections_dir)
-    from ansible_collections.eks.access.plugins.module_utils import aws_auth
+    from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import parse as aws_auth_parse
+    from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import plan as aws_auth_plan
+    from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import render as aws_auth_render
 
     roles = [{"rolearn": "arn:aws:iam::123456789012:role/path/team-%05d" % n, "username": "team-%05d" % n,
               "groups": ["team-%d" % (n % 50)]} for n in range(count)]
-    existing = aws_auth.render_aws_auth(aws_auth.AwsAuth(map_roles=[
-        aws_auth.stock_node_mapping("arn:aws:iam::123456789012:role/node-%d" % n) for n in range(2)]))
+    existing = aws_auth_render.render_aws_auth(aws_auth_parse.AwsAuth(map_roles=[
+        aws_auth_plan.stock_node_mapping("arn:aws:iam::123456789012:role/node-%d" % n) for n in range(2)]))
     times = []
     for _run in range(repeat):
         t0 = time.perf_counter()
-        current = aws_auth.parse_aws_auth(existing)
-        result = aws_auth.plan(current, roles=roles)
-        data = aws_auth.render_aws_auth(result.after)
-        parsed = aws_auth.validate_rendered(data)
+        current = aws_auth_parse.parse_aws_auth(existing)
+        result = aws_auth_plan.plan(current, roles=roles)
+        data = aws_auth_render.render_aws_auth(result.after)
+        parsed = aws_auth_render.validate_rendered(data)
         times.append(time.perf_counter() - t0)
         assert len(parsed.map_roles) == count + 2
     # and reading the 10 002-entry ConfigMap back, alone
     t0 = time.perf_counter()
-    aws_auth.parse_aws_auth(data)
+    aws_auth_parse.parse_aws_auth(data)
     parse_only = time.perf_counter() - t0
     return {"mappings": count, "median_s": statistics.median(times), "runs": [round(t, 3) for t in times],
             "parse_only_s": parse_only, "bytes": sum(len(v) for v in data.values())}

@@ -8,7 +8,7 @@ look-alikes, duplicate keys, nulls, Go-YAML number and boolean forms, unknown
 keys) and then mutated (tags, anchors and aliases, merges, directives,
 documents, byte-order marks, escapes, flow indicators, control and
 line-separator characters, carriage returns, tabs, deep nesting, random
-character edits).  Each case is read by plugins/module_utils/aws_auth and by
+character edits).  Each case is read by plugins/module_utils/model/aws_auth/ and by
 ``aws-auth-check -batch`` (the authenticator's ConfigMap parser), and
 checked against three invariants:
 
@@ -33,7 +33,10 @@ import subprocess
 import traceback
 from dataclasses import dataclass, field
 
-from ansible_collections.eks.access.plugins.module_utils import aws_auth
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import errors as aws_auth_errors
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import parse as aws_auth_parse
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import plan as aws_auth_plan
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import render as aws_auth_render
 from ansible_collections.eks.access.plugins.module_utils.errors import EksAccessError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -415,7 +418,7 @@ def generate(rng):
     """One ConfigMap .data."""
     data = {}
     clean = rng.random() < 0.4
-    for kind in aws_auth.MAP_KEYS:
+    for kind in aws_auth_parse.MAP_KEYS:
         if rng.random() < 0.55:
             text = accounts_section(rng, clean) if kind == "mapAccounts" else mappings_section(rng, kind, clean)
             if not clean and rng.random() < 0.45:
@@ -455,11 +458,11 @@ def _violation(report, kind, data, detail):
 
 
 def _match_key(kind, arn_value):
-    return aws_auth._match_key(kind, arn_value)  # pylint: disable=protected-access
+    return aws_auth_plan._match_key(kind, arn_value)  # pylint: disable=protected-access
 
 
 def random_task(rng, before):
-    """Keyword arguments for aws_auth.plan: a few named entries, some matching existing ones."""
+    """Keyword arguments for aws_auth_plan.plan: a few named entries, some matching existing ones."""
     kwargs = {"state": rng.choice(("present", "present", "present", "absent")),
               "append_groups": rng.random() < 0.3, "allow_node_mapping_changes": True,
               "update_existing": rng.random() < 0.9, "purge": rng.random() < 0.15}
@@ -467,7 +470,7 @@ def random_task(rng, before):
         if rng.random() < 0.4:
             continue
         wanted = []
-        existing = [e.get(aws_auth.ARN_KEY[kind]) for e in before.section(kind)]
+        existing = [e.get(aws_auth_parse.ARN_KEY[kind]) for e in before.section(kind)]
         for _count in range(rng.randrange(1, 3)):
             if existing and rng.random() < 0.5:
                 value = rng.choice(existing) or arn(rng, kind)
@@ -475,7 +478,7 @@ def random_task(rng, before):
                     value = value.upper().replace("ARN:AWS:IAM::", "arn:aws:iam::")
             else:
                 value = arn(rng, kind)
-            item = {aws_auth.ARN_KEY[kind]: value}
+            item = {aws_auth_parse.ARN_KEY[kind]: value}
             if rng.random() < 0.6:
                 item["username"] = rng.choice(("admin", "dev:{{SessionName}}", "ops"))
             if rng.random() < 0.7:
@@ -492,7 +495,7 @@ def _named_keys(kwargs):
     named = set()
     for kind, key in (("mapRoles", "roles"), ("mapUsers", "users")):
         for item in kwargs.get(key) or []:
-            named.add((kind, _match_key(kind, item[aws_auth.ARN_KEY[kind]])))
+            named.add((kind, _match_key(kind, item[aws_auth_parse.ARN_KEY[kind]])))
     return named
 
 
@@ -500,14 +503,14 @@ def _meanings_by_key(kind, entries):
     grouped = {}
     for entry in entries:
         from ansible_collections.eks.access.plugins.module_utils.model.aws_auth.render import meaning
-        grouped.setdefault(_match_key(kind, entry.get(aws_auth.ARN_KEY[kind])), []).append(meaning(kind, entry))
+        grouped.setdefault(_match_key(kind, entry.get(aws_auth_parse.ARN_KEY[kind])), []).append(meaning(kind, entry))
     return grouped
 
 
 def check_reads(report, data, oracle):
     """Invariants (a) and (c) for one case; returns the module's AwsAuth (sections that parsed)."""
     try:
-        parsed, errors = aws_auth.section_errors(data)
+        parsed, errors = aws_auth_parse.section_errors(data)
     except EksAccessError as exc:
         _violation(report, "c", data, "section_errors raised %r" % exc)
         return None, {}
@@ -517,9 +520,9 @@ def check_reads(report, data, oracle):
     if "panic" in oracle:
         _violation(report, "oracle", data, oracle["panic"])
         return None, {}
-    got = aws_auth.to_result(parsed)
+    got = aws_auth_render.to_result(parsed)
     oracle_errors = oracle.get("errors") or {}
-    for kind in aws_auth.MAP_KEYS:
+    for kind in aws_auth_parse.MAP_KEYS:
         if kind not in data:
             continue
         report.sections += 1
@@ -533,13 +536,13 @@ def check_reads(report, data, oracle):
                            % (kind, got[kind], oracle["sections"][kind]))
             else:
                 report.read_same += 1
-        elif isinstance(error, aws_auth.AuthenticatorCannotRead):
+        elif isinstance(error, aws_auth_errors.AuthenticatorCannotRead):
             if kind not in oracle_errors:
                 _violation(report, "a", data, "%s: said the authenticator cannot read it (%s), it reads %r"
                            % (kind, error, oracle["sections"][kind]))
             else:
                 report.cannot_read += 1
-        elif isinstance(error, aws_auth.NotUnderstood):
+        elif isinstance(error, aws_auth_errors.NotUnderstood):
             report.not_understood += 1
         else:
             _violation(report, "c", data, "%s: unexpected error type %r" % (kind, error))
@@ -558,12 +561,12 @@ def simulate_write(report, rng, data, parsed, errors):
                 return None
             kwargs.setdefault(key, [] if key != "accounts" else [ACCOUNTS[0]])
     try:
-        plan = aws_auth.plan(parsed, **kwargs)
+        plan = aws_auth_plan.plan(parsed, **kwargs)
         if repair:
             plan.changed = True
-        after_data = aws_auth.render_aws_auth(plan.after)
-        aws_auth.validate_rendered(after_data)
-        diff = aws_auth.diff_text(plan.after)
+        after_data = aws_auth_render.render_aws_auth(plan.after)
+        aws_auth_render.validate_rendered(after_data)
+        diff = aws_auth_render.diff_text(plan.after)
     except EksAccessError:
         report.writes += 1
         report.writes_refused += 1
@@ -580,7 +583,7 @@ def check_write(report, data, parsed, write, oracle):
     if "panic" in oracle or oracle.get("errors"):
         _violation(report, "b", data, "wrote %r, the authenticator fails: %r" % (after_data, oracle))
         return
-    reported = aws_auth.to_result(plan.after)
+    reported = aws_auth_render.to_result(plan.after)
     if reported != oracle["sections"]:
         _violation(report, "b", data, "wrote %r with %r; module reports %r, the authenticator reads %r"
                    % (after_data, kwargs, reported, oracle["sections"]))
@@ -595,10 +598,10 @@ def check_write(report, data, parsed, write, oracle):
         reported_keys = set()
         for item in plan.added + plan.removed:
             if item["kind"] == kind:
-                reported_keys.add(_match_key(kind, item["entry"].get(aws_auth.ARN_KEY[kind])))
+                reported_keys.add(_match_key(kind, item["entry"].get(aws_auth_parse.ARN_KEY[kind])))
         for item in plan.updated:
             if item["kind"] == kind:
-                reported_keys.add(_match_key(kind, item["before"].get(aws_auth.ARN_KEY[kind])))
+                reported_keys.add(_match_key(kind, item["before"].get(aws_auth_parse.ARN_KEY[kind])))
         for key in set(before) | set(after):
             if before.get(key) == after.get(key):
                 continue
@@ -611,13 +614,13 @@ def check_write(report, data, parsed, write, oracle):
                 _violation(report, "b", data, "%s entry %r changed meaning (%r -> %r) but is not reported"
                            % (kind, key, before.get(key), after.get(key)))
         for entry in plan.after.section(kind):
-            value = entry.get(aws_auth.ARN_KEY[kind]) or ""
+            value = entry.get(aws_auth_parse.ARN_KEY[kind]) or ""
             if value.startswith("arn:aws:iam::") and value.replace(":", "").replace("/", "").isalnum() \
                     and value not in diff:
                 _violation(report, "b", data, "%s entry %r missing from the diff" % (kind, entry))
     if parsed.map_accounts != plan.after.map_accounts and "mapAccounts" not in changed_kinds:
         _violation(report, "b", data, "mapAccounts changed without being reported")
-    if aws_auth.to_result(parsed) != reported and aws_auth.diff_text(parsed) == diff:
+    if aws_auth_render.to_result(parsed) != reported and aws_auth_render.diff_text(parsed) == diff:
         _violation(report, "b", data, "the meaning changed and the diff shows nothing")
 
 

@@ -27,7 +27,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from ansible_collections.eks.access.plugins.module_utils import eks_token
+from ansible_collections.eks.access.plugins.module_utils.clients import eks_token
 
 POLICY = "arn:aws:eks::aws:cluster-access-policy/%s"
 VIEW = POLICY % "AmazonEKSViewPolicy"

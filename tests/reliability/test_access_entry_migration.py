@@ -70,7 +70,7 @@ def run_until(env, args, step, delay):
 @pytest.fixture(scope="module")
 def eks_token():
     sys.path.insert(0, os.path.join(REPO, ".sandbox", "collections"))
-    from ansible_collections.eks.access.plugins.module_utils.eks_token import mint_token
+    from ansible_collections.eks.access.plugins.module_utils.clients.eks_token import mint_token
 
     return mint_token
 

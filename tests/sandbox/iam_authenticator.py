@@ -22,7 +22,7 @@ ConfigMap mapper and renderTemplate), with the sandbox's moto as the STS host:
    maps the identity that created the cluster that way, without aws-auth);
    anyone else is looked up, case-insensitively, in ``mapRoles`` then
    ``mapUsers`` of that cluster's ``kube-system/aws-auth``, read with the
-   collection's own parser (plugins/module_utils/aws_auth.py); an account in
+   collection's own parser (plugins/module_utils/model/aws_auth/parse.py); an account in
    ``mapAccounts`` admits its identities under their ARN with no groups;
 5. ``{{AccountID}}``, ``{{SessionName}}`` (``@`` becomes ``-``),
    ``{{SessionNameRaw}}``, ``{{AccessKeyID}}`` and ``{{EC2PrivateDNSName}}``
@@ -224,11 +224,12 @@ def find_mapping(identity, aws_auth_data):
     ARN exactly as written (a rolearn with a path never matches a session),
     then ``mapAccounts`` (username = canonical ARN, no groups).  Raises Refused.
     """
-    from ansible_collections.eks.access.plugins.module_utils import aws_auth
+    from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import errors as aws_auth_errors
+    from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import parse as aws_auth_parse
 
     try:
-        parsed = aws_auth.parse_aws_auth(aws_auth_data)
-    except aws_auth.AwsAuthError as e:
+        parsed = aws_auth_parse.parse_aws_auth(aws_auth_data)
+    except aws_auth_errors.AwsAuthError as e:
         raise Refused("aws-auth does not parse: %s" % e)
     wanted = identity["canonical_arn"].lower()
     for entries, key in ((parsed.map_roles, "rolearn"), (parsed.map_users, "userarn")):
@@ -546,7 +547,7 @@ def main(argv=None):
         CONFIG.update(json.load(f))
     with open(CONFIG["token_file"]) as f:
         CONFIG["token"] = f.read().strip()
-    from ansible_collections.eks.access.plugins.module_utils import aws_auth  # noqa: F401  (fail early)
+    from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import parse as aws_auth_parse  # noqa: F401  (fail early)
 
     host, port = CONFIG["listen"].rsplit(":", 1)
     server = ThreadingHTTPServer((host, int(port)), Handler)

@@ -77,9 +77,9 @@ def test_version_added_is_the_collection_version_or_an_earlier_release():
 
 
 def test_the_user_agent_carries_the_collection_version():
-    from ansible_collections.eks.access.plugins.module_utils import common
+    from ansible_collections.eks.access.plugins.module_utils import module as module_core
 
-    assert common.EKS_ACCESS_COLLECTION_VERSION == _galaxy()["version"]
+    assert module_core.EKS_ACCESS_COLLECTION_VERSION == _galaxy()["version"]
 
 
 def test_galaxy_description_names_what_the_collection_manages():

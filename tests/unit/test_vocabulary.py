@@ -19,7 +19,7 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.eks.access.plugins.module_utils import common
+from ansible_collections.eks.access.plugins.module_utils import module as module_core
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MODULES = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(REPO, "plugins", "modules", "*.py"))
@@ -65,7 +65,7 @@ def _module_kwargs(monkeypatch, name):
         captured.update(kwargs)
         raise _Built()
 
-    monkeypatch.setattr(common.AnsibleEKSAccessModule, "__init__", capture)
+    monkeypatch.setattr(module_core.AnsibleEKSAccessModule, "__init__", capture)
     module = importlib.import_module("ansible_collections.eks.access.plugins.modules." + name)
     with pytest.raises(_Built):
         module.main()

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from dataclasses import field
 
 from ansible_collections.eks.access.plugins.module_utils import errors
-from ansible_collections.eks.access.plugins.module_utils.arn import ArnError
-from ansible_collections.eks.access.plugins.module_utils.arn import assumed_role_to_role_arn
-from ansible_collections.eks.access.plugins.module_utils.arn import match_key
-from ansible_collections.eks.access.plugins.module_utils.arn import parse_iam_arn
+from ansible_collections.eks.access.plugins.module_utils.model.arn import ArnError
+from ansible_collections.eks.access.plugins.module_utils.model.arn import assumed_role_to_role_arn
+from ansible_collections.eks.access.plugins.module_utils.model.arn import match_key
+from ansible_collections.eks.access.plugins.module_utils.model.arn import parse_iam_arn
 
 # Authentication modes, in the only order EKS moves them: one step right at a time, never back.
 AUTHENTICATION_MODES = ("CONFIG_MAP", "API_AND_CONFIG_MAP", "API")

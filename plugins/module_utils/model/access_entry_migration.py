@@ -18,7 +18,7 @@ and lists the access entries; this module decides, per aws-auth entry:
   roles, IAM root...).
 
 The EKS rules come from model/access_entry.py (username, groups, principal);
-how the authenticator reads aws-auth from aws_auth.py.
+how the authenticator reads aws-auth from model/aws_auth/ (parse.py).
 """
 
 from __future__ import annotations
@@ -26,11 +26,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from dataclasses import field
 
-from ansible_collections.eks.access.plugins.module_utils import aws_auth
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import parse as aws_auth_parse
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import plan as aws_auth_plan
 from ansible_collections.eks.access.plugins.module_utils import errors
-from ansible_collections.eks.access.plugins.module_utils.arn import ArnError
-from ansible_collections.eks.access.plugins.module_utils.arn import SSO_PATH_PREFIX
-from ansible_collections.eks.access.plugins.module_utils.arn import parse_iam_arn
+from ansible_collections.eks.access.plugins.module_utils.model.arn import ArnError
+from ansible_collections.eks.access.plugins.module_utils.model.arn import SSO_PATH_PREFIX
+from ansible_collections.eks.access.plugins.module_utils.model.arn import parse_iam_arn
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry as model
 
 # The tag on every access entry the migration creates: rollback deletes those, and only those.
@@ -41,12 +42,12 @@ DEFAULT_USERNAME_PREFIX = "aws-auth:"
 
 FATES = ("create", "update", "unchanged", "differs", "skipped", "blocked")
 
-_NODE_USERNAME_EC2 = aws_auth.NODE_USERNAME  # system:node:{{EC2PrivateDNSName}}
+_NODE_USERNAME_EC2 = aws_auth_plan.NODE_USERNAME  # system:node:{{EC2PrivateDNSName}}
 _NODE_USERNAME_SESSION = "system:node:{{SessionName}}"
 _WINDOWS_GROUP = "eks:kube-proxy-windows"
 _NODE_PROXIER_GROUP = "system:node-proxier"
 # Groups a node mapping may carry that the node entry types give (or make unnecessary).
-_NODE_GROUPS = set(aws_auth.NODE_GROUPS) | {_WINDOWS_GROUP, _NODE_PROXIER_GROUP}
+_NODE_GROUPS = set(aws_auth_plan.NODE_GROUPS) | {_WINDOWS_GROUP, _NODE_PROXIER_GROUP}
 
 
 def iam_key(resource_type: str, name: str) -> str:
@@ -122,13 +123,13 @@ class MigrationPlan:
 def principals_to_look_up(mappings: dict, account_id: str) -> list:
     """``[(resource_type, name)]`` of the roles and users of the cluster's account that aws-auth maps.
 
-    ``mappings``: aws_auth.to_result() of the ConfigMap.  Principals of other
+    ``mappings``: model/aws_auth/render.py to_result() of the ConfigMap.  Principals of other
     accounts cannot be looked up with the cluster account's credentials.
     """
     found = []
     keys = set()
     for section in ("mapRoles", "mapUsers"):
-        arn_key = aws_auth.ARN_KEY[section]
+        arn_key = aws_auth_parse.ARN_KEY[section]
         for entry in mappings.get(section) or ():
             try:
                 parsed = parse_iam_arn(entry.get(arn_key) or "")
@@ -203,7 +204,7 @@ def _block(item: Item, reason: str) -> Item:
 
 def _plan_mapping(section: str, index: int, mapping: dict, winner: int, cluster: model.ClusterFacts, iam: dict,
                   username_prefix: str) -> Item:
-    arn_key = aws_auth.ARN_KEY[section]
+    arn_key = aws_auth_parse.ARN_KEY[section]
     arn = mapping.get(arn_key) or ""
     username = mapping.get("username") or ""
     groups = tuple(mapping.get("groups") or ())
@@ -226,9 +227,9 @@ def _plan_mapping(section: str, index: int, mapping: dict, winner: int, cluster:
         return item
 
     node_type = _node_type(username, groups)
-    masters = aws_auth.MASTERS_GROUP in groups
+    masters = aws_auth_plan.MASTERS_GROUP in groups
     entry_type = node_type or model.STANDARD
-    other_groups = tuple(sorted(set(g for g in groups if g != aws_auth.MASTERS_GROUP)))
+    other_groups = tuple(sorted(set(g for g in groups if g != aws_auth_plan.MASTERS_GROUP)))
     if node_type is None:
         system = [g for g in other_groups if g.startswith(model.RESERVED_GROUP_PREFIX)]
         if system:
@@ -291,7 +292,7 @@ def plan(mappings: dict, cluster: model.ClusterFacts, iam: dict, existing: dict,
          username_prefix: str = DEFAULT_USERNAME_PREFIX) -> MigrationPlan:
     """The migration plan.
 
-    ``mappings``: aws_auth.to_result() of the ConfigMap as the authenticator
+    ``mappings``: model/aws_auth/render.py to_result() of the ConfigMap as the authenticator
     reads it.  ``iam``: iam_key(type, name) -> {"arn": real ARN} or None (IAM
     has no such principal), for the principals_to_look_up().  ``existing``:
     principal ARN -> model.AccessEntry (empty in CONFIG_MAP mode).
@@ -299,7 +300,7 @@ def plan(mappings: dict, cluster: model.ClusterFacts, iam: dict, existing: dict,
     items = []
     for section in ("mapRoles", "mapUsers"):
         entries = list(mappings.get(section) or ())
-        winners = aws_auth.authenticator_winners(section, entries)
+        winners = aws_auth_plan.authenticator_winners(section, entries)
         for index, (mapping, winner) in enumerate(zip(entries, winners)):
             items.append(_plan_mapping(section, index, mapping, winner, cluster, iam, username_prefix))
     for index, account in enumerate(mappings.get("mapAccounts") or ()):
@@ -477,7 +478,7 @@ def check_identity(item: Item, username: str, groups, account_id: str, session_n
         problems.append("username %r, expected %r" % (username, want_user))
     have = sorted(set(groups or ()) - {"system:authenticated"})
     want = sorted(set(render_username(g, account_id, session_name, access_key_id)
-                      for g in item.groups if g != aws_auth.MASTERS_GROUP))
+                      for g in item.groups if g != aws_auth_plan.MASTERS_GROUP))
     if have != want:
         problems.append("groups %s, expected %s" % (have, want))
     return problems

@@ -19,8 +19,8 @@ from typing import List
 from typing import Optional
 from typing import Tuple
 
-from ansible_collections.eks.access.plugins.module_utils import arn as arn_rules
-from ansible_collections.eks.access.plugins.module_utils import trust_policy
+from ansible_collections.eks.access.plugins.module_utils.model import arn as arn_rules
+from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
 from ansible_collections.eks.access.plugins.module_utils.errors import Refused
 

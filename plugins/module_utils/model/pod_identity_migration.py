@@ -31,9 +31,9 @@ from typing import Dict
 from typing import List
 from typing import Optional
 
-from ansible_collections.eks.access.plugins.module_utils import arn as arn_rules
-from ansible_collections.eks.access.plugins.module_utils import irsa
-from ansible_collections.eks.access.plugins.module_utils import trust_policy
+from ansible_collections.eks.access.plugins.module_utils.model import arn as arn_rules
+from ansible_collections.eks.access.plugins.module_utils.model import irsa
+from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.errors import Refused
 from ansible_collections.eks.access.plugins.module_utils.model import pod_identity
 from ansible_collections.eks.access.plugins.module_utils.services import workloads

@@ -13,8 +13,8 @@ import time
 from dataclasses import dataclass
 
 from ansible_collections.eks.access.plugins.module_utils import errors
-from ansible_collections.eks.access.plugins.module_utils.arn import ArnError
-from ansible_collections.eks.access.plugins.module_utils.arn import parse_iam_arn
+from ansible_collections.eks.access.plugins.module_utils.model.arn import ArnError
+from ansible_collections.eks.access.plugins.module_utils.model.arn import parse_iam_arn
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry as model
 from ansible_collections.eks.access.plugins.module_utils.module import Runner
 from ansible_collections.eks.access.plugins.module_utils.services.access_entries import DEFAULT_CONCURRENCY
@@ -200,14 +200,16 @@ def run_access_entry_info(context, options: AccessEntryInfoOptions) -> dict:
                                                  cluster.account_id)
     mappings = None
     if options.check_aws_auth and cluster.authentication_mode == "API_AND_CONFIG_MAP":
-        from ansible_collections.eks.access.plugins.module_utils import aws_auth
-        from ansible_collections.eks.access.plugins.module_utils import configmap
+        from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import errors as aws_auth_errors
+        from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import parse as aws_auth_parse
+        from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import render as aws_auth_render
+        from ansible_collections.eks.access.plugins.module_utils.services import configmap
 
         current = configmap.read_configmap(context.kube())
         if current is not None:
             try:
-                mappings = aws_auth.to_result(aws_auth.parse_aws_auth(current.get("data") or {}))
-            except aws_auth.AwsAuthError as e:
+                mappings = aws_auth_render.to_result(aws_auth_parse.parse_aws_auth(current.get("data") or {}))
+            except aws_auth_errors.AwsAuthError as e:
                 context.warn("aws-auth does not parse, so it was not compared with the access entries: %s" % e)
     result["findings"] = model.lint(entries, mappings, missing, recreated)
     return result

@@ -16,11 +16,13 @@ import os
 import tempfile
 from dataclasses import dataclass
 
-from ansible_collections.eks.access.plugins.module_utils import aws_auth
-from ansible_collections.eks.access.plugins.module_utils import configmap
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import errors as aws_auth_errors
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import parse as aws_auth_parse
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import render as aws_auth_render
+from ansible_collections.eks.access.plugins.module_utils.services import configmap
 from ansible_collections.eks.access.plugins.module_utils import errors
-from ansible_collections.eks.access.plugins.module_utils import kube
-from ansible_collections.eks.access.plugins.module_utils.arn import parse_iam_arn
+from ansible_collections.eks.access.plugins.module_utils.clients import kube
+from ansible_collections.eks.access.plugins.module_utils.model.arn import parse_iam_arn
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry as entries_model
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry_migration as planner
 from ansible_collections.eks.access.plugins.module_utils.runners import access_entries as entry_runners
@@ -67,7 +69,7 @@ class Options:
     wait_timeout: int = 1200
 
 
-AWS_AUTH_PATH = configmap.configmap_path(aws_auth.AWS_AUTH_NAMESPACE, aws_auth.AWS_AUTH_NAME)
+AWS_AUTH_PATH = configmap.configmap_path(aws_auth_parse.AWS_AUTH_NAMESPACE, aws_auth_parse.AWS_AUTH_NAME)
 
 
 # --------------------------------------------------------------------------- reads
@@ -101,8 +103,8 @@ class State:
         if found is None:
             return {"mapRoles": [], "mapUsers": [], "mapAccounts": []}
         try:
-            return aws_auth.to_result(aws_auth.parse_aws_auth(found.get("data") or {}))
-        except aws_auth.AwsAuthError as e:
+            return aws_auth_render.to_result(aws_auth_parse.parse_aws_auth(found.get("data") or {}))
+        except aws_auth_errors.AwsAuthError as e:
             raise errors.Refused(
                 "aws-auth of cluster %s cannot be read the way aws-iam-authenticator reads it (%s), so nothing can be "
                 "migrated safely; fix it (eks.access.aws_auth_info shows the problems). Nothing was written." % (
@@ -331,7 +333,7 @@ def _backup(context, state: State, options: Options) -> list:
     if found is None:
         return done
     copy = {"apiVersion": "v1", "kind": "ConfigMap",
-            "metadata": {"name": aws_auth.AWS_AUTH_NAME, "namespace": aws_auth.AWS_AUTH_NAMESPACE,
+            "metadata": {"name": aws_auth_parse.AWS_AUTH_NAME, "namespace": aws_auth_parse.AWS_AUTH_NAMESPACE,
                          "resourceVersion": found["metadata"].get("resourceVersion")},
             "data": found.get("data") or {}}
     backup_file = _backup_file(options)
@@ -347,17 +349,17 @@ def _backup(context, state: State, options: Options) -> list:
             os.replace(temporary, backup_file)
     if options.backup_configmap:
         api = context.kube()
-        path = configmap.configmap_path(aws_auth.AWS_AUTH_NAMESPACE, options.backup_configmap)
+        path = configmap.configmap_path(aws_auth_parse.AWS_AUTH_NAMESPACE, options.backup_configmap)
         existing = api.get_optional(path)
         body = {"apiVersion": "v1", "kind": "ConfigMap",
-                "metadata": {"name": options.backup_configmap, "namespace": aws_auth.AWS_AUTH_NAMESPACE,
+                "metadata": {"name": options.backup_configmap, "namespace": aws_auth_parse.AWS_AUTH_NAMESPACE,
                              "labels": {"app.kubernetes.io/managed-by": "eks.access"},
                              "annotations": {"eks.access/backup-of": "aws-auth"}},
                 "data": found.get("data") or {}}
         if existing is None:
             done.append("created ConfigMap %s" % options.backup_configmap)
             if not context.check_mode:
-                api.create(configmap.configmap_path(aws_auth.AWS_AUTH_NAMESPACE), body)
+                api.create(configmap.configmap_path(aws_auth_parse.AWS_AUTH_NAMESPACE), body)
         elif (existing.get("data") or {}) != body["data"]:
             done.append("replaced ConfigMap %s" % options.backup_configmap)
             body["metadata"]["resourceVersion"] = existing["metadata"]["resourceVersion"]
@@ -414,11 +416,11 @@ def run_finalize(context, options: Options) -> dict:
 
 
 def _undo_records(context) -> dict:
-    return configmap.read_json(context.kube(), aws_auth.AWS_AUTH_NAMESPACE, planner.UNDO_CONFIGMAP, planner.UNDO_KEY)
+    return configmap.read_json(context.kube(), aws_auth_parse.AWS_AUTH_NAMESPACE, planner.UNDO_CONFIGMAP, planner.UNDO_KEY)
 
 
 def _update_undo_records(context, update) -> dict:
-    return configmap.update_json(context.kube(), aws_auth.AWS_AUTH_NAMESPACE, planner.UNDO_CONFIGMAP,
+    return configmap.update_json(context.kube(), aws_auth_parse.AWS_AUTH_NAMESPACE, planner.UNDO_CONFIGMAP,
                                  planner.UNDO_KEY, update)
 
 

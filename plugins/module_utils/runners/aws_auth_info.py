@@ -8,9 +8,12 @@ from dataclasses import dataclass
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
-from ansible_collections.eks.access.plugins.module_utils import arn
-from ansible_collections.eks.access.plugins.module_utils import aws_auth
-from ansible_collections.eks.access.plugins.module_utils import configmap
+from ansible_collections.eks.access.plugins.module_utils.model import arn
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import errors as aws_auth_errors
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import parse as aws_auth_parse
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import plan as aws_auth_plan
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import render as aws_auth_render
+from ansible_collections.eks.access.plugins.module_utils.services import configmap
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.services import access_entries
 
@@ -25,7 +28,7 @@ def _mapped(mappings):
     """``(kind, arn key, IAM resource type, entry)`` of every role and user mapping."""
     for kind, resource_type in (("mapRoles", "role"), ("mapUsers", "user")):
         for entry in mappings[kind]:
-            yield kind, aws_auth.ARN_KEY[kind], resource_type, entry
+            yield kind, aws_auth_parse.ARN_KEY[kind], resource_type, entry
 
 
 def foreign_partition_findings(mappings, partition):
@@ -93,14 +96,14 @@ def run(context, options: Options) -> dict:
     if mode == "API":
         context.warn("Cluster %s uses authentication mode API: EKS ignores aws-auth there" % context.cluster_name)
     try:
-        parsed = aws_auth.parse_aws_auth(data if current is not None else None)
-    except aws_auth.AwsAuthError as e:
+        parsed = aws_auth_parse.parse_aws_auth(data if current is not None else None)
+    except aws_auth_errors.AwsAuthError as e:
         result["parse_error"] = str(e)
         context.warn("aws-auth: %s" % e)
         return result
 
-    result["mappings"] = aws_auth.to_result(parsed)
-    result["findings"] = aws_auth.lint(parsed, bound_groups=groups)
+    result["mappings"] = aws_auth_render.to_result(parsed)
+    result["findings"] = aws_auth_plan.lint(parsed, bound_groups=groups)
     result["findings"].extend(foreign_partition_findings(result["mappings"], context.cluster_partition()))
     if options.check_iam:
         account_id = context.caller_identity()["Account"]

@@ -16,9 +16,12 @@ import os
 from dataclasses import dataclass
 from typing import Callable, Optional, Union
 
-from ansible_collections.eks.access.plugins.module_utils import arn
-from ansible_collections.eks.access.plugins.module_utils import aws_auth
-from ansible_collections.eks.access.plugins.module_utils import configmap
+from ansible_collections.eks.access.plugins.module_utils.model import arn
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import errors as aws_auth_errors
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import parse as aws_auth_parse
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import plan as aws_auth_plan
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import render as aws_auth_render
+from ansible_collections.eks.access.plugins.module_utils.services import configmap
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry
 from ansible_collections.eks.access.plugins.module_utils.services import access_entries
@@ -28,7 +31,7 @@ def _entry_spec(arn_key):
     """One mapRoles/mapUsers entry: its ARN (alias ``arn``), username and groups.
 
     username and the group names are ``raw`` so that a list or a mapping given
-    by mistake reaches aws_auth.normalize_entries and is refused there, instead
+    by mistake reaches aws_auth_plan.normalize_entries and is refused there, instead
     of being turned into its Python text (``"['a', 'b']"``) and mapped.
     """
     return dict(
@@ -42,8 +45,8 @@ def _entry_spec(arn_key):
 
 
 MAPPING_ARG_SPEC = dict(
-    roles=_entry_spec(aws_auth.ARN_KEY["mapRoles"]),
-    users=_entry_spec(aws_auth.ARN_KEY["mapUsers"]),
+    roles=_entry_spec(aws_auth_parse.ARN_KEY["mapRoles"]),
+    users=_entry_spec(aws_auth_parse.ARN_KEY["mapUsers"]),
     accounts=dict(type="list", elements="str"),
     state=dict(type="str", default="present", choices=["present", "absent"]),
     purge=dict(type="bool", default=False),
@@ -103,7 +106,7 @@ def write_backup(context, guards: Guards, outcome):
     path = os.path.join(directory, "aws-auth.%s.%s.%d~" % (label, stamp, os.getpid()))
     with open(path, "w") as f:
         json.dump({"apiVersion": "v1", "kind": "ConfigMap",
-                   "metadata": {"name": aws_auth.AWS_AUTH_NAME, "namespace": aws_auth.AWS_AUTH_NAMESPACE,
+                   "metadata": {"name": aws_auth_parse.AWS_AUTH_NAME, "namespace": aws_auth_parse.AWS_AUTH_NAMESPACE,
                                 "resourceVersion": outcome.before_resource_version},
                    "data": outcome.before_data}, f, indent=2, sort_keys=True)
     os.chmod(path, 0o600)
@@ -114,7 +117,7 @@ def foreign_partition_warnings(roles, users, partition):
     """Warnings for mapped ARNs of another partition than the caller's: the cluster never sees such a caller."""
     warnings = []
     for kind, items in (("mapRoles", roles), ("mapUsers", users)):
-        key = aws_auth.ARN_KEY[kind]
+        key = aws_auth_parse.ARN_KEY[kind]
         for item in items or []:
             other = arn.partition_of(item.get(key) if isinstance(item, dict) else None)
             if other and partition and other != partition:
@@ -137,7 +140,7 @@ def run_mapping(context, guards: Guards, roles: Union[list, Callable, None], use
     """Apply one batched aws-auth change; return the result dict.
 
     ``roles`` is a list of mapRoles entries, or a function of the current
-    :class:`aws_auth.AwsAuth` returning one (called again on every attempt,
+    :class:`aws_auth_parse.AwsAuth` returning one (called again on every attempt,
     so it sees what a concurrent editor wrote), e.g. to remove entries that
     can only be recognised in the current data.  ``repair_hint`` tells the
     user how to repair a broken aws-auth with the calling module.
@@ -155,7 +158,7 @@ def run_mapping(context, guards: Guards, roles: Union[list, Callable, None], use
 
     def planner(current):
         wanted_roles = roles(current) if callable(roles) else roles
-        result = aws_auth.plan(
+        result = aws_auth_plan.plan(
             current, roles=_entries(wanted_roles), users=_entries(users), accounts=accounts, state=state,
             purge=purge, append_groups=append_groups,
             allow_node_mapping_changes=guards.allow_node_mapping_changes,
@@ -177,9 +180,9 @@ def run_mapping(context, guards: Guards, roles: Union[list, Callable, None], use
     try:
         outcome = configmap.apply(api, planner, context.check_mode, before_write=keep_backup,
                                   repair_kinds=repair_kinds, repair_hint=repair_hint)
-    except aws_auth.LockoutError as e:
+    except aws_auth_errors.LockoutError as e:
         raise errors.Refused("Refusing to change aws-auth: %s" % e) from None
-    except aws_auth.AwsAuthError as e:
+    except aws_auth_errors.AwsAuthError as e:
         raise errors.InvalidInput("aws-auth: %s" % e) from None
     for warning in dict.fromkeys(warnings + plan_warnings):
         context.warn(warning)
@@ -189,7 +192,7 @@ def run_mapping(context, guards: Guards, roles: Union[list, Callable, None], use
         created=[_mapping_name(item["entry"]) for item in plan.added],
         updated=[_mapping_name(item["after"]) for item in plan.updated],
         deleted=[_mapping_name(item["entry"]) for item in plan.removed],
-        mappings=aws_auth.to_result(plan.after),
+        mappings=aws_auth_render.to_result(plan.after),
         resource_version=outcome.resource_version,
         configmap_created=plan.changed and not outcome.existed,
         protected_arns=list(protected),
@@ -199,9 +202,9 @@ def run_mapping(context, guards: Guards, roles: Union[list, Callable, None], use
         result["backup_file"] = backups[-1]  # one per attempt; the last one was written over
     if context.diff_mode:
         result["diff"] = dict(
-            before_header="%s/%s" % (aws_auth.AWS_AUTH_NAMESPACE, aws_auth.AWS_AUTH_NAME),
-            after_header="%s/%s" % (aws_auth.AWS_AUTH_NAMESPACE, aws_auth.AWS_AUTH_NAME),
-            before=aws_auth.diff_text(outcome.before) if outcome.existed else "",
-            after=aws_auth.diff_text(plan.after),
+            before_header="%s/%s" % (aws_auth_parse.AWS_AUTH_NAMESPACE, aws_auth_parse.AWS_AUTH_NAME),
+            after_header="%s/%s" % (aws_auth_parse.AWS_AUTH_NAMESPACE, aws_auth_parse.AWS_AUTH_NAME),
+            before=aws_auth_render.diff_text(outcome.before) if outcome.existed else "",
+            after=aws_auth_render.diff_text(plan.after),
         )
     return result

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ansible_collections.eks.access.plugins.module_utils import eks
-from ansible_collections.eks.access.plugins.module_utils import kube
+from ansible_collections.eks.access.plugins.module_utils.services import eks_cluster
+from ansible_collections.eks.access.plugins.module_utils.clients import kube
 from ansible_collections.eks.access.plugins.module_utils.services import workloads
 
 
@@ -20,9 +20,9 @@ class Options:
 
 def run(context, options: Options) -> dict:
     eks_client = context.aws("eks")
-    cluster = eks.describe_cluster(eks_client, options.cluster_name)
+    cluster = eks_cluster.describe_cluster(eks_client, options.cluster_name)
     if options.node_roles:
-        cluster["node_roles"] = eks.managed_node_roles(eks_client, options.cluster_name)
+        cluster["node_roles"] = eks_cluster.managed_node_roles(eks_client, options.cluster_name)
     identity = context.caller_identity()
     cluster.pop("certificate_authority_data", None)
     result = dict(

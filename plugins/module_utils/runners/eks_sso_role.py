@@ -22,13 +22,13 @@ from typing import Optional
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
-from ansible_collections.eks.access.plugins.module_utils import arn
-from ansible_collections.eks.access.plugins.module_utils import aws_auth
-from ansible_collections.eks.access.plugins.module_utils import irsa
-from ansible_collections.eks.access.plugins.module_utils import sso
+from ansible_collections.eks.access.plugins.module_utils.model import arn
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import plan as aws_auth_plan
+from ansible_collections.eks.access.plugins.module_utils.model import irsa
+from ansible_collections.eks.access.plugins.module_utils.model import sso
 from ansible_collections.eks.access.plugins.module_utils.runners import aws_auth_mapping
 from ansible_collections.eks.access.plugins.module_utils.services import iam_role
-from ansible_collections.eks.access.plugins.module_utils.sso import SsoRoleError
+from ansible_collections.eks.access.plugins.module_utils.model.sso import SsoRoleError
 
 CREATOR_ROLE_OPTIONS = dict(
     name=dict(type="str", required=True),
@@ -277,11 +277,11 @@ def run(context, options: Options) -> dict:
 
     if state == "present":
         groups = options.groups
-        if groups and aws_auth.MASTERS_GROUP in groups:
+        if groups and aws_auth_plan.MASTERS_GROUP in groups:
             context.warn(
                 "permission set %s is mapped to %s: everyone who signs in with it is cluster admin, and RBAC can "
                 "neither restrict nor revoke that; consider a group of your own bound by a ClusterRoleBinding "
-                "(see %s)" % (name, aws_auth.MASTERS_GROUP, DOCS_LEAST_PRIVILEGE))
+                "(see %s)" % (name, aws_auth_plan.MASTERS_GROUP, DOCS_LEAST_PRIVILEGE))
         username = options.username if options.username is not None else sso.default_username(name)
         roles = [{"rolearn": role_arns["aws_auth_arn"], "username": username, "groups": groups}]
     else:

@@ -20,11 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from ansible_collections.eks.access.plugins.module_utils import eks
+from ansible_collections.eks.access.plugins.module_utils.services import eks_cluster
 from ansible_collections.eks.access.plugins.module_utils import errors
-from ansible_collections.eks.access.plugins.module_utils import irsa
-from ansible_collections.eks.access.plugins.module_utils import kube
-from ansible_collections.eks.access.plugins.module_utils import trust_policy
+from ansible_collections.eks.access.plugins.module_utils.model import irsa
+from ansible_collections.eks.access.plugins.module_utils.clients import kube
+from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.services import iam_role
 from ansible_collections.eks.access.plugins.module_utils.services import workloads
 
@@ -147,7 +147,7 @@ class _State:
         self.providers = iam_role.OidcProviders(context.aws("iam"))
         identity = context.caller_identity()
         partition = context.partition()
-        facts = eks.describe_cluster(context.aws("eks"), options.cluster_name)
+        facts = eks_cluster.describe_cluster(context.aws("eks"), options.cluster_name)
         self.issuer = facts.get("oidc_issuer")
         self.provider_arn = None
         if options.credential_method == "irsa":

@@ -16,8 +16,8 @@ then IAM, then the service account, then the association.
 from __future__ import annotations
 
 from ansible_collections.eks.access.plugins.module_utils import errors
-from ansible_collections.eks.access.plugins.module_utils import irsa
-from ansible_collections.eks.access.plugins.module_utils import trust_policy
+from ansible_collections.eks.access.plugins.module_utils.model import irsa
+from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.model import pod_identity as model
 from ansible_collections.eks.access.plugins.module_utils.services import pod_identity as pod_identity_service
 from ansible_collections.eks.access.plugins.module_utils.services import workloads

@@ -20,7 +20,7 @@ import datetime
 import time
 
 from ansible_collections.eks.access.plugins.module_utils import errors
-from ansible_collections.eks.access.plugins.module_utils import kube
+from ansible_collections.eks.access.plugins.module_utils.clients import kube
 
 CNI_LEASE_NAMESPACE = "kube-system"
 CNI_LEASE_NAME = "eks-access-vpc-cni"

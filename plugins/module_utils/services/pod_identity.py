@@ -18,7 +18,7 @@ from typing import Dict
 from typing import List
 from typing import Optional
 
-from ansible_collections.eks.access.plugins.module_utils import arn as arn_rules
+from ansible_collections.eks.access.plugins.module_utils.model import arn as arn_rules
 from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.errors import EksAccessError
 from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput

@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import posixpath
 
-from ansible_collections.eks.access.plugins.module_utils import kube
-from ansible_collections.eks.access.plugins.module_utils.kube import ENV_ROLE_ARN
-from ansible_collections.eks.access.plugins.module_utils.kube import ENV_TOKEN_FILE
+from ansible_collections.eks.access.plugins.module_utils.clients import kube
+from ansible_collections.eks.access.plugins.module_utils.clients.kube import ENV_ROLE_ARN
+from ansible_collections.eks.access.plugins.module_utils.clients.kube import ENV_TOKEN_FILE
 
 SKIP_CONTAINERS_ANNOTATION = "eks.amazonaws.com/skip-containers"
 # The audience the webhook puts on the token unless the service account's

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import boto3
 import pytest
 
-from ansible_collections.eks.access.plugins.module_utils import eks_token
+from ansible_collections.eks.access.plugins.module_utils.clients import eks_token
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "sandbox"))
 import sts_query_auth  # noqa: E402  pylint: disable=import-error,wrong-import-position

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime
 
-from ansible_collections.eks.access.plugins.module_utils import aws_auth
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import plan as aws_auth_plan
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry as m
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry_migration as mig
 
@@ -174,7 +174,7 @@ def test_duplicates_migrate_the_authenticators_winner_the_last_one():
     first, second = result.items
     assert first.fate == "skipped" and "entry 1" in first.reason and not first.blocks_api
     assert second.fate == "create" and second.entry.username == "second"
-    assert aws_auth.authenticator_winners("mapRoles", [{"rolearn": "a"}, {"rolearn": "A"}, {"rolearn": "b"}]) == \
+    assert aws_auth_plan.authenticator_winners("mapRoles", [{"rolearn": "a"}, {"rolearn": "A"}, {"rolearn": "b"}]) == \
         [1, 1, 2]
 
 

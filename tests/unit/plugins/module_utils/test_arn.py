@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.eks.access.plugins.module_utils import arn as arnmod
-from ansible_collections.eks.access.plugins.module_utils.arn import ArnError
+from ansible_collections.eks.access.plugins.module_utils.model import arn as arnmod
+from ansible_collections.eks.access.plugins.module_utils.model.arn import ArnError
 
 ACCT = "111122223333"
 SSO = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef"

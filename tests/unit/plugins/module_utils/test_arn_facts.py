@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.eks.access.plugins.module_utils import arn
-from ansible_collections.eks.access.plugins.module_utils import aws_auth
-from ansible_collections.eks.access.plugins.module_utils import irsa
-from ansible_collections.eks.access.plugins.module_utils import sso
-from ansible_collections.eks.access.plugins.module_utils import trust_policy
+from ansible_collections.eks.access.plugins.module_utils.model import arn
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import parse as aws_auth_parse
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import plan as aws_auth_plan
+from ansible_collections.eks.access.plugins.module_utils.model import irsa
+from ansible_collections.eks.access.plugins.module_utils.model import sso
+from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
 
 ACCOUNT = "123456789012"
 LOWER_SSO = "arn:aws:iam::123456789012:role/awsreservedsso_eksclusteradminaccess_4ffa4321e413c0b0"
@@ -64,9 +65,9 @@ def test_lower_cased_sso_mapping_is_found_for_removal():
 
 
 def test_lower_cased_mapping_is_removed_by_plan():
-    current = aws_auth.parse_aws_auth({"mapRoles": "- rolearn: %s\n  groups: [system:masters]\n" % LOWER_SSO})
+    current = aws_auth_parse.parse_aws_auth({"mapRoles": "- rolearn: %s\n  groups: [system:masters]\n" % LOWER_SSO})
     wanted = [{"rolearn": a} for a in sso.permission_set_mappings(current.map_roles, "EKSClusterAdminAccess", ACCOUNT)]
-    result = aws_auth.plan(current, roles=wanted, state="absent")
+    result = aws_auth_plan.plan(current, roles=wanted, state="absent")
     assert result.changed and result.after.map_roles == []
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.eks.access.plugins.module_utils import aws_auth
-from ansible_collections.eks.access.plugins.module_utils.aws_auth import (
-    AwsAuth,
-    AwsAuthError,
-    LockoutError,
-)
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import errors as aws_auth_errors
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import parse as aws_auth_parse
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import plan as aws_auth_plan
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import render as aws_auth_render
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth.errors import AwsAuthError, LockoutError
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth.parse import AwsAuth
 
 ACCT = "111122223333"
 NODE = "arn:aws:iam::111122223333:role/eks-node"
@@ -243,14 +243,14 @@ NOT_UNDERSTOOD = {"binary", "custom_tag_map", "multidoc", "multidoc_bad2", "anch
                          ids=[c[0] for c in AUTHENTICATOR_CASES])
 def test_parse_matches_authenticator(name, data, expected):
     if expected is None:
-        with pytest.raises(aws_auth.SectionError):
-            aws_auth.parse_aws_auth(data)
+        with pytest.raises(aws_auth_errors.SectionError):
+            aws_auth_parse.parse_aws_auth(data)
     elif name in NOT_UNDERSTOOD:
-        with pytest.raises(aws_auth.NotUnderstood) as exc:
-            aws_auth.parse_aws_auth(data)
+        with pytest.raises(aws_auth_errors.NotUnderstood) as exc:
+            aws_auth_parse.parse_aws_auth(data)
         assert "this collection cannot safely edit section" in str(exc.value)
     else:
-        assert aws_auth.to_result(aws_auth.parse_aws_auth(data)) == expected
+        assert aws_auth_render.to_result(aws_auth_parse.parse_aws_auth(data)) == expected
 
 
 @pytest.mark.parametrize("data, fragment", [
@@ -268,33 +268,33 @@ def test_parse_matches_authenticator(name, data, expected):
 ])
 def test_parse_error_names_key(data, fragment):
     with pytest.raises(AwsAuthError) as exc:
-        aws_auth.parse_aws_auth(data)
+        aws_auth_parse.parse_aws_auth(data)
     assert fragment in str(exc.value)
 
 
 def test_parse_none_and_bad_container():
-    assert aws_auth.parse_aws_auth(None) == AwsAuth()
+    assert aws_auth_parse.parse_aws_auth(None) == AwsAuth()
     with pytest.raises(AwsAuthError):
-        aws_auth.parse_aws_auth(["mapRoles"])
+        aws_auth_parse.parse_aws_auth(["mapRoles"])
 
 
 def test_parse_keeps_extras_and_other_keys():
     data = {"mapRoles": "- rolearn: %s\n  userid: AROAX\n  note: keep me\n" % ADMIN,
             "custom": "whatever: [1", "mapUsers": ""}
-    parsed = aws_auth.parse_aws_auth(data)
+    parsed = aws_auth_parse.parse_aws_auth(data)
     assert parsed.map_roles == [{"rolearn": ADMIN, "userid": "AROAX", "note": "keep me"}]
     assert parsed.other == {"custom": "whatever: [1"}
-    assert aws_auth.render_aws_auth(parsed) == data
+    assert aws_auth_render.render_aws_auth(parsed) == data
 
 
 def test_parse_canonicalizes_case_variant_keys():
-    parsed = aws_auth.parse_aws_auth({"mapRoles": "- RoleArn: %s\n  UserName: u\n" % ADMIN})
+    parsed = aws_auth_parse.parse_aws_auth({"mapRoles": "- RoleArn: %s\n  UserName: u\n" % ADMIN})
     assert parsed.map_roles == [{"rolearn": ADMIN, "username": "u"}]
 
 
 ROUND_TRIP = [
     AwsAuth(),
-    AwsAuth(map_roles=[aws_auth.stock_node_mapping(NODE)]),
+    AwsAuth(map_roles=[aws_auth_plan.stock_node_mapping(NODE)]),
     AwsAuth(map_roles=[{"rolearn": ADMIN, "username": "y", "groups": ["no", "1_000", "0o17", "2001-01-01", ""],
                         "extra": {"k": [1, True, None, "yes"]}}, {}],
             map_users=[{"userarn": ALICE, "username": "alice", "groups": ["system:masters"], "userid": "AIDA"}],
@@ -305,15 +305,15 @@ ROUND_TRIP = [
 
 @pytest.mark.parametrize("value", ROUND_TRIP)
 def test_round_trip(value):
-    data = aws_auth.render_aws_auth(value)
-    aws_auth.validate_rendered(data)
-    assert aws_auth.parse_aws_auth(data) == value
+    data = aws_auth_render.render_aws_auth(value)
+    aws_auth_render.validate_rendered(data)
+    assert aws_auth_parse.parse_aws_auth(data) == value
 
 
 def test_render_style_and_key_order():
     value = AwsAuth(map_roles=[{"groups": ["system:nodes"], "x": 1, "username": "u", "rolearn": NODE}],
                     map_accounts=[ACCT])
-    data = aws_auth.render_aws_auth(value)
+    data = aws_auth_render.render_aws_auth(value)
     assert data["mapRoles"] == ("- rolearn: %s\n  username: u\n  groups:\n  - system:nodes\n  x: 1\n" % NODE)
     assert data["mapAccounts"] == "- '111122223333'\n"
     assert "mapUsers" not in data
@@ -321,9 +321,9 @@ def test_render_style_and_key_order():
 
 def test_render_keeps_existing_empty_key_and_untouched_text():
     original = {"mapRoles": "# managed by hand\n- rolearn: %s\n" % ADMIN, "mapUsers": "- userarn: %s\n" % ALICE}
-    parsed = aws_auth.parse_aws_auth(original)
+    parsed = aws_auth_parse.parse_aws_auth(original)
     parsed.map_users = []
-    data = aws_auth.render_aws_auth(parsed)
+    data = aws_auth_render.render_aws_auth(parsed)
     assert data["mapRoles"] == original["mapRoles"]
     assert data["mapUsers"] == "[]\n"
     assert "mapAccounts" not in data
@@ -332,27 +332,27 @@ def test_render_keeps_existing_empty_key_and_untouched_text():
 def test_validate_rendered_rejects():
     for data in ({"mapRoles": "- 5"}, {"mapRoles": 1}, "nope"):
         with pytest.raises(AwsAuthError):
-            aws_auth.validate_rendered(data)
+            aws_auth_render.validate_rendered(data)
 
 
 def test_validate_rendered_refuses_more_than_a_configmap_holds():
     entry = "- rolearn: %s\n  username: %s\n" % (ADMIN, "u" * 100)
-    fits = entry * (aws_auth.MAX_CONFIGMAP_BYTES // len(entry))
-    assert len(aws_auth.validate_rendered({"mapRoles": fits}).map_roles) == aws_auth.MAX_CONFIGMAP_BYTES // len(entry)
+    fits = entry * (aws_auth_render.MAX_CONFIGMAP_BYTES // len(entry))
+    assert len(aws_auth_render.validate_rendered({"mapRoles": fits}).map_roles) == aws_auth_render.MAX_CONFIGMAP_BYTES // len(entry)
     with pytest.raises(AwsAuthError) as exc:
-        aws_auth.validate_rendered({"mapRoles": fits, "mapUsers": "x" * len(entry)})
+        aws_auth_render.validate_rendered({"mapRoles": fits, "mapUsers": "x" * len(entry)})
     assert "at most 1 MiB (1048576 bytes)" in str(exc.value)
 
 
 def test_to_result_and_diff_text():
     value = AwsAuth(map_roles=[{"rolearn": ADMIN}], map_users=[{"userarn": ALICE, "username": "a", "groups": ["g"],
                                                                 "userid": "x"}], map_accounts=[ACCT])
-    assert aws_auth.to_result(value) == {
+    assert aws_auth_render.to_result(value) == {
         "mapRoles": [{"rolearn": ADMIN, "username": "", "groups": []}],
         "mapUsers": [{"userarn": ALICE, "username": "a", "groups": ["g"]}],
         "mapAccounts": [ACCT],
     }
-    text = aws_auth.diff_text(value)
+    text = aws_auth_render.diff_text(value)
     assert text.startswith("mapRoles:\n- rolearn: %s\n" % ADMIN)
     assert "mapAccounts:\n- '111122223333'\n" in text
 
@@ -389,7 +389,7 @@ SSO_PLAIN = "arn:aws:iam::111122223333:role/AWSReservedSSO_Admin_0123456789abcde
      {"userarn": ALICE, "username": "{{SessionName}}"}, "no session name"),
 ])
 def test_normalize_entries(kind, entry, expected, warning):
-    entries, warnings = aws_auth.normalize_entries(kind, [entry])
+    entries, warnings = aws_auth_plan.normalize_entries(kind, [entry])
     assert entries == [expected]
     if warning is None:
         assert warnings == []
@@ -438,32 +438,32 @@ def test_normalize_entries(kind, entry, expected, warning):
 ])
 def test_normalize_entries_rejects(kind, entries, fragment):
     with pytest.raises(AwsAuthError) as exc:
-        aws_auth.normalize_entries(kind, entries)
+        aws_auth_plan.normalize_entries(kind, entries)
     assert fragment in str(exc.value)
 
 
 def test_normalize_accounts():
-    assert aws_auth.normalize_accounts([ACCT, 222233334444, ACCT]) == [ACCT, "222233334444"]
-    assert aws_auth.normalize_accounts(None) == []
+    assert aws_auth_plan.normalize_accounts([ACCT, 222233334444, ACCT]) == [ACCT, "222233334444"]
+    assert aws_auth_plan.normalize_accounts(None) == []
     for bad in (["123"], [True], "111122223333", [None]):
         with pytest.raises(AwsAuthError):
-            aws_auth.normalize_accounts(bad)
+            aws_auth_plan.normalize_accounts(bad)
 
 
 def test_is_node_mapping_and_stock():
-    stock = aws_auth.stock_node_mapping(NODE)
+    stock = aws_auth_plan.stock_node_mapping(NODE)
     assert stock == {"rolearn": NODE, "username": "system:node:{{EC2PrivateDNSName}}",
                      "groups": ["system:bootstrappers", "system:nodes"]}
-    assert aws_auth.is_node_mapping(stock)
-    assert not aws_auth.is_node_mapping({"rolearn": ADMIN, "groups": ["system:bootstrappers"]})
-    assert not aws_auth.is_node_mapping({})
+    assert aws_auth_plan.is_node_mapping(stock)
+    assert not aws_auth_plan.is_node_mapping({"rolearn": ADMIN, "groups": ["system:bootstrappers"]})
+    assert not aws_auth_plan.is_node_mapping({})
 
 
 # --------------------------------------------------------------------- plan
 
 
 def cluster():
-    return aws_auth.parse_aws_auth({
+    return aws_auth_parse.parse_aws_auth({
         "mapRoles": ("- rolearn: %s\n  username: system:node:{{EC2PrivateDNSName}}\n"
                      "  groups:\n  - system:bootstrappers\n  - system:nodes\n"
                      "- rolearn: %s\n  username: admin\n  groups:\n  - system:masters\n" % (NODE, ADMIN)),
@@ -474,24 +474,24 @@ def cluster():
 
 
 def assert_idempotent(result, **kwargs):
-    again = aws_auth.plan(result.after, **kwargs)
+    again = aws_auth_plan.plan(result.after, **kwargs)
     assert not again.changed, (again.added, again.removed, again.updated)
     assert again.after == result.after
 
 
 def test_plan_noop():
     current = cluster()
-    result = aws_auth.plan(current, roles=[{"rolearn": ADMIN, "username": "admin", "groups": ["system:masters"]}])
+    result = aws_auth_plan.plan(current, roles=[{"rolearn": ADMIN, "username": "admin", "groups": ["system:masters"]}])
     assert not result.changed
     assert result.after == current
-    assert aws_auth.render_aws_auth(result.after) == aws_auth.render_aws_auth(current)
+    assert aws_auth_render.render_aws_auth(result.after) == aws_auth_render.render_aws_auth(current)
 
 
 @pytest.mark.parametrize("kwargs, added", [
     ({"roles": [{"rolearn": DEV, "groups": ["dev"]}]},
      {"kind": "mapRoles", "entry": {"rolearn": DEV, "username": DEV, "groups": ["dev"]}}),
     ({"roles": [{"rolearn": "arn:aws:iam::111122223333:role/ng2", "groups": ["system:bootstrappers", "system:nodes"]}]},
-     {"kind": "mapRoles", "entry": aws_auth.stock_node_mapping("arn:aws:iam::111122223333:role/ng2")}),
+     {"kind": "mapRoles", "entry": aws_auth_plan.stock_node_mapping("arn:aws:iam::111122223333:role/ng2")}),
     ({"users": [{"userarn": BOB, "username": "bob"}]},
      {"kind": "mapUsers", "entry": {"userarn": BOB, "username": "bob", "groups": []}}),
     ({"users": [{"arn": BOB}]},
@@ -500,7 +500,7 @@ def test_plan_noop():
 ])
 def test_plan_add(kwargs, added):
     current = cluster()
-    result = aws_auth.plan(current, **kwargs)
+    result = aws_auth_plan.plan(current, **kwargs)
     assert result.changed
     assert result.added == [added]
     assert result.removed == [] and result.updated == []
@@ -525,13 +525,13 @@ def test_plan_add(kwargs, added):
      {"userarn": ALICE, "username": "alice", "groups": ["view"]},
      {"userarn": ALICE, "username": "alice", "groups": ["edit"]}),
     ({"roles": [{"rolearn": NODE, "groups": ["extra"]}], "append_groups": True},
-     aws_auth.stock_node_mapping(NODE),
+     aws_auth_plan.stock_node_mapping(NODE),
      {"rolearn": NODE, "username": "system:node:{{EC2PrivateDNSName}}",
       "groups": ["system:bootstrappers", "system:nodes", "extra"]}),
 ])
 def test_plan_update_in_place(kwargs, before, after):
     current = cluster()
-    result = aws_auth.plan(current, **kwargs)
+    result = aws_auth_plan.plan(current, **kwargs)
     assert result.changed and result.added == [] and result.removed == []
     assert result.updated == [{"kind": "mapUsers" if "users" in kwargs else "mapRoles",
                                "before": before, "after": after}]
@@ -542,17 +542,17 @@ def test_plan_update_in_place(kwargs, before, after):
 
 
 def test_plan_pathful_existing_matches_stripped():
-    current = aws_auth.parse_aws_auth({"mapRoles": "- rolearn: arn:aws:iam::111122223333:role/team/dev\n"
-                                                   "  username: dev\n  groups: [dev]\n"})
-    result = aws_auth.plan(current, roles=[{"rolearn": "arn:aws:iam::111122223333:role/team/dev"}])
+    current = aws_auth_parse.parse_aws_auth({"mapRoles": "- rolearn: arn:aws:iam::111122223333:role/team/dev\n"
+                                                         "  username: dev\n  groups: [dev]\n"})
+    result = aws_auth_plan.plan(current, roles=[{"rolearn": "arn:aws:iam::111122223333:role/team/dev"}])
     assert [u["after"] for u in result.updated] == [{"rolearn": DEV, "username": "dev", "groups": ["dev"]}]
     assert any("role path removed" in w for w in result.warnings)
     assert len(result.after.map_roles) == 1
 
 
 def test_plan_matches_case_insensitively_like_authenticator():
-    current = aws_auth.parse_aws_auth({"mapRoles": "- rolearn: arn:aws:iam::111122223333:role/Dev\n  username: d\n"})
-    result = aws_auth.plan(current, roles=[{"rolearn": DEV, "username": "d"}])
+    current = aws_auth_parse.parse_aws_auth({"mapRoles": "- rolearn: arn:aws:iam::111122223333:role/Dev\n  username: d\n"})
+    result = aws_auth_plan.plan(current, roles=[{"rolearn": DEV, "username": "d"}])
     assert result.after.map_roles == [{"rolearn": DEV, "username": "d"}]
     assert len(result.updated) == 1
 
@@ -560,7 +560,7 @@ def test_plan_matches_case_insensitively_like_authenticator():
 def test_plan_folds_existing_duplicates_of_managed_arn():
     current = AwsAuth(map_roles=[{"rolearn": DEV, "username": "old"}, {"rolearn": ADMIN},
                                  {"rolearn": DEV, "username": "new"}])
-    result = aws_auth.plan(current, roles=[{"rolearn": DEV}])
+    result = aws_auth_plan.plan(current, roles=[{"rolearn": DEV}])
     assert result.after.map_roles == [{"rolearn": DEV, "username": "new"}, {"rolearn": ADMIN}]
     assert result.removed == [{"kind": "mapRoles", "entry": {"rolearn": DEV, "username": "old"}}]
 
@@ -573,22 +573,22 @@ def test_plan_folds_existing_duplicates_of_managed_arn():
     ({"accounts": [ACCT], "state": "absent"}, {"kind": "mapAccounts", "entry": ACCT}),
 ])
 def test_plan_absent(kwargs, removed):
-    result = aws_auth.plan(cluster(), **kwargs)
+    result = aws_auth_plan.plan(cluster(), **kwargs)
     assert result.changed and result.removed == [removed]
     assert removed["entry"] not in result.after.section(removed["kind"])
     assert_idempotent(result, **kwargs)
 
 
 def test_plan_absent_missing_is_noop():
-    result = aws_auth.plan(cluster(), roles=[{"rolearn": DEV}], users=[{"userarn": BOB}],
-                           accounts=["999988887777"], state="absent")
+    result = aws_auth_plan.plan(cluster(), roles=[{"rolearn": DEV}], users=[{"userarn": BOB}],
+                                accounts=["999988887777"], state="absent")
     assert not result.changed
 
 
 def test_plan_purge_keeps_node_roles_and_untouched_kinds():
     current = cluster()
     kwargs = {"roles": [{"rolearn": DEV, "groups": ["dev"]}], "purge": True}
-    result = aws_auth.plan(current, **kwargs)
+    result = aws_auth_plan.plan(current, **kwargs)
     assert [e["rolearn"] for e in result.after.map_roles] == [NODE, DEV]
     assert result.removed == [{"kind": "mapRoles", "entry": current.map_roles[1]}]
     assert result.after.map_users == current.map_users  # users=None: untouched
@@ -598,16 +598,16 @@ def test_plan_purge_keeps_node_roles_and_untouched_kinds():
 
 
 def test_plan_purge_empty_lists_remove_everything_purgeable():
-    result = aws_auth.plan(cluster(), roles=[], users=[], accounts=[], purge=True)
-    assert result.after.map_roles == [aws_auth.stock_node_mapping(NODE)]
+    result = aws_auth_plan.plan(cluster(), roles=[], users=[], accounts=[], purge=True)
+    assert result.after.map_roles == [aws_auth_plan.stock_node_mapping(NODE)]
     assert result.after.map_users == [] and result.after.map_accounts == []
-    data = aws_auth.render_aws_auth(result.after)
+    data = aws_auth_render.render_aws_auth(result.after)
     assert data["mapUsers"] == "[]\n" and data["mapAccounts"] == "[]\n"
     assert data["unmanaged"] == "keep: me\n"
 
 
 def test_plan_purge_node_role_allowed():
-    result = aws_auth.plan(cluster(), roles=[], purge=True, allow_node_mapping_changes=True)
+    result = aws_auth_plan.plan(cluster(), roles=[], purge=True, allow_node_mapping_changes=True)
     assert result.after.map_roles == []
 
 
@@ -619,13 +619,13 @@ def test_plan_purge_node_role_allowed():
 ])
 def test_plan_lockout_node_mapping(kwargs):
     with pytest.raises(LockoutError) as exc:
-        aws_auth.plan(cluster(), **kwargs)
+        aws_auth_plan.plan(cluster(), **kwargs)
     assert NODE in str(exc.value)
-    assert aws_auth.plan(cluster(), allow_node_mapping_changes=True, **kwargs).changed
+    assert aws_auth_plan.plan(cluster(), allow_node_mapping_changes=True, **kwargs).changed
 
 
 def test_plan_node_mapping_group_additions_allowed():
-    result = aws_auth.plan(cluster(), roles=[{"rolearn": NODE, "groups": [
+    result = aws_auth_plan.plan(cluster(), roles=[{"rolearn": NODE, "groups": [
         "system:bootstrappers", "system:nodes", "extra"]}])
     assert result.changed
 
@@ -640,29 +640,29 @@ def test_plan_node_mapping_group_additions_allowed():
 ])
 def test_plan_lockout_protected(kwargs, protected):
     with pytest.raises(LockoutError):
-        aws_auth.plan(cluster(), protected_arns=[protected], **kwargs)
+        aws_auth_plan.plan(cluster(), protected_arns=[protected], **kwargs)
 
 
 def test_plan_protected_allows_growth():
-    result = aws_auth.plan(cluster(), roles=[{"rolearn": ADMIN, "groups": ["extra"]}], append_groups=True,
-                           protected_arns=[ADMIN])
+    result = aws_auth_plan.plan(cluster(), roles=[{"rolearn": ADMIN, "groups": ["extra"]}], append_groups=True,
+                                protected_arns=[ADMIN])
     assert result.changed
     # The account can go when the caller also has an explicit mapping.
-    assert aws_auth.plan(cluster(), accounts=[], purge=True, protected_arns=[ALICE]).changed
+    assert aws_auth_plan.plan(cluster(), accounts=[], purge=True, protected_arns=[ALICE]).changed
 
 
 def test_plan_bad_state_and_protected():
     with pytest.raises(AwsAuthError):
-        aws_auth.plan(cluster(), state="latest")
+        aws_auth_plan.plan(cluster(), state="latest")
     with pytest.raises(AwsAuthError):
-        aws_auth.plan(cluster(), protected_arns=["nope"])
+        aws_auth_plan.plan(cluster(), protected_arns=["nope"])
 
 
 def test_plan_from_empty_configmap():
     kwargs = {"roles": [{"rolearn": NODE, "groups": ["system:bootstrappers", "system:nodes"]}]}
-    result = aws_auth.plan(None, **kwargs)
-    assert result.after.map_roles == [aws_auth.stock_node_mapping(NODE)]
-    assert aws_auth.render_aws_auth(result.after) == {"mapRoles": (
+    result = aws_auth_plan.plan(None, **kwargs)
+    assert result.after.map_roles == [aws_auth_plan.stock_node_mapping(NODE)]
+    assert aws_auth_render.render_aws_auth(result.after) == {"mapRoles": (
         "- rolearn: %s\n  username: system:node:{{EC2PrivateDNSName}}\n  groups:\n"
         "  - system:bootstrappers\n  - system:nodes\n" % NODE)}
     assert_idempotent(result, **kwargs)
@@ -670,9 +670,9 @@ def test_plan_from_empty_configmap():
 
 def test_plan_does_not_mutate_current():
     current = cluster()
-    snapshot = aws_auth.render_aws_auth(current)
-    aws_auth.plan(current, roles=[{"rolearn": ADMIN, "groups": ["x"]}], users=[], purge=True)
-    assert aws_auth.render_aws_auth(current) == snapshot
+    snapshot = aws_auth_render.render_aws_auth(current)
+    aws_auth_plan.plan(current, roles=[{"rolearn": ADMIN, "groups": ["x"]}], users=[], purge=True)
+    assert aws_auth_render.render_aws_auth(current) == snapshot
 
 
 # --------------------------------------------------------------------- lint
@@ -685,12 +685,12 @@ def test_lint_findings():
             {"rolearn": DEV, "username": "{{SessionID}}", "groups": ["system:masters"]},
             {"rolearn": "arn:aws:iam::111122223333:group/g"},
             {"username": "x", "role_arn": DEV},
-            aws_auth.stock_node_mapping(NODE),
+            aws_auth_plan.stock_node_mapping(NODE),
         ],
         map_users=[{"userarn": ALICE, "groups": ["viewers", "bound"]}],
         map_accounts=[ACCT, "12"],
     )
-    findings = aws_auth.lint(value, bound_groups={"bound"})
+    findings = aws_auth_plan.lint(value, bound_groups={"bound"})
     codes = sorted((f["code"], f["kind"], f["arn"]) for f in findings)
     assert codes == sorted([
         ("role_path", "mapRoles", "arn:aws:iam::111122223333:role/team/dev"),
@@ -708,8 +708,8 @@ def test_lint_findings():
 
 
 def test_lint_without_bound_groups_and_clean():
-    assert aws_auth.lint(AwsAuth(map_roles=[{"rolearn": DEV, "groups": ["devs"]}])) == []
-    assert aws_auth.lint(cluster(), bound_groups=set()) == [
+    assert aws_auth_plan.lint(AwsAuth(map_roles=[{"rolearn": DEV, "groups": ["devs"]}])) == []
+    assert aws_auth_plan.lint(cluster(), bound_groups=set()) == [
         {"code": "system_masters", "kind": "mapRoles", "arn": ADMIN,
          "message": "grants system:masters (unrestricted cluster admin)"},
         {"code": "unbound_group", "kind": "mapUsers", "arn": ALICE,
@@ -718,16 +718,16 @@ def test_lint_without_bound_groups_and_clean():
 
 
 def test_constants():
-    assert aws_auth.AWS_AUTH_NAME == "aws-auth"
-    assert aws_auth.AWS_AUTH_NAMESPACE == "kube-system"
-    assert aws_auth.MAP_KEYS == ("mapRoles", "mapUsers", "mapAccounts")
-    assert aws_auth.TEMPLATE_VARIABLES == ("AccountID", "SessionName", "SessionNameRaw",
-                                           "EC2PrivateDNSName", "AccessKeyID")
+    assert aws_auth_parse.AWS_AUTH_NAME == "aws-auth"
+    assert aws_auth_parse.AWS_AUTH_NAMESPACE == "kube-system"
+    assert aws_auth_parse.MAP_KEYS == ("mapRoles", "mapUsers", "mapAccounts")
+    assert aws_auth_plan.TEMPLATE_VARIABLES == ("AccountID", "SessionName", "SessionNameRaw",
+                                                "EC2PrivateDNSName", "AccessKeyID")
 
 
 def test_plan_update_existing_false_only_adds():
     node_with_path = "arn:aws:iam::111122223333:role/team/eks-node"
-    result = aws_auth.plan(
+    result = aws_auth_plan.plan(
         cluster(),
         roles=[{"rolearn": node_with_path, "username": "other", "groups": ["system:nodes"]},
                {"rolearn": DEV, "groups": ["dev"]}],
@@ -736,7 +736,7 @@ def test_plan_update_existing_false_only_adds():
     assert result.updated == [] and result.removed == []
     assert [a["entry"]["rolearn"] for a in result.added] == [DEV]
     assert result.after.map_roles[:len(cluster().map_roles)] == cluster().map_roles
-    assert not aws_auth.plan(cluster(), roles=[{"rolearn": ADMIN, "groups": []}], update_existing=False).changed
+    assert not aws_auth_plan.plan(cluster(), roles=[{"rolearn": ADMIN, "groups": []}], update_existing=False).changed
 
 
 # ---------------------------------------------------------------- parse_sections
@@ -745,19 +745,19 @@ def test_parse_sections_keeps_what_parses_and_names_what_does_not():
     data = {"mapRoles": "- rolearn: %s\n  groups: [a\n" % ADMIN,
             "mapUsers": "- userarn: %s\n  username: alice\n" % ALICE,
             "mapAccounts": "- '%s'\n" % ACCT, "other": "kept"}
-    parsed, broken = aws_auth.parse_sections(data)
+    parsed, broken = aws_auth_parse.parse_sections(data)
     assert list(broken) == ["mapRoles"] and "cannot safely edit section mapRoles: line 3" in broken["mapRoles"]
     assert parsed.map_roles == [] and parsed.map_users == [{"userarn": ALICE, "username": "alice"}]
     assert parsed.map_accounts == [ACCT] and parsed.other == {"other": "kept"}
     # the broken section is planned as missing: what the task lists replaces it
-    result = aws_auth.plan(parsed, roles=[{"rolearn": NODE, "groups": list(aws_auth.NODE_GROUPS)}])
-    data_after = aws_auth.render_aws_auth(result.after)
+    result = aws_auth_plan.plan(parsed, roles=[{"rolearn": NODE, "groups": list(aws_auth_plan.NODE_GROUPS)}])
+    data_after = aws_auth_render.render_aws_auth(result.after)
     assert data_after["mapUsers"] == data["mapUsers"] and data_after["other"] == "kept"
-    assert aws_auth.parse_aws_auth(data_after).map_roles[0]["rolearn"] == NODE
+    assert aws_auth_parse.parse_aws_auth(data_after).map_roles[0]["rolearn"] == NODE
 
 
 def test_parse_sections_of_good_and_missing_data():
-    assert aws_auth.parse_sections(None) == (AwsAuth(), {})
-    parsed, broken = aws_auth.parse_sections({"mapRoles": "- rolearn: %s\n" % ADMIN})
+    assert aws_auth_parse.parse_sections(None) == (AwsAuth(), {})
+    parsed, broken = aws_auth_parse.parse_sections({"mapRoles": "- rolearn: %s\n" % ADMIN})
     assert broken == {} and parsed.map_roles == [{"rolearn": ADMIN}]
-    assert aws_auth.parse_sections({"mapAccounts": "{a: 1}"})[1].keys() == {"mapAccounts"}
+    assert aws_auth_parse.parse_sections({"mapAccounts": "{a: 1}"})[1].keys() == {"mapAccounts"}

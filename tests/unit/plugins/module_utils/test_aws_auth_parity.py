@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.eks.access.plugins.module_utils import aws_auth
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import errors as aws_auth_errors
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import parse as aws_auth_parse
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import plan as aws_auth_plan
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import render as aws_auth_render
 from ansible_collections.eks.access.plugins.module_utils.errors import EksAccessError
 
 ADMIN = "arn:aws:iam::111122223333:role/admin"
@@ -19,12 +22,12 @@ DEV = "arn:aws:iam::111122223333:role/dev"
 
 
 def roles(text):
-    return aws_auth.to_result(aws_auth.parse_aws_auth({"mapRoles": text}))["mapRoles"]
+    return aws_auth_render.to_result(aws_auth_parse.parse_aws_auth({"mapRoles": text}))["mapRoles"]
 
 
 def refused(data, construct):
-    with pytest.raises(aws_auth.NotUnderstood) as exc:
-        aws_auth.parse_aws_auth(data)
+    with pytest.raises(aws_auth_errors.NotUnderstood) as exc:
+        aws_auth_parse.parse_aws_auth(data)
     message = str(exc.value)
     assert message.startswith("this collection cannot safely edit section %s: " % next(iter(data))), message
     assert construct in message, message
@@ -161,8 +164,8 @@ CANNOT_READ = [
 
 @pytest.mark.parametrize("name, data, problem", CANNOT_READ, ids=[c[0] for c in CANNOT_READ])
 def test_the_authenticator_cannot_read(name, data, problem):
-    with pytest.raises(aws_auth.AuthenticatorCannotRead) as exc:
-        aws_auth.parse_aws_auth(data)
+    with pytest.raises(aws_auth_errors.AuthenticatorCannotRead) as exc:
+        aws_auth_parse.parse_aws_auth(data)
     assert str(exc.value).startswith("the authenticator cannot read section %s (" % next(iter(data)))
     assert problem in str(exc.value)
 
@@ -171,10 +174,10 @@ def test_the_authenticator_cannot_read(name, data, problem):
 
 def test_untouched_entry_keeps_its_meaning_when_the_section_is_rewritten():
     # RoleARN: admin followed by an empty rolearn: Go keeps admin; it must not be written as rolearn: ''.
-    current = aws_auth.parse_aws_auth({"mapRoles": "- RoleARN: %s\n  rolearn:\n  groups: [system:masters]\n" % ADMIN})
-    result = aws_auth.plan(current, roles=[{"rolearn": DEV, "groups": ["view"]}])
-    data = aws_auth.render_aws_auth(result.after)
-    assert aws_auth.to_result(aws_auth.parse_aws_auth(data))["mapRoles"] == [
+    current = aws_auth_parse.parse_aws_auth({"mapRoles": "- RoleARN: %s\n  rolearn:\n  groups: [system:masters]\n" % ADMIN})
+    result = aws_auth_plan.plan(current, roles=[{"rolearn": DEV, "groups": ["view"]}])
+    data = aws_auth_render.render_aws_auth(result.after)
+    assert aws_auth_render.to_result(aws_auth_parse.parse_aws_auth(data))["mapRoles"] == [
         {"rolearn": ADMIN, "username": "", "groups": ["system:masters"]},
         {"rolearn": DEV, "username": DEV, "groups": ["view"]},
     ]
@@ -182,8 +185,8 @@ def test_untouched_entry_keeps_its_meaning_when_the_section_is_rewritten():
 
 
 def test_a_section_that_is_not_understood_is_never_kept_as_valid():
-    parsed, broken = aws_auth.parse_sections({"mapAccounts": "%YAML 1.2\n---\n- 111122223333\n",
-                                              "mapRoles": "- rolearn: %s\n" % ADMIN})
+    parsed, broken = aws_auth_parse.parse_sections({"mapAccounts": "%YAML 1.2\n---\n- 111122223333\n",
+                                                    "mapRoles": "- rolearn: %s\n" % ADMIN})
     assert list(broken) == ["mapAccounts"] and parsed.map_accounts == []
     assert "this collection cannot safely edit section mapAccounts: line 1: a directive" in broken["mapAccounts"]
 
@@ -194,11 +197,11 @@ def test_renderer_refuses_characters_the_authenticator_reads_differently(value):
     # "0\n" made the renderer raise ValueError before.
     for entry in ({"rolearn": ADMIN, "username": value}, {"rolearn": ADMIN, "groups": [value]},
                   {"rolearn": ADMIN, value: "x"}, {"rolearn": ADMIN, "note": {"k": [value]}}):
-        with pytest.raises(aws_auth.AwsAuthError) as exc:
-            aws_auth.render_aws_auth(aws_auth.AwsAuth(map_roles=[entry]))
+        with pytest.raises(aws_auth_errors.AwsAuthError) as exc:
+            aws_auth_render.render_aws_auth(aws_auth_parse.AwsAuth(map_roles=[entry]))
         assert "refusing to write" in str(exc.value)
-    with pytest.raises(aws_auth.AwsAuthError):
-        aws_auth.render_aws_auth(aws_auth.AwsAuth(map_accounts=[value]))
+    with pytest.raises(aws_auth_errors.AwsAuthError):
+        aws_auth_render.render_aws_auth(aws_auth_parse.AwsAuth(map_accounts=[value]))
 
 
 @pytest.mark.parametrize("value", ["y", "no", "~", "", "0x1F", "08", "1e400", "._5", "<<", "1:30", "- x", "? x",
@@ -206,8 +209,8 @@ def test_renderer_refuses_characters_the_authenticator_reads_differently(value):
                                    "!x", "&x", "*x", "%x", "@x", "`x", "|", ">", "[a]", "{a}", ",", "#"])
 def test_renderer_writes_what_reads_back_the_same(value):
     entry = {"rolearn": ADMIN, "username": value, "groups": [value], "note": value}
-    data = aws_auth.render_aws_auth(aws_auth.AwsAuth(map_roles=[entry], map_accounts=[value]))
-    parsed = aws_auth.parse_aws_auth(data)
+    data = aws_auth_render.render_aws_auth(aws_auth_parse.AwsAuth(map_roles=[entry], map_accounts=[value]))
+    parsed = aws_auth_parse.parse_aws_auth(data)
     assert parsed.map_roles == [entry] and parsed.map_accounts == [value]
 
 
@@ -215,10 +218,10 @@ def test_no_other_exception_escapes_on_odd_input():
     odd = ["- &a [*a]\n", "- rolearn: !!timestamp abc\n", "[" * 20000, "- {" * 5000, "\x00", "- !<!> x\n",
            "- rolearn: \"\\ud800\"\n", "&a [*a, *a]", "- ? [a]\n  : b\n", "%YAML 9.9\n--- x\n"]
     for text in odd:
-        for kind in aws_auth.MAP_KEYS:
+        for kind in aws_auth_parse.MAP_KEYS:
             try:
-                aws_auth.parse_aws_auth({kind: text})
-            except aws_auth.AwsAuthError:
+                aws_auth_parse.parse_aws_auth({kind: text})
+            except aws_auth_errors.AwsAuthError:
                 pass
 
 
@@ -241,7 +244,7 @@ class _Api:
 
 
 def _update_admin(current):
-    return aws_auth.plan(current, roles=[{"rolearn": ADMIN, "groups": ["dev"]}])
+    return aws_auth_plan.plan(current, roles=[{"rolearn": ADMIN, "groups": ["dev"]}])
 
 
 @pytest.mark.parametrize("data, section", [
@@ -256,10 +259,10 @@ def _update_admin(current):
     ({"mapRoles": "- rolearn: %s\n" % ADMIN, "mapAccounts": "- !!binary MTExMTIyMjIzMzMz\n"}, "mapAccounts"),
 ])
 def test_a_write_is_refused_when_a_section_is_not_understood(data, section):
-    from ansible_collections.eks.access.plugins.module_utils import configmap
+    from ansible_collections.eks.access.plugins.module_utils.services import configmap
 
     api = _Api(dict(data))
-    with pytest.raises(aws_auth.AwsAuthError) as exc:
+    with pytest.raises(aws_auth_errors.AwsAuthError) as exc:
         configmap.apply(api, _update_admin, check_mode=False)
     message = str(exc.value)
     assert api.writes == []
@@ -268,23 +271,23 @@ def test_a_write_is_refused_when_a_section_is_not_understood(data, section):
 
 
 def test_repair_replaces_a_section_that_is_not_understood_with_the_listed_entries():
-    from ansible_collections.eks.access.plugins.module_utils import configmap
+    from ansible_collections.eks.access.plugins.module_utils.services import configmap
 
     api = _Api({"mapRoles": "- rolearn: %s\n  groups: [view]\n  groupſ: [system:masters]\n" % ADMIN})
     outcome = configmap.apply(api, _update_admin, check_mode=False, repair_kinds=("mapRoles",))
     assert outcome.repaired == ("mapRoles",) and len(api.writes) == 1
-    written = aws_auth.parse_aws_auth(api.writes[0]["data"])
-    assert aws_auth.to_result(written)["mapRoles"] == [{"rolearn": ADMIN, "username": ADMIN, "groups": ["dev"]}]
+    written = aws_auth_parse.parse_aws_auth(api.writes[0]["data"])
+    assert aws_auth_render.to_result(written)["mapRoles"] == [{"rolearn": ADMIN, "username": ADMIN, "groups": ["dev"]}]
     assert "groupſ" not in api.writes[0]["data"]["mapRoles"]
 
 
 def test_an_untouched_entry_is_written_back_as_the_authenticator_reads_it():
-    from ansible_collections.eks.access.plugins.module_utils import configmap
+    from ansible_collections.eks.access.plugins.module_utils.services import configmap
 
     # RoleARN: dev followed by an empty rolearn: the authenticator reads dev; the write must keep dev mapped.
     api = _Api({"mapRoles": "- RoleARN: %s\n  rolearn:\n  groups: [view]\n- rolearn: %s\n" % (DEV, ADMIN)})
     outcome = configmap.apply(api, _update_admin, check_mode=False)
-    written = aws_auth.to_result(aws_auth.parse_aws_auth(api.writes[0]["data"]))["mapRoles"]
+    written = aws_auth_render.to_result(aws_auth_parse.parse_aws_auth(api.writes[0]["data"]))["mapRoles"]
     assert written == [{"rolearn": DEV, "username": "", "groups": ["view"]},
                        {"rolearn": ADMIN, "username": "", "groups": ["dev"]}]
     assert [u["after"]["rolearn"] for u in outcome.plan.updated] == [ADMIN] and not outcome.plan.added

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from ansible_collections.eks.access.plugins.module_utils import cni
-from ansible_collections.eks.access.plugins.module_utils.cni import CniError
-from ansible_collections.eks.access.plugins.module_utils.trust_policy import policies_equal
+from ansible_collections.eks.access.plugins.module_utils.model import cni
+from ansible_collections.eks.access.plugins.module_utils.model.cni import CniError
+from ansible_collections.eks.access.plugins.module_utils.model.trust_policy import policies_equal
 
 # vpc-cni-ipv6-policy.json as printed in the VPC CNI guide (seed 003).
 GUIDE_IPV6_POLICY = json.loads(
@@ -218,9 +218,9 @@ def test_node_role_rejects(value):
 
 
 def test_aws_auth_node_role_arns():
-    from ansible_collections.eks.access.plugins.module_utils import aws_auth
+    from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import parse as aws_auth_parse
 
-    model = aws_auth.parse_aws_auth({"mapRoles": "\n".join([
+    model = aws_auth_parse.parse_aws_auth({"mapRoles": "\n".join([
         "- rolearn: %s" % NG_ARN,
         "  username: system:node:{{EC2PrivateDNSName}}",
         "  groups: [system:bootstrappers, system:nodes]",

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.eks.access.plugins.module_utils import cni
+from ansible_collections.eks.access.plugins.module_utils.model import cni
 from ansible_collections.eks.access.plugins.module_utils import errors
-from ansible_collections.eks.access.plugins.module_utils import vpc_cni_runner as runner
+from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni as runner
 from ansible_collections.eks.access.plugins.module_utils.services import workloads
 
 from fake_clients import FakeContext, ScriptedKube  # pylint: disable=import-error
@@ -313,7 +313,7 @@ def test_irsa_only_options_are_refused_with_pod_identity():
 
 
 def test_the_trust_left_without_the_pod_identity_statement():
-    from ansible_collections.eks.access.plugins.module_utils import trust_policy
+    from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
     from ansible_collections.eks.access.plugins.module_utils.runners import irsa_service_account_pod_identity as pi
 
     irsa = {"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::1:oidc-provider/x"},

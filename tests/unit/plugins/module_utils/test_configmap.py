@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.eks.access.plugins.module_utils import configmap
+from ansible_collections.eks.access.plugins.module_utils.services import configmap
 from ansible_collections.eks.access.plugins.module_utils import errors
-from ansible_collections.eks.access.plugins.module_utils.aws_auth import AwsAuthError
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth.errors import AwsAuthError
 
 BROKEN = {"mapRoles": "mapRoles: invalid YAML: ...", "mapUsers": "mapUsers: must be a YAML list"}
 
@@ -73,10 +73,10 @@ ROLE_B = "- rolearn: arn:aws:iam::111122223333:role/b\n  username: b\n  groups:\
 
 
 def _add_b(current):
-    from ansible_collections.eks.access.plugins.module_utils import aws_auth
+    from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import plan as aws_auth_plan
 
-    return aws_auth.plan(current, roles=[{"rolearn": "arn:aws:iam::111122223333:role/b", "username": "b",
-                                          "groups": ["g"]}], state="present")
+    return aws_auth_plan.plan(current, roles=[{"rolearn": "arn:aws:iam::111122223333:role/b", "username": "b",
+                                               "groups": ["g"]}], state="present")
 
 
 def test_a_conflict_re_reads_and_re_plans_on_the_new_content():

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.eks.access.plugins.module_utils.connection import KubernetesConnectionError
-from ansible_collections.eks.access.plugins.module_utils.connection import choose_auth
-from ansible_collections.eks.access.plugins.module_utils.connection import kubernetes_settings_given
+from ansible_collections.eks.access.plugins.module_utils.clients.connection import KubernetesConnectionError
+from ansible_collections.eks.access.plugins.module_utils.clients.connection import choose_auth
+from ansible_collections.eks.access.plugins.module_utils.clients.connection import kubernetes_settings_given
 
 
 @pytest.mark.parametrize(
@@ -41,7 +41,7 @@ def test_empty_environment_values_do_not_count():
 def test_ca_data_must_be_base64_pem():
     import base64
 
-    from ansible_collections.eks.access.plugins.module_utils.connection import decode_ca_data
+    from ansible_collections.eks.access.plugins.module_utils.clients.connection import decode_ca_data
 
     pem = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
     assert decode_ca_data("c", base64.b64encode(pem).decode()) == pem

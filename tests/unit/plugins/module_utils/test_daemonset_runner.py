@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.eks.access.plugins.module_utils import daemonset_runner as runner
+from ansible_collections.eks.access.plugins.module_utils.runners import daemonset_restart as runner
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.services import lease
 

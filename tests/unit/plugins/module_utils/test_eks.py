@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.eks.access.plugins.module_utils.eks import cluster_facts
+from ansible_collections.eks.access.plugins.module_utils.services.eks_cluster import cluster_facts
 
 
 def test_cluster_facts_flattens_describe_cluster():
@@ -53,7 +53,7 @@ def _no_sleep(monkeypatch):
 
 
 def test_describe_cluster_retries_a_plain_client_once_over(monkeypatch):
-    from ansible_collections.eks.access.plugins.module_utils.eks import describe_cluster
+    from ansible_collections.eks.access.plugins.module_utils.services.eks_cluster import describe_cluster
 
     _no_sleep(monkeypatch)
     client = _Throttled(failures=3)
@@ -67,7 +67,7 @@ def test_describe_cluster_adds_no_second_retry_layer_to_a_retrying_client(monkey
     import pytest
     from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
     from ansible_collections.eks.access.plugins.module_utils.clients import aws
-    from ansible_collections.eks.access.plugins.module_utils.eks import describe_cluster
+    from ansible_collections.eks.access.plugins.module_utils.services.eks_cluster import describe_cluster
 
     _no_sleep(monkeypatch)
     client = _Throttled(failures=100)
@@ -84,7 +84,7 @@ def test_eks_throttling_and_server_errors_are_retried_and_caller_errors_are_not(
     did not retry: the collection's default retry covers both."""
     import botocore.exceptions
     import pytest
-    from ansible_collections.eks.access.plugins.module_utils.eks import describe_cluster
+    from ansible_collections.eks.access.plugins.module_utils.services.eks_cluster import describe_cluster
 
     _no_sleep(monkeypatch)
     for code in ("ThrottlingException", "ServiceUnavailableException", "ServerException", "Throttling"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.eks.access.plugins.module_utils import eks_inventory as inv
+from ansible_collections.eks.access.plugins.module_utils.model import eks_inventory as inv
 
 CLUSTER = {
     "name": "prod-eu",

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import boto3
 import pytest
 
-from ansible_collections.eks.access.plugins.module_utils import eks_token
+from ansible_collections.eks.access.plugins.module_utils.clients import eks_token
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from urllib.parse import quote
 
 import pytest
 
-from ansible_collections.eks.access.plugins.module_utils import irsa
-from ansible_collections.eks.access.plugins.module_utils.irsa import IrsaError
+from ansible_collections.eks.access.plugins.module_utils.model import irsa
+from ansible_collections.eks.access.plugins.module_utils.model.irsa import IrsaError
 
 ROLE = "arn:aws:iam::111122223333:role/AmazonEKSVPCCNIRole"
 OTHER_ROLE = "arn:aws:iam::111122223333:role/SomeoneElse"

@@ -16,7 +16,7 @@ from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import NewConnectionError
 
 from ansible_collections.eks.access.plugins.module_utils import errors
-from ansible_collections.eks.access.plugins.module_utils import kube
+from ansible_collections.eks.access.plugins.module_utils.clients import kube
 
 
 class _Response:

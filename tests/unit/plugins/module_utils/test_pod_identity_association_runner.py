@@ -19,7 +19,7 @@ import pytest
 
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils import module as module_core
-from ansible_collections.eks.access.plugins.module_utils import trust_policy
+from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.runners import pod_identity_association as runner
 from ansible_collections.eks.access.plugins.module_utils.services import pod_identity as services
 from runner_fakes import Harness  # pylint: disable=import-error

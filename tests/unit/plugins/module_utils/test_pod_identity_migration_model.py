@@ -9,7 +9,7 @@ import copy
 
 import pytest
 
-from ansible_collections.eks.access.plugins.module_utils import trust_policy
+from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.errors import Refused
 from ansible_collections.eks.access.plugins.module_utils.model import pod_identity
 from ansible_collections.eks.access.plugins.module_utils.model import pod_identity_migration as model

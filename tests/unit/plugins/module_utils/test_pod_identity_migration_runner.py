@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 import json
 
-from ansible_collections.eks.access.plugins.module_utils import trust_policy
+from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.runners import pod_identity_migration as runner
 from runner_fakes import Harness  # pylint: disable=import-error
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.eks.access.plugins.module_utils import rollout
-from ansible_collections.eks.access.plugins.module_utils.rollout import RolloutError
+from ansible_collections.eks.access.plugins.module_utils.model import rollout
+from ansible_collections.eks.access.plugins.module_utils.model.rollout import RolloutError
 
 
 def ds(strategy=None, desired=3, generation=2, observed=2, updated=3, available=3):

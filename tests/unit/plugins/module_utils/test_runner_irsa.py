@@ -7,8 +7,8 @@ from __future__ import annotations
 import datetime
 import json
 
-from ansible_collections.eks.access.plugins.module_utils import irsa
-from ansible_collections.eks.access.plugins.module_utils import trust_policy
+from ansible_collections.eks.access.plugins.module_utils.model import irsa
+from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.runners import irsa_service_account as runner
 
 from runner_fakes import ACCOUNT, Harness  # pylint: disable=import-error

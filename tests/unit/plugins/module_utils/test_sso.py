@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from ansible_collections.eks.access.plugins.module_utils import sso
-from ansible_collections.eks.access.plugins.module_utils.sso import SsoRoleError
+from ansible_collections.eks.access.plugins.module_utils.model import sso
+from ansible_collections.eks.access.plugins.module_utils.model.sso import SsoRoleError
 
 ACCOUNT = "111222333444"
 GLOBAL_PATH = "/aws-reserved/sso.amazonaws.com/"

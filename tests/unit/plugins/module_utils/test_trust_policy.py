@@ -9,8 +9,8 @@ from urllib.parse import quote
 
 import pytest
 
-from ansible_collections.eks.access.plugins.module_utils import trust_policy as tp
-from ansible_collections.eks.access.plugins.module_utils.trust_policy import TrustPolicyError
+from ansible_collections.eks.access.plugins.module_utils.model import trust_policy as tp
+from ansible_collections.eks.access.plugins.module_utils.model.trust_policy import TrustPolicyError
 
 ISSUER = "oidc.eks.region-code.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
 ISSUER_URL = "https://" + ISSUER

@@ -14,7 +14,7 @@ import datetime
 import pytest
 
 from ansible_collections.eks.access.plugins.module_utils import errors
-from ansible_collections.eks.access.plugins.module_utils import vpc_cni_runner as runner
+from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni as runner
 from ansible_collections.eks.access.plugins.module_utils.services import lease
 
 from fake_clients import FakeContext, ScriptedKube  # pylint: disable=import-error

@@ -8,7 +8,7 @@ import copy
 
 import pytest
 
-from ansible_collections.eks.access.plugins.module_utils import irsa
+from ansible_collections.eks.access.plugins.module_utils.model import irsa
 from ansible_collections.eks.access.plugins.module_utils.services import workloads
 
 from fake_clients import ScriptedKube  # pylint: disable=import-error
@@ -84,7 +84,7 @@ def test_init_containers_count_and_skip_containers_skips_both_kinds():
 
 def test_irsa_and_cni_agree_on_init_containers():
     """Issue 15: irsa.py ignored init containers while cni.py counted them; both now use workloads."""
-    from ansible_collections.eks.access.plugins.module_utils import cni
+    from ansible_collections.eks.access.plugins.module_utils.model import cni
 
     pod = webhook_pod()
     pod["spec"]["initContainers"][0]["env"] = []

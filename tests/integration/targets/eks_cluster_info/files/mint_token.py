@@ -10,7 +10,7 @@ import sys
 
 import boto3
 
-from ansible_collections.eks.access.plugins.module_utils.eks_token import mint_token
+from ansible_collections.eks.access.plugins.module_utils.clients.eks_token import mint_token
 
 if __name__ == "__main__":
     print(mint_token(boto3.client("sts"), sys.argv[1]))

@@ -1,10 +1,10 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Pure model of the EKS ``aws-auth`` ConfigMap: the names existing callers import.
+"""Pure model of a change to the EKS ``aws-auth`` ConfigMap.
 
-Reading and writing live in plugins/module_utils/model/aws_auth/ (go_yaml:
-the YAML subset read exactly as aws-iam-authenticator v0.6.13 reads it;
-parse: its reading, or a refusal; render: writing that reads back the same).
+Reading and writing live beside it in model/aws_auth/ (go_yaml: the YAML
+subset read exactly as aws-iam-authenticator v0.6.13 reads it; parse: its
+reading, or a refusal; render: writing that reads back the same; errors).
 This module validates requested entries, plans a change and lints.
 """
 
@@ -15,7 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from ansible_collections.eks.access.plugins.module_utils.arn import (
+from ansible_collections.eks.access.plugins.module_utils.model.arn import (
     ArnError,
     assumed_role_to_role_arn,
     classify_for_aws_auth,
@@ -25,32 +25,11 @@ from ansible_collections.eks.access.plugins.module_utils.arn import (
     strip_role_path,
     validate_account_id,
 )
-# The names below are re-exported: callers import them from here.
-from ansible_collections.eks.access.plugins.module_utils.model.aws_auth.errors import (  # noqa: F401  # pylint: disable=unused-import
-    AuthenticatorCannotRead,
-    AwsAuthError,
-    LockoutError,
-    NotUnderstood,
-    SectionError,
-)
-from ansible_collections.eks.access.plugins.module_utils.model.aws_auth.parse import (  # noqa: F401  # pylint: disable=unused-import
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth.errors import AwsAuthError, LockoutError
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth.parse import (
     ARN_KEY,
-    AWS_AUTH_NAME,
-    AWS_AUTH_NAMESPACE,
-    MAP_KEYS,
     AwsAuth,
     ordered_entry as _ordered_entry,
-    parse_aws_auth,
-    parse_section,
-    parse_sections,
-    section_errors,
-)
-from ansible_collections.eks.access.plugins.module_utils.model.aws_auth.render import (  # noqa: F401  # pylint: disable=unused-import
-    MAX_CONFIGMAP_BYTES,
-    diff_text,
-    render_aws_auth,
-    to_result,
-    validate_rendered,
 )
 
 # Placeholders pkg/server renderTemplate() substitutes, in username and groups.

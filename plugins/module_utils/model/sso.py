@@ -20,17 +20,17 @@ import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
 
-from ansible_collections.eks.access.plugins.module_utils import trust_policy
-from ansible_collections.eks.access.plugins.module_utils.arn import PARTITIONS
-from ansible_collections.eks.access.plugins.module_utils.arn import SSO_PATH_PREFIX
-from ansible_collections.eks.access.plugins.module_utils.arn import SSO_ROLE_PREFIX
-from ansible_collections.eks.access.plugins.module_utils.arn import ArnError
-from ansible_collections.eks.access.plugins.module_utils.arn import match_key
-from ansible_collections.eks.access.plugins.module_utils.arn import parse_iam_arn
-from ansible_collections.eks.access.plugins.module_utils.arn import same_arn
+from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
+from ansible_collections.eks.access.plugins.module_utils.model.arn import PARTITIONS
+from ansible_collections.eks.access.plugins.module_utils.model.arn import SSO_PATH_PREFIX
+from ansible_collections.eks.access.plugins.module_utils.model.arn import SSO_ROLE_PREFIX
+from ansible_collections.eks.access.plugins.module_utils.model.arn import ArnError
+from ansible_collections.eks.access.plugins.module_utils.model.arn import match_key
+from ansible_collections.eks.access.plugins.module_utils.model.arn import parse_iam_arn
+from ansible_collections.eks.access.plugins.module_utils.model.arn import same_arn
 from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
-from ansible_collections.eks.access.plugins.module_utils.irsa import MANAGED_BY_VALUE
-from ansible_collections.eks.access.plugins.module_utils.irsa import TAG_MANAGED_BY
+from ansible_collections.eks.access.plugins.module_utils.model.irsa import MANAGED_BY_VALUE
+from ansible_collections.eks.access.plugins.module_utils.model.irsa import TAG_MANAGED_BY
 
 # Permission set names: 1..32 of [\w+=,.@-] (sso-admin CreatePermissionSet).
 _PERMISSION_SET_RE = re.compile(r"^[\w+=,.@-]{1,32}\Z")

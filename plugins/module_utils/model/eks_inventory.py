@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import fnmatch
 
-from ansible_collections.eks.access.plugins.module_utils.eks import cluster_facts
+from ansible_collections.eks.access.plugins.module_utils.services.eks_cluster import cluster_facts
 from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
 
 HOSTNAME_STYLES = ("name", "name_region", "arn")

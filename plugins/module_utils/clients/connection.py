@@ -22,10 +22,10 @@ from typing import Optional
 
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
 
-from ansible_collections.eks.access.plugins.module_utils import eks
+from ansible_collections.eks.access.plugins.module_utils.services import eks_cluster
 from ansible_collections.eks.access.plugins.module_utils import errors
-from ansible_collections.eks.access.plugins.module_utils import kube
-from ansible_collections.eks.access.plugins.module_utils.eks_token import mint_token
+from ansible_collections.eks.access.plugins.module_utils.clients import kube
+from ansible_collections.eks.access.plugins.module_utils.clients.eks_token import mint_token
 
 # Options that mean "the user told kubernetes.core how to connect".
 _EXPLICIT_K8S_OPTIONS = ("kubeconfig", "context", "host", "api_key", "username", "client_cert")
@@ -88,7 +88,7 @@ def _write_ca_file(pem: bytes) -> str:
 
 def eks_token_overrides(module, cluster_name: str) -> dict:
     """kubernetes.core auth values for ``cluster_name``: endpoint, CA file and a fresh token."""
-    facts = eks.describe_cluster(module.client("eks"), cluster_name)
+    facts = eks_cluster.describe_cluster(module.client("eks"), cluster_name)
     if not facts.get("endpoint") or not facts.get("certificate_authority_data"):
         raise KubernetesConnectionError(
             "EKS cluster %r has no endpoint or CA yet (status %s)" % (cluster_name, facts.get("status"))

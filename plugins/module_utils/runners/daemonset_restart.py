@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ansible_collections.eks.access.plugins.module_utils import errors
-from ansible_collections.eks.access.plugins.module_utils import kube
-from ansible_collections.eks.access.plugins.module_utils import rollout
+from ansible_collections.eks.access.plugins.module_utils.clients import kube
+from ansible_collections.eks.access.plugins.module_utils.model import rollout
 from ansible_collections.eks.access.plugins.module_utils.services import lease as lease_service
 from ansible_collections.eks.access.plugins.module_utils.services import workloads
 

@@ -11,12 +11,12 @@ Webhook, which reads them from the ServiceAccount when pods are created.
 from __future__ import annotations
 
 
-from ansible_collections.eks.access.plugins.module_utils.arn import ArnError
+from ansible_collections.eks.access.plugins.module_utils.model.arn import ArnError
 from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
-from ansible_collections.eks.access.plugins.module_utils.arn import require_role_arn
-from ansible_collections.eks.access.plugins.module_utils.arn import same_arn
-from ansible_collections.eks.access.plugins.module_utils.trust_policy import load_policy
-from ansible_collections.eks.access.plugins.module_utils.trust_policy import policies_equal
+from ansible_collections.eks.access.plugins.module_utils.model.arn import require_role_arn
+from ansible_collections.eks.access.plugins.module_utils.model.arn import same_arn
+from ansible_collections.eks.access.plugins.module_utils.model.trust_policy import load_policy
+from ansible_collections.eks.access.plugins.module_utils.model.trust_policy import policies_equal
 from ansible_collections.eks.access.plugins.module_utils.services import workloads
 
 ANNOTATION_PREFIX = "eks.amazonaws.com/"

@@ -19,9 +19,9 @@ from typing import List, Optional
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
-from ansible_collections.eks.access.plugins.module_utils import cni
+from ansible_collections.eks.access.plugins.module_utils.model import cni
 from ansible_collections.eks.access.plugins.module_utils import errors
-from ansible_collections.eks.access.plugins.module_utils import trust_policy
+from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.model import pod_identity as pod_identity_model
 from ansible_collections.eks.access.plugins.module_utils.services import lease as lease_service
 from ansible_collections.eks.access.plugins.module_utils.services import workloads
@@ -43,10 +43,10 @@ def _caller(ctx):
 
 
 def describe_cluster(ctx, name):
-    """DescribeCluster's facts; eks.ClusterNotFound (a NotFound) for a missing cluster."""
-    from ansible_collections.eks.access.plugins.module_utils import eks
+    """DescribeCluster's facts; eks_cluster.ClusterNotFound (a NotFound) for a missing cluster."""
+    from ansible_collections.eks.access.plugins.module_utils.services import eks_cluster
 
-    return eks.describe_cluster(ctx.aws("eks"), name)
+    return eks_cluster.describe_cluster(ctx.aws("eks"), name)
 
 
 # ---------------------------------------------------------------------------
@@ -442,15 +442,16 @@ def attached_policies_or_none(iam, role_name):
 
 def aws_auth_node_roles(api):
     """Node role ARNs mapped in the cluster's aws-auth ConfigMap (empty when there is none)."""
-    from ansible_collections.eks.access.plugins.module_utils import aws_auth
-    from ansible_collections.eks.access.plugins.module_utils import configmap
+    from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import errors as aws_auth_errors
+    from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import parse as aws_auth_parse
+    from ansible_collections.eks.access.plugins.module_utils.services import configmap
 
     current = configmap.read_configmap(api)
     if current is None:
         return []
     try:
-        return cni.aws_auth_node_role_arns(aws_auth.parse_aws_auth(current.get("data") or {}))
-    except aws_auth.AwsAuthError as e:
+        return cni.aws_auth_node_role_arns(aws_auth_parse.parse_aws_auth(current.get("data") or {}))
+    except aws_auth_errors.AwsAuthError as e:
         raise errors.InvalidInput("the aws-auth ConfigMap cannot be read for node roles (%s); fix it, or leave "
                                   "aws_auth out of discover and list the node roles in node_roles" % e)
 

@@ -28,12 +28,12 @@ from urllib.parse import unquote, unquote_plus
 from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 
-from ansible_collections.eks.access.plugins.module_utils.arn import SSO_PATH_PREFIX
-from ansible_collections.eks.access.plugins.module_utils.arn import ArnError
-from ansible_collections.eks.access.plugins.module_utils.arn import is_sso_role_name
-from ansible_collections.eks.access.plugins.module_utils.arn import require_role_arn
-from ansible_collections.eks.access.plugins.module_utils.arn import validate_account_id
-from ansible_collections.eks.access.plugins.module_utils.arn import validate_partition
+from ansible_collections.eks.access.plugins.module_utils.model.arn import SSO_PATH_PREFIX
+from ansible_collections.eks.access.plugins.module_utils.model.arn import ArnError
+from ansible_collections.eks.access.plugins.module_utils.model.arn import is_sso_role_name
+from ansible_collections.eks.access.plugins.module_utils.model.arn import require_role_arn
+from ansible_collections.eks.access.plugins.module_utils.model.arn import validate_account_id
+from ansible_collections.eks.access.plugins.module_utils.model.arn import validate_partition
 from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
 
 POLICY_VERSION = "2012-10-17"

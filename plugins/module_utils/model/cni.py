@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import copy
 
-from ansible_collections.eks.access.plugins.module_utils import arn as arn_rules
+from ansible_collections.eks.access.plugins.module_utils.model import arn as arn_rules
 from ansible_collections.eks.access.plugins.module_utils import errors
-from ansible_collections.eks.access.plugins.module_utils.kube import ENV_ROLE_ARN
-from ansible_collections.eks.access.plugins.module_utils.kube import ENV_TOKEN_FILE
+from ansible_collections.eks.access.plugins.module_utils.clients.kube import ENV_ROLE_ARN
+from ansible_collections.eks.access.plugins.module_utils.clients.kube import ENV_TOKEN_FILE
 from ansible_collections.eks.access.plugins.module_utils.services import workloads
 
 CNI_NAMESPACE = "kube-system"
@@ -131,7 +131,7 @@ def plan_ipv6_policy(existing_document, wanted_document):
     (action ``none``) even when its document differs from the guide's (the
     operator may have tightened it); ``matches_guide`` says whether it does.
     """
-    from ansible_collections.eks.access.plugins.module_utils.trust_policy import policies_equal
+    from ansible_collections.eks.access.plugins.module_utils.model.trust_policy import policies_equal
 
     if existing_document is None:
         return {"action": "create", "matches_guide": True}
@@ -236,7 +236,7 @@ def node_role(role, default_account=None, default_partition="aws"):
     the same name in the caller's account. A bare name is taken to be in
     ``default_account`` (the caller's).
     """
-    from ansible_collections.eks.access.plugins.module_utils.arn import ArnError, require_role_arn
+    from ansible_collections.eks.access.plugins.module_utils.model.arn import ArnError, require_role_arn
 
     if not isinstance(role, str) or not role.strip():
         raise CniError("node role must be a role name or ARN, got %r" % (role,))
@@ -262,7 +262,7 @@ def _role_key(role):
 
 def aws_auth_node_role_arns(aws_auth_model):
     """Role ARNs of the aws-auth mapRoles entries that map nodes (group ``system:nodes``)."""
-    from ansible_collections.eks.access.plugins.module_utils.aws_auth import is_node_mapping
+    from ansible_collections.eks.access.plugins.module_utils.model.aws_auth.plan import is_node_mapping
 
     arns = []
     for entry in (aws_auth_model.map_roles if aws_auth_model is not None else []):
@@ -383,7 +383,7 @@ def plan_addon_role(addon, role_arn):
         return {"action": "absent", "reason": "%s is not an EKS managed add-on of this cluster" % ADDON_NAME,
                 "update": None}
     if role_arn is not None:
-        from ansible_collections.eks.access.plugins.module_utils.arn import ArnError, require_role_arn
+        from ansible_collections.eks.access.plugins.module_utils.model.arn import ArnError, require_role_arn
 
         try:
             require_role_arn(role_arn)
@@ -442,7 +442,7 @@ def plan_addon_pod_identity(addon, current, service_account, role_arn):
         return {"action": "absent", "reason": "%s is not an EKS managed add-on of this cluster" % ADDON_NAME,
                 "update": None, "before": [], "after": []}
     if role_arn is not None:
-        from ansible_collections.eks.access.plugins.module_utils.arn import ArnError, require_role_arn
+        from ansible_collections.eks.access.plugins.module_utils.model.arn import ArnError, require_role_arn
 
         try:
             require_role_arn(role_arn)

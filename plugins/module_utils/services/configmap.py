@@ -16,9 +16,12 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from ansible_collections.eks.access.plugins.module_utils import aws_auth
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import errors as aws_auth_errors
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import parse as aws_auth_parse
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import plan as aws_auth_plan
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import render as aws_auth_render
 from ansible_collections.eks.access.plugins.module_utils import errors
-from ansible_collections.eks.access.plugins.module_utils import kube
+from ansible_collections.eks.access.plugins.module_utils.clients import kube
 
 # Enough for a handful of playbooks editing at once; each retry re-reads.
 DEFAULT_MAX_ATTEMPTS = 8
@@ -32,8 +35,8 @@ class ConflictRetriesExhausted(errors.Conflict):
 
 @dataclass
 class WriteOutcome:
-    before: aws_auth.AwsAuth
-    plan: aws_auth.Plan
+    before: aws_auth_parse.AwsAuth
+    plan: aws_auth_plan.Plan
     existed: bool
     before_data: dict
     after_data: dict
@@ -49,7 +52,7 @@ def configmap_path(namespace, name=None):
     return kube.api_path("v1", "configmaps", namespace, name)
 
 
-def read_configmap(api, name=aws_auth.AWS_AUTH_NAME, namespace=aws_auth.AWS_AUTH_NAMESPACE):
+def read_configmap(api, name=aws_auth_parse.AWS_AUTH_NAME, namespace=aws_auth_parse.AWS_AUTH_NAMESPACE):
     """The ConfigMap as a JSON-shaped dict, or None when it does not exist."""
     return api.get_optional(configmap_path(namespace, name))
 
@@ -61,12 +64,12 @@ def _backoff(attempt):
 
 def apply(
     api,
-    planner: Callable[[aws_auth.AwsAuth], aws_auth.Plan],
+    planner: Callable[[aws_auth_parse.AwsAuth], aws_auth_plan.Plan],
     check_mode: bool,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     sleep: Callable[[float], Any] = time.sleep,
-    name: str = aws_auth.AWS_AUTH_NAME,
-    namespace: str = aws_auth.AWS_AUTH_NAMESPACE,
+    name: str = aws_auth_parse.AWS_AUTH_NAME,
+    namespace: str = aws_auth_parse.AWS_AUTH_NAMESPACE,
     create_missing: bool = True,
     before_write: Optional[Callable[[WriteOutcome], Any]] = None,
     repair_kinds: Optional[tuple] = None,
@@ -91,7 +94,7 @@ def apply(
     for attempt in range(1, max_attempts + 1):
         current = read_configmap(api, name, namespace)
         before_data = dict((current or {}).get("data") or {})
-        before, broken = aws_auth.parse_sections(before_data if current is not None else None)
+        before, broken = aws_auth_parse.parse_sections(before_data if current is not None else None)
         if broken:
             # Never overwrite what we cannot read, unless told how: the entries in it are unknown.
             _refuse_malformed(namespace, name, broken, repair_kinds, repair_hint)
@@ -99,12 +102,12 @@ def apply(
         if broken:
             result.changed = True  # the broken text goes, even when the listed entries were all there
         version = (current or {}).get("metadata", {}).get("resourceVersion")
-        after_data = aws_auth.render_aws_auth(result.after) if result.changed else before_data
+        after_data = aws_auth_render.render_aws_auth(result.after) if result.changed else before_data
         outcome = WriteOutcome(before, result, current is not None, before_data, after_data, version, version, False,
                                attempt, tuple(sorted(broken)))
         if not result.changed or (current is None and not create_missing):
             return outcome
-        aws_auth.validate_rendered(after_data)
+        aws_auth_render.validate_rendered(after_data)
         if before_write is not None and not check_mode:
             before_write(outcome)
         try:
@@ -193,18 +196,18 @@ def update_json(api, namespace: str, name: str, key: str, update: Callable[[dict
 def _refuse_malformed(namespace, name, broken, repair_kinds, repair_hint="re-run with repair=true"):
     """Raise AwsAuthError unless repair_kinds covers every section that cannot be edited safely."""
     # Each problem says whether the authenticator cannot read the section or
-    # this collection cannot read it exactly (aws_auth.SectionError).
+    # this collection cannot read it exactly (aws_auth_errors.SectionError).
     problems = "; ".join(broken[key] for key in sorted(broken))
     unparsed = ", ".join(sorted(broken))
     if repair_kinds is None:
-        raise aws_auth.AwsAuthError(
+        raise aws_auth_errors.AwsAuthError(
             "the existing %s/%s cannot be edited safely: %s. Nothing was written. Fix it by hand, or %s "
             "and list every entry that %s should hold: they replace that text, and the old content is "
             "kept as a backup" % (namespace, name, problems, repair_hint, unparsed))
-    unmanaged = [key for key in sorted(broken) if key not in aws_auth.MAP_KEYS]
-    missing = [key for key in sorted(broken) if key in aws_auth.MAP_KEYS and key not in repair_kinds]
+    unmanaged = [key for key in sorted(broken) if key not in aws_auth_parse.MAP_KEYS]
+    missing = [key for key in sorted(broken) if key in aws_auth_parse.MAP_KEYS and key not in repair_kinds]
     if unmanaged or missing:
-        raise aws_auth.AwsAuthError(
+        raise aws_auth_errors.AwsAuthError(
             "the existing %s/%s cannot be edited safely (%s); repair=true replaces such a section only with entries "
             "the task lists, and this task lists none for %s. Nothing was written"
             % (namespace, name, problems, ", ".join(unmanaged + missing)))
