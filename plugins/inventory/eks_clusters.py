@@ -6,7 +6,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: eks_clusters
 short_description: Amazon EKS clusters as inventory hosts
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - One host per EKS cluster found in the given regions, and optionally in other accounts through assumed
     roles. Each host runs on the controller (C(ansible_connection=local)) and carries what the eks.access

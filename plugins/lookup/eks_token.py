@@ -6,7 +6,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: eks_token
 short_description: A short-lived EKS bearer token and the cluster's endpoint and CA, for kubernetes.core
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Describes the EKS cluster for its API endpoint and certificate authority, writes the CA to a private file
     on the controller, and mints an EKS bearer token from a presigned STS C(GetCallerIdentity) request, as
@@ -16,6 +16,13 @@ description:
     work in AWX or any runner that holds only an AWS credential.
   - The token is valid for O(expires) seconds (at most 15 minutes, the authenticator's limit); a variable holding
     the lookup is templated again, and a fresh token minted, by each task that uses it.
+  - The token is a credential - anyone holding it acts as the AWS identity that minted it on that cluster until it
+    expires. Keep it out of logs and facts. Put the lookup in the C(vars) of a play, block or task, as the examples
+    do, and hand C(api_key) to modules that mark it secret (the C(api_key) option of kubernetes.core modules is
+    C(no_log)); do not C(register) the lookup or copy it with C(ansible.builtin.set_fact) (facts are kept for the
+    rest of the run, in fact caches, and printed with C(-v)); do not C(ansible.builtin.debug) it; and set
+    C(no_log=true) on any other task that receives the token, such as an C(ansible.builtin.uri) call with an
+    C(Authorization) header.
 author:
   - eks.access developers (@eks-access)
 options:
@@ -56,6 +63,16 @@ EXAMPLES = r"""
     - name: Read the nodes
       kubernetes.core.k8s_info:
         kind: Node
+
+- name: A raw API call carries the token in a header; no_log keeps it out of the output and the logs
+  ansible.builtin.uri:
+    url: "{{ cluster.host }}/version"
+    ca_path: "{{ cluster.ca_cert }}"
+    headers:
+      Authorization: "Bearer {{ cluster.api_key }}"
+  no_log: true
+  vars:
+    cluster: "{{ lookup('eks.access.eks_token', 'prod-eu') }}"
 """
 
 RETURN = r"""

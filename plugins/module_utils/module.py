@@ -37,7 +37,7 @@ _IDENTITY_LOOKUP_ERRORS = (errors.EksAccessError, AnsibleAWSError) + _BOTO_ERROR
 
 
 EKS_ACCESS_COLLECTION_NAME = "eks.access"
-EKS_ACCESS_COLLECTION_VERSION = "0.1.0"
+EKS_ACCESS_COLLECTION_VERSION = "1.0.0"
 
 
 class AnsibleEKSAccessModule(AnsibleAWSModule):

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: aws_auth_info
 short_description: Read and lint the EKS aws-auth ConfigMap
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Returns the identity mappings of C(kube-system/aws-auth) the way aws-iam-authenticator reads them,
     like C(eksctl get iamidentitymapping), with the raw data and C(resourceVersion).
@@ -43,6 +43,9 @@ attributes:
   check_mode:
     support: full
     description: Reads only.
+  diff_mode:
+    support: N/A
+    description: Reads only; there is no change to show.
 """
 
 EXAMPLES = r"""

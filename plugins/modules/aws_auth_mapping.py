@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: aws_auth_mapping
 short_description: Manage IAM role, user and account mappings in the EKS aws-auth ConfigMap
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Adds, updates and removes entries of C(mapRoles), C(mapUsers) and C(mapAccounts) in the
     C(kube-system/aws-auth) ConfigMap that maps IAM identities to Kubernetes users and groups.
@@ -221,22 +221,24 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-added:
-  description: Entries added, each with its C(kind) (C(mapRoles), C(mapUsers), C(mapAccounts)) and C(entry).
+created:
+  description:
+    - The mappings added, each named by its role or user ARN (or the account ID for C(mapAccounts)); the whole
+      mappings are in RV(mappings) and the diff.
   returned: always
   type: list
-  elements: dict
-  sample: [{kind: mapRoles, entry: {rolearn: "arn:aws:iam::111122223333:role/dev", username: dev, groups: [dev]}}]
-removed:
-  description: Entries removed, same shape as RV(added).
-  returned: always
-  type: list
-  elements: dict
+  elements: str
+  sample: ["arn:aws:iam::111122223333:role/dev"]
 updated:
-  description: Entries changed in place, each with C(kind), C(before) and C(after).
+  description: The mappings changed in place, named as in RV(created).
   returned: always
   type: list
-  elements: dict
+  elements: str
+deleted:
+  description: The mappings removed, named as in RV(created).
+  returned: always
+  type: list
+  elements: str
 mappings:
   description: The mappings after the task, as the authenticator reads them.
   returned: always
@@ -249,8 +251,8 @@ resource_version:
   description: C(metadata.resourceVersion) of the ConfigMap after the task (unchanged in check mode); null when it does not exist.
   returned: always
   type: str
-created:
-  description: Whether the ConfigMap was created by this task.
+configmap_created:
+  description: Whether the aws-auth ConfigMap was created by this task.
   returned: always
   type: bool
 protected_arns:

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: aws_node_irsa_info
 short_description: Verify that every aws-node pod carries the credentials (IRSA or EKS Pod Identity) of the CNI role
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Step "verify" of the EKS user guide's VPC CNI to IRSA procedure, for every pod rather than one
     (C(kubectl describe pod ... | grep AWS_ROLE_ARN)).
@@ -62,6 +62,13 @@ extends_documentation_fragment:
   - eks.access.action_groups.kubernetes
 notes:
   - Supports C(check_mode); it never changes anything.
+attributes:
+  check_mode:
+    support: full
+    description: Reads only.
+  diff_mode:
+    support: N/A
+    description: Reads only; there is no change to show.
 """
 
 EXAMPLES = r"""

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: daemonset_restart
 short_description: Restart a DaemonSet's pods safely (by default kube-system/aws-node) and wait for them
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Restarts the pods of a DaemonSet so that they are created again, for example so that the pod identity webhook
     injects the IRSA variables after the service account was annotated.

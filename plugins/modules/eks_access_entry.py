@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: eks_access_entry
 short_description: Manage EKS access entries and their access policies, many in one task
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Creates, updates and deletes Amazon EKS access entries (the IAM principals a cluster lets in, with their
     Kubernetes groups and username) and associates or disassociates their access policies
@@ -25,7 +25,7 @@ description:
     keeps whatever policies it has, while O(entries[].access_policies=[]) removes them all.
   - An entry's type cannot change in EKS; the module refuses such a change with the fix, or deletes and
     recreates the entry with O(replace=true).
-  - When a request fails half-way, the task fails with RV(applied) and RV(not_applied); re-running it applies
+  - When a request fails half-way, the task fails with RV(applied) and RV(failed); re-running it applies
     only what is missing.
   - The cluster must be in authentication mode C(API_AND_CONFIG_MAP) or C(API); see
     M(eks.access.eks_authentication_mode).
@@ -122,11 +122,11 @@ options:
     description:
       - With O(state=present), also delete the cluster's entries not listed in O(entries).
       - Never deletes the entry of the identity the task runs as (an assumed-role session's entry is its
-        role's), entries of service-linked roles, or node-type entries unless O(purge_node_entries=true).
+        role's), entries of service-linked roles, or node-type entries unless O(allow_node_entry_deletion=true).
         RV(kept) says which entries were spared and why.
     type: bool
     default: false
-  purge_node_entries:
+  allow_node_entry_deletion:
     description:
       - Let O(purge) delete node-type entries (C(EC2_LINUX), C(EC2_WINDOWS), C(FARGATE_LINUX), C(HYBRID_LINUX),
         C(EC2)), and let O(state=absent) delete one it names; without it, naming a node entry with
@@ -261,15 +261,39 @@ writes:
   returned: always
   type: int
 applied:
-  description: The writes made, in order per entry (empty in check mode). On failure, also with RV(not_applied).
+  description:
+    - The entries whose writes were all made, in the order they finished (empty in check mode). On a failure
+      half-way, also with RV(failed).
+    - C(action) is C(create), C(update), C(replace) or C(delete).
   returned: always
   type: list
-  elements: str
-not_applied:
-  description: The writes not made because a request failed.
+  elements: dict
+  sample: [{name: "arn:aws:iam::111122223333:role/dev", action: create}]
+  contains:
+    name:
+      description: The principal ARN.
+      type: str
+    action:
+      description: C(create), C(update), C(replace) or C(delete).
+      type: str
+failed:
+  description:
+    - The entries not or not wholly written because a request failed, each with the reason; a re-run applies them.
   returned: on failure half-way
   type: list
-  elements: str
+  elements: dict
+  sample: [{name: "arn:aws:iam::111122223333:user/alice", action: create,
+            msg: "Create the entry of arn:aws:iam::111122223333:user/alice was denied by AWS (AccessDeniedException)"}]
+  contains:
+    name:
+      description: The principal ARN.
+      type: str
+    action:
+      description: C(create), C(update), C(replace) or C(delete).
+      type: str
+    msg:
+      description: Why, in one sentence.
+      type: str
 authentication_mode:
   description: The cluster's authentication mode.
   returned: always
@@ -330,7 +354,7 @@ ACCESS_ENTRY_ARG_SPEC = dict(
     entries=dict(type="list", elements="dict", default=[], options=ENTRY_SPEC),
     state=dict(type="str", default="present", choices=["present", "absent"]),
     purge=dict(type="bool", default=False),
-    purge_node_entries=dict(type="bool", default=False),
+    allow_node_entry_deletion=dict(type="bool", default=False),
     replace=dict(type="bool", default=False),
     allow_self_lockout=dict(type="bool", default=False),
     concurrency=dict(type="int", default=DEFAULT_CONCURRENCY),

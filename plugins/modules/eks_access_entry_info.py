@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: eks_access_entry_info
 short_description: Read and lint the access entries of an EKS cluster
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Returns the cluster's authentication mode and its access entries, each with its type, Kubernetes groups,
     username, tags and access policies with their scopes, and which principals are cluster admins through
@@ -57,6 +57,9 @@ attributes:
   check_mode:
     support: full
     description: Reads only.
+  diff_mode:
+    support: N/A
+    description: Reads only; there is no change to show.
 """
 
 EXAMPLES = r"""

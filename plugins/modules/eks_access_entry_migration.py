@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: eks_access_entry_migration
 short_description: Move an EKS cluster from the aws-auth ConfigMap to access entries, step by step, without lockout
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Reads C(kube-system/aws-auth) exactly as aws-iam-authenticator does, asks IAM about every mapped principal of the
     cluster's account, lists the cluster's access entries, and plans the fate of every aws-auth entry.
@@ -79,15 +79,17 @@ options:
     type: list
     elements: str
     default: []
-  backup_path:
-    description: File on the host running the module where C(finalize) writes aws-auth (JSON) before the switch; later
-      runs read aws-auth from it once the ConfigMap is gone.
+  backup_dir:
+    description:
+      - Folder on the host running the module where C(finalize) writes aws-auth (JSON) before the switch, as
+        C(<cluster_name>-aws-auth.json) (RV(backup_file)); later runs read aws-auth from that file once the ConfigMap
+        is gone. The folder is created when missing.
     type: path
   backup_configmap:
     description: Name of a ConfigMap in C(kube-system) where C(finalize) copies aws-auth's data.
     type: str
   remove_aws_auth:
-    description: In C(finalize), delete aws-auth after the switch to C(API) (needs O(backup_path) or
+    description: In C(finalize), delete aws-auth after the switch to C(API) (needs O(backup_dir) or
       O(backup_configmap)).
     type: bool
     default: false
@@ -166,7 +168,7 @@ EXAMPLES = r"""
   eks.access.eks_access_entry_migration:
     cluster_name: prod-eu
     step: finalize
-    backup_path: backups/prod-eu-aws-auth.json
+    backup_dir: backups
     remove_aws_auth: true
 
 - name: Several steps as one run, holding the cluster's migration Lease from the first to the last
@@ -180,7 +182,7 @@ EXAMPLES = r"""
       eks.access.eks_access_entry_migration:
         cluster_name: prod-eu
         step: finalize
-        backup_path: backups/prod-eu-aws-auth.json
+        backup_dir: backups
         lease_holder: "migration of prod-eu by alice@bastion, run 3f9a1c2b"
   always:
     - name: Give the Lease up
@@ -248,6 +250,35 @@ restored:
   returned: step rollback
   type: list
   elements: str
+applied:
+  description:
+    - The entries whose writes were all made (empty in check mode), each with C(name) (the principal ARN) and
+      C(action) (C(create), C(update), C(replace) or C(delete)). On a failure half-way, also with RV(failed).
+  returned: steps apply and rollback
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The principal ARN.
+      type: str
+    action:
+      description: C(create), C(update), C(replace) or C(delete).
+      type: str
+failed:
+  description: On a failure half-way, the entries not or not wholly written, with the reason; a re-run applies them.
+  returned: on failure half-way
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The principal ARN.
+      type: str
+    action:
+      description: C(create), C(update), C(replace) or C(delete).
+      type: str
+    msg:
+      description: Why, in one sentence.
+      type: str
 kept:
   description:
     - Entries rollback left as they are, with the reason - the caller's and O(protect)'s, and entries apply updated
@@ -266,6 +297,11 @@ backups:
   returned: step finalize
   type: list
   elements: str
+backup_file:
+  description: The file in O(backup_dir) that keeps aws-auth (C(<backup_dir>/<cluster_name>-aws-auth.json)).
+  returned: step finalize, when O(backup_dir) is given
+  type: str
+  sample: backups/prod-eu-aws-auth.json
 undo_configmap_removed:
   description: Whether finalize deleted the record of the entries apply updated (rollback has no use for it in C(API)).
   returned: step finalize
@@ -302,7 +338,7 @@ ARGUMENT_SPEC = dict(
     username_prefix=dict(type="str", default=planner.DEFAULT_USERNAME_PREFIX),
     verify_tokens=dict(type="bool", default=False),
     protect=dict(type="list", elements="str", default=[]),
-    backup_path=dict(type="path"),
+    backup_dir=dict(type="path"),
     backup_configmap=dict(type="str"),
     remove_aws_auth=dict(type="bool", default=False),
     concurrency=dict(type="int", default=DEFAULT_CONCURRENCY),

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: eks_access_report
 short_description: Who can do what on an EKS cluster - IAM, aws-auth, access entries and RBAC joined
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Lists every IAM principal that can get into one EKS cluster and, for each, how (C(aws-auth), C(access-entry),
     both - and which one EKS uses in the cluster's authentication mode - the cluster creator's bootstrap admin,

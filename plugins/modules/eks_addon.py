@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: eks_addon
 short_description: Install, update and remove an EKS add-on, with the IAM role of its service accounts
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Installs, updates and removes one EKS managed add-on (for example C(eks-pod-identity-agent), C(vpc-cni),
     C(aws-ebs-csi-driver), C(aws-efs-csi-driver), C(coredns)) and waits until EKS has applied the change.

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: eks_authentication_mode
 short_description: Move an EKS cluster's authentication mode towards access entries, without locking anyone out
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Sets the cluster's C(accessConfig.authenticationMode) - C(CONFIG_MAP) (aws-auth only),
     C(API_AND_CONFIG_MAP) (access entries, then aws-auth) or C(API) (access entries only) - and waits until EKS

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: eks_cluster_info
 short_description: Read what access automation needs to know about an EKS cluster
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Describes an Amazon EKS cluster (endpoint, OIDC issuer, IP family, managed node group roles) and
     the caller's AWS identity.
@@ -41,6 +41,13 @@ extends_documentation_fragment:
   - eks.access.action_groups.kubernetes
 notes:
   - Supports C(check_mode); it never changes anything.
+attributes:
+  check_mode:
+    support: full
+    description: Reads only.
+  diff_mode:
+    support: N/A
+    description: Reads only; there is no change to show.
 """
 
 EXAMPLES = r"""

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: eks_identity_provider_config
 short_description: Associate an OIDC identity provider (Okta, Entra ID, Dex...) with an EKS cluster
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Associates an OpenID Connect identity provider config with an EKS cluster, so that the cluster's API server
     accepts the provider's ID tokens (EKS C(AssociateIdentityProviderConfig)); updates its tags; disassociates it.

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: eks_sso_role
 short_description: Give an IAM Identity Center (AWS SSO) permission set access to an EKS cluster
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - The cluster side of single sign-on to EKS with IAM Identity Center (AWS SSO). Identity Center provisions
     each permission set into each assigned account as an IAM role C(AWSReservedSSO_<PermissionSet>_<hash>) under
@@ -323,21 +323,24 @@ stale_mappings:
   returned: always
   type: list
   elements: str
-added:
-  description: aws-auth entries added, each with C(kind) and C(entry).
-  returned: always (empty when aws-auth was not used)
+created:
+  description:
+    - The aws-auth mappings added, each named by its role or user ARN (or the account ID for C(mapAccounts)); the whole
+      mappings are in RV(mappings) and the diff.
+  returned: always
   type: list
-  elements: dict
-removed:
-  description: aws-auth entries removed, same shape as RV(added).
-  returned: always (empty when aws-auth was not used)
-  type: list
-  elements: dict
+  elements: str
+  sample: ["arn:aws:iam::111122223333:role/dev"]
 updated:
-  description: aws-auth entries changed in place, each with C(kind), C(before) and C(after).
-  returned: always (empty when aws-auth was not used)
+  description: The aws-auth mappings changed in place, named as in RV(created).
+  returned: always
   type: list
-  elements: dict
+  elements: str
+deleted:
+  description: The aws-auth mappings removed, named as in RV(created).
+  returned: always
+  type: list
+  elements: str
 mappings:
   description: The aws-auth mappings after the task, as the authenticator reads them; null when aws-auth was not used.
   returned: always
@@ -350,8 +353,8 @@ resource_version:
   description: C(metadata.resourceVersion) of aws-auth after the task; null when it does not exist.
   returned: always
   type: str
-created:
-  description: Whether aws-auth was created by this task.
+configmap_created:
+  description: Whether the aws-auth ConfigMap was created by this task.
   returned: always
   type: bool
 protected_arns:

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: irsa_service_account
 short_description: Manage IAM roles for Kubernetes service accounts (IRSA) on EKS
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Like C(eksctl create iamserviceaccount). Makes an IAM role trust one Kubernetes service account of an
     EKS cluster through the cluster's IAM OIDC identity provider, attaches managed and inline policies to the

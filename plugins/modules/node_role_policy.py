@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: node_role_policy
 short_description: Detach (or attach back) exactly one managed policy from a cluster's node IAM roles
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - The last step of the EKS user guide's VPC CNI to IRSA procedure - C(aws iam detach-role-policy) of the CNI policy
     from the node role - for every node role of a cluster, and its undo.

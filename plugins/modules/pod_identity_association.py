@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: pod_identity_association
 short_description: Manage a cluster's EKS Pod Identity associations, in batches
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Creates, updates and deletes EKS Pod Identity associations (service account to IAM role) of one cluster. One task
     handles a whole list of associations, up to EKS's limit of 1,000 per cluster.
@@ -89,14 +89,18 @@ options:
     default: present
   purge:
     description:
-      - With O(state=present), which unlisted associations to delete.
-      - V(none) deletes none; V(namespace) deletes the associations of the listed namespaces that are not listed;
-        V(cluster) deletes every association of the cluster that is not listed (an empty O(associations) list then
-        deletes them all).
+      - With O(state=present), also delete the associations that are not listed, within O(purge_scope).
       - Associations owned by an add-on are never deleted; they are returned in RV(kept_for_addons).
+    type: bool
+    default: false
+  purge_scope:
+    description:
+      - Where O(purge=true) deletes unlisted associations.
+      - V(namespace) deletes the associations of the listed namespaces that are not listed; V(cluster) deletes every
+        association of the cluster that is not listed (an empty O(associations) list then deletes them all).
     type: str
-    choices: [none, namespace, cluster]
-    default: none
+    choices: [namespace, cluster]
+    default: namespace
   purge_tags:
     description: Whether tags not in O(associations[].tags) are removed from an association whose tags are given.
     type: bool
@@ -114,7 +118,7 @@ options:
         the agent is installed another way (for example as a self-managed DaemonSet).
     type: bool
     default: true
-  max_concurrency:
+  concurrency:
     description: How many association calls run at the same time.
     type: int
     default: 10
@@ -184,7 +188,8 @@ EXAMPLES = r"""
 - name: Exactly these associations in namespace payments (others there are deleted)
   eks.access.pod_identity_association:
     cluster_name: prod
-    purge: namespace
+    purge: true
+    purge_scope: namespace
     associations:
       - namespace: payments
         service_account: api
@@ -247,7 +252,7 @@ kept_for_addons:
   type: list
   elements: dict
   contains:
-    association:
+    name:
       description: C(namespace/service_account).
       type: str
     owner_arn:
@@ -258,11 +263,28 @@ failed:
   returned: failure
   type: list
   elements: dict
+  contains:
+    name:
+      description: C(namespace/service_account).
+      type: str
+    action:
+      description: C(create), C(update) or C(delete).
+      type: str
+    msg:
+      description: The error, in one sentence.
+      type: str
 applied:
   description: When a batch stops half way, the changes that were applied.
   returned: failure
   type: list
   elements: dict
+  contains:
+    name:
+      description: C(namespace/service_account).
+      type: str
+    action:
+      description: C(create), C(update) or C(delete).
+      type: str
 """
 
 from ansible_collections.eks.access.plugins.module_utils import module
@@ -283,11 +305,12 @@ def main():
         cluster_name=dict(type="str", required=True),
         associations=dict(type="list", elements="dict", options=association, default=[]),
         state=dict(type="str", choices=["present", "absent"], default="present"),
-        purge=dict(type="str", choices=["none", "namespace", "cluster"], default="none"),
+        purge=dict(type="bool", default=False),
+        purge_scope=dict(type="str", choices=["namespace", "cluster"], default="namespace"),
         purge_tags=dict(type="bool", default=True),
         manage_trust=dict(type="bool", default=False),
         require_agent=dict(type="bool", default=True),
-        max_concurrency=dict(type="int", default=10),
+        concurrency=dict(type="int", default=10),
     )
     module.main(runner, argument_spec, kubernetes=False)
 

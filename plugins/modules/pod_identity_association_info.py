@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: pod_identity_association_info
 short_description: Read a cluster's EKS Pod Identity associations, every field EKS describes
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Lists the EKS Pod Identity associations of one cluster (optionally of one namespace or one service account) and
     describes each, returning every field C(DescribePodIdentityAssociation) returns, the session policy as a dict.

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: pod_identity_migration
 short_description: Move a cluster's service accounts from IRSA to EKS Pod Identity, verified, and back
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Finds every service account annotated with C(eks.amazonaws.com/role-arn) and every add-on with a
     C(serviceAccountRoleArn), and reports what cannot move to EKS Pod Identity (pods on Fargate or Windows nodes, an
@@ -76,7 +76,7 @@ options:
         the agent is installed (the role's C(pod_identity_migration_install_agent) does so).
     type: bool
     default: true
-  max_concurrency:
+  concurrency:
     description: How many association calls run at the same time.
     type: int
     default: 10
@@ -282,7 +282,7 @@ ARGUMENT_SPEC = dict(
     wait_timeout=dict(type="int", default=600),
     poll_interval=dict(type="int", default=2),
     require_agent=dict(type="bool", default=True),
-    max_concurrency=dict(type="int", default=10),
+    concurrency=dict(type="int", default=10),
 )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: vpc_cni_addon
 short_description: Read or set the IAM role of the vpc-cni EKS managed add-on
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - When the Amazon VPC CNI plugin is installed as the EKS managed add-on C(vpc-cni), EKS's add-on manager owns the
     C(kube-system/aws-node) service account, so its IAM role is set through the add-on (C(serviceAccountRoleArn))

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: vpc_cni_lease
 short_description: Take, renew or give up the Lease that keeps two runs from changing a cluster's CNI credentials at once
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Runs that change the credentials of a cluster's Amazon VPC CNI plugin (the C(eks.access.vpc_cni_irsa) migration
     and its rollback) hold the C(coordination.k8s.io/v1) Lease C(kube-system/eks-access-vpc-cni) for the whole run, so

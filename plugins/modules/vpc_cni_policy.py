@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: vpc_cni_policy
 short_description: The IAM policy the Amazon VPC CNI plugin needs for a cluster's IP family
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads the cluster's IP family from EKS (C(kubernetesNetworkConfig.ipFamily)) and returns the policy that the
     C(aws-node) role needs, following the EKS user guide "configure the Amazon VPC CNI plugin to use IAM roles for
@@ -87,9 +87,10 @@ aws_managed:
   returned: always
   type: bool
 created:
-  description: Whether the IPv6 policy was (in check mode would be) created.
+  description: The ARN of the IPv6 policy when it was (in check mode would be) created; empty otherwise.
   returned: always
-  type: bool
+  type: list
+  elements: str
 matches_guide:
   description: For IPv6, whether the policy's document is the guide's; null for IPv4.
   returned: always

@@ -110,7 +110,7 @@ PLAYBOOK = textwrap.dedent("""\
           ansible.builtin.assert:
             that:
               - mapped.changed == (first_run | bool)
-              - mapped.created == (first_run | bool)
+              - mapped.configmap_created == (first_run | bool)
               - mapped.protected_arns == [lookup('env', 'EKS_CLUSTER_CREATOR_ARN')]
               - mapped.mappings.mapRoles | map(attribute='rolearn') | list
                 == ['arn:aws:iam::' ~ lookup('env', 'AWS_ACCOUNT_ID') ~ ':role/fleet-' ~ eks_cluster_name]

@@ -51,7 +51,8 @@ def _repo_files(pattern):
 def test_tarball_holds_what_a_user_needs(tarball):
     _path, members = tarball
     needed = {"README.md", "COPYING", "requirements.txt", "bindep.txt", "meta/runtime.yml",
-              "meta/execution-environment.yml", "changelogs/changelog.yaml", "tests/config.yml"}
+              "meta/execution-environment.yml", "changelogs/changelog.yaml", "tests/config.yml",
+              "CHANGELOG.md", "CHANGELOG.rst", "CONTRIBUTING.md", "CODE_OF_CONDUCT.md"}
     for pattern in ("plugins/**/*.py", "roles/**/*", "playbooks/**/*", "docs/*.md", "docs/modules/*.md",
                     "docs/roles/*.md", "examples/**/*", "tests/integration/targets/**/*"):
         found = _repo_files(pattern)
@@ -67,14 +68,18 @@ def test_tarball_leaves_out_developer_tooling(tarball):
     left_out = ("tests/sandbox/", "tests/bench/", "tests/reliability/", "tests/unit/", "tests/packaging/",
                 "docs/reference/", "changelogs/fragments/", "tests/output/", ".venv/", ".sandbox/")
     assert not [m for m in members if m.startswith(left_out)]
-    assert not [m for m in members if m.endswith((".go", ".rst", ".pyc", "go.mod", "go.sum", ".tar.gz"))]
+    # CHANGELOG.rst is the release notes (antsibull-changelog); no other reST page ships.
+    assert not [m for m in members if m.endswith((".go", ".rst", ".pyc", "go.mod", "go.sum", ".tar.gz"))
+                and m != "CHANGELOG.rst"]
     assert not [m for m in members if m.startswith("tests/integration/") and m.count("/") == 2]  # pytest drivers
     assert not {"Makefile", "tests/run.sh", "tests/matrix.sh", ".gitignore", ".ansible-lint"} & members
 
 
-def test_installed_tarball_documents_and_lists_its_plugins(tarball, tmp_path):
+@pytest.fixture(scope="module")
+def installed(tarball, tmp_path_factory):
+    """The tarball as `ansible-galaxy collection install` lays it out, and the environment that sees only it."""
     path, _members = tarball
-    install = tmp_path / "collections"
+    install = tmp_path_factory.mktemp("installed") / "collections"
     # Only the installed copy, not the checkout (which the sandbox environment puts on the paths).
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(install), ANSIBLE_NOCOLOR="1")
     env.pop("PYTHONPATH", None)
@@ -82,6 +87,20 @@ def test_installed_tarball_documents_and_lists_its_plugins(tarball, tmp_path):
                              "-p", str(install), path], env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert (install / "ansible_collections" / "eks" / "access" / "MANIFEST.json").is_file(), result.stdout
+    return install / "ansible_collections" / "eks" / "access", env
+
+
+def test_installed_collection_has_no_broken_link(installed):
+    # tests/packaging/check_links.py: every relative link of every .md file, and its #anchor.
+    root, _env = installed
+    result = subprocess.run([sys.executable, os.path.join(REPO, "tests", "packaging", "check_links.py"), str(root)],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, "broken links in the installed collection:\n" + result.stdout + result.stderr
+    assert (root / "README.md").is_file() and (root / "docs" / "README.md").is_file()
+
+
+def test_installed_tarball_documents_and_lists_its_plugins(installed):
+    _root, env = installed
     listed = subprocess.run([os.path.join(BIN, "ansible-doc"), "-l", "eks.access"], env=env, capture_output=True,
                             text=True, check=False)
     assert listed.returncode == 0, listed.stderr

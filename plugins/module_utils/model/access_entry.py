@@ -630,7 +630,7 @@ def _policy_changes(current: dict, wanted: dict):
 
 
 def plan(current: dict, wanted: list, state: str = "present", purge: bool = False, replace: bool = False,
-         purge_node_entries: bool = False, protected: tuple = (), allow_self_lockout: bool = False) -> Plan:
+         allow_node_entry_deletion: bool = False, protected: tuple = (), allow_self_lockout: bool = False) -> Plan:
     """Plan the changes from ``current`` (principal ARN -> AccessEntry) to the task's ``wanted`` entries.
 
     ``protected``: principal ARNs (any spelling: assumed-role, role with or
@@ -638,7 +638,7 @@ def plan(current: dict, wanted: list, state: str = "present", purge: bool = Fals
     ``allow_self_lockout``, nor changed so that they can do less
     (:func:`lost_access`).  Raises Refused for an immutable change without
     ``replace``, for deleting or shrinking a protected entry on purpose, and
-    for deleting a node entry by name without ``purge_node_entries``.
+    for deleting a node entry by name without ``allow_node_entry_deletion``.
     ``wanted`` is named as :func:`resolve_principals` returns it.
     """
     protected_keys = {principal_key(arn) for arn in protected}
@@ -662,10 +662,10 @@ def plan(current: dict, wanted: list, state: str = "present", purge: bool = Fals
                 raise errors.Refused(
                     "Refusing to delete the access entry of %s: this task runs as that identity and would lock "
                     "itself out; run it as another admin, or set allow_self_lockout: true" % entry.principal_arn)
-            if existing.type != STANDARD and not purge_node_entries:
+            if existing.type != STANDARD and not allow_node_entry_deletion:
                 raise errors.Refused(
                     "Refusing to delete the %s node entry of %s: nodes using that role could no longer join or reach "
-                    "the cluster; set purge_node_entries: true once no node uses it. Nothing was written." % (
+                    "the cluster; set allow_node_entry_deletion: true once no node uses it. Nothing was written." % (
                         existing.type, existing.principal_arn))
             delete(existing)
         return Plan(deletions, dict(current), after)
@@ -720,8 +720,8 @@ def plan(current: dict, wanted: list, state: str = "present", purge: bool = Fals
             if principal_key(arn) in protected_keys and not allow_self_lockout:
                 kept.append({"principal_arn": arn, "reason": "the identity this task runs as"})
                 continue
-            if entry.type != STANDARD and not purge_node_entries:
-                kept.append({"principal_arn": arn, "reason": "a %s node entry (purge_node_entries: false)" % entry.type})
+            if entry.type != STANDARD and not allow_node_entry_deletion:
+                kept.append({"principal_arn": arn, "reason": "a %s node entry (allow_node_entry_deletion: false)" % entry.type})
                 continue
             if SERVICE_LINKED_ROLE_PATH in arn:
                 kept.append({"principal_arn": arn, "reason": "a service-linked role entry EKS manages"})

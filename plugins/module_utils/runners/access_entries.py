@@ -31,7 +31,7 @@ class AccessEntryOptions:
     entries: list
     state: str = "present"
     purge: bool = False
-    purge_node_entries: bool = False
+    allow_node_entry_deletion: bool = False
     replace: bool = False
     allow_self_lockout: bool = False
     concurrency: int = DEFAULT_CONCURRENCY
@@ -65,7 +65,7 @@ def run_access_entries(context, options: AccessEntryOptions) -> dict:
     only = None if options.purge else [entry.principal_arn for entry in wanted]
     current = service.read(only=only, listed=listed)
     plan = model.plan(current, wanted, state=options.state, purge=options.purge, replace=options.replace,
-                      purge_node_entries=options.purge_node_entries, protected=protected,
+                      allow_node_entry_deletion=options.allow_node_entry_deletion, protected=protected,
                       allow_self_lockout=options.allow_self_lockout)
 
     _require_principals_exist(context, plan, cluster, options.concurrency)

@@ -61,7 +61,7 @@ class Options:
     username_prefix: str = planner.DEFAULT_USERNAME_PREFIX
     verify_tokens: bool = False
     protect: list = None
-    backup_path: str = None
+    backup_dir: str = None
     backup_configmap: str = None
     remove_aws_auth: bool = False
     concurrency: int = DEFAULT_CONCURRENCY
@@ -97,7 +97,7 @@ class State:
         found = configmap.read_configmap(self.context.kube())
         if found is not None:
             return found, "configmap"
-        backup = _read_backup(self.options.backup_path)
+        backup = _read_backup(_backup_file(self.options))
         if backup is not None:
             return backup, "backup"
         return None, "none"
@@ -130,6 +130,13 @@ class State:
         return self.plan
 
 
+def _backup_file(options) -> str:
+    """The file in ``backup_dir`` that keeps this cluster's aws-auth (the same name on every run), or None."""
+    if not options.backup_dir:
+        return None
+    return os.path.join(options.backup_dir, "%s-aws-auth.json" % options.cluster_name)
+
+
 def _read_backup(path):
     if not path or not os.path.exists(path):
         return None
@@ -137,8 +144,8 @@ def _read_backup(path):
         with open(path) as f:
             return json.load(f)
     except (OSError, ValueError) as e:
-        raise errors.InvalidInput("backup_path %s exists but is not an aws-auth backup this module wrote (%s); move "
-                                  "it away or name another file" % (path, e))
+        raise errors.InvalidInput("%s in backup_dir exists but is not an aws-auth backup this module wrote (%s); move "
+                                  "it away or give another backup_dir" % (path, e))
 
 
 def _base_result(state: State) -> dict:
@@ -412,15 +419,17 @@ def _backup(context, state: State, options: Options) -> list:
             "metadata": {"name": aws_auth_parse.AWS_AUTH_NAME, "namespace": aws_auth_parse.AWS_AUTH_NAMESPACE,
                          "resourceVersion": found["metadata"].get("resourceVersion")},
             "data": found.get("data") or {}}
-    if options.backup_path and _read_backup(options.backup_path) != copy:
-        done.append("wrote %s" % options.backup_path)
+    backup_file = _backup_file(options)
+    if backup_file and _read_backup(backup_file) != copy:
+        done.append("wrote %s" % backup_file)
         if not context.check_mode:
-            directory = os.path.dirname(os.path.abspath(options.backup_path))
+            directory = os.path.dirname(os.path.abspath(backup_file))
+            os.makedirs(directory, mode=0o700, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=directory, prefix=".aws-auth-backup-")
             with os.fdopen(handle, "w") as f:
                 json.dump(copy, f, indent=2, sort_keys=True)
             os.chmod(temporary, 0o600)
-            os.replace(temporary, options.backup_path)
+            os.replace(temporary, backup_file)
     if options.backup_configmap:
         api = context.kube()
         path = configmap.configmap_path(aws_auth_parse.AWS_AUTH_NAMESPACE, options.backup_configmap)
@@ -476,8 +485,8 @@ def _recheck_entries(state: State, options: Options) -> None:
 
 
 def run_finalize(context, options: Options, hold: Hold = None) -> dict:
-    if options.remove_aws_auth and not (options.backup_path or options.backup_configmap):
-        raise errors.InvalidInput("remove_aws_auth needs backup_path or backup_configmap: aws-auth is not deleted "
+    if options.remove_aws_auth and not (options.backup_dir or options.backup_configmap):
+        raise errors.InvalidInput("remove_aws_auth needs backup_dir or backup_configmap: aws-auth is not deleted "
                                   "without a copy")
     state = State(context, options)
     state.look_up_principals()
@@ -535,6 +544,8 @@ def run_finalize(context, options: Options, hold: Hold = None) -> dict:
                     raise
                 raise errors.Conflict("aws-auth of cluster %s changed right before its deletion, so %s; run finalize "
                                       "again" % (options.cluster_name, not_deleted))
+    if _backup_file(options):
+        result["backup_file"] = _backup_file(options)
     result.update(changed=bool(backups) or mode_result["changed"] or removed or bool(records), backups=backups,
                   mode_steps=mode_result["steps"], aws_auth_removed=removed, undo_configmap_removed=bool(records),
                   authentication_mode=mode_result["authentication_mode"])
@@ -586,7 +597,7 @@ def run_rollback(context, options: Options, hold: Hold = None) -> dict:
     restores = entries_model.plan(state.entries, restore.wanted, protected=protected)
     # The node entries the migration made go too: aws-auth, which this mode still reads, maps those roles.
     deletions = entries_model.plan(restores.after, [entries_model.AccessEntry(arn) for arn in targets],
-                                   state="absent", purge_node_entries=True, protected=protected)
+                                   state="absent", allow_node_entry_deletion=True, protected=protected)
     writes = entries_model.Plan(restores.changes + deletions.changes, dict(state.entries), deletions.after)
     applied = []
     if not context.check_mode:

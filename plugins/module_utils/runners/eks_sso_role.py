@@ -296,8 +296,8 @@ def plan_entry_path(context, options: Options, service, facts, listed, name, rol
 
 
 def _no_aws_auth_result():
-    return dict(changed=False, added=[], removed=[], updated=[], mappings=None, resource_version=None,
-                created=False, protected_arns=[])
+    return dict(changed=False, created=[], updated=[], deleted=[], mappings=None, resource_version=None,
+                configmap_created=False, protected_arns=[])
 
 
 def run(context, options: Options) -> dict:

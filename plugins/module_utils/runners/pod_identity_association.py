@@ -32,11 +32,12 @@ class Options:
     cluster_name: str
     associations: List[dict]
     state: str = "present"
-    purge: str = "none"
+    purge: bool = False
+    purge_scope: str = "namespace"
     purge_tags: bool = True
     manage_trust: bool = False
     require_agent: bool = True
-    max_concurrency: int = services.DEFAULT_CONCURRENCY
+    concurrency: int = services.DEFAULT_CONCURRENCY
 
 
 def _verify_roles(service, role_arns, manage_trust):
@@ -61,10 +62,10 @@ def _verify_roles(service, role_arns, manage_trust):
 
 
 def run(ctx, options: Options) -> dict:
-    if options.max_concurrency < 1:
-        raise InvalidInput("max_concurrency must be at least 1, got %d" % options.max_concurrency)
+    if options.concurrency < 1:
+        raise InvalidInput("concurrency must be at least 1, got %d" % options.concurrency)
     service = services.PodIdentityService(ctx.aws("eks"), ctx.aws("iam"), options.cluster_name,
-                                          options.max_concurrency)
+                                          options.concurrency)
     cluster = service.cluster_facts()
     partition, account = arn_rules.partition_and_account(cluster.arn)
     wanted = model.parse_associations(options.associations, options.state, account, partition)
@@ -80,7 +81,8 @@ def run(ctx, options: Options) -> dict:
     described = {c.key for c in current}
     current += [s for s in summaries if s.key not in described and s.key not in wanted_keys]
 
-    the_plan = model.plan(wanted, current, options.state, options.purge, options.purge_tags)
+    the_plan = model.plan(wanted, current, options.state, options.purge_scope if options.purge else "none",
+                          options.purge_tags)
     trust_updates = service.verify_roles(model.roles_to_verify(wanted, options.state), options.manage_trust)
 
     result = {
@@ -91,7 +93,7 @@ def run(ctx, options: Options) -> dict:
         "deleted": [model.key_name(c.key) for c in the_plan.of("delete")],
         "unchanged": [model.key_name(k) for k in the_plan.unchanged],
         "trust_updated": sorted(trust_updates),
-        "kept_for_addons": [{"association": model.key_name(k), "owner_arn": owner}
+        "kept_for_addons": [{"name": model.key_name(k), "owner_arn": owner}
                             for k, owner in the_plan.kept_for_addons],
     }
     if ctx.diff_mode:
@@ -104,18 +106,18 @@ def run(ctx, options: Options) -> dict:
         failed = []
         for change, answer, error in service.apply_all(the_plan.changes):
             if error is not None:
-                failed.append({"association": model.key_name(change.key), "action": change.action,
-                               "error": aws.describe_error(error)})
+                failed.append({"name": model.key_name(change.key), "action": change.action,
+                               "msg": aws.describe_error(error)})
             elif answer is not None:
                 answers[change.key] = model.current_from_eks(answer)
         if failed:
-            done = [c for c in the_plan.changes if model.key_name(c.key) not in {f["association"] for f in failed}]
+            done = [c for c in the_plan.changes if model.key_name(c.key) not in {f["name"] for f in failed}]
             raise PartiallyApplied(
                 "%d of %d Pod Identity association changes failed (first: %s %s: %s); the other %d were applied "
                 "and a re-run applies the rest" % (
-                    len(failed), len(the_plan.changes), failed[0]["action"], failed[0]["association"],
-                    failed[0]["error"], len(done)),
-                failed=failed, applied=[{"association": model.key_name(c.key), "action": c.action} for c in done],
+                    len(failed), len(the_plan.changes), failed[0]["action"], failed[0]["name"],
+                    failed[0]["msg"], len(done)),
+                failed=failed, applied=[{"name": model.key_name(c.key), "action": c.action} for c in done],
                 trust_updated=result["trust_updated"], changed=bool(done or trust_updates))
 
     result["associations"] = _final_views(wanted, current, the_plan, answers, options.state)

@@ -63,7 +63,7 @@ class Options:
     wait_timeout: int = 600
     poll_interval: int = 2
     require_agent: bool = True
-    max_concurrency: int = services.DEFAULT_CONCURRENCY
+    concurrency: int = services.DEFAULT_CONCURRENCY
 
 
 class NotVerified(EksAccessError):
@@ -77,7 +77,7 @@ class Reader:
         self.ctx = ctx
         self.options = options
         self.service = services.PodIdentityService(ctx.aws("eks"), ctx.aws("iam"), options.cluster_name,
-                                                   options.max_concurrency)
+                                                   options.concurrency)
         self.eks = ctx.aws("eks")
         self.api = ctx.kube()
         self.facts = None
@@ -98,7 +98,7 @@ class Reader:
         facts.agent_installed = pod_identity.has_pod_identity_agent(self.cluster, names)
         addons_found = [a for _n, a, e in services.each_outcome(
             lambda n: self.eks.describe_addon(clusterName=name, addonName=n)["addon"],
-            [n for n in names if n != pod_identity.AGENT_ADDON], self.options.max_concurrency) if e is None]
+            [n for n in names if n != pod_identity.AGENT_ADDON], self.options.concurrency) if e is None]
         facts.addons = addons_found
         facts.addon_service_accounts = {}
         addon_service = addons.AddonService(self.eks, name)
@@ -352,7 +352,7 @@ def _finish(result, items):
 def run(ctx, options: Options) -> dict:
     if options.state not in STATES:
         raise InvalidInput("state must be one of %s, got %r" % (", ".join(STATES), options.state))
-    for option in ("wait_timeout", "poll_interval", "max_concurrency"):
+    for option in ("wait_timeout", "poll_interval", "concurrency"):
         if getattr(options, option) < 1:
             raise InvalidInput("%s must be at least 1, got %d" % (option, getattr(options, option)))
     reader = Reader(ctx, options)

@@ -87,7 +87,7 @@ def run_policy(ctx, options: PolicyOptions) -> dict:
         family = describe_cluster(ctx, options.cluster_name).ip_family
     wanted = cni.cni_policy_for_ip_family(family, partition, account)
     result = dict(changed=False, ip_family=wanted["ip_family"], aws_managed=wanted["aws_managed"],
-                  policy_name=wanted["policy_name"], policy_arn=wanted["policy_arn"], created=False,
+                  policy_name=wanted["policy_name"], policy_arn=wanted["policy_arn"], created=[],
                   matches_guide=None)
     if wanted["aws_managed"]:
         return result
@@ -103,7 +103,7 @@ def run_policy(ctx, options: PolicyOptions) -> dict:
         if not options.create:
             raise CniRefused("the IPv6 CNI policy %s does not exist; set create=true to create it from the EKS "
                              "user guide's document" % policy_arn)
-        result.update(changed=True, created=True)
+        result.update(changed=True, created=[policy_arn])
         if not ctx.check_mode:
             iam.create_policy(PolicyName=name, Path=options.ipv6_policy_path,
                               PolicyDocument=json.dumps(wanted["policy_document"]),

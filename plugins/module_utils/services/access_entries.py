@@ -39,6 +39,11 @@ LIST_INSTEAD_OF_GET = 20
 IAM_LIST_PAGE_SIZE = 1000
 
 
+def _action(change: model.EntryChange) -> str:
+    """The action an entry's change reports: create, update, replace or delete."""
+    return "update" if change.action == "none" else change.action
+
+
 class AccessEntries:
     """The access entries of one cluster."""
 
@@ -164,16 +169,20 @@ class AccessEntries:
         return calls
 
     def apply(self, plan: model.Plan) -> list:
-        """Make the plan's writes; returns the descriptions of what was done, in order per entry.
+        """Make the plan's writes; returns the entries done, ``{"name": principal ARN, "action": ...}``.
 
-        Raises PartiallyApplied when a write fails (with ``applied`` and
-        ``not_applied``), after the other entries in flight finished.
+        Raises PartiallyApplied when a write fails (with ``applied``, the entries
+        done, and ``failed``, ``{"name", "action", "msg"}`` of every entry not or
+        not wholly written), after the other entries in flight finished.
         """
         lock = threading.Lock()
         applied = []
-        failures = []
+        writes_done = 0
+        failures = []  # (change, EksAccessError)
+        started = {}  # principal ARN: the writes of it that were made
 
         def run(change):
+            nonlocal writes_done
             for description, call in self._writes(change):
                 with lock:
                     if failures:
@@ -182,10 +191,13 @@ class AccessEntries:
                     call()
                 except (ClientError, BotoCoreError) as e:
                     with lock:
-                        failures.append((change, description, aws_failure(e, description[0].upper() + description[1:])))
+                        failures.append((change, aws_failure(e, description[0].upper() + description[1:])))
                     return
                 with lock:
-                    applied.append(description)
+                    writes_done += 1
+                    started[change.principal_arn] = started.get(change.principal_arn, 0) + 1
+            with lock:
+                applied.append({"name": change.principal_arn, "action": _action(change)})
 
         # Grants first, deletions last: a failed grant never leaves someone without access.
         changing = [c for c in plan.changes if c.changed and c.action != "delete"]
@@ -195,14 +207,24 @@ class AccessEntries:
             if failures:
                 break
         if failures:
-            error = failures[0][2]
-            done = set(applied)
-            pending = [write[0] for c in changing + deleting for write in self._writes(c) if write[0] not in done]
+            error = failures[0][1]
+            done = {item["name"] for item in applied}
+            failed = [{"name": change.principal_arn, "action": _action(change), "msg": failure.message}
+                      for change, failure in failures]
+            failing = {item["name"] for item in failed}
+            for change in changing + deleting:
+                if change.principal_arn in done or change.principal_arn in failing:
+                    continue
+                made = started.get(change.principal_arn, 0)
+                failed.append({"name": change.principal_arn, "action": _action(change), "msg": (
+                    "%d of its %d writes were made before the task stopped at another entry's failure; "
+                    "a re-run makes the rest" % (made, len(self._writes(change))))})
+            pending = sum(len(self._writes(c)) for c in changing + deleting) - writes_done
             raise errors.PartiallyApplied(
-                "%s; %d of %d changes were applied before it stopped and %d were not (see applied and not_applied): "
+                "%s; %d of %d changes were applied before it stopped and %d were not (see applied and failed): "
                 "fix the cause and re-run the task, which applies only what is missing" % (
-                    error.message, len(applied), len(applied) + len(pending), len(pending)),
-                applied=applied, not_applied=pending, failed=[failure[1] for failure in failures])
+                    error.message, writes_done, writes_done + pending, pending),
+                applied=applied, failed=failed)
         return applied
 
     # ------------------------------------------------------------------ node roles
@@ -228,7 +250,7 @@ class AccessEntries:
                 return kind, name, self.eks.describe_fargate_profile(
                     clusterName=cluster, fargateProfileName=name)["fargateProfile"].get("podExecutionRoleArn")
             except ClientError as e:
-                if _error_code(e) == "ResourceNotFoundException":
+                if error_code(e) == "ResourceNotFoundException":
                     return kind, name, None  # deleted since it was listed
                 raise aws_failure(e, "Describing %s %s of cluster %s" % (kind, name, cluster))
             except BotoCoreError as e:
@@ -241,7 +263,6 @@ class AccessEntries:
                 found.setdefault(role, []).append("%s %s" % (kind, name))
         return found
 
-    # ------------------------------------------------------------------ authentication mode
     # ------------------------------------------------------------------ authentication mode
 
     def update_authentication_mode(self, mode: str) -> str:

@@ -243,6 +243,13 @@ class Guards:
     backup_dir: Optional[str] = None
 
 
+def _mapping_name(entry) -> str:
+    """How a result names one mapping: its role or user ARN, or the account ID."""
+    if isinstance(entry, dict):
+        return entry.get("rolearn") or entry.get("userarn") or ""
+    return str(entry)
+
+
 def _entries(items):
     """Drop options the user left out, so the planner keeps the current values."""
     if items is None:
@@ -335,12 +342,12 @@ def run_mapping(context, guards: Guards, roles: Union[list, Callable, None], use
     plan = outcome.plan
     result = dict(
         changed=plan.changed,
-        added=plan.added,
-        removed=plan.removed,
-        updated=plan.updated,
+        created=[_mapping_name(item["entry"]) for item in plan.added],
+        updated=[_mapping_name(item["after"]) for item in plan.updated],
+        deleted=[_mapping_name(item["entry"]) for item in plan.removed],
         mappings=aws_auth_render.to_result(plan.after),
         resource_version=outcome.resource_version,
-        created=plan.changed and not outcome.existed,
+        configmap_created=plan.changed and not outcome.existed,
         protected_arns=list(protected),
         repaired=list(outcome.repaired),
     )

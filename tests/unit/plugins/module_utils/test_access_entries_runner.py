@@ -144,7 +144,7 @@ def test_create_writes_the_entry_then_its_policy():
     write(context.eks, "associate_access_policy", principalArn=ROLE, policyArn=VIEW, accessScope=TEAM_A)
     result = run(context, options([DEV]))
     assert result["changed"] and result["created"] == [ROLE] and result["writes"] == 2
-    assert result["applied"] == ["create the entry of %s" % ROLE, "associate AmazonEKSViewPolicy with %s" % ROLE]
+    assert result["applied"] == [{"name": ROLE, "action": "create"}]
     assert "policy AmazonEKSViewPolicy: namespaces team-a" in result["diff"]["after"]
 
 
@@ -202,10 +202,13 @@ def test_a_failure_half_way_says_what_was_and_was_not_applied_and_skips_deletion
     with pytest.raises(errors.PartiallyApplied) as raised:
         run(context, options(wanted, purge=True, allow_self_lockout=True))
     details = raised.value.details
-    assert details["applied"] == ["create the entry of %s" % ROLE]
-    assert details["failed"] == ["create the entry of %s" % ALICE]
-    assert "delete the entry of %s" % BOB in details["not_applied"]
-    assert "create the entry of arn:aws:iam::%s:user/carol" % ACCOUNT in details["not_applied"]
+    assert details["applied"] == [{"name": ROLE, "action": "create"}]
+    assert "not_applied" not in details
+    failed = {item["name"]: item for item in details["failed"]}
+    assert failed[ALICE]["action"] == "create" and "AccessDeniedException" in failed[ALICE]["msg"]
+    assert failed[BOB]["action"] == "delete" and failed[BOB]["msg"].startswith("0 of its 1 writes were made")
+    assert failed["arn:aws:iam::%s:user/carol" % ACCOUNT]["action"] == "create"
+    assert set(failed) == {ALICE, BOB, "arn:aws:iam::%s:user/carol" % ACCOUNT}
     assert "denied by AWS (AccessDeniedException" in raised.value.message and "re-run" in raised.value.message
 
 
@@ -295,7 +298,7 @@ def test_writes_run_with_bounded_concurrency_and_each_entry_in_order():
     plan = m.plan({}, wanted)
     fake = _Recorder()
     applied = service.AccessEntries(fake, CLUSTER, concurrency=10).apply(plan)
-    assert len(applied) == 80 and fake.peak == 10
+    assert len(applied) == 40 and fake.peak == 10
     for principal in {call[1] for call in fake.calls}:
         assert [op for op, arn in fake.calls if arn == principal] == ["create_access_entry", "associate_access_policy"]
     serial = _Recorder(delay=0)
@@ -599,12 +602,12 @@ def test_absent_deletes_the_entry_any_spelling_names_and_says_which_matched():
     assert any(no_path in w and PATHED in w for w in context.warnings)
 
 
-def test_absent_naming_a_node_entry_needs_purge_node_entries():
+def test_absent_naming_a_node_entry_needs_allow_node_entry_deletion():
     context = Context()
     cluster(context.eks)
     listing(context.eks, [NODE])
     entry(context.eks, NODE, type="EC2_LINUX", username="system:node:{{EC2PrivateDNSName}}", groups=["system:nodes"])
-    with pytest.raises(errors.Refused, match="EC2_LINUX node entry.*purge_node_entries: true"):
+    with pytest.raises(errors.Refused, match="EC2_LINUX node entry.*allow_node_entry_deletion: true"):
         run(context, options([{"principal_arn": NODE}], state="absent"))
 
 

@@ -179,7 +179,7 @@ def test_finalize_is_refused_while_map_accounts_blocks_before_any_write():
         describe(context, "API_AND_CONFIG_MAP")
         listed(context, [])
         with pytest.raises(errors.Refused, match="mapAccounts.*Nothing was changed"):
-            runner.run(context, options("finalize", backup_path="/nonexistent/backup.json", remove_aws_auth=True))
+            runner.run(context, options("finalize", backup_dir="/nonexistent", remove_aws_auth=True))
     assert context.kube().writes == []
 
 

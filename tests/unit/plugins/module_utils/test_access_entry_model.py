@@ -249,7 +249,7 @@ def test_purge_keeps_the_caller_node_entries_and_service_linked_roles():
                   protected=("arn:aws:sts::%s:assumed-role/ci/session" % ACCOUNT,))
     assert plan.by_action("delete") == [gone]
     assert sorted(k["principal_arn"] for k in plan.kept) == sorted([caller, NODE_ROLE, slr])
-    assert m.plan(current, [normalize()], purge=True, purge_node_entries=True,
+    assert m.plan(current, [normalize()], purge=True, allow_node_entry_deletion=True,
                   protected=(caller,)).by_action("delete") == sorted([gone, NODE_ROLE])
 
 
@@ -375,12 +375,12 @@ def test_purge_keeps_an_entry_a_listed_spelling_names():
 # --------------------------------------------------------------------------- issue 27: node entries by name
 
 @pytest.mark.parametrize("node_type", ["EC2_LINUX", "EC2_WINDOWS", "FARGATE_LINUX", "HYBRID_LINUX"])
-def test_deleting_a_node_entry_by_name_needs_purge_node_entries(node_type):
+def test_deleting_a_node_entry_by_name_needs_allow_node_entry_deletion(node_type):
     current = {NODE_ROLE: _entry(NODE_ROLE, node_type, username="system:node:{{EC2PrivateDNSName}}")}
-    with pytest.raises(errors.Refused, match="%s node entry.*purge_node_entries: true" % node_type):
+    with pytest.raises(errors.Refused, match="%s node entry.*allow_node_entry_deletion: true" % node_type):
         m.plan(current, [m.AccessEntry(NODE_ROLE)], state="absent")
     assert m.plan(current, [m.AccessEntry(NODE_ROLE)], state="absent",
-                  purge_node_entries=True).by_action("delete") == [NODE_ROLE]
+                  allow_node_entry_deletion=True).by_action("delete") == [NODE_ROLE]
 
 
 # --------------------------------------------------------------------------- issue 27: the caller's own entry

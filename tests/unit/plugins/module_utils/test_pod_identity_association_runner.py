@@ -5,7 +5,7 @@
 The real RunContext and run_module over runner_fakes.Harness: Stubbers answer
 only the calls they were given, in order, and every AWS call is recorded, so
 "no write in check mode" and the order of writes are asserted directly.
-The batch runs with max_concurrency=1 where call order matters; the
+The batch runs with concurrency=1 where call order matters; the
 concurrency bound itself is tested on each_outcome.
 """
 
@@ -89,7 +89,7 @@ def association(sa, role=ROLE, ident=None, **kw):
 
 
 def options(items, **kw):
-    return runner.Options(cluster_name=CLUSTER, associations=items, max_concurrency=1, **kw)
+    return runner.Options(cluster_name=CLUSTER, associations=items, concurrency=1, **kw)
 
 
 def wanted(sa, role=ROLE, **kw):
@@ -102,7 +102,7 @@ def test_check_mode_reads_everything_and_writes_nothing():
     aws.addons()
     aws.listed([association("old")])
     aws.role(ROLE, EC2_TRUST)
-    result = aws.run(options([wanted("web"), wanted("api")], purge="namespace", manage_trust=True))
+    result = aws.run(options([wanted("web"), wanted("api")], purge=True, purge_scope="namespace", manage_trust=True))
     assert aws.writes() == []
     assert result["changed"] is True
     assert result["created"] == ["apps/web", "apps/api"] and result["deleted"] == ["apps/old"]
@@ -229,11 +229,11 @@ def test_a_batch_that_fails_half_way_says_what_was_applied():
     failed = aws.run(options([wanted("a"), wanted("b"), wanted("c")]))
     assert failed["msg"].startswith("1 of 3 Pod Identity association changes failed")
     assert "ResourceLimitExceededException" in failed["msg"] and "re-run" in failed["msg"]
-    assert failed["failed"] == [{"association": "apps/b", "action": "create",
-                                 "error": "ResourceLimitExceededException: Cluster prod already has 1000 Pod Identity "
-                                          "associations"}]
-    assert failed["applied"] == [{"association": "apps/a", "action": "create"},
-                                 {"association": "apps/c", "action": "create"}]
+    assert failed["failed"] == [{"name": "apps/b", "action": "create",
+                                 "msg": "ResourceLimitExceededException: Cluster prod already has 1000 Pod Identity "
+                                        "associations"}]
+    assert failed["applied"] == [{"name": "apps/a", "action": "create"},
+                                 {"name": "apps/c", "action": "create"}]
     assert failed["changed"] is True
 
 
@@ -251,10 +251,10 @@ def test_addon_associations_survive_a_cluster_purge():
     aws.listed([owned, association("old")])
     aws.eks_stub.add_response("delete_pod_identity_association", {"association": association("old")},
                               {"clusterName": CLUSTER, "associationId": association("old")["associationId"]})
-    result = aws.run(options([], purge="cluster"))
+    result = aws.run(options([], purge=True, purge_scope="cluster"))
     assert aws.writes() == ["DeletePodIdentityAssociation"]
     assert result["deleted"] == ["apps/old"]
-    assert result["kept_for_addons"] == [{"association": "kube-system/aws-node", "owner_arn": owned["ownerArn"]}]
+    assert result["kept_for_addons"] == [{"name": "kube-system/aws-node", "owner_arn": owned["ownerArn"]}]
 
 
 def test_tags_change_through_tag_and_untag():
@@ -307,7 +307,7 @@ def test_each_outcome_lets_a_bug_escape_instead_of_reporting_it_as_an_item_failu
 
 
 def test_options_from_the_module_parameters():
-    params = {"cluster_name": "prod", "associations": [], "state": "present", "purge": "none", "purge_tags": True,
-              "manage_trust": False, "require_agent": True, "max_concurrency": 10, "region": "us-west-2"}
+    params = {"cluster_name": "prod", "associations": [], "state": "present", "purge": False, "purge_scope": "namespace", "purge_tags": True,
+              "manage_trust": False, "require_agent": True, "concurrency": 10, "region": "us-west-2"}
     built = module_core.options_from(runner.Options, params)
-    assert built.max_concurrency == 10 and built.cluster_name == "prod" and built.purge == "none"
+    assert built.concurrency == 10 and built.cluster_name == "prod" and built.purge is False

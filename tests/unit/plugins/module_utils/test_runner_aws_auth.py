@@ -126,7 +126,7 @@ def test_sso_absent_removes_a_lower_cased_mapping():
     h.caller()
     h.stub("iam").add_response("list_roles", {"Roles": []})
     result = h.run(eks_sso_role.run, eks_sso_role.Options(permission_set="EKSClusterAdminAccess", state="absent"))
-    assert result["changed"] and [r["entry"]["rolearn"] for r in result["removed"]] == [LOWER_SSO]
+    assert result["changed"] and result["deleted"] == [LOWER_SSO]
     assert LOWER_SSO not in h.kube.objects[CM]["data"]["mapRoles"]
 
 

@@ -274,7 +274,7 @@ def test_policy_ipv6_is_created_when_missing_and_not_in_check_mode():
             iam.add_response("create_policy", {"Policy": {"PolicyName": "AmazonEKS_CNI_IPv6_Policy", "Arn": V6_ARN}})
         result = runner.run_policy(ctx, runner.PolicyOptions(ip_family="ipv6"))
         ctx.assert_no_pending()
-        assert result["created"] is True and result["changed"] is True
+        assert result["created"] == [V6_ARN] and result["changed"] is True
 
 
 def test_policy_ipv6_missing_without_create_is_refused():
