@@ -228,7 +228,7 @@ class AccessEntries:
                 return kind, name, self.eks.describe_fargate_profile(
                     clusterName=cluster, fargateProfileName=name)["fargateProfile"].get("podExecutionRoleArn")
             except ClientError as e:
-                if _error_code(e) == "ResourceNotFoundException":
+                if error_code(e) == "ResourceNotFoundException":
                     return kind, name, None  # deleted since it was listed
                 raise aws_failure(e, "Describing %s %s of cluster %s" % (kind, name, cluster))
             except BotoCoreError as e:
