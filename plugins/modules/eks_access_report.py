@@ -71,6 +71,9 @@ attributes:
   check_mode:
     support: full
     description: Reads only; the same in check mode.
+  diff_mode:
+    support: N/A
+    description: Reads only; there is nothing to show a diff of.
 """
 
 EXAMPLES = r"""

@@ -20,7 +20,7 @@ description:
     service account of the add-on) or from IRSA (O(service_account_role_arn)).
   - C(UpdateAddon) replaces the add-on's whole list of Pod Identity associations, and its service account role too.
     The module therefore sends, on every update, the associations and the role the add-on keeps. Associations of
-    the add-on not listed in O(pod_identity_associations) are kept unless O(purge_pod_identity_associations=true).
+    the add-on not listed in O(pod_identity_associations) are kept unless O(purge=true).
   - A Pod Identity association is refused, before anything is written, when C(DescribeAddonConfiguration) lists no
     C(podIdentityConfiguration) for that service account in the add-on's version, when the cluster has no Pod
     Identity agent (neither the C(eks-pod-identity-agent) add-on nor EKS Auto Mode, unless O(require_agent=false)),
@@ -83,7 +83,7 @@ options:
         description: ARN of the IAM role, in the cluster's account.
         type: str
         required: true
-  purge_pod_identity_associations:
+  purge:
     description:
       - Delete the add-on's associations whose service account is not in O(pod_identity_associations). With V(false)
         they are kept (repeated in C(UpdateAddon)).
@@ -257,7 +257,7 @@ def main():
         resolve_conflicts=dict(type="str", choices=["OVERWRITE", "NONE", "PRESERVE"]),
         service_account_role_arn=dict(type="str"),
         pod_identity_associations=dict(type="list", elements="dict", options=association),
-        purge_pod_identity_associations=dict(type="bool", default=False),
+        purge=dict(type="bool", default=False),
         manage_trust=dict(type="bool", default=False),
         require_agent=dict(type="bool", default=True),
         preserve=dict(type="bool", default=False),

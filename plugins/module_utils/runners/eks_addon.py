@@ -40,7 +40,7 @@ class Options:
     resolve_conflicts: Optional[str] = None
     service_account_role_arn: Optional[str] = None
     pod_identity_associations: Optional[List[dict]] = None
-    purge_pod_identity_associations: bool = False
+    purge: bool = False
     manage_trust: bool = False
     require_agent: bool = True
     preserve: bool = False
@@ -133,7 +133,7 @@ def run(ctx, options: Options) -> dict:
     wanted = model.Wanted(
         name=options.name, state=options.state, version=version, configuration=configuration,
         service_account_role_arn=options.service_account_role_arn, associations=associations,
-        purge_associations=options.purge_pod_identity_associations, resolve_conflicts=options.resolve_conflicts,
+        purge_associations=options.purge, resolve_conflicts=options.resolve_conflicts,
         preserve=options.preserve, tags=options.tags)
     the_plan = model.plan(wanted, addon, current, default_version)
     trust_updates = {}

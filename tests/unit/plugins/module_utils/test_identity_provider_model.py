@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from ansible_collections.eks.access.plugins.module_utils import errors
@@ -21,8 +23,8 @@ def config(name="okta", **kw):
 
 def active(name="okta", **kw):
     c = config(name, **kw)
-    return model.ProviderConfig(**dict(c.__dict__, arn="arn:aws:eks:us-west-2:1:identityproviderconfig/c/oidc/%s/x"
-                                       % name, status="ACTIVE"))
+    return dataclasses.replace(c, arn="arn:aws:eks:us-west-2:1:identityproviderconfig/c/oidc/%s/x" % name,
+                               status="ACTIVE")
 
 
 @pytest.mark.parametrize("bad, words", [
@@ -74,5 +76,5 @@ def test_fields_not_given_are_not_compared():
 def test_absent():
     assert model.plan([active()], model.ProviderConfig("okta"), "absent", "c").disassociate == ["okta"]
     assert model.plan([], model.ProviderConfig("okta"), "absent", "c").action == "none"
-    deleting = model.ProviderConfig(**dict(active().__dict__, status="DELETING"))
+    deleting = dataclasses.replace(active(), status="DELETING")
     assert model.plan([deleting], model.ProviderConfig("okta"), "absent", "c").action == "none"

@@ -433,7 +433,7 @@ def test_new_entry_keeps_the_path_and_policies():
     assert plan.by_action("create") == [_ADMIN]
     assert plan.changes[0].create["principalArn"] == _ADMIN  # the real ARN, aws-reserved path included
     assert plan.changes[0].associate == [(_ADMIN_POLICY, _ae.CLUSTER_SCOPE)]
-    again, _ = sso.plan_access_entry({_ADMIN: plan.after[_ADMIN]}, wanted, "present")
+    again, _stale = sso.plan_access_entry({_ADMIN: plan.after[_ADMIN]}, wanted, "present")
     assert not again.changed
 
 
@@ -458,7 +458,7 @@ def test_entry_spelled_in_another_case_is_updated_not_duplicated():
 
 def test_absent_deletes_every_entry_of_the_permission_set_but_not_the_callers():
     ours = {_ADMIN: _entry(_ADMIN), _OLD: _entry(_OLD)}
-    plan, _ = sso.plan_access_entry(ours, None, "absent")
+    plan, _stale = sso.plan_access_entry(ours, None, "absent")
     assert sorted(plan.by_action("delete")) == sorted([_ADMIN, _OLD])
     caller = "arn:aws:sts::%s:assumed-role/AWSReservedSSO_EKSClusterAdminAccess_4ffa4321e413c0b0/alice" % _ACCOUNT
     with pytest.raises(errors.Refused):

@@ -79,7 +79,7 @@ def setup(lifetime=900, refresh_after=eks_token.REFRESH_AFTER_SECONDS):
 
 def test_the_token_is_minted_once_and_kept_while_young():
     clock, source, server, api = setup()
-    for _ in range(3):
+    for _request in range(3):
         api.get("/api")
         clock.now += 60
     assert server.seen == ["k8s-aws-v1.tok-1"] * 3 and source.minted == 1
@@ -89,7 +89,7 @@ def test_a_token_is_replaced_before_eks_refuses_it():
     """EKS's 15 minutes: REFRESH_AFTER_SECONDS (10 minutes) is well before, so no request ever sees a 401."""
     assert eks_token.REFRESH_AFTER_SECONDS < eks_token.TOKEN_LIFETIME_SECONDS - 60
     clock, source, server, api = setup(lifetime=eks_token.TOKEN_LIFETIME_SECONDS)
-    for _ in range(40):  # 40 minutes, one request a minute
+    for _minute in range(40):  # 40 minutes, one request a minute
         assert api.get("/api")["ok"] == server.seen[-1]
         clock.now += 60
     assert source.minted == 4 and len(set(server.seen)) == 4
@@ -130,7 +130,7 @@ def test_threads_refused_together_mint_one_new_token():
     source = eks_token.TokenSource(minter, clock=clock)
     old = source.token()
     results = []
-    threads = [threading.Thread(target=lambda: results.append(source.refresh(old))) for _ in range(5)]
+    threads = [threading.Thread(target=lambda: results.append(source.refresh(old))) for _thread in range(5)]
     for thread in threads:
         thread.start()
     for thread in threads:
