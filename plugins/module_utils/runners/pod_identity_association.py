@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import List
 
 from ansible_collections.eks.access.plugins.module_utils.clients import aws
-from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
 from ansible_collections.eks.access.plugins.module_utils.errors import PartiallyApplied
 from ansible_collections.eks.access.plugins.module_utils.errors import Refused
@@ -38,27 +37,6 @@ class Options:
     manage_trust: bool = False
     require_agent: bool = True
     concurrency: int = services.DEFAULT_CONCURRENCY
-
-
-def _verify_roles(service, role_arns, manage_trust):
-    """{role ARN: (old trust, new trust)} to write; Refused when a role is missing or cannot be fixed."""
-    missing, untrusting, denied, updates = [], {}, {}, {}
-    for role_arn in role_arns:
-        trust = service.role_trust(role_arn)
-        if trust is None:
-            missing.append(role_arn)
-            continue
-        lacking, refused = trust_policy.pod_identity_trust_gaps(trust)
-        if refused:
-            denied[role_arn] = refused
-        elif lacking and manage_trust:
-            new_trust, _changed = trust_policy.merge_statement(trust, trust_policy.pod_identity_statement())
-            updates[role_arn] = (trust, new_trust)
-        elif lacking:
-            untrusting[role_arn] = lacking
-    if missing or untrusting or denied:
-        raise model.trust_refusal(missing, untrusting, denied)
-    return updates
 
 
 def run(ctx, options: Options) -> dict:
