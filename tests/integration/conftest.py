@@ -53,7 +53,9 @@ def ensure_role(env, account, name):
     import boto3
     from botocore.exceptions import ClientError
 
-    iam = boto3.client("iam", region_name=env["AWS_REGION"])
+    # From ``env``, not the process environment: a test may have cut that down (an AWX execution node's).
+    iam = boto3.client("iam", region_name=env["AWS_REGION"], endpoint_url=env["AWS_ENDPOINT_URL"],
+                       aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
     if account != env["AWS_ACCOUNT_ID"]:
         iam.meta.events.register("before-sign.iam.*", lambda request, **_kw: request.headers.__setitem__(
             "x-moto-account-id", account))

@@ -30,6 +30,7 @@ ARGS = {
     "irsa_service_account": {"name": "probe", "role_name": "probe"},
     "node_role_policy": {"policy_arn": "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"},
     "eks_authentication_mode": {"mode": "API_AND_CONFIG_MAP"},
+    "eks_addon": {"name": "probe"},
     "eks_identity_provider_config": {"name": "probe"},
     "vpc_cni_lease": {"holder": "probe"},
 }
