@@ -10,6 +10,8 @@ before it stopped) that :func:`module.run_module` hands to ``fail_json``.
 
 from __future__ import annotations
 
+import json
+
 
 class EksAccessError(Exception):
     """Root of every error this collection raises on purpose."""
@@ -71,8 +73,6 @@ class KubeApiError(EksAccessError):
 
 def kube_api_error(exc, method: str = "", path: str = "") -> KubeApiError:
     """A :class:`KubeApiError` from a kubernetes client ApiException (or a transport error)."""
-    import json
-
     status = getattr(exc, "status", None)
     reason = getattr(exc, "reason", None) or ""
     message = ""

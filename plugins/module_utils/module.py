@@ -23,6 +23,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.eks.access.plugins.module_utils.model import arn
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.clients import aws
+from ansible_collections.eks.access.plugins.module_utils.clients import connection
 from ansible_collections.eks.access.plugins.module_utils.services import eks_cluster
 
 try:
@@ -76,14 +77,6 @@ def options_from(cls, params: dict):
     return cls(**{f.name: params.get(f.name) for f in dataclasses.fields(cls) if f.name in params})
 
 
-@dataclasses.dataclass(frozen=True)
-class Runner:
-    """One module's ``run`` and ``Options``, for runner modules that serve several modules."""
-
-    run: object
-    Options: type  # pylint: disable=invalid-name  # the name a runner module gives its options class
-
-
 class RunContext:
     """What a runner may use of the module: clients, modes, warnings, and who it runs as."""
 
@@ -133,6 +126,7 @@ class RunContext:
         """The partition the cluster lives in: its region's, else the Kubernetes caller's; None when unknown."""
         region = self._module.region
         if region:
+            # botocore is optional at import time (AnsibleAWSModule reports it missing).
             import botocore.exceptions
             import botocore.session
 
@@ -146,22 +140,16 @@ class RunContext:
     @property
     def kube_auth(self) -> str:
         """How the Kubernetes requests authenticate: ``eks_token`` (this task's IAM identity) or ``kubernetes``."""
-        from ansible_collections.eks.access.plugins.module_utils.clients import connection
-
         return connection.choose_auth(self._module.params, os.environ)
 
     def kube(self):
         """The cluster's :class:`kube.KubeApi`, built on first use."""
         if self._kube is None:
-            from ansible_collections.eks.access.plugins.module_utils.clients import connection
-
             self._kube = connection.kube_api(self._module, self.describe_cluster)
         return self._kube
 
     def kube_as(self, credentials: dict):
         """The cluster's :class:`kube.KubeApi` as another AWS identity (AssumeRole ``Credentials``)."""
-        from ansible_collections.eks.access.plugins.module_utils.clients import connection
-
         return connection.kube_api_as(self._module, self.cluster_name, credentials, self.describe_cluster)
 
     def describe_cluster(self, name: str):
@@ -179,8 +167,6 @@ class RunContext:
             if self.kube_auth == "eks_token":
                 self._kube_arn = self.caller_identity()["Arn"]
             else:
-                from ansible_collections.eks.access.plugins.module_utils.clients import connection
-
                 self._kube_arn = connection.authenticated_arn(self.kube()) or ""
         return self._kube_arn or None
 
@@ -210,7 +196,7 @@ class RunContext:
 
 def _kubeconfig_user(kubeconfig, context=None) -> str:
     """``'user' (context 'name')`` of a kubeconfig (a path or a dict), or just the context when unreadable."""
-    import yaml
+    import yaml  # only on this failure path: PyYAML's import cost is kept off every run
 
     config = kubeconfig
     if isinstance(kubeconfig, str):
@@ -231,12 +217,10 @@ def main(runner, argument_spec, kubernetes=True, **module_kwargs):
     """A whole module ``main()``: the argument spec (after the Kubernetes connection options unless
     ``kubernetes=False``), the runner's ``Options`` from the parameters, and its ``run``.
 
-    ``runner`` is a runner module, or a :class:`Runner` where one runner module serves several modules."""
+    ``runner`` is the module's runner module (``runners/<module>.py``: ``Options`` and ``run``)."""
     spec = {}
     if kubernetes:
-        from ansible_collections.eks.access.plugins.module_utils.clients.connection import K8S_CONNECTION_ARG_SPEC
-
-        spec.update(K8S_CONNECTION_ARG_SPEC)
+        spec.update(connection.K8S_CONNECTION_ARG_SPEC)
     spec.update(argument_spec)
     module = AnsibleEKSAccessModule(argument_spec=spec, supports_check_mode=True, **module_kwargs)
     run_module(module, runner.run, options_from(runner.Options, module.params))

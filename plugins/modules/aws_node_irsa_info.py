@@ -152,7 +152,7 @@ failure_lines:
 """
 
 from ansible_collections.eks.access.plugins.module_utils import module
-from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni
+from ansible_collections.eks.access.plugins.module_utils.runners import aws_node_irsa_info as runner
 
 
 def main():
@@ -163,7 +163,7 @@ def main():
         expect_irsa=dict(type="bool", default=True),
         credential_method=dict(type="str", default="irsa", choices=["irsa", "pod_identity"]),
     )
-    module.main(vpc_cni.AWS_NODE_IRSA_INFO, argument_spec)
+    module.main(runner, argument_spec)
 
 
 if __name__ == "__main__":

@@ -328,7 +328,7 @@ entries:
 """
 
 from ansible_collections.eks.access.plugins.module_utils.module import main as module_main
-from ansible_collections.eks.access.plugins.module_utils.runners import access_entries
+from ansible_collections.eks.access.plugins.module_utils.runners import eks_access_entry as runner
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry as model
 from ansible_collections.eks.access.plugins.module_utils.services.access_entries import DEFAULT_CONCURRENCY
 
@@ -362,7 +362,7 @@ ACCESS_ENTRY_ARG_SPEC = dict(
 
 
 def main():
-    module_main(access_entries.ACCESS_ENTRY, ACCESS_ENTRY_ARG_SPEC, kubernetes=False)
+    module_main(runner, ACCESS_ENTRY_ARG_SPEC, kubernetes=False)
 
 
 if __name__ == "__main__":

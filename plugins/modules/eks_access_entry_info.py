@@ -123,7 +123,7 @@ findings:
 """
 
 from ansible_collections.eks.access.plugins.module_utils.module import main as module_main
-from ansible_collections.eks.access.plugins.module_utils.runners import access_entries
+from ansible_collections.eks.access.plugins.module_utils.runners import eks_access_entry_info as runner
 from ansible_collections.eks.access.plugins.module_utils.services.access_entries import DEFAULT_CONCURRENCY
 
 
@@ -137,7 +137,7 @@ INFO_ARG_SPEC = dict(
 
 
 def main():
-    module_main(access_entries.ACCESS_ENTRY_INFO, INFO_ARG_SPEC)
+    module_main(runner, INFO_ARG_SPEC)
 
 
 if __name__ == "__main__":

@@ -127,7 +127,7 @@ node_roles:
 """
 
 from ansible_collections.eks.access.plugins.module_utils.module import main as module_main
-from ansible_collections.eks.access.plugins.module_utils.runners import access_entries
+from ansible_collections.eks.access.plugins.module_utils.runners import eks_authentication_mode as runner
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry as model
 
 
@@ -142,7 +142,7 @@ MODE_ARG_SPEC = dict(
 
 
 def main():
-    module_main(access_entries.AUTHENTICATION_MODE, MODE_ARG_SPEC)
+    module_main(runner, MODE_ARG_SPEC)
 
 
 if __name__ == "__main__":

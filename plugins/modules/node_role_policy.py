@@ -169,7 +169,7 @@ would_refuse:
 """
 
 from ansible_collections.eks.access.plugins.module_utils import module
-from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni
+from ansible_collections.eks.access.plugins.module_utils.runners import node_role_policy as runner
 
 
 def main():
@@ -188,7 +188,7 @@ def main():
         lease_holder=dict(type="str"),
         lease_duration=dict(type="int", default=120),
     )
-    module.main(vpc_cni.NODE_ROLE_POLICY, argument_spec)
+    module.main(runner, argument_spec)
 
 
 if __name__ == "__main__":

@@ -166,7 +166,7 @@ message:
 """
 
 from ansible_collections.eks.access.plugins.module_utils import module
-from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni
+from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni_addon as runner
 
 
 def main():
@@ -180,7 +180,7 @@ def main():
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=300),
     )
-    module.main(vpc_cni.VPC_CNI_ADDON, argument_spec, kubernetes=False)
+    module.main(runner, argument_spec, kubernetes=False)
 
 
 if __name__ == "__main__":

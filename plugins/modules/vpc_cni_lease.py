@@ -94,7 +94,7 @@ lease:
 """
 
 from ansible_collections.eks.access.plugins.module_utils import module
-from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni
+from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni_lease as runner
 
 
 def main():
@@ -104,7 +104,7 @@ def main():
         duration=dict(type="int", default=120),
         wait_timeout=dict(type="int", default=0),
     )
-    module.main(vpc_cni.VPC_CNI_LEASE, argument_spec)
+    module.main(runner, argument_spec)
 
 
 if __name__ == "__main__":

@@ -102,7 +102,7 @@ policy_document:
 """
 
 from ansible_collections.eks.access.plugins.module_utils import module
-from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni
+from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni_policy as runner
 
 
 def main():
@@ -113,7 +113,7 @@ def main():
         ipv6_policy_path=dict(type="str", default="/"),
         create=dict(type="bool", default=True),
     )
-    module.main(vpc_cni.VPC_CNI_POLICY, argument_spec, kubernetes=False,
+    module.main(runner, argument_spec, kubernetes=False,
                 required_one_of=[("cluster_name", "ip_family")])
 
 

@@ -183,7 +183,8 @@ class _KubernetesCoreView:
         self.params.update(overrides)
 
     def requires(self, dependency, minimum=None, reason=None):
-        # kubernetes.core's own requires() raises a bare Exception; ask its version check instead.
+        # kubernetes.core's own requires() raises a bare Exception; ask its version check instead
+        # (imported here, on this failure path only, like the kubernetes client itself).
         from ansible.module_utils.basic import missing_required_lib
         from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import has_at_least
 

@@ -733,6 +733,21 @@ def plan(current: dict, wanted: list, state: str = "present", purge: bool = Fals
 # --------------------------------------------------------------------------- lockout
 
 
+def principals_of_account(arns, account_id: str) -> list:
+    """``[(arn, parsed)]`` of the IAM roles and users of ``account_id`` among ``arns`` (IAM can only be asked about
+    those)."""
+    parsed = []
+    for arn in arns:
+        try:
+            principal = parse_iam_arn(arn)
+        except ArnError:
+            continue
+        if principal.account_id == account_id and principal.service == "iam" and \
+                principal.resource_type in ("role", "user"):
+            parsed.append((arn, principal))
+    return parsed
+
+
 def cluster_admins(entries: dict) -> list:
     """Principal ARNs whose entry carries AmazonEKSClusterAdminPolicy at cluster scope."""
     return sorted(arn for arn, entry in entries.items() if is_cluster_admin(entry))

@@ -17,6 +17,8 @@ import copy
 from ansible_collections.eks.access.plugins.module_utils.model import arn as arn_rules
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.model import workloads
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth.plan import is_node_mapping
+from ansible_collections.eks.access.plugins.module_utils.model.trust_policy import policies_equal
 
 CNI_NAMESPACE = "kube-system"
 CNI_SERVICE_ACCOUNT = "aws-node"
@@ -55,6 +57,18 @@ class CniError(errors.InvalidInput, ValueError):
 
     def __init__(self, message):
         super().__init__(message)
+
+
+class CniRefused(errors.Refused):
+    """The change cannot be made as asked (the message says why)."""
+
+
+def _require_role_arn(role_arn):
+    """The parsed role ARN; CniError when it is none."""
+    try:
+        return arn_rules.require_role_arn(role_arn)
+    except arn_rules.ArnError as e:
+        raise CniError(str(e))
 
 
 def _check_partition(partition):
@@ -129,8 +143,6 @@ def plan_ipv6_policy(existing_document, wanted_document):
     (action ``none``) even when its document differs from the guide's (the
     operator may have tightened it); ``matches_guide`` says whether it does.
     """
-    from ansible_collections.eks.access.plugins.module_utils.model.trust_policy import policies_equal
-
     if existing_document is None:
         return {"action": "create", "matches_guide": True}
     return {"action": "none", "matches_guide": policies_equal(existing_document, wanted_document)}
@@ -234,16 +246,11 @@ def node_role(role, default_account=None, default_partition="aws"):
     the same name in the caller's account. A bare name is taken to be in
     ``default_account`` (the caller's).
     """
-    from ansible_collections.eks.access.plugins.module_utils.model.arn import ArnError, require_role_arn
-
     if not isinstance(role, str) or not role.strip():
         raise CniError("node role must be a role name or ARN, got %r" % (role,))
     role = role.strip()
     if role.startswith("arn:"):
-        try:
-            parsed = require_role_arn(role)
-        except ArnError as e:
-            raise CniError(str(e))
+        parsed = _require_role_arn(role)
         return {"role_arn": role, "role_name": parsed.name, "account": parsed.account_id}
     if "/" in role or ":" in role:
         raise CniError("node role %r is neither a role name nor a role ARN" % (role,))
@@ -260,8 +267,6 @@ def _role_key(role):
 
 def aws_auth_node_role_arns(aws_auth_model):
     """Role ARNs of the aws-auth mapRoles entries that map nodes (group ``system:nodes``)."""
-    from ansible_collections.eks.access.plugins.module_utils.model.aws_auth.plan import is_node_mapping
-
     arns = []
     for entry in (aws_auth_model.map_roles if aws_auth_model is not None else []):
         if is_node_mapping(entry) and entry.get("rolearn") and entry["rolearn"] not in arns:
@@ -381,12 +386,7 @@ def plan_addon_role(addon, role_arn):
         return {"action": "absent", "reason": "%s is not an EKS managed add-on of this cluster" % ADDON_NAME,
                 "update": None}
     if role_arn is not None:
-        from ansible_collections.eks.access.plugins.module_utils.model.arn import ArnError, require_role_arn
-
-        try:
-            require_role_arn(role_arn)
-        except ArnError as e:
-            raise CniError(str(e))
+        _require_role_arn(role_arn)
     current = addon.get("serviceAccountRoleArn") or None
     if current == role_arn:
         return {"action": "none", "reason": "the add-on already uses %s" % (role_arn or "the node role"),
@@ -421,12 +421,6 @@ def addon_summary(addon, pod_identity_associations=None):
     return summary
 
 
-def pod_identity_service_accounts(addon_configuration):
-    """The service accounts DescribeAddonConfiguration's ``podIdentityConfiguration`` lists (empty: no support)."""
-    return [c.get("serviceAccount") for c in (addon_configuration or {}).get("podIdentityConfiguration") or []
-            if c.get("serviceAccount")]
-
-
 def plan_addon_pod_identity(addon, current, service_account, role_arn):
     """Bring the add-on's Pod Identity association of ``service_account`` to ``role_arn`` (None: remove it).
 
@@ -440,12 +434,7 @@ def plan_addon_pod_identity(addon, current, service_account, role_arn):
         return {"action": "absent", "reason": "%s is not an EKS managed add-on of this cluster" % ADDON_NAME,
                 "update": None, "before": [], "after": []}
     if role_arn is not None:
-        from ansible_collections.eks.access.plugins.module_utils.model.arn import ArnError, require_role_arn
-
-        try:
-            require_role_arn(role_arn)
-        except ArnError as e:
-            raise CniError(str(e))
+        _require_role_arn(role_arn)
     before = [dict(a) for a in current or []]
     others = [a for a in before if a["service_account"] != service_account]
     mine = [a for a in before if a["service_account"] == service_account]

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.model import arn
 from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import errors as aws_auth_errors
 from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import parse as aws_auth_parse
@@ -15,7 +14,8 @@ from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import p
 from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import render as aws_auth_render
 from ansible_collections.eks.access.plugins.module_utils.services import configmap
 from ansible_collections.eks.access.plugins.module_utils import errors
-from ansible_collections.eks.access.plugins.module_utils.services import access_entries
+from ansible_collections.eks.access.plugins.module_utils.services import eks_cluster
+from ansible_collections.eks.access.plugins.module_utils.services.access_entries import IamPrincipals
 
 
 @dataclass
@@ -46,7 +46,7 @@ def foreign_partition_findings(mappings, partition):
     return findings
 
 
-def missing_iam_identities(iam, mappings, account_id):
+def missing_iam_identities(iam: IamPrincipals, mappings, account_id):
     """Findings for mapped roles/users of ``account_id`` that IAM does not know."""
     findings = []
     for kind, key, resource_type, entry in _mapped(mappings):
@@ -56,12 +56,7 @@ def missing_iam_identities(iam, mappings, account_id):
             continue  # lint already reports it
         if parsed.resource_type != resource_type or parsed.account_id != account_id:
             continue
-        try:
-            if resource_type == "role":
-                iam.get_role(RoleName=parsed.name)
-            else:
-                iam.get_user(UserName=parsed.name)
-        except aws.with_code("NoSuchEntity"):
+        if iam.describe(resource_type, parsed.name) is None:
             findings.append({
                 "code": "missing_iam_identity", "kind": kind, "arn": entry[key],
                 "message": "IAM %s %s does not exist; remove the mapping or recreate the %s"
@@ -90,7 +85,7 @@ def run(context, options: Options) -> dict:
         result["bound_groups"] = sorted(groups)
     if current is not None:
         result["resource_version"] = current["metadata"]["resourceVersion"]
-    mode = access_entries.authentication_mode(context)
+    mode = eks_cluster.authentication_mode(context)
     if mode:
         result["authentication_mode"] = mode
     if mode == "API":
@@ -107,5 +102,5 @@ def run(context, options: Options) -> dict:
     result["findings"].extend(foreign_partition_findings(result["mappings"], context.cluster_partition()))
     if options.check_iam:
         account_id = context.caller_identity()["Account"]
-        result["findings"].extend(missing_iam_identities(context.aws("iam"), result["mappings"], account_id))
+        result["findings"].extend(missing_iam_identities(IamPrincipals(context.aws("iam")), result["mappings"], account_id))
     return result

@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-import time
 from dataclasses import dataclass
 
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.clients.aws import map_bounded
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry as model
+from ansible_collections.eks.access.plugins.module_utils.model import access_entry_migration as migration_model
 from ansible_collections.eks.access.plugins.module_utils.model import arn as arn_rules
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import errors as aws_auth_errors
+from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import render as aws_auth_render
 from ansible_collections.eks.access.plugins.module_utils.model.eks_cluster import ClusterFacts
+from ansible_collections.eks.access.plugins.module_utils.services import configmap
 from ansible_collections.eks.access.plugins.module_utils.services import eks_cluster
 
 from ansible_collections.eks.access.plugins.module_utils.clients.aws import BotoCoreError
@@ -56,12 +59,7 @@ class AccessEntries:
 
     def cluster_facts(self) -> ClusterFacts:
         """The cluster's facts (services/eks_cluster.py's DescribeCluster); NotFound when it does not exist."""
-        try:
-            return eks_cluster.describe_cluster(self.eks, self.cluster_name)
-        except (ClientError, BotoCoreError) as e:
-            raise aws_failure(e, "DescribeCluster %s" % self.cluster_name)
-        except BotoCoreError as e:
-            raise aws_failure(e, "DescribeCluster %s" % self.cluster_name)
+        return eks_cluster.describe_cluster(self.eks, self.cluster_name)
 
     def access_policy_arns(self) -> list:
         try:
@@ -395,32 +393,12 @@ class IamPrincipals:
                 for p in parsed_principals]
 
 
-def authentication_mode(context):
-    """The authentication mode of the run's ``cluster_name``; None without one, or when AWS cannot say.
-
-    For the aws-auth modules, which may reach a cluster through a kubeconfig
-    alone: there the mode is only known when AWS can be asked.
-    """
-    name = context.cluster_name
-    if not name:
-        return None
-    try:
-        return eks_cluster.describe_cluster(context.aws("eks"), name).authentication_mode
-    except errors.EksAccessError as e:
-        context.warn("Could not read the authentication mode of cluster %s (%s); aws-auth is handled as if EKS reads it"
-                     % (name, e))
-        return None
-
-
 # --------------------------------------------------------------------------- the authentication mode switch
 
 
 def caller_role_arn(context) -> str:
     """The caller as an access entry would name it (assumed-role sessions are their role)."""
     return context.caller_identity()["Arn"]
-
-
-UPDATE_DONE = ("Successful", "Failed", "Cancelled")
 
 
 @dataclass
@@ -441,26 +419,14 @@ class ModeChange:
 
 
 def _wait_for_update(service: AccessEntries, update_id: str, options: ModeChange, mode: str):
-    deadline = time.monotonic() + options.wait_timeout
-    delay = min(1.0, options.poll_seconds)
-    while True:
-        update = service.describe_update(update_id)
-        status = update.get("status")
-        if status == "Successful":
-            return update
-        if status in UPDATE_DONE:
-            reasons = "; ".join("%s: %s" % (e.get("errorCode"), e.get("errorMessage"))
-                                for e in update.get("errors") or []) or "no reason given"
-            raise errors.EksAccessError("EKS update %s to authentication mode %s ended %s (%s)" % (
-                update_id, mode, status, reasons), update_id=update_id)
-        if options.heartbeat is not None:
-            options.heartbeat()
-        if time.monotonic() > deadline:
-            raise errors.EksAccessError(
-                "EKS update %s to authentication mode %s is still %s after %d seconds; it goes on in EKS, re-run the "
-                "task to wait again" % (update_id, mode, status, options.wait_timeout), update_id=update_id)
-        time.sleep(delay)
-        delay = min(delay * 2, options.poll_seconds)
+    return eks_cluster.wait_for_update(
+        lambda: service.describe_update(update_id), options.wait_timeout,
+        failed=lambda update: errors.EksAccessError("EKS update %s to authentication mode %s ended %s (%s)" % (
+            update_id, mode, update.get("status"), eks_cluster.update_errors(update)), update_id=update_id),
+        timed_out=lambda update: errors.EksAccessError(
+            "EKS update %s to authentication mode %s is still %s after %d seconds; it goes on in EKS, re-run the "
+            "task to wait again" % (update_id, mode, update.get("status"), options.wait_timeout), update_id=update_id),
+        poll=options.poll_seconds, heartbeat=options.heartbeat)
 
 
 def _lockout_guard(context, service: AccessEntries, options: ModeChange, result: dict,
@@ -483,14 +449,13 @@ def _lockout_guard(context, service: AccessEntries, options: ModeChange, result:
 
 def _node_roles(context, service: AccessEntries) -> dict:
     """Role ARN -> [where found] of every node role: aws-auth's node mappings, managed node groups, Fargate profiles."""
-    from ansible_collections.eks.access.plugins.module_utils.model import access_entry_migration as migration_model
-    from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import errors as aws_auth_errors
-    from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import parse as aws_auth_parse
-    from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import render as aws_auth_render
-    from ansible_collections.eks.access.plugins.module_utils.services import configmap
-
     try:
-        found = configmap.read_configmap(context.kube())
+        found = configmap.read_aws_auth(context.kube())
+    except aws_auth_errors.AwsAuthError as e:
+        raise errors.Refused(
+            "Refusing to switch cluster %r to authentication mode API: aws-auth does not parse (%s), so the node "
+            "roles it maps cannot be checked; fix it (eks.access.aws_auth_info), or set allow_node_lockout: "
+            "true. Nothing was changed." % (service.cluster_name, e))
     except (errors.KubeApiError, errors.InvalidInput) as e:
         raise errors.Refused(
             "Refusing to switch cluster %r to authentication mode API: aws-auth could not be read (%s), so the node "
@@ -499,14 +464,7 @@ def _node_roles(context, service: AccessEntries) -> dict:
             "Nothing was changed." % (service.cluster_name, getattr(e, "message", None) or e))
     roles = {}
     if found is not None:
-        try:
-            mappings = aws_auth_render.to_result(aws_auth_parse.parse_aws_auth(found.get("data") or {}))
-        except aws_auth_errors.AwsAuthError as e:
-            raise errors.Refused(
-                "Refusing to switch cluster %r to authentication mode API: aws-auth does not parse (%s), so the node "
-                "roles it maps cannot be checked; fix it (eks.access.aws_auth_info), or set allow_node_lockout: "
-                "true. Nothing was changed." % (service.cluster_name, e))
-        roles = migration_model.node_roles_of(mappings)
+        roles = migration_model.node_roles_of(aws_auth_render.to_result(found))
     try:
         managed = service.node_roles()
     except errors.Forbidden as e:

@@ -20,15 +20,10 @@ from typing import Callable
 from typing import List
 from typing import Optional
 
+from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.errors import EksAccessError
 from ansible_collections.eks.access.plugins.module_utils.errors import NotFound
-
-try:
-    import botocore.exceptions
-
-    ClientError = botocore.exceptions.ClientError
-except ImportError:  # AnsibleAWSModule reports a missing botocore itself
-    ClientError = ()
+from ansible_collections.eks.access.plugins.module_utils.services import eks_cluster
 
 DEFAULT_POLL_INTERVAL = 3
 
@@ -39,10 +34,6 @@ class AddonUpdateFailed(EksAccessError):
 
 class AddonWaitTimeout(EksAccessError):
     """The add-on's create, update or delete had not finished within the wait timeout."""
-
-
-def _code(error) -> str:
-    return getattr(error, "response", {}).get("Error", {}).get("Code", "")
 
 
 class AddonService:
@@ -64,10 +55,8 @@ class AddonService:
         """DescribeAddon's ``addon``, or None when the add-on is not installed."""
         try:
             return self.eks.describe_addon(clusterName=self.cluster_name, addonName=name)["addon"]
-        except ClientError as e:
-            if _code(e) == "ResourceNotFoundException":
-                return None
-            raise
+        except aws.with_code("ResourceNotFoundException"):
+            return None
 
     def versions(self, name: str, kubernetes_version: str) -> List[dict]:
         """DescribeAddonVersions' ``addons`` for one add-on and Kubernetes version (all pages)."""
@@ -78,10 +67,8 @@ class AddonService:
         """The service accounts DescribeAddonConfiguration's ``podIdentityConfiguration`` names for that version."""
         try:
             answer = self.eks.describe_addon_configuration(addonName=name, addonVersion=version)
-        except ClientError as e:
-            if _code(e) in ("ResourceNotFoundException", "InvalidParameterException"):
-                return []  # a version EKS does not describe: no Pod Identity support to rely on
-            raise
+        except aws.with_code(("ResourceNotFoundException", "InvalidParameterException")):
+            return []  # a version EKS does not describe: no Pod Identity support to rely on
         return [c["serviceAccount"] for c in answer.get("podIdentityConfiguration") or [] if c.get("serviceAccount")]
 
     # ------------------------------------------------------------------ writes
@@ -116,21 +103,20 @@ class AddonService:
             self.sleep(self.poll_interval)
 
     def wait_update(self, name: str, update_id: str, timeout: float) -> dict:
-        found = {}
+        """The add-on's update once Successful (services/eks_cluster.py's wait, polled every ``poll_interval``)."""
 
-        def done():
-            update = self.eks.describe_update(name=self.cluster_name, updateId=update_id, addonName=name)["update"]
-            found["update"] = update
-            if update.get("status") in ("Failed", "Cancelled"):
-                reasons = "; ".join(e.get("errorMessage") or e.get("errorCode") or "?"
-                                    for e in update.get("errors") or [])
-                raise AddonUpdateFailed("update %s of add-on %s on cluster %s ended %s: %s; fix the cause and run "
-                                        "again" % (update_id, name, self.cluster_name, update["status"],
-                                                   reasons or "no error given"))
-            return update.get("status") == "Successful"
+        def failed(update):
+            reasons = "; ".join(e.get("errorMessage") or e.get("errorCode") or "?" for e in update.get("errors") or [])
+            return AddonUpdateFailed("update %s of add-on %s on cluster %s ended %s: %s; fix the cause and run again"
+                                     % (update_id, name, self.cluster_name, update["status"],
+                                        reasons or "no error given"))
 
-        self._poll(done, name, "update %s" % update_id, timeout)
-        return found["update"]
+        return eks_cluster.wait_for_update(
+            lambda: self.eks.describe_update(name=self.cluster_name, updateId=update_id, addonName=name)["update"],
+            timeout, failed,
+            lambda update: AddonWaitTimeout("the update %s of add-on %s on cluster %s had not finished after %d s; run "
+                                            "again to resume" % (update_id, name, self.cluster_name, timeout)),
+            poll=self.poll_interval, first_delay=self.poll_interval, sleep=self.sleep)
 
     def wait_active(self, name: str, timeout: float) -> dict:
         found = {}

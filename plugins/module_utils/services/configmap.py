@@ -26,7 +26,7 @@ from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.clients import kube
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry
 from ansible_collections.eks.access.plugins.module_utils.model import arn
-from ansible_collections.eks.access.plugins.module_utils.services import access_entries
+from ansible_collections.eks.access.plugins.module_utils.services import eks_cluster
 
 # Enough for a handful of playbooks editing at once; each retry re-reads.
 DEFAULT_MAX_ATTEMPTS = 8
@@ -60,6 +60,16 @@ def configmap_path(namespace, name=None):
 def read_configmap(api, name=aws_auth_parse.AWS_AUTH_NAME, namespace=aws_auth_parse.AWS_AUTH_NAMESPACE):
     """The ConfigMap as a JSON-shaped dict, or None when it does not exist."""
     return api.get_optional(configmap_path(namespace, name))
+
+
+def read_aws_auth(api):
+    """The cluster's aws-auth as the authenticator reads it (``AwsAuth``); None when there is none.
+
+    ``AwsAuthError`` when it does not parse."""
+    current = read_configmap(api)
+    if current is None:
+        return None
+    return aws_auth_parse.parse_aws_auth(current.get("data") or {})
 
 
 def _backoff(attempt):
@@ -298,7 +308,7 @@ def run_mapping(context, guards: Guards, roles: Union[list, Callable, None], use
     can only be recognised in the current data.  ``repair_hint`` tells the
     user how to repair a broken aws-auth with the calling module.
     """
-    access_entry.require_aws_auth_honoured(context.cluster_name, access_entries.authentication_mode(context))
+    access_entry.require_aws_auth_honoured(context.cluster_name, eks_cluster.authentication_mode(context))
     api = context.kube()
     caller = context.kube_caller_arn()
     protected = (caller,) if caller and not guards.allow_self_lockout else ()

@@ -33,20 +33,6 @@ from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.clients import aws
 
-try:
-    import botocore.exceptions
-
-    _BOTO_ERRORS = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
-except ImportError:  # AnsibleAWSModule reports a missing botocore
-    _BOTO_ERRORS = ()
-
-
-def _aws_reason(error):
-    """``Code: message`` of a botocore error, without the request details."""
-    details = getattr(error, "response", {}).get("Error", {})
-    return "%s: %s" % (details.get("Code"), details.get("Message")) if details else str(error)
-
-
 # Eventual consistency of a role just created: NoSuchEntity for a few seconds.
 AFTER_CREATE_RETRY = AWSRetry.jittered_backoff(retries=10, delay=1, max_delay=20,
                                                catch_extra_error_codes=["NoSuchEntity"])
@@ -106,9 +92,11 @@ class IamRoles:
 
     def attached_policy_arns(self, name: str) -> Optional[list]:
         """ARNs of the managed policies attached to the role; None when the role does not exist."""
-        if get_iam_role(self.iam.client, name) is None:
+        try:
+            pages = self.iam.paginate("list_attached_role_policies", RoleName=name)
+        except aws.with_code("NoSuchEntity"):
             return None
-        return self._attached(name)
+        return [p["PolicyArn"] for p in pages.get("AttachedPolicies", [])]
 
     def _attached(self, name):
         return [p["PolicyArn"] for p in list_iam_role_attached_policies(self.iam.client, name)]
@@ -145,17 +133,15 @@ class IamRoles:
                 kwargs["PermissionsBoundary"] = permissions_boundary
             try:
                 created_arn = iam.create_role(**kwargs)["Role"]["Arn"]
-            except _BOTO_ERRORS as e:
-                if getattr(e, "response", {}).get("Error", {}).get("Code") == "EntityAlreadyExists":
-                    # Another task (a cluster of the same account, in another fork) created it first.
-                    raise errors.Conflict("IAM role %s was created by another task meanwhile" % name) from None
-                raise
+            except aws.with_code("EntityAlreadyExists"):
+                # Another task (a cluster of the same account, in another fork) created it first.
+                raise errors.Conflict("IAM role %s was created by another task meanwhile" % name) from None
             try:
                 self._apply_policies(aws.AlwaysRetryingClient(iam.client, AFTER_CREATE_RETRY), name, changes)
-            except _BOTO_ERRORS as e:
+            except aws.AWS_ERRORS as e:  # pylint: disable=catching-non-exception
                 raise errors.PartiallyApplied(
                     "created IAM role %s, but completing it then failed (%s); fix that and re-run the task, which "
-                    "converges" % (created_arn, _aws_reason(e)), role_arn=created_arn) from None
+                    "converges" % (created_arn, aws.describe_error(e)), role_arn=created_arn) from None
             return created_arn
         if changes["trust_changed"]:
             iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(trust_policy_doc))
@@ -217,3 +203,24 @@ class OidcProviders:
         self.iam.create_open_id_connect_provider(
             Url="https://" + trust_policy.issuer_host_path(issuer), ClientIDList=[audience],
             ThumbprintList=[self.PLACEHOLDER_THUMBPRINT])
+
+
+class ManagedPolicies:
+    """The account's customer managed IAM policies (the VPC CNI's IPv6 policy)."""
+
+    def __init__(self, iam: aws.AlwaysRetryingClient):
+        self.iam = iam
+
+    def document(self, policy_arn: str) -> Optional[dict]:
+        """The default version's document of a managed policy, or None when it does not exist."""
+        try:
+            policy = self.iam.get_policy(PolicyArn=policy_arn)["Policy"]
+        except aws.with_code("NoSuchEntity"):
+            return None
+        version = self.iam.get_policy_version(PolicyArn=policy_arn,
+                                              VersionId=policy["DefaultVersionId"])["PolicyVersion"]
+        return trust_policy.load_policy(version["Document"])
+
+    def create(self, name: str, path: str, document: dict, description: str) -> None:
+        self.iam.create_policy(PolicyName=name, Path=path, PolicyDocument=json.dumps(document),
+                               Description=description)

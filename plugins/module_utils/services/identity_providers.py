@@ -4,24 +4,10 @@
 
 from __future__ import annotations
 
-import time
-
 from ansible_collections.eks.access.plugins.module_utils import errors
+from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.model import identity_provider as model
-from ansible_collections.eks.access.plugins.module_utils.services.access_entries import aws_failure
-
-try:
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
-except ImportError:  # AnsibleAWSModule reports a missing botocore
-    BotoCoreError = ClientError = ()
-
-UPDATE_DONE = ("Successful", "Failed", "Cancelled")
-
-
-def _code(error) -> str:
-    return (getattr(error, "response", None) or {}).get("Error", {}).get("Code", "")
-
+from ansible_collections.eks.access.plugins.module_utils.services import eks_cluster
 
 class IdentityProviders:
     def __init__(self, eks, cluster_name: str):
@@ -31,10 +17,10 @@ class IdentityProviders:
     def _call(self, what, method, *args, **params):
         try:
             return getattr(self.eks, method)(*args, **params)
-        except (ClientError, BotoCoreError) as e:
-            if isinstance(e, ClientError) and _code(e) == "ResourceNotFoundException" and method != "describe_update":
+        except aws.AWS_ERRORS as e:  # pylint: disable=catching-non-exception
+            if aws.error_code(e) == "ResourceNotFoundException" and method != "describe_update":
                 raise errors.NotFound("%s: %s" % (what, e.response.get("Error", {}).get("Message") or "not found"))
-            raise aws_failure(e, what)
+            raise aws.aws_failure(e, what)
 
     def read(self) -> list:
         """Every config of the cluster (ProviderConfig), in name order."""
@@ -75,22 +61,12 @@ class IdentityProviders:
 
     def wait(self, update_id: str, what: str, timeout: float, poll: float = 5.0) -> dict:
         """The update once Successful; EksAccessError when it fails or outlasts ``timeout`` seconds."""
-        deadline = time.monotonic() + timeout
-        delay = min(1.0, poll)
-        while True:
-            update = self._call("DescribeUpdate %s" % update_id, "describe_update", name=self.cluster_name,
-                                updateId=update_id)["update"]
-            status = update.get("status")
-            if status == "Successful":
-                return update
-            if status in UPDATE_DONE:
-                reasons = "; ".join("%s: %s" % (e.get("errorCode"), e.get("errorMessage"))
-                                    for e in update.get("errors") or []) or "no reason given"
-                raise errors.EksAccessError("EKS update %s (%s) ended %s (%s)" % (update_id, what, status, reasons),
-                                            update_id=update_id)
-            if time.monotonic() > deadline:
-                raise errors.EksAccessError(
-                    "EKS update %s (%s) is still %s after %d seconds; it goes on in EKS, re-run the task to wait "
-                    "again" % (update_id, what, status, timeout), update_id=update_id)
-            time.sleep(delay)
-            delay = min(delay * 2, poll)
+        return eks_cluster.wait_for_update(
+            lambda: self._call("DescribeUpdate %s" % update_id, "describe_update", name=self.cluster_name,
+                               updateId=update_id)["update"], timeout,
+            failed=lambda update: errors.EksAccessError("EKS update %s (%s) ended %s (%s)" % (
+                update_id, what, update.get("status"), eks_cluster.update_errors(update)), update_id=update_id),
+            timed_out=lambda update: errors.EksAccessError(
+                "EKS update %s (%s) is still %s after %d seconds; it goes on in EKS, re-run the task to wait "
+                "again" % (update_id, what, update.get("status"), timeout), update_id=update_id),
+            poll=poll)

@@ -86,6 +86,15 @@ class PodIdentityService:
             described.append(model.current_from_eks(found))
         return described
 
+    def association_of(self, namespace: str, service_account: str) -> Optional[dict]:
+        """The association of one service account as ``{"association_id", "role_arn", "owner_arn"}``; None when it has
+        none."""
+        found = self.describe([a for a in self.associations() if a.key == (namespace, service_account)])
+        if not found:
+            return None
+        return {"association_id": found[0].association_id, "role_arn": found[0].role_arn,
+                "owner_arn": found[0].owner_arn}
+
     def role_trust(self, role_arn: str) -> Optional[dict]:
         """The trust policy of a role (dict), or None when the role does not exist."""
         parsed = arn_rules.require_role_arn(role_arn)

@@ -23,6 +23,7 @@ from ansible_collections.eks.access.plugins.module_utils.model.aws_auth.parse im
     ARN_KEY,
     MAP_KEYS,
     ordered_entry,
+    parse_aws_auth,
     parse_section,
 )
 
@@ -157,8 +158,6 @@ def validate_rendered(data):
 
     Also refuses data Kubernetes would refuse for its size, before any write.
     """
-    from ansible_collections.eks.access.plugins.module_utils.model.aws_auth.parse import parse_aws_auth
-
     if not isinstance(data, dict):
         raise AwsAuthError("aws-auth data must be a mapping of strings")
     size = sum(len(v.encode("utf-8", "surrogatepass")) for v in data.values() if isinstance(v, str))

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""services/access_entries.py and runners/access_entries.py over a stubbed boto3 eks client.
+"""services/access_entries.py and the runners eks_access_entry, eks_access_entry_info, eks_authentication_mode over a stubbed boto3 eks client.
 
 The Stubber checks every request, in order: the order of writes, none in
 check mode, an idempotent second run, and what a failure half-way reports.
@@ -20,7 +20,9 @@ from ansible_collections.eks.access.plugins.module_utils.services.access_entries
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry as m
-from ansible_collections.eks.access.plugins.module_utils.runners import access_entries as runner
+from ansible_collections.eks.access.plugins.module_utils.runners import eks_access_entry
+from ansible_collections.eks.access.plugins.module_utils.runners import eks_access_entry_info
+from ansible_collections.eks.access.plugins.module_utils.runners import eks_authentication_mode
 from ansible_collections.eks.access.plugins.module_utils.services import access_entries as service
 
 ACCOUNT = "111122223333"
@@ -117,7 +119,7 @@ def exists(context, *arns, missing=()):
 
 
 def options(entries, **kwargs):
-    return runner.AccessEntryOptions(cluster_name=CLUSTER, entries=entries, concurrency=1, **kwargs)
+    return eks_access_entry.Options(cluster_name=CLUSTER, entries=entries, concurrency=1, **kwargs)
 
 
 DEV = {"principal_arn": ROLE, "kubernetes_groups": ["dev"],
@@ -128,7 +130,7 @@ TEAM_A = {"type": "namespace", "namespaces": ["team-a"]}
 
 def run(context, opts):
     with context.eks, context.stubs["iam"]:
-        result = runner.run_access_entries(context, opts)
+        result = eks_access_entry.run(context, opts)
         context.eks.assert_no_pending_responses()
         context.stubs["iam"].assert_no_pending_responses()
     return result
@@ -321,7 +323,7 @@ def test_info_lists_entries_with_policies_and_finds_missing_principals():
                                            "AssumeRolePolicyDocument": "{}"}}, {"RoleName": "admin"})
     iam.add_client_error("get_user", "NoSuchEntity", "gone", 404, expected_params={"UserName": "alice"})
     with context.eks, iam:
-        result = runner.run_access_entry_info(context, runner.AccessEntryInfoOptions(
+        result = eks_access_entry_info.run(context, eks_access_entry_info.Options(
             cluster_name=CLUSTER, check_iam=True, concurrency=1))
     assert result["cluster_admins"] == [ADMIN_ROLE]
     assert result["entries"][0]["access_policies"][0]["policy"] == "AmazonEKSClusterAdminPolicy"
@@ -377,7 +379,7 @@ def test_mode_switch_to_api_is_refused_naming_a_node_role_that_has_no_node_entry
     node_groups(context.eks)
     node_entries(context.eks, [NODE])
     with context.eks, pytest.raises(errors.Refused) as raised:
-        runner.run_authentication_mode(context, mode_options("API", allow_node_lockout=False,
+        eks_authentication_mode.run(context, mode_options("API", allow_node_lockout=False,
                                                              allow_self_lockout=True))
     context.eks.assert_no_pending_responses()
     assert raised.value.details["node_lockouts"] == [
@@ -399,7 +401,7 @@ def test_mode_switch_to_api_goes_ahead_when_every_node_role_has_a_node_entry_wha
     context.eks.add_response("describe_update", {"update": {"id": "u1", "status": "Successful"}},
                              {"name": CLUSTER, "updateId": "u1"})
     with context.eks:
-        result = runner.run_authentication_mode(context, mode_options("API", allow_node_lockout=False,
+        result = eks_authentication_mode.run(context, mode_options("API", allow_node_lockout=False,
                                                                       allow_self_lockout=True))
         context.eks.assert_no_pending_responses()
     assert result["changed"] and result["node_roles"] == [SELF_MANAGED]
@@ -413,14 +415,14 @@ def test_a_managed_node_group_role_without_its_entry_blocks_too_and_the_opt_in_s
     node_groups(context.eks)
     node_entries(context.eks, [])
     with context.eks, pytest.raises(errors.Refused) as raised:
-        runner.run_authentication_mode(context, mode_options("API", allow_node_lockout=False))
+        eks_authentication_mode.run(context, mode_options("API", allow_node_lockout=False))
     assert raised.value.details["node_lockouts"] == [{"principal_arn": NODE, "sources": ["node group ng-1"]}]
     context = node_context(NODE_MAPPING % SELF_MANAGED, check_mode=True)
     cluster(context.eks)
     listing(context.eks, [ADMIN_ROLE])
     entry(context.eks, ADMIN_ROLE, associations=[(CLUSTER_ADMIN, {"type": "cluster"})])
     with context.eks:
-        result = runner.run_authentication_mode(context, mode_options("API", allow_node_lockout=True))
+        result = eks_authentication_mode.run(context, mode_options("API", allow_node_lockout=True))
         context.eks.assert_no_pending_responses()
     assert result["changed"] and "node_roles" not in result
 
@@ -452,7 +454,7 @@ def test_mode_switch_to_api_is_refused_when_the_caller_would_lose_admin():
     listing(context.eks, [ALICE])
     entry(context.eks, ALICE, associations=[(CLUSTER_ADMIN, {"type": "cluster"})])
     with context.eks, pytest.raises(errors.Refused) as raised:
-        runner.run_authentication_mode(context, mode_options("API", protect=[ROLE]))
+        eks_authentication_mode.run(context, mode_options("API", protect=[ROLE]))
     assert raised.value.details["missing_admins"] == [CALLER, ROLE]
     assert "allow_self_lockout" in raised.value.message
 
@@ -471,7 +473,7 @@ def test_mode_switch_waits_for_each_step():
         context.eks.add_response("describe_update", {"update": {"id": update_id, "status": "Successful"}},
                                  {"name": CLUSTER, "updateId": update_id})
     with context.eks:
-        result = runner.run_authentication_mode(context, mode_options("API"))
+        result = eks_authentication_mode.run(context, mode_options("API"))
         context.eks.assert_no_pending_responses()
     assert result["changed"] and result["update_ids"] == ["u1", "u2"] and result["steps"] == ["API_AND_CONFIG_MAP", "API"]
 
@@ -485,13 +487,13 @@ def test_from_config_map_the_guard_runs_after_the_first_step_and_says_where_the_
                              {"name": CLUSTER, "updateId": "u1"})
     listing(context.eks, [])
     with context.eks, pytest.raises(errors.Refused) as raised:
-        runner.run_authentication_mode(context, mode_options("API"))
+        eks_authentication_mode.run(context, mode_options("API"))
     assert raised.value.details["steps_done"] == ["API_AND_CONFIG_MAP"]
     assert "now in API_AND_CONFIG_MAP" in raised.value.message
     context = Context(check_mode=True)
     cluster(context.eks, mode="CONFIG_MAP")
     with context.eks:
-        result = runner.run_authentication_mode(context, mode_options("API"))
+        result = eks_authentication_mode.run(context, mode_options("API"))
     assert result["steps"] == ["API_AND_CONFIG_MAP", "API"] and "after the first step" in context.warnings[0]
 
 
@@ -499,11 +501,11 @@ def test_mode_downgrade_is_refused_and_same_mode_is_no_change():
     context = Context()
     cluster(context.eks, mode="API")
     with context.eks, pytest.raises(errors.Refused, match="never back"):
-        runner.run_authentication_mode(context, mode_options("CONFIG_MAP"))
+        eks_authentication_mode.run(context, mode_options("CONFIG_MAP"))
     context = Context(check_mode=True)
     cluster(context.eks, mode="API")
     with context.eks:
-        assert not runner.run_authentication_mode(context, mode_options("API"))["changed"]
+        assert not eks_authentication_mode.run(context, mode_options("API"))["changed"]
 
 
 def test_a_failed_update_reports_eks_reason():
@@ -514,7 +516,7 @@ def test_a_failed_update_reports_eks_reason():
     context.eks.add_response("describe_update", {"update": {"id": "u1", "status": "Failed", "errors": [
         {"errorCode": "AccessDenied", "errorMessage": "no"}]}}, {"name": CLUSTER, "updateId": "u1"})
     with context.eks, pytest.raises(errors.EksAccessError, match="ended Failed \\(AccessDenied: no\\)"):
-        runner.run_authentication_mode(context, mode_options("API", allow_self_lockout=True))
+        eks_authentication_mode.run(context, mode_options("API", allow_self_lockout=True))
 
 
 class _ClusterReads:

@@ -12,7 +12,9 @@ import pytest
 
 from ansible_collections.eks.access.plugins.module_utils.model import cni
 from ansible_collections.eks.access.plugins.module_utils import errors
-from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni as runner
+from ansible_collections.eks.access.plugins.module_utils.runners import aws_node_irsa_info
+from ansible_collections.eks.access.plugins.module_utils.runners import node_role_policy
+from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni_addon
 from ansible_collections.eks.access.plugins.module_utils.model import workloads
 
 from fake_clients import FakeContext, ScriptedKube  # pylint: disable=import-error
@@ -139,12 +141,6 @@ def test_plan_nothing_to_do_and_no_addon():
         cni.plan_addon_pod_identity(ADDON, [], "aws-node", "not-an-arn")
 
 
-def test_service_accounts_of_the_addon_configuration():
-    assert cni.pod_identity_service_accounts({"podIdentityConfiguration": [{"serviceAccount": "aws-node"}]}) == [
-        "aws-node"]
-    assert cni.pod_identity_service_accounts({"podIdentityConfiguration": []}) == []
-
-
 # --------------------------------------------------------------------------- vpc_cni_addon runner, pod_identity
 
 
@@ -185,7 +181,7 @@ def test_addon_pod_identity_update_repeats_the_other_associations():
     queue_pod_identity_reads(eks, ADDON, associations=[summary("other-agent", "a-1", ADDON_ARN),
                                                        summary("aws-node", "a-2", ADDON_ARN)],
                              roles={"other-agent": OTHER_ROLE, "aws-node": CNI_ROLE})
-    result = runner.run_addon(ctx, runner.AddonOptions(cluster_name="prod", credential_method="pod_identity",
+    result = vpc_cni_addon.run(ctx, vpc_cni_addon.Options(cluster_name="prod", credential_method="pod_identity",
                                                        pod_identity_role_arn=CNI_ROLE, resolve_conflicts="PRESERVE"))
     ctx.assert_no_pending()
     assert result["changed"] and result["update"] == {"id": "u1", "status": "Successful"}
@@ -200,7 +196,7 @@ def test_addon_pod_identity_check_mode_reads_only_and_shows_the_diff():
     eks.add_response("describe_cluster", CLUSTER)
     eks.add_response("describe_addon", {"addon": ADDON})
     queue_pod_identity_reads(eks, ADDON)
-    result = runner.run_addon(ctx, runner.AddonOptions(cluster_name="prod", credential_method="pod_identity",
+    result = vpc_cni_addon.run(ctx, vpc_cni_addon.Options(cluster_name="prod", credential_method="pod_identity",
                                                        pod_identity_role_arn=CNI_ROLE))
     ctx.assert_no_pending()
     assert result["changed"] and result["update"] is None
@@ -220,8 +216,8 @@ def test_addon_pod_identity_refusals_write_nothing(agent, service_accounts, asso
     eks.add_response("describe_cluster", CLUSTER)
     eks.add_response("describe_addon", {"addon": ADDON})
     queue_pod_identity_reads(eks, ADDON, agent, associations, {"aws-node": OTHER_ROLE}, service_accounts)
-    with pytest.raises(runner.CniRefused) as refused:
-        runner.run_addon(ctx, runner.AddonOptions(cluster_name="prod", credential_method="pod_identity",
+    with pytest.raises(cni.CniRefused) as refused:
+        vpc_cni_addon.run(ctx, vpc_cni_addon.Options(cluster_name="prod", credential_method="pod_identity",
                                                   pod_identity_role_arn=CNI_ROLE))
     ctx.assert_no_pending()
     assert words in str(refused.value) and "nothing was changed" in str(refused.value)
@@ -229,9 +225,9 @@ def test_addon_pod_identity_refusals_write_nothing(agent, service_accounts, asso
 
 def test_addon_pod_identity_options_that_do_not_go_together():
     with pytest.raises(errors.InvalidInput):
-        runner.run_addon(FakeContext(), runner.AddonOptions(cluster_name="prod", pod_identity_role_arn=CNI_ROLE))
+        vpc_cni_addon.run(FakeContext(), vpc_cni_addon.Options(cluster_name="prod", pod_identity_role_arn=CNI_ROLE))
     with pytest.raises(errors.InvalidInput):
-        runner.run_addon(FakeContext(), runner.AddonOptions(cluster_name="prod", credential_method="pod_identity",
+        vpc_cni_addon.run(FakeContext(), vpc_cni_addon.Options(cluster_name="prod", credential_method="pod_identity",
                                                             service_account_role_arn=CNI_ROLE))
 
 
@@ -257,7 +253,7 @@ def queue_association(eks, role=CNI_ROLE):
 def test_verify_pod_identity_reads_the_association_and_the_pods():
     ctx = FakeContext(cluster([pod("a"), pod("b")]))
     queue_association(ctx.stub("eks"))
-    result = runner.run_verify(ctx, runner.VerifyOptions(credential_method="pod_identity", cluster_name="prod",
+    result = aws_node_irsa_info.run(ctx, aws_node_irsa_info.Options(credential_method="pod_identity", cluster_name="prod",
                                                          role_arn=CNI_ROLE))
     assert result["ok"] and result["checked"] == 2
     assert result["pod_identity_association"]["association_id"] == "a-2"
@@ -266,18 +262,18 @@ def test_verify_pod_identity_reads_the_association_and_the_pods():
 def test_verify_pod_identity_fails_on_another_role_or_no_association():
     ctx = FakeContext(cluster([pod("a")]))
     queue_association(ctx.stub("eks"), OTHER_ROLE)
-    result = runner.run_verify(ctx, runner.VerifyOptions(credential_method="pod_identity", cluster_name="prod",
+    result = aws_node_irsa_info.run(ctx, aws_node_irsa_info.Options(credential_method="pod_identity", cluster_name="prod",
                                                          role_arn=CNI_ROLE))
     assert not result["ok"] and "uses %s, not %s" % (OTHER_ROLE, CNI_ROLE) in result["failure_lines"][0]
     ctx = FakeContext(cluster([pod("a")]))
     queue_association(ctx.stub("eks"), None)
-    result = runner.run_verify(ctx, runner.VerifyOptions(credential_method="pod_identity", cluster_name="prod"))
+    result = aws_node_irsa_info.run(ctx, aws_node_irsa_info.Options(credential_method="pod_identity", cluster_name="prod"))
     assert not result["ok"] and "has no Pod Identity association" in result["failure_lines"][0]
 
 
 def test_verify_pod_identity_needs_the_cluster_name():
     with pytest.raises(errors.InvalidInput):
-        runner.run_verify(FakeContext(cluster([pod()])), runner.VerifyOptions(credential_method="pod_identity"))
+        aws_node_irsa_info.run(FakeContext(cluster([pod()])), aws_node_irsa_info.Options(credential_method="pod_identity"))
 
 
 def test_node_role_policy_rechecks_pod_identity_at_the_moment_of_detaching():
@@ -288,8 +284,8 @@ def test_node_role_policy_rechecks_pod_identity_at_the_moment_of_detaching():
     queue_discovery(ctx)
     queue_region(ctx)
     queue_association(ctx.stub("eks"))
-    with pytest.raises(runner.CniRefused) as refused:
-        runner.run_node_role_policy(ctx, options(discover=["nodegroups"], credential_method="pod_identity",
+    with pytest.raises(cni.CniRefused) as refused:
+        node_role_policy.run(ctx, options(discover=["nodegroups"], credential_method="pod_identity",
                                                  irsa_role_arn=CNI_ROLE))
     ctx.assert_no_pending()
     assert "does not run on EKS Pod Identity yet" in str(refused.value)

@@ -14,7 +14,11 @@ import datetime
 import pytest
 
 from ansible_collections.eks.access.plugins.module_utils import errors
-from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni as runner
+from ansible_collections.eks.access.plugins.module_utils.runners import aws_node_irsa_info
+from ansible_collections.eks.access.plugins.module_utils.runners import node_role_policy
+from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni_addon
+from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni_lease
+from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni_policy
 from ansible_collections.eks.access.plugins.module_utils.services import lease
 
 from fake_clients import FakeContext, ScriptedKube  # pylint: disable=import-error
@@ -34,7 +38,7 @@ LEASE_PATH = "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/eks-acc
 @pytest.fixture(autouse=True)
 def sequential_reads(monkeypatch):
     # Stubbers answer in order; one thread keeps the order of the per-cluster reads fixed.
-    monkeypatch.setattr(runner, "MAX_PARALLEL_READS", 1)
+    monkeypatch.setattr(node_role_policy, "MAX_PARALLEL_READS", 1)
 
 
 def aws_node_pod(name, irsa=True):
@@ -81,7 +85,7 @@ def queue_region(ctx, other_clusters=()):
 
 
 def options(**kwargs):
-    return runner.NodeRolePolicyOptions(**dict(dict(policy_arn=CNI, cluster_name="prod"), **kwargs))
+    return node_role_policy.Options(**dict(dict(policy_arn=CNI, cluster_name="prod"), **kwargs))
 
 
 def test_node_role_policy_refuses_while_aws_node_lacks_credentials_and_names_the_pods():
@@ -90,7 +94,7 @@ def test_node_role_policy_refuses_while_aws_node_lacks_credentials_and_names_the
     queue_discovery(ctx)
     queue_region(ctx)
     with pytest.raises(errors.Refused) as refused:
-        runner.run_node_role_policy(ctx, options())
+        node_role_policy.run(ctx, options())
     message = str(refused.value)
     assert "pods without the role's credentials: aws-node-0, aws-node-1, aws-node-2" in message
     assert "set force=true" in message
@@ -107,7 +111,7 @@ def test_node_role_policy_refuses_pods_whose_variables_were_set_by_hand():
     queue_discovery(ctx)
     queue_region(ctx)
     with pytest.raises(errors.Refused) as refused:
-        runner.run_node_role_policy(ctx, options())
+        node_role_policy.run(ctx, options())
     assert "pods without the role's credentials: aws-node-1" in str(refused.value)
 
 
@@ -116,7 +120,7 @@ def test_node_role_policy_checks_the_role_the_migration_set():
     queue_discovery(ctx)
     queue_region(ctx)
     with pytest.raises(errors.Refused) as refused:
-        runner.run_node_role_policy(ctx, options(irsa_role_arn="arn:aws:iam::%s:role/Other" % ACCOUNT))
+        node_role_policy.run(ctx, options(irsa_role_arn="arn:aws:iam::%s:role/Other" % ACCOUNT))
     assert "AWS_ROLE_ARN is %s, not arn:aws:iam::%s:role/Other" % (CNI_ROLE, ACCOUNT) in str(refused.value)
 
 
@@ -125,7 +129,7 @@ def test_node_role_policy_detaches_once_verified_after_the_region_check():
     queue_discovery(ctx)
     queue_region(ctx)
     ctx.stub("iam").add_response("detach_role_policy", {}, {"RoleName": NODE_ROLE, "PolicyArn": CNI})
-    result = runner.run_node_role_policy(ctx, options(irsa_role_arn=CNI_ROLE))
+    result = node_role_policy.run(ctx, options(irsa_role_arn=CNI_ROLE))
     ctx.assert_no_pending()
     assert result["changed"] and result["detached"] == [NODE_ROLE]
     assert result["verified"] == {"ok": True, "checked": 3, "role_arn": CNI_ROLE, "failure_lines": []}
@@ -137,7 +141,7 @@ def test_node_role_policy_check_mode_writes_nothing_and_says_it_would_refuse():
     ctx = FakeContext(cluster(pods_irsa=(True, False)), check_mode=True)
     queue_discovery(ctx)
     queue_region(ctx)
-    result = runner.run_node_role_policy(ctx, options())
+    result = node_role_policy.run(ctx, options())
     ctx.assert_no_pending()
     assert result["changed"] is True and result["detached"] == [NODE_ROLE]
     assert "aws-node-1" in result["would_refuse"]
@@ -148,7 +152,7 @@ def test_node_role_policy_force_detaches_with_a_warning():
     ctx = FakeContext(cluster(pods_irsa=(False,)))
     queue_discovery(ctx)
     ctx.stub("iam").add_response("detach_role_policy", {}, {"RoleName": NODE_ROLE, "PolicyArn": CNI})
-    result = runner.run_node_role_policy(ctx, options(force=True))
+    result = node_role_policy.run(ctx, options(force=True))
     ctx.assert_no_pending()
     assert result["detached"] == [NODE_ROLE]
     assert any(w.startswith("force=true: aws-node does not run on IRSA yet") for w in ctx.warnings)
@@ -160,7 +164,7 @@ def test_node_role_policy_refuses_a_role_shared_with_another_cluster_naming_it()
     queue_discovery(ctx)
     queue_region(ctx, {"stage": NODE_ROLE_ARN, "dev": "arn:aws:iam::%s:role/dev-nodes" % ACCOUNT})
     with pytest.raises(errors.Refused) as refused:
-        runner.run_node_role_policy(ctx, options())
+        node_role_policy.run(ctx, options())
     assert "%s is also the node role of node group ng-a of cluster stage" % NODE_ROLE_ARN in str(refused.value)
     assert "dev" not in str(refused.value).split("cluster stage")[1].split(",")[0]
     assert refused.value.details["shared_with"] == {NODE_ROLE_ARN: ["stage/ng-a"]}
@@ -171,14 +175,14 @@ def test_node_role_policy_detaches_a_shared_role_when_the_others_are_migrated_to
     queue_discovery(ctx)
     queue_region(ctx, {"stage": NODE_ROLE_ARN})
     ctx.stub("iam").add_response("detach_role_policy", {}, {"RoleName": NODE_ROLE, "PolicyArn": CNI})
-    assert runner.run_node_role_policy(ctx, options(other_clusters_migrated=["stage"]))["detached"] == [NODE_ROLE]
+    assert node_role_policy.run(ctx, options(other_clusters_migrated=["stage"]))["detached"] == [NODE_ROLE]
     ctx.assert_no_pending()
 
 
 def test_node_role_policy_skips_a_role_of_another_account_without_touching_the_same_name_here():
     ctx = FakeContext(cluster())
     foreign = "arn:aws:iam::444455556666:role/%s" % NODE_ROLE
-    result = runner.run_node_role_policy(ctx, options(discover=[], node_roles=[foreign]))
+    result = node_role_policy.run(ctx, options(discover=[], node_roles=[foreign]))
     ctx.assert_no_pending()  # no IAM call at all: the caller's same-named role was not read or changed
     assert result["changed"] is False and result["skipped"] == [NODE_ROLE]
     assert "belongs to account 444455556666" in ctx.warnings[0]
@@ -199,7 +203,7 @@ def test_node_role_policy_stops_when_its_run_lost_the_lease():
     queue_discovery(ctx)
     queue_region(ctx)
     with pytest.raises(lease.LeaseLost) as lost:
-        runner.run_node_role_policy(ctx, options(lease_holder="migration by alice"))
+        node_role_policy.run(ctx, options(lease_holder="migration by alice"))
     assert "held by rollback by bob" in str(lost.value)
     ctx.assert_no_pending()
 
@@ -211,7 +215,7 @@ def test_node_role_policy_renews_its_lease_right_before_detaching():
     queue_discovery(ctx)
     queue_region(ctx)
     ctx.stub("iam").add_response("detach_role_policy", {}, {"RoleName": NODE_ROLE, "PolicyArn": CNI})
-    runner.run_node_role_policy(ctx, options(lease_holder="migration by alice"))
+    node_role_policy.run(ctx, options(lease_holder="migration by alice"))
     assert kube.writes == [("PUT", LEASE_PATH, False)]
     ctx.assert_no_pending()
 
@@ -220,7 +224,7 @@ def test_node_role_policy_attach_for_a_rollback_needs_no_verification():
     ctx = FakeContext(cluster(pods_irsa=(False,)))
     queue_discovery(ctx, attached=(WORKER,))
     ctx.stub("iam").add_response("attach_role_policy", {}, {"RoleName": NODE_ROLE, "PolicyArn": CNI})
-    result = runner.run_node_role_policy(ctx, options(state="present"))
+    result = node_role_policy.run(ctx, options(state="present"))
     ctx.assert_no_pending()
     assert result["attached"] == [NODE_ROLE] and result["verified"] is None
 
@@ -228,14 +232,14 @@ def test_node_role_policy_attach_for_a_rollback_needs_no_verification():
 def test_node_role_policy_nothing_to_do_reads_only():
     ctx = FakeContext(cluster(pods_irsa=(False,)))
     queue_discovery(ctx, attached=(WORKER,))
-    result = runner.run_node_role_policy(ctx, options())
+    result = node_role_policy.run(ctx, options())
     ctx.assert_no_pending()
     assert result["changed"] is False and result["roles"][0]["action"] == "none"
 
 
 def test_node_role_policy_discovery_needs_the_cluster_name():
     with pytest.raises(errors.InvalidInput):
-        runner.run_node_role_policy(FakeContext(cluster()), options(cluster_name=None))
+        node_role_policy.run(FakeContext(cluster()), options(cluster_name=None))
 
 
 # --------------------------------------------------------------------------- aws_node_irsa_info
@@ -243,14 +247,14 @@ def test_node_role_policy_discovery_needs_the_cluster_name():
 
 def test_verify_reports_each_pod_and_defaults_to_the_annotated_role():
     kube = cluster(pods_irsa=(True, False))
-    result = runner.run_verify(FakeContext(kube), runner.VerifyOptions())
+    result = aws_node_irsa_info.run(FakeContext(kube), aws_node_irsa_info.Options())
     assert result["ok"] is False and result["role_arn"] == CNI_ROLE and result["checked"] == 2
     assert result["failure_lines"][0] == "aws-node-1/aws-node: AWS_ROLE_ARN is not set"
 
 
 def test_verify_a_missing_daemonset_is_not_found():
     with pytest.raises(errors.NotFound):
-        runner.run_verify(FakeContext(ScriptedKube()), runner.VerifyOptions())
+        aws_node_irsa_info.run(FakeContext(ScriptedKube()), aws_node_irsa_info.Options())
 
 
 # --------------------------------------------------------------------------- vpc_cni_policy
@@ -260,7 +264,7 @@ V6_ARN = "arn:aws:iam::%s:policy/AmazonEKS_CNI_IPv6_Policy" % ACCOUNT
 
 def test_policy_ipv4_is_the_managed_policy_without_any_call():
     ctx = FakeContext()
-    result = runner.run_policy(ctx, runner.PolicyOptions(ip_family="ipv4"))
+    result = vpc_cni_policy.run(ctx, vpc_cni_policy.Options(ip_family="ipv4"))
     assert result["policy_arn"] == CNI and result["changed"] is False
     ctx.assert_no_pending()
 
@@ -272,7 +276,7 @@ def test_policy_ipv6_is_created_when_missing_and_not_in_check_mode():
         iam.add_client_error("get_policy", "NoSuchEntity", expected_params={"PolicyArn": V6_ARN})
         if not check_mode:
             iam.add_response("create_policy", {"Policy": {"PolicyName": "AmazonEKS_CNI_IPv6_Policy", "Arn": V6_ARN}})
-        result = runner.run_policy(ctx, runner.PolicyOptions(ip_family="ipv6"))
+        result = vpc_cni_policy.run(ctx, vpc_cni_policy.Options(ip_family="ipv6"))
         ctx.assert_no_pending()
         assert result["created"] == [V6_ARN] and result["changed"] is True
 
@@ -281,13 +285,13 @@ def test_policy_ipv6_missing_without_create_is_refused():
     ctx = FakeContext()
     ctx.stub("iam").add_client_error("get_policy", "NoSuchEntity")
     with pytest.raises(errors.Refused):
-        runner.run_policy(ctx, runner.PolicyOptions(ip_family="ipv6", create=False))
+        vpc_cni_policy.run(ctx, vpc_cni_policy.Options(ip_family="ipv6", create=False))
 
 
-@pytest.mark.parametrize("opts", [runner.PolicyOptions(), runner.PolicyOptions(ip_family="ipv4", ipv6_policy_path="x")])
+@pytest.mark.parametrize("opts", [vpc_cni_policy.Options(), vpc_cni_policy.Options(ip_family="ipv4", ipv6_policy_path="x")])
 def test_policy_bad_input(opts):
     with pytest.raises(errors.InvalidInput):
-        runner.run_policy(FakeContext(), opts)
+        vpc_cni_policy.run(FakeContext(), opts)
 
 
 # --------------------------------------------------------------------------- vpc_cni_addon
@@ -308,7 +312,7 @@ def test_addon_sets_the_role_then_waits_for_the_update():
                      {"name": "prod", "updateId": "u1", "addonName": "vpc-cni"})
     eks.add_response("describe_addon", {"addon": dict(ADDON, serviceAccountRoleArn=CNI_ROLE)},
                      {"clusterName": "prod", "addonName": "vpc-cni"})
-    result = runner.run_addon(ctx, runner.AddonOptions(cluster_name="prod", service_account_role_arn=CNI_ROLE,
+    result = vpc_cni_addon.run(ctx, vpc_cni_addon.Options(cluster_name="prod", service_account_role_arn=CNI_ROLE,
                                                        resolve_conflicts="PRESERVE"))
     ctx.assert_no_pending()
     assert result["update"] == {"id": "u1", "status": "Successful"}
@@ -320,7 +324,7 @@ def test_addon_check_mode_does_not_update():
     eks = ctx.stub("eks")
     eks.add_response("describe_cluster", CLUSTER)
     eks.add_response("describe_addon", {"addon": ADDON})
-    result = runner.run_addon(ctx, runner.AddonOptions(cluster_name="prod", service_account_role_arn=CNI_ROLE))
+    result = vpc_cni_addon.run(ctx, vpc_cni_addon.Options(cluster_name="prod", service_account_role_arn=CNI_ROLE))
     ctx.assert_no_pending()
     assert result["changed"] is True and result["update"] is None
 
@@ -334,7 +338,7 @@ def test_addon_failed_update_is_one_sentence():
     eks.add_response("describe_update", {"update": {"id": "u1", "status": "Failed",
                                                     "errors": [{"errorMessage": "role not trusted"}]}})
     with pytest.raises(errors.EksAccessError) as failed:
-        runner.run_addon(ctx, runner.AddonOptions(cluster_name="prod", service_account_role_arn=CNI_ROLE))
+        vpc_cni_addon.run(ctx, vpc_cni_addon.Options(cluster_name="prod", service_account_role_arn=CNI_ROLE))
     assert "ended Failed: role not trusted" in str(failed.value)
 
 
@@ -342,12 +346,12 @@ def test_addon_missing_cluster_is_not_found():
     ctx = FakeContext()
     ctx.stub("eks").add_client_error("describe_cluster", "ResourceNotFoundException")
     with pytest.raises(errors.NotFound):
-        runner.run_addon(ctx, runner.AddonOptions(cluster_name="prod"))
+        vpc_cni_addon.run(ctx, vpc_cni_addon.Options(cluster_name="prod"))
 
 
 def test_addon_absent_with_a_role_is_bad_input():
     with pytest.raises(errors.InvalidInput):
-        runner.run_addon(FakeContext(), runner.AddonOptions(cluster_name="prod", state="absent",
+        vpc_cni_addon.run(FakeContext(), vpc_cni_addon.Options(cluster_name="prod", state="absent",
                                                             service_account_role_arn=CNI_ROLE))
 
 
@@ -357,11 +361,11 @@ def test_addon_absent_with_a_role_is_bad_input():
 def test_lease_runner_takes_and_gives_up():
     kube = ScriptedKube()
     ctx = FakeContext(kube)
-    taken = runner.run_lease(ctx, runner.LeaseOptions(holder="A"))
+    taken = vpc_cni_lease.run(ctx, vpc_cni_lease.Options(holder="A"))
     assert taken["action"] == "create" and taken["lease"] == "kube-system/eks-access-vpc-cni"
     with pytest.raises(lease.LeaseHeld):
-        runner.run_lease(ctx, runner.LeaseOptions(holder="B"))
-    assert runner.run_lease(ctx, runner.LeaseOptions(holder="A", state="absent"))["action"] == "release"
+        vpc_cni_lease.run(ctx, vpc_cni_lease.Options(holder="B"))
+    assert vpc_cni_lease.run(ctx, vpc_cni_lease.Options(holder="A", state="absent"))["action"] == "release"
     assert [w[0] for w in kube.writes] == ["POST", "PUT"]
 
 
@@ -370,6 +374,6 @@ def test_node_role_policy_options_from_the_module_parameters():
 
     params = {"policy_arn": CNI, "cluster_name": None, "state": "absent", "unrelated": 1, "force": True,
               "node_roles": None, "exceptions": None}
-    opts = options_from(runner.NodeRolePolicyOptions, params)
+    opts = options_from(node_role_policy.Options, params)
     assert opts.force is True and opts.cluster_name is None and opts.discover == ["nodegroups", "aws_auth"]
     assert copy.copy(opts) == opts
