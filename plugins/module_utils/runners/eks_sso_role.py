@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import Optional
 
 
-from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry
 from ansible_collections.eks.access.plugins.module_utils.model import arn
@@ -36,6 +35,7 @@ from ansible_collections.eks.access.plugins.module_utils.services import configm
 from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import plan as aws_auth_plan
 from ansible_collections.eks.access.plugins.module_utils.model.sso import SsoRoleError
 from ansible_collections.eks.access.plugins.module_utils.services import iam_role
+from ansible_collections.eks.access.plugins.module_utils.services import identity_center
 from ansible_collections.eks.access.plugins.module_utils.services.access_entries import AccessEntries
 
 
@@ -90,21 +90,9 @@ class Options(configmap.Guards):
 # ---------------------------------------------------------------------------
 
 
-def list_sso_roles(iam):
-    """Every role under Identity Center's path (global and regional forms)."""
-    return iam.paginate("list_roles", PathPrefix=sso.SSO_PATH_PREFIX).get("Roles", [])
-
-
-def _describe(client, instance_arn, permission_set_arn):
-    try:
-        return client.describe_permission_set(InstanceArn=instance_arn, PermissionSetArn=permission_set_arn)
-    except aws.with_code("ResourceNotFoundException"):
-        raise SsoRoleError("permission set %s does not exist in IAM Identity Center instance %s"
-                           % (permission_set_arn, instance_arn))
-
-
 def resolve_permission_set(context, options: Options):
-    """``{"name", "arn", "instance_arn", "client"}`` of the permission set the task names.
+    """``{"name", "arn", "instance_arn", "sets"}`` of the permission set the task names (``sets``: the instance's
+    ``PermissionSets``).
 
     Without ``instance_arn`` and ``permission_set_arn`` the name is used as
     given and sso-admin is not called (an account admin rarely may call it).
@@ -115,28 +103,24 @@ def resolve_permission_set(context, options: Options):
         sso.validate_permission_set_name(name)
     instance_arn = sso.instance_for(ps_arn, options.instance_arn)
     if instance_arn is None:
-        return {"name": name, "arn": None, "instance_arn": None, "client": None}
-    client = context.aws("sso-admin", region=options.sso_region)
+        return {"name": name, "arn": None, "instance_arn": None, "sets": None}
+    sets = identity_center.PermissionSets(context.aws("sso-admin", region=options.sso_region), instance_arn)
     if ps_arn is not None:
-        described_name = sso.permission_set_name_from_describe(_describe(client, instance_arn, ps_arn))
+        described_name = sso.permission_set_name_from_describe(sets.describe(ps_arn))
         if name is not None and name != described_name:
             raise SsoRoleError("permission_set_arn %s is the permission set %r, not %r"
                                % (ps_arn, described_name, name))
         name = described_name
     else:
-        arns = client.paginate("list_permission_sets", InstanceArn=instance_arn).get("PermissionSets", [])
-        described = [_describe(client, instance_arn, a) for a in arns]
-        ps_arn = sso.find_permission_set(described, name)["PermissionSetArn"]
-    return {"name": name, "arn": ps_arn, "instance_arn": instance_arn, "client": client}
+        ps_arn = sso.find_permission_set(sets.describe_all(), name)["PermissionSetArn"]
+    return {"name": name, "arn": ps_arn, "instance_arn": instance_arn, "sets": sets}
 
 
 def provisioning_hint(permission_set, account_id):
     """Why a permission set may have no role in the account, when sso-admin can tell."""
-    if permission_set["client"] is None:
+    if permission_set["sets"] is None:
         return ""
-    accounts = permission_set["client"].paginate(
-        "list_accounts_for_provisioned_permission_set", InstanceArn=permission_set["instance_arn"],
-        PermissionSetArn=permission_set["arn"]).get("AccountIds", [])
+    accounts = permission_set["sets"].provisioned_accounts(permission_set["arn"])
     if account_id in accounts:
         return ("; Identity Center reports %s as provisioned to account %s: its role may still be being created, "
                 "or was deleted in IAM (re-provision the permission set)" % (permission_set["name"], account_id))
@@ -302,7 +286,7 @@ def _no_aws_auth_result():
 
 def run(context, options: Options) -> dict:
     state = options.state
-    iam = context.aws("iam")
+    roles_service = iam_role.IamRoles(context.aws("iam"))
     identity = context.caller_identity()
     account_id = identity["Account"]
     partition = context.partition()
@@ -327,7 +311,7 @@ def run(context, options: Options) -> dict:
 
     role = None
     try:
-        role = sso.select_sso_role(list_sso_roles(iam), name)
+        role = sso.select_sso_role(roles_service.under_path(sso.SSO_PATH_PREFIX), name)
     except SsoRoleError as e:
         if state == "present":
             raise SsoRoleError(str(e) + provisioning_hint(permission_set, account_id), existing=e.existing,
@@ -335,7 +319,6 @@ def run(context, options: Options) -> dict:
         # absent: every mapping, entry and trust of the permission set goes, whatever role IAM has (or had).
     role_arns = sso.sso_role_arns(role) if role else None
 
-    roles_service = iam_role.IamRoles(iam)
     creator = None
     creator_plan = None
     if options.creator_role:

@@ -44,6 +44,7 @@ from ansible_collections.eks.access.plugins.module_utils.errors import Refused
 from ansible_collections.eks.access.plugins.module_utils.model import pod_identity
 from ansible_collections.eks.access.plugins.module_utils.model import pod_identity_migration as model
 from ansible_collections.eks.access.plugins.module_utils.services import addons
+from ansible_collections.eks.access.plugins.module_utils.services import eks_cluster
 from ansible_collections.eks.access.plugins.module_utils.services import pod_identity as services
 from ansible_collections.eks.access.plugins.module_utils.services import workloads
 from ansible_collections.eks.access.plugins.module_utils.model import workloads as workloads_model
@@ -96,12 +97,12 @@ class Reader:
         facts = self.facts
         names = self.service.addon_names()
         facts.agent_installed = pod_identity.has_pod_identity_agent(self.cluster, names)
+        addon_service = addons.AddonService(self.eks, name)
         addons_found = [a for _n, a, e in services.each_outcome(
-            lambda n: self.eks.describe_addon(clusterName=name, addonName=n)["addon"],
-            [n for n in names if n != pod_identity.AGENT_ADDON], self.options.concurrency) if e is None]
+            addon_service.describe, [n for n in names if n != pod_identity.AGENT_ADDON], self.options.concurrency)
+            if e is None and a is not None]
         facts.addons = addons_found
         facts.addon_service_accounts = {}
-        addon_service = addons.AddonService(self.eks, name)
         for addon in addons_found:
             if addon.get("serviceAccountRoleArn") or addon.get("podIdentityAssociations"):
                 facts.addon_service_accounts[addon["addonName"]] = addon_service.pod_identity_service_accounts(
@@ -109,24 +110,13 @@ class Reader:
         summaries = [s for s in self.service.associations()
                      if self.options.namespaces is None or s.namespace in self.options.namespaces]
         facts.associations = self.service.describe(summaries)
-        facts.fargate_selectors = self._fargate_selectors()
+        facts.fargate_selectors = eks_cluster.fargate_selectors(self.eks, name)
         self.read_kube()
         facts.trusts = {}
         items = model.discover(facts)
         for role_arn in model.roles_to_read(facts, items):
             facts.trusts[role_arn] = self.service.role_trust(role_arn)
         return model.discover(facts)
-
-    def _fargate_selectors(self) -> list:
-        name = self.options.cluster_name
-        profiles = self.eks.paginate("list_fargate_profiles", clusterName=name).get("fargateProfileNames", [])
-        selectors = []
-        for profile in profiles:
-            described = self.eks.describe_fargate_profile(clusterName=name, fargateProfileName=profile)
-            for selector in (described.get("fargateProfile") or {}).get("selectors") or []:
-                selectors.append({"profile": profile, "namespace": selector.get("namespace"),
-                                  "labels": selector.get("labels") or {}})
-        return selectors
 
     def _list(self, group_version, plural):
         if self.options.namespaces is None:
@@ -167,11 +157,8 @@ def _update_addon(reader, addon_name, associations, keep_role):
 
 
 def _tag_addon_association(reader, item):
-    found = reader.eks.paginate("list_pod_identity_associations", clusterName=reader.options.cluster_name,
-                                namespace=item.namespace, serviceAccount=item.service_account).get("associations", [])
-    for summary in found:
-        reader.eks.tag_resource(resourceArn=summary["associationArn"],
-                                tags={model.MIGRATED_TAG: model.MIGRATED_VALUE})
+    reader.service.tag_associations_of(item.namespace, item.service_account,
+                                       {model.MIGRATED_TAG: model.MIGRATED_VALUE})
 
 
 def _associate(reader, items, result):

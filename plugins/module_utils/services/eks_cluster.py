@@ -49,6 +49,18 @@ def nodegroups(client, name: str, region: str = None) -> list:
     return groups
 
 
+def fargate_selectors(client, name: str) -> list:
+    """``[{"profile", "namespace", "labels"}]``: the selectors of every Fargate profile of the cluster."""
+    client = aws.retrying(client)
+    selectors = []
+    for profile in client.paginate("list_fargate_profiles", clusterName=name).get("fargateProfileNames", []):
+        described = client.describe_fargate_profile(clusterName=name, fargateProfileName=profile)
+        for selector in (described.get("fargateProfile") or {}).get("selectors") or []:
+            selectors.append({"profile": profile, "namespace": selector.get("namespace"),
+                              "labels": selector.get("labels") or {}})
+    return selectors
+
+
 def region_nodegroups(client, concurrency: int = aws.DEFAULT_CONCURRENCY):
     """``(node groups, cluster names, region)``: every managed node group of every cluster in the client's region,
     the clusters read ``concurrency`` at a time."""

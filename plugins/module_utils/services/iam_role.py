@@ -98,6 +98,10 @@ class IamRoles:
             return None
         return [p["PolicyArn"] for p in pages.get("AttachedPolicies", [])]
 
+    def under_path(self, path_prefix: str) -> list:
+        """ListRoles' roles under ``path_prefix`` (every page)."""
+        return self.iam.paginate("list_roles", PathPrefix=path_prefix).get("Roles", [])
+
     def _attached(self, name):
         return [p["PolicyArn"] for p in list_iam_role_attached_policies(self.iam.client, name)]
 

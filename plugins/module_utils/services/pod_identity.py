@@ -95,6 +95,13 @@ class PodIdentityService:
         return {"association_id": found[0].association_id, "role_arn": found[0].role_arn,
                 "owner_arn": found[0].owner_arn}
 
+    def tag_associations_of(self, namespace: str, service_account: str, tags: dict) -> None:
+        """Tag every association of one service account (an add-on's too: they are listed by service account)."""
+        found = self.eks.paginate("list_pod_identity_associations", clusterName=self.cluster_name,
+                                  namespace=namespace, serviceAccount=service_account).get("associations", [])
+        for summary in found:
+            self.eks.tag_resource(resourceArn=summary["associationArn"], tags=tags)
+
     def role_trust(self, role_arn: str) -> Optional[dict]:
         """The trust policy of a role (dict), or None when the role does not exist."""
         parsed = arn_rules.require_role_arn(role_arn)
