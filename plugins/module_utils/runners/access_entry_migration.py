@@ -148,6 +148,15 @@ def _read_backup(path):
                                   "it away or give another backup_dir" % (path, e))
 
 
+def _planned(context, options: Options):
+    """``(state, result)``: principals looked up, entries read, the plan made, and the result it gives."""
+    state = State(context, options)
+    state.look_up_principals()
+    state.read_entries()
+    state.make_plan()
+    return state, _base_result(state)
+
+
 def _base_result(state: State) -> dict:
     plan = state.plan
     return dict(
@@ -231,11 +240,7 @@ def run_release(context, options: Options) -> dict:
 
 
 def run_plan(context, options: Options, hold: Hold = None) -> dict:
-    state = State(context, options)
-    state.look_up_principals()
-    state.read_entries()
-    state.make_plan()
-    result = _base_result(state)
+    state, result = _planned(context, options)
     if state.cluster.authentication_mode == "CONFIG_MAP":
         result["notes"] = ["cluster in CONFIG_MAP: EKS creates the creator's and the managed node groups' entries "
                            "when it leaves CONFIG_MAP; apply compares with them after the switch"]
@@ -397,11 +402,7 @@ def _refuse_unverified(verification: dict, options: Options, what: str):
 
 
 def run_verify(context, options: Options, hold: Hold = None) -> dict:
-    state = State(context, options)
-    state.look_up_principals()
-    state.read_entries()
-    state.make_plan()
-    result = _base_result(state)
+    state, result = _planned(context, options)
     verification = _verify(context, state, options)
     result["verification"] = verification
     context.result_on_failure = dict(result)
@@ -488,11 +489,7 @@ def run_finalize(context, options: Options, hold: Hold = None) -> dict:
     if options.remove_aws_auth and not (options.backup_dir or options.backup_configmap):
         raise errors.InvalidInput("remove_aws_auth needs backup_dir or backup_configmap: aws-auth is not deleted "
                                   "without a copy")
-    state = State(context, options)
-    state.look_up_principals()
-    state.read_entries()
-    state.make_plan()
-    result = _base_result(state)
+    state, result = _planned(context, options)
     context.result_on_failure = dict(result)
     if state.plan.blockers:
         raise errors.Refused(
