@@ -33,8 +33,8 @@ from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import p
 from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import render as aws_auth_render
 from ansible_collections.eks.access.plugins.module_utils.services import access_entries
 from ansible_collections.eks.access.plugins.module_utils.services import configmap
+from ansible_collections.eks.access.plugins.module_utils.services import iam_role
 from ansible_collections.eks.access.plugins.module_utils import errors
-from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.clients import kube
 from ansible_collections.eks.access.plugins.module_utils.model import arn as arn_rules
 from ansible_collections.eks.access.plugins.module_utils.model.arn import parse_iam_arn
@@ -299,13 +299,9 @@ def _is_admin(api) -> bool:
 
 def _token_check(context, state: State, item) -> dict:
     """Assume the item's role, get a token, and ask the API server who that is."""
-    sts = context.aws("sts")
-    try:
-        credentials = sts.assume_role(RoleArn=item.principal_arn, RoleSessionName=VERIFY_SESSION_NAME,
-                                      DurationSeconds=900, aws_retry=False)["Credentials"]
-    except aws.AWS_ERRORS as e:  # pylint: disable=catching-non-exception
-        return {"verified": False, "how": "not verified by token: this identity cannot assume the role (%s)" % (
-            aws.error_code(e) or e)}
+    credentials, refusal = iam_role.try_assume_role(context.aws("sts"), item.principal_arn, VERIFY_SESSION_NAME)
+    if credentials is None:
+        return {"verified": False, "how": "not verified by token: this identity cannot assume the role (%s)" % refusal}
     api = context.kube_as(credentials)
     try:
         user = _identity_of(api)

@@ -209,6 +209,16 @@ class OidcProviders:
             ThumbprintList=[self.PLACEHOLDER_THUMBPRINT])
 
 
+def try_assume_role(sts: aws.AlwaysRetryingClient, role_arn: str, session_name: str, duration: int = 900):
+    """``(Credentials, None)`` of an STS session of the role, or ``(None, why)`` when this identity cannot assume it
+    (asked once: a refusal is an answer, not something to retry)."""
+    try:
+        return sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name, DurationSeconds=duration,
+                               aws_retry=False)["Credentials"], None
+    except aws.AWS_ERRORS as e:  # pylint: disable=catching-non-exception
+        return None, aws.error_code(e) or e
+
+
 class ManagedPolicies:
     """The account's customer managed IAM policies (the VPC CNI's IPv6 policy)."""
 

@@ -67,3 +67,19 @@ def test_roles_under_a_path_read_every_page(iam):
                          {"PathPrefix": "/aws-reserved/sso.amazonaws.com/", "Marker": "m"})
     names = [r["RoleName"] for r in iam_role.IamRoles(client).under_path("/aws-reserved/sso.amazonaws.com/")]
     assert names == ["r1", "r2"]
+
+
+def test_try_assume_role_answers_credentials_or_why_not_once():
+    client = boto3.client("sts", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s")
+    role = "arn:aws:iam::111122223333:role/ops"
+    params = {"RoleArn": role, "RoleSessionName": "eks-access-verify", "DurationSeconds": 900}
+    with Stubber(client) as stubber:
+        stubber.add_response("assume_role", {"Credentials": {
+            "AccessKeyId": "ASIAEXAMPLEEXAMPLE12", "SecretAccessKey": "s" * 20, "SessionToken": "t" * 20,
+            "Expiration": "2030-01-01T00:00:00Z"}}, params)
+        stubber.add_client_error("assume_role", "AccessDenied", expected_params=params)
+        sts = aws.AlwaysRetryingClient(client, aws.DEFAULT_RETRY)
+        credentials, why = iam_role.try_assume_role(sts, role, "eks-access-verify")
+        assert credentials["AccessKeyId"] == "ASIAEXAMPLEEXAMPLE12" and why is None
+        assert iam_role.try_assume_role(sts, role, "eks-access-verify") == (None, "AccessDenied")  # not retried
+        stubber.assert_no_pending_responses()
