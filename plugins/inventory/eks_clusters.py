@@ -149,7 +149,9 @@ from ansible.errors import AnsibleError
 from ansible_collections.amazon.aws.plugins.plugin_utils.inventory import AWSInventoryBase
 
 from ansible_collections.eks.access.plugins.module_utils.clients import aws
+from ansible_collections.eks.access.plugins.module_utils.errors import EksAccessError
 from ansible_collections.eks.access.plugins.module_utils.model import eks_inventory
+from ansible_collections.eks.access.plugins.module_utils.services import eks_cluster
 
 
 class InventoryModule(AWSInventoryBase):
@@ -209,7 +211,7 @@ class InventoryModule(AWSInventoryBase):
         eks = aws.retrying(self.client("eks", region=region, **credentials))
         names = eks.paginate("list_clusters").get("clusters", [])
         # JSON-safe (createdAt is a datetime) so that the result can be cached.
-        return [json.loads(json.dumps(eks.describe_cluster(name=name)["cluster"], default=str)) for name in names]
+        return [json.loads(json.dumps(eks_cluster.cluster_description(eks, name), default=str)) for name in names]
 
     def _fetch(self):
         """``[(region, cluster)]`` over every account and region; failures are warnings."""
@@ -221,8 +223,10 @@ class InventoryModule(AWSInventoryBase):
                 attempted += 1
                 try:
                     found.extend((region, cluster) for cluster in self._list_region(region, credentials))
-                except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, AnsibleError) as e:
-                    # AnsibleError: the base class reports a client it cannot build (a bad region name) that way.
+                except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, AnsibleError,
+                        EksAccessError) as e:
+                    # AnsibleError: the base class reports a client it cannot build (a bad region name) that way;
+                    # EksAccessError: DescribeCluster's failure (services/eks_cluster.py), one sentence.
                     failed += 1
                     where = region if label == "caller" else "%s (%s)" % (region, label)
                     self._region_failed(where, e)

@@ -22,11 +22,16 @@ class ClusterNotFound(NotFound):
 
 
 def describe_cluster(client, name: str) -> ClusterFacts:
-    """DescribeCluster, retried (once: a client that already retries is not wrapped again); ``ClusterNotFound``
-    when it does not exist, any other AWS error as the collection's error (clients/aws.py). The one DescribeCluster
-    of the collection."""
+    """The cluster's :class:`ClusterFacts`: the one DescribeCluster of the collection (see cluster_description)."""
+    return cluster_facts(cluster_description(client, name))
+
+
+def cluster_description(client, name: str) -> dict:
+    """DescribeCluster's ``cluster`` as EKS answers it (the inventory keeps its tags and platform version), retried
+    (once: a client that already retries is not wrapped again); ``ClusterNotFound`` when it does not exist, any other
+    AWS error as the collection's error (clients/aws.py)."""
     try:
-        return cluster_facts(aws.retrying(client).describe_cluster(name=name)["cluster"])
+        return aws.retrying(client).describe_cluster(name=name)["cluster"]
     except aws.AWS_ERRORS as e:  # pylint: disable=catching-non-exception
         if aws.error_code(e) == "ResourceNotFoundException":
             raise ClusterNotFound("EKS cluster %r was not found in this account and region" % name) from None
