@@ -92,15 +92,15 @@ class AddonPodIdentity:
 
 def _run_addon_pod_identity(ctx, options, client, cluster, addon, cluster_facts=None):
     """credential_method=pod_identity: the add-on's podIdentityAssociations, the others kept."""
-    pod_identity = AddonPodIdentity(ctx, cluster, addon, cluster_facts)
-    current = pod_identity.addon_associations()
+    side = AddonPodIdentity(ctx, cluster, addon, cluster_facts)
+    current = side.addon_associations()
     result = dict(changed=False, addon=cni.addon_summary(addon, current if addon else None), update=None,
-                  pod_identity=pod_identity.facts())
+                  pod_identity=side.facts())
     wanted = options.pod_identity_role_arn if options.state == "present" else None
     if options.state == "present" and not wanted:
         return result  # only report
     if wanted:
-        refusal = pod_identity.refusal()
+        refusal = side.refusal()
         if refusal:
             raise cni.CniRefused(refusal)
     plan = cni.plan_addon_pod_identity(addon, current, cni.CNI_SERVICE_ACCOUNT, wanted)
