@@ -181,8 +181,27 @@ from ansible_collections.eks.access.plugins.module_utils.module import main as m
 from ansible_collections.eks.access.plugins.module_utils.runners import eks_identity_provider_config as runner
 
 
+ARG_SPEC = dict(
+    cluster_name=dict(type="str", required=True),
+    name=dict(type="str", required=True, aliases=["identity_provider_config_name"]),
+    issuer_url=dict(type="str"),
+    client_id=dict(type="str"),
+    username_claim=dict(type="str"),
+    username_prefix=dict(type="str"),
+    groups_claim=dict(type="str"),
+    groups_prefix=dict(type="str"),
+    required_claims=dict(type="dict"),
+    tags=dict(type="dict", aliases=["resource_tags"]),
+    purge_tags=dict(type="bool", default=True),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    replace=dict(type="bool", default=False),
+    wait=dict(type="bool", default=True),
+    wait_timeout=dict(type="int", default=1800),
+)
+
+
 def main():
-    module_main(runner, runner.ARG_SPEC, kubernetes=False)
+    module_main(runner, ARG_SPEC, kubernetes=False)
 
 
 if __name__ == "__main__":

@@ -10,25 +10,6 @@ from typing import Optional
 from ansible_collections.eks.access.plugins.module_utils.model import identity_provider as model
 from ansible_collections.eks.access.plugins.module_utils.services.identity_providers import IdentityProviders
 
-ARG_SPEC = dict(
-    cluster_name=dict(type="str", required=True),
-    name=dict(type="str", required=True, aliases=["identity_provider_config_name"]),
-    issuer_url=dict(type="str"),
-    client_id=dict(type="str"),
-    username_claim=dict(type="str"),
-    username_prefix=dict(type="str"),
-    groups_claim=dict(type="str"),
-    groups_prefix=dict(type="str"),
-    required_claims=dict(type="dict"),
-    tags=dict(type="dict", aliases=["resource_tags"]),
-    purge_tags=dict(type="bool", default=True),
-    state=dict(type="str", default="present", choices=["present", "absent"]),
-    replace=dict(type="bool", default=False),
-    wait=dict(type="bool", default=True),
-    wait_timeout=dict(type="int", default=1800),
-)
-
-
 @dataclass
 class Options:
     cluster_name: str
