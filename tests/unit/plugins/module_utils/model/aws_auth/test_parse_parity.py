@@ -3,7 +3,7 @@
 """One named case per class of issue 18: the authenticator's reading, or a refusal, never a third thing.
 
 Expected readings were checked with aws-auth-check (aws-iam-authenticator
-v0.6.13's ConfigMap parser); test_aws_auth_differential covers the classes
+v0.6.13's ConfigMap parser); test_parse_differential covers the classes
 with generated cases.
 """
 

@@ -17,7 +17,7 @@ from ansible_collections.eks.access.plugins.module_utils.runners import node_rol
 from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni_addon
 from ansible_collections.eks.access.plugins.module_utils.model import workloads
 
-from fake_clients import FakeContext, ScriptedKube  # pylint: disable=import-error
+from ansible_collections.eks.access.tests.unit.plugins.module_utils.fake_clients import FakeContext, ScriptedKube
 
 ACCOUNT = "111122223333"
 CNI_ROLE = "arn:aws:iam::%s:role/AmazonEKSVPCCNIRole" % ACCOUNT
@@ -278,7 +278,7 @@ def test_verify_pod_identity_needs_the_cluster_name():
 
 def test_node_role_policy_rechecks_pod_identity_at_the_moment_of_detaching():
     """IRSA pods (a rollback moved them) do not pass the Pod Identity check: the detach is refused, nothing written."""
-    from test_vpc_cni_runner import queue_discovery, queue_region, options  # pylint: disable=import-error
+    from .test_vpc_cni import queue_discovery, queue_region, options
 
     ctx = FakeContext(cluster([pod("a", pod_identity=False, irsa=True)]))
     queue_discovery(ctx)

@@ -21,7 +21,7 @@ from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni_
 from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni_policy
 from ansible_collections.eks.access.plugins.module_utils.services import lease
 
-from fake_clients import FakeContext, ScriptedKube  # pylint: disable=import-error
+from ansible_collections.eks.access.tests.unit.plugins.module_utils.fake_clients import FakeContext, ScriptedKube
 
 ACCOUNT = "111122223333"
 CNI = "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"

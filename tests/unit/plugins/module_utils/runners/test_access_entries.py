@@ -346,7 +346,7 @@ NODE_MAPPING = "- rolearn: %s\n  username: system:node:{{EC2PrivateDNSName}}\n  
 
 def node_context(map_roles, check_mode=False):
     """A context whose cluster's aws-auth maps ``map_roles`` (and a managed node group with role NODE)."""
-    from fake_clients import ScriptedKube  # pylint: disable=import-error
+    from ansible_collections.eks.access.tests.unit.plugins.module_utils.fake_clients import ScriptedKube
 
     context = Context(check_mode=check_mode)
     aws_auth = {"metadata": {"name": "aws-auth", "namespace": "kube-system", "resourceVersion": "7"},

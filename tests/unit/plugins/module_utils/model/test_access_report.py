@@ -168,7 +168,7 @@ def test_drift():
 
 def test_the_sandbox_authorizer_uses_this_very_table():
     here = os.path.dirname(os.path.abspath(__file__))
-    path = os.path.join(here, "..", "..", "..", "sandbox", "eks_access_rules.py")
+    path = os.path.join(here, "..", "..", "..", "..", "sandbox", "eks_access_rules.py")
     spec = importlib.util.spec_from_file_location("sandbox_eks_access_rules", path)
     rules = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(rules)

@@ -10,7 +10,7 @@ import datetime
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry as m
 from ansible_collections.eks.access.plugins.module_utils.runners import eks_access_report as runner
 
-from runner_fakes import ACCOUNT, Harness, ScriptedKube  # pylint: disable=import-error
+from ansible_collections.eks.access.tests.unit.plugins.module_utils.runner_fakes import ACCOUNT, Harness, ScriptedKube
 
 CLUSTER_ARN = "arn:aws:eks:us-west-2:%s:cluster/sandbox" % ACCOUNT
 ADMIN = "arn:aws:iam::%s:role/admin" % ACCOUNT

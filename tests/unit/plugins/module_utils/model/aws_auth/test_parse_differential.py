@@ -9,13 +9,10 @@ runs 100 000).  Needs the aws-auth-check binary the sandbox build makes.
 from __future__ import annotations
 
 import os
-import sys
 
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "fuzz"))
-
-import aws_auth_fuzz  # noqa: E402  pylint: disable=wrong-import-position,import-error
+from ansible_collections.eks.access.tests.fuzz import aws_auth_fuzz
 
 CASES = int(os.environ.get("AWS_AUTH_FUZZ_CASES", "3000"))
 
