@@ -10,6 +10,7 @@ from typing import Optional
 from ansible_collections.eks.access.plugins.module_utils.model import identity_provider as model
 from ansible_collections.eks.access.plugins.module_utils.services.identity_providers import IdentityProviders
 
+
 @dataclass
 class Options:
     cluster_name: str

@@ -9,6 +9,7 @@ from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.model import identity_provider as model
 from ansible_collections.eks.access.plugins.module_utils.services import eks_cluster
 
+
 class IdentityProviders:
     def __init__(self, eks, cluster_name: str):
         self.eks = eks

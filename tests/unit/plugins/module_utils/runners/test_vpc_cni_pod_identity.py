@@ -182,7 +182,7 @@ def test_addon_pod_identity_update_repeats_the_other_associations():
                                                        summary("aws-node", "a-2", ADDON_ARN)],
                              roles={"other-agent": OTHER_ROLE, "aws-node": CNI_ROLE})
     result = vpc_cni_addon.run(ctx, vpc_cni_addon.Options(cluster_name="prod", credential_method="pod_identity",
-                                                       pod_identity_role_arn=CNI_ROLE, resolve_conflicts="PRESERVE"))
+                                                          pod_identity_role_arn=CNI_ROLE, resolve_conflicts="PRESERVE"))
     ctx.assert_no_pending()
     assert result["changed"] and result["update"] == {"id": "u1", "status": "Successful"}
     assert sorted(a["service_account"] for a in result["addon"]["pod_identity_associations"]) == [
@@ -197,7 +197,7 @@ def test_addon_pod_identity_check_mode_reads_only_and_shows_the_diff():
     eks.add_response("describe_addon", {"addon": ADDON})
     queue_pod_identity_reads(eks, ADDON)
     result = vpc_cni_addon.run(ctx, vpc_cni_addon.Options(cluster_name="prod", credential_method="pod_identity",
-                                                       pod_identity_role_arn=CNI_ROLE))
+                                                          pod_identity_role_arn=CNI_ROLE))
     ctx.assert_no_pending()
     assert result["changed"] and result["update"] is None
     assert result["diff"] == {"before": {"pod_identity_associations": []},
@@ -218,7 +218,7 @@ def test_addon_pod_identity_refusals_write_nothing(agent, service_accounts, asso
     queue_pod_identity_reads(eks, ADDON, agent, associations, {"aws-node": OTHER_ROLE}, service_accounts)
     with pytest.raises(cni.CniRefused) as refused:
         vpc_cni_addon.run(ctx, vpc_cni_addon.Options(cluster_name="prod", credential_method="pod_identity",
-                                                  pod_identity_role_arn=CNI_ROLE))
+                                                     pod_identity_role_arn=CNI_ROLE))
     ctx.assert_no_pending()
     assert words in str(refused.value) and "nothing was changed" in str(refused.value)
 
@@ -228,7 +228,7 @@ def test_addon_pod_identity_options_that_do_not_go_together():
         vpc_cni_addon.run(FakeContext(), vpc_cni_addon.Options(cluster_name="prod", pod_identity_role_arn=CNI_ROLE))
     with pytest.raises(errors.InvalidInput):
         vpc_cni_addon.run(FakeContext(), vpc_cni_addon.Options(cluster_name="prod", credential_method="pod_identity",
-                                                            service_account_role_arn=CNI_ROLE))
+                                                               service_account_role_arn=CNI_ROLE))
 
 
 # --------------------------------------------------------------------------- verify and the re-check at detach
@@ -254,7 +254,7 @@ def test_verify_pod_identity_reads_the_association_and_the_pods():
     ctx = FakeContext(cluster([pod("a"), pod("b")]))
     queue_association(ctx.stub("eks"))
     result = aws_node_irsa_info.run(ctx, aws_node_irsa_info.Options(credential_method="pod_identity", cluster_name="prod",
-                                                         role_arn=CNI_ROLE))
+                                                                    role_arn=CNI_ROLE))
     assert result["ok"] and result["checked"] == 2
     assert result["pod_identity_association"]["association_id"] == "a-2"
 
@@ -263,7 +263,7 @@ def test_verify_pod_identity_fails_on_another_role_or_no_association():
     ctx = FakeContext(cluster([pod("a")]))
     queue_association(ctx.stub("eks"), OTHER_ROLE)
     result = aws_node_irsa_info.run(ctx, aws_node_irsa_info.Options(credential_method="pod_identity", cluster_name="prod",
-                                                         role_arn=CNI_ROLE))
+                                                                    role_arn=CNI_ROLE))
     assert not result["ok"] and "uses %s, not %s" % (OTHER_ROLE, CNI_ROLE) in result["failure_lines"][0]
     ctx = FakeContext(cluster([pod("a")]))
     queue_association(ctx.stub("eks"), None)
@@ -286,7 +286,7 @@ def test_node_role_policy_rechecks_pod_identity_at_the_moment_of_detaching():
     queue_association(ctx.stub("eks"))
     with pytest.raises(cni.CniRefused) as refused:
         node_role_policy.run(ctx, options(discover=["nodegroups"], credential_method="pod_identity",
-                                                 irsa_role_arn=CNI_ROLE))
+                                          irsa_role_arn=CNI_ROLE))
     ctx.assert_no_pending()
     assert "does not run on EKS Pod Identity yet" in str(refused.value)
     assert "AWS_CONTAINER_CREDENTIALS_FULL_URI is not set" in str(refused.value)

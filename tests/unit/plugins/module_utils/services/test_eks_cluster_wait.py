@@ -93,7 +93,7 @@ def test_node_groups_of_a_cluster_and_of_a_region(monkeypatch):
     groups, clusters, region = eks_cluster.region_nodegroups(client, concurrency=2)
     assert clusters == ["a", "b"] and region == "eu-west-1"
     assert [(g["cluster"], g["nodegroup"], g["region"]) for g in groups] == [("a", "ng1", "eu-west-1"),
-                                                                            ("a", "ng2", "eu-west-1")]
+                                                                             ("a", "ng2", "eu-west-1")]
     assert eks_cluster.fargate_selectors(client, "a") == [
         {"profile": "fp", "namespace": "batch", "labels": {"tier": "x"}},
         {"profile": "fp", "namespace": "z", "labels": {}}]

@@ -30,8 +30,8 @@ POD = {"metadata": {"name": "aws-node-0", "namespace": "kube-system", "labels": 
 class Api:
     """The three reads verify_daemonset makes: the DaemonSet, its service account, its pods."""
 
-    def __init__(self, daemonset=DS):
-        self.objects = {"/apis/apps/v1/namespaces/kube-system/daemonsets/aws-node": daemonset,
+    def __init__(self, without_daemonset=False):
+        self.objects = {"/apis/apps/v1/namespaces/kube-system/daemonsets/aws-node": None if without_daemonset else DS,
                         "/api/v1/namespaces/kube-system/serviceaccounts/aws-node": SA}
 
     def get_optional(self, path, **params):
@@ -61,4 +61,4 @@ def test_pod_identity_without_an_association_fails_first_with_that_problem():
 
 def test_a_missing_daemonset_is_not_found():
     with pytest.raises(errors.NotFound, match="DaemonSet kube-system/aws-node does not exist"):
-        vpc_cni.verify_daemonset(Api(daemonset=None))
+        vpc_cni.verify_daemonset(Api(without_daemonset=True))
