@@ -10,43 +10,11 @@ import pytest
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils import module as module_core
 from ansible_collections.eks.access.plugins.module_utils.clients import aws
-
-
-class Exited(Exception):
-    pass
-
-
-class FakeModule:
-    check_mode = False
-    _diff = True
-    region = "us-west-2"
-
-    def __init__(self, **params):
-        self.params = dict(dict(cluster_name="prod", k8s_auth="eks_token"), **params)
-        self.exited = self.failed = self.failed_aws = None
-        self.warnings = []
-
-    def exit_json(self, **kwargs):
-        self.exited = kwargs
-        raise Exited()
-
-    def fail_json(self, **kwargs):
-        self.failed = kwargs
-        raise Exited()
-
-    def fail_json_aws(self, exception, msg=None, **kwargs):
-        self.failed_aws = (exception, msg)
-        raise Exited()
-
-    def warn(self, message):
-        self.warnings.append(message)
+from ansible_collections.eks.access.tests.unit.plugins.fakes import FakeModule, run_module
 
 
 def _run(runner, options=None, **params):
-    module = FakeModule(**params)
-    with pytest.raises(Exited):
-        module_core.run_module(module, runner, options)
-    return module
+    return run_module(FakeModule(**dict(dict(cluster_name="prod"), **params)), runner, options)
 
 
 def test_the_result_is_what_the_runner_returns_and_it_gets_its_options():

@@ -12,7 +12,7 @@ from ansible_collections.eks.access.plugins.module_utils.model import irsa
 from ansible_collections.eks.access.plugins.module_utils.model import workloads
 from ansible_collections.eks.access.plugins.module_utils.services import workloads as workload_reads
 
-from ansible_collections.eks.access.tests.unit.plugins.module_utils.fake_clients import ScriptedKube
+from ansible_collections.eks.access.tests.unit.plugins.fakes import ScriptedKube
 
 ROLE = "arn:aws:iam::111122223333:role/AmazonEKSVPCCNIRole"
 TOKEN_DIR = "/var/run/secrets/eks.amazonaws.com/serviceaccount"

@@ -11,17 +11,15 @@ from __future__ import annotations
 import datetime
 import threading
 
-import boto3
 import pytest
 
-from botocore.stub import Stubber
 
 from ansible_collections.eks.access.plugins.module_utils.services.access_entries import ModeChange
 from ansible_collections.eks.access.plugins.module_utils import errors
-from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry as m
 from ansible_collections.eks.access.plugins.module_utils.runners import access_entries as runner
 from ansible_collections.eks.access.plugins.module_utils.services import access_entries as service
+from ansible_collections.eks.access.tests.unit.plugins.fakes import FAST_RETRY, FakeContext, ScriptedKube
 
 ACCOUNT = "111122223333"
 CLUSTER = "prod"
@@ -35,35 +33,11 @@ ADMIN_ROLE = "arn:aws:iam::%s:role/admin" % ACCOUNT
 VIEW = m.policy_arn("AmazonEKSViewPolicy")
 CLUSTER_ADMIN = m.policy_arn("AmazonEKSClusterAdminPolicy")
 NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
-FAST = aws.AWSRetry.jittered_backoff(retries=2, delay=0, max_delay=0)
 
 
-def _client(name):
-    return boto3.client(name, region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b")
-
-
-class Context:
-    """What a runner sees of RunContext: stubbed clients, modes and warnings."""
-
-    def __init__(self, check_mode=False, diff_mode=True, caller=CALLER):
-        self.check_mode, self.diff_mode = check_mode, diff_mode
-        self.clients = {name: _client(name) for name in ("eks", "iam")}
-        self.stubs = {name: Stubber(client) for name, client in self.clients.items()}
-        self.caller = caller
-        self.warnings = []
-
-    def aws(self, name):
-        return aws.AlwaysRetryingClient(self.clients[name], FAST)
-
-    def caller_identity(self):
-        return {"Arn": self.caller, "Account": ACCOUNT, "UserId": "AROA:ci"}
-
-    def warn(self, message):
-        self.warnings.append(message)
-
-    @property
-    def eks(self):
-        return self.stubs["eks"]
+def make_context(check_mode=False, diff_mode=True, caller=CALLER):
+    """A FakeContext for this account, retrying without waiting."""
+    return FakeContext(check_mode=check_mode, diff_mode=diff_mode, caller=caller, account=ACCOUNT, retry=FAST_RETRY)
 
 
 def cluster(stub, mode="API_AND_CONFIG_MAP"):
@@ -135,7 +109,7 @@ def run(context, opts):
 
 
 def test_create_writes_the_entry_then_its_policy():
-    context = Context()
+    context = make_context()
     cluster(context.eks)
     policies(context.eks)
     listing(context.eks, [])
@@ -149,7 +123,7 @@ def test_create_writes_the_entry_then_its_policy():
 
 
 def test_check_mode_makes_no_write_and_shows_the_diff():
-    context = Context(check_mode=True)
+    context = make_context(check_mode=True)
     cluster(context.eks)
     policies(context.eks)
     listing(context.eks, [])
@@ -160,7 +134,7 @@ def test_check_mode_makes_no_write_and_shows_the_diff():
 
 
 def test_second_run_is_idempotent():
-    context = Context()
+    context = make_context()
     cluster(context.eks)
     policies(context.eks)
     listing(context.eks, [ROLE, ALICE])
@@ -171,7 +145,7 @@ def test_second_run_is_idempotent():
 
 
 def test_purge_deletes_after_the_grants_and_keeps_the_caller_and_nodes():
-    context = Context()
+    context = make_context()
     cluster(context.eks)
     policies(context.eks)
     listing(context.eks, [ADMIN_ROLE, BOB, NODE, ROLE])
@@ -189,7 +163,7 @@ def test_purge_deletes_after_the_grants_and_keeps_the_caller_and_nodes():
 
 
 def test_a_failure_half_way_says_what_was_and_was_not_applied_and_skips_deletions():
-    context = Context()
+    context = make_context()
     cluster(context.eks)
     listing(context.eks, [BOB])
     entry(context.eks, BOB)
@@ -213,7 +187,7 @@ def test_a_failure_half_way_says_what_was_and_was_not_applied_and_skips_deletion
 
 
 def test_every_rule_is_checked_before_any_write():
-    context = Context()
+    context = make_context()
     cluster(context.eks)
     policies(context.eks)
     listing(context.eks, [])
@@ -223,7 +197,7 @@ def test_every_rule_is_checked_before_any_write():
 
 
 def test_a_principal_iam_does_not_know_is_refused_before_any_write():
-    context = Context()
+    context = make_context()
     cluster(context.eks)
     listing(context.eks, [])
     exists(context, ROLE, ALICE, missing=(ALICE,))
@@ -233,7 +207,7 @@ def test_a_principal_iam_does_not_know_is_refused_before_any_write():
 
 def test_many_new_principals_are_checked_with_one_listing_instead_of_a_get_each():
     users = ["arn:aws:iam::%s:user/u%02d" % (ACCOUNT, n) for n in range(service.LIST_INSTEAD_OF_GET + 5)]
-    context = Context(check_mode=True)
+    context = make_context(check_mode=True)
     cluster(context.eks)
     listing(context.eks, [])
     context.stubs["iam"].add_response("list_users", {"Users": [
@@ -244,20 +218,20 @@ def test_many_new_principals_are_checked_with_one_listing_instead_of_a_get_each(
 
 
 def test_config_map_clusters_are_refused_before_anything_else():
-    context = Context()
+    context = make_context()
     cluster(context.eks, mode="CONFIG_MAP")
     with pytest.raises(errors.Refused, match="CONFIG_MAP"):
         run(context, options([{"principal_arn": ALICE}]))
 
 
 def test_type_change_needs_replace_and_replace_deletes_then_creates():
-    context = Context()
+    context = make_context()
     cluster(context.eks)
     listing(context.eks, [NODE])
     entry(context.eks, NODE, type="EC2_LINUX")
     with pytest.raises(errors.Refused, match="replace: true"):
         run(context, options([{"principal_arn": NODE, "type": "EC2_WINDOWS"}]))
-    context = Context()
+    context = make_context()
     cluster(context.eks)
     listing(context.eks, [NODE])
     entry(context.eks, NODE, type="EC2_LINUX")
@@ -310,7 +284,7 @@ def test_writes_run_with_bounded_concurrency_and_each_entry_in_order():
 
 
 def test_info_lists_entries_with_policies_and_finds_missing_principals():
-    context = Context()
+    context = make_context()
     cluster(context.eks)
     listing(context.eks, [ADMIN_ROLE, ALICE])
     entry(context.eks, ADMIN_ROLE, associations=[(CLUSTER_ADMIN, {"type": "cluster"})])
@@ -344,9 +318,7 @@ NODE_MAPPING = "- rolearn: %s\n  username: system:node:{{EC2PrivateDNSName}}\n  
 
 def node_context(map_roles, check_mode=False):
     """A context whose cluster's aws-auth maps ``map_roles`` (and a managed node group with role NODE)."""
-    from ansible_collections.eks.access.tests.unit.plugins.module_utils.fake_clients import ScriptedKube
-
-    context = Context(check_mode=check_mode)
+    context = make_context(check_mode=check_mode)
     aws_auth = {"metadata": {"name": "aws-auth", "namespace": "kube-system", "resourceVersion": "7"},
                 "data": {"mapRoles": map_roles}}
     kube = ScriptedKube({"/api/v1/namespaces/kube-system/configmaps/aws-auth": aws_auth})
@@ -447,7 +419,7 @@ def test_node_roles_of_aws_auth_are_the_node_mappings_the_authenticator_uses():
 
 
 def test_mode_switch_to_api_is_refused_when_the_caller_would_lose_admin():
-    context = Context()
+    context = make_context()
     cluster(context.eks)
     listing(context.eks, [ALICE])
     entry(context.eks, ALICE, associations=[(CLUSTER_ADMIN, {"type": "cluster"})])
@@ -458,7 +430,7 @@ def test_mode_switch_to_api_is_refused_when_the_caller_would_lose_admin():
 
 
 def test_mode_switch_waits_for_each_step():
-    context = Context()
+    context = make_context()
     cluster(context.eks, mode="CONFIG_MAP")
     for step, update_id in (("API_AND_CONFIG_MAP", "u1"), ("API", "u2")):
         if step == "API":  # the guard reads the entries once the cluster has them, right before this step
@@ -477,7 +449,7 @@ def test_mode_switch_waits_for_each_step():
 
 
 def test_from_config_map_the_guard_runs_after_the_first_step_and_says_where_the_cluster_is():
-    context = Context()
+    context = make_context()
     cluster(context.eks, mode="CONFIG_MAP")
     context.eks.add_response("update_cluster_config", {"update": {"id": "u1", "status": "InProgress"}},
                              {"name": CLUSTER, "accessConfig": {"authenticationMode": "API_AND_CONFIG_MAP"}})
@@ -488,7 +460,7 @@ def test_from_config_map_the_guard_runs_after_the_first_step_and_says_where_the_
         runner.run_authentication_mode(context, mode_options("API"))
     assert raised.value.details["steps_done"] == ["API_AND_CONFIG_MAP"]
     assert "now in API_AND_CONFIG_MAP" in raised.value.message
-    context = Context(check_mode=True)
+    context = make_context(check_mode=True)
     cluster(context.eks, mode="CONFIG_MAP")
     with context.eks:
         result = runner.run_authentication_mode(context, mode_options("API"))
@@ -496,18 +468,18 @@ def test_from_config_map_the_guard_runs_after_the_first_step_and_says_where_the_
 
 
 def test_mode_downgrade_is_refused_and_same_mode_is_no_change():
-    context = Context()
+    context = make_context()
     cluster(context.eks, mode="API")
     with context.eks, pytest.raises(errors.Refused, match="never back"):
         runner.run_authentication_mode(context, mode_options("CONFIG_MAP"))
-    context = Context(check_mode=True)
+    context = make_context(check_mode=True)
     cluster(context.eks, mode="API")
     with context.eks:
         assert not runner.run_authentication_mode(context, mode_options("API"))["changed"]
 
 
 def test_a_failed_update_reports_eks_reason():
-    context = Context()
+    context = make_context()
     cluster(context.eks)
     context.eks.add_response("update_cluster_config", {"update": {"id": "u1", "status": "InProgress"}},
                              {"name": CLUSTER, "accessConfig": {"authenticationMode": "API"}})
@@ -583,7 +555,7 @@ LOWER = "arn:aws:iam::%s:role/p3-dev" % ACCOUNT
 
 
 def test_absent_deletes_the_entry_any_spelling_names_and_says_which_matched():
-    context = Context()
+    context = make_context()
     cluster(context.eks)
     listing(context.eks, [ADMIN_ROLE, LOWER, PATHED])
     entry(context.eks, LOWER, associations=[(CLUSTER_ADMIN, {"type": "cluster"})])
@@ -603,7 +575,7 @@ def test_absent_deletes_the_entry_any_spelling_names_and_says_which_matched():
 
 
 def test_absent_naming_a_node_entry_needs_allow_node_entry_deletion():
-    context = Context()
+    context = make_context()
     cluster(context.eks)
     listing(context.eks, [NODE])
     entry(context.eks, NODE, type="EC2_LINUX", username="system:node:{{EC2PrivateDNSName}}", groups=["system:nodes"])
@@ -612,7 +584,7 @@ def test_absent_naming_a_node_entry_needs_allow_node_entry_deletion():
 
 
 def test_the_caller_cannot_remove_its_only_admin_policy_and_nothing_is_written():
-    context = Context()
+    context = make_context()
     cluster(context.eks)
     listing(context.eks, [ADMIN_ROLE])
     entry(context.eks, ADMIN_ROLE, associations=[(CLUSTER_ADMIN, {"type": "cluster"})])
@@ -621,7 +593,7 @@ def test_the_caller_cannot_remove_its_only_admin_policy_and_nothing_is_written()
 
 
 def test_with_allow_self_lockout_the_caller_may_shrink_its_entry():
-    context = Context()
+    context = make_context()
     cluster(context.eks)
     listing(context.eks, [ADMIN_ROLE])
     entry(context.eks, ADMIN_ROLE, associations=[(CLUSTER_ADMIN, {"type": "cluster"})])

@@ -12,7 +12,7 @@ from ansible_collections.eks.access.plugins.module_utils.runners import aws_auth
 from ansible_collections.eks.access.plugins.module_utils.runners import eks_cluster_info
 from ansible_collections.eks.access.plugins.module_utils.runners import eks_sso_role
 
-from ansible_collections.eks.access.tests.unit.plugins.module_utils.runner_fakes import ACCOUNT, CALLER, Harness
+from ansible_collections.eks.access.tests.unit.plugins.fakes import ACCOUNT, CALLER, Harness
 
 CM = "/api/v1/namespaces/kube-system/configmaps/aws-auth"
 NODE = "arn:aws:iam::%s:role/node" % ACCOUNT

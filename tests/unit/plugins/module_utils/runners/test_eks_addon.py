@@ -15,7 +15,7 @@ from ansible_collections.eks.access.plugins.module_utils.errors import Refused
 from ansible_collections.eks.access.plugins.module_utils.model import addon as model
 from ansible_collections.eks.access.plugins.module_utils.model import pod_identity as pod_identity_model
 from ansible_collections.eks.access.plugins.module_utils.runners import eks_addon as runner
-from ansible_collections.eks.access.tests.unit.plugins.module_utils.runner_fakes import Harness
+from ansible_collections.eks.access.tests.unit.plugins.fakes import Harness
 
 ACCOUNT = "111122223333"
 CLUSTER = "prod"

@@ -11,7 +11,7 @@ from ansible_collections.eks.access.plugins.module_utils.model import irsa
 from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.runners import irsa_service_account as runner
 
-from ansible_collections.eks.access.tests.unit.plugins.module_utils.runner_fakes import ACCOUNT, Harness
+from ansible_collections.eks.access.tests.unit.plugins.fakes import ACCOUNT, Harness
 
 ISSUER = "https://oidc.eks.us-west-2.amazonaws.com/id/ABC"
 PROVIDER = "arn:aws:iam::%s:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/ABC" % ACCOUNT

@@ -22,7 +22,7 @@ from ansible_collections.eks.access.plugins.module_utils import module as module
 from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.runners import pod_identity_association as runner
 from ansible_collections.eks.access.plugins.module_utils.services import pod_identity as services
-from ansible_collections.eks.access.tests.unit.plugins.module_utils.runner_fakes import Harness
+from ansible_collections.eks.access.tests.unit.plugins.fakes import Harness
 
 ACCOUNT = "111122223333"
 CLUSTER = "prod"

@@ -15,7 +15,7 @@ from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni as runner
 from ansible_collections.eks.access.plugins.module_utils.model import workloads
 
-from ansible_collections.eks.access.tests.unit.plugins.module_utils.fake_clients import FakeContext, ScriptedKube
+from ansible_collections.eks.access.tests.unit.plugins.fakes import FakeContext, ScriptedKube
 
 ACCOUNT = "111122223333"
 CNI_ROLE = "arn:aws:iam::%s:role/AmazonEKSVPCCNIRole" % ACCOUNT

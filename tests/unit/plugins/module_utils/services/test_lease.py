@@ -11,7 +11,7 @@ import pytest
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.services import lease
 
-from ansible_collections.eks.access.tests.unit.plugins.module_utils.fake_clients import ScriptedKube
+from ansible_collections.eks.access.tests.unit.plugins.fakes import ScriptedKube
 
 PATH = "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/eks-access-vpc-cni"
 T0 = datetime.datetime(2026, 11, 30, 12, 0, 0, tzinfo=datetime.timezone.utc)
