@@ -111,7 +111,6 @@ def test_a_disagreeing_api_server_is_reported_and_verify_sample_zero_asks_nothin
     assert h.kube.reviews == [] and all(r["verified"]["status"] == "not_checked" for r in quiet["principals"])
 
 
-def test_a_negative_sample_is_refused_before_any_request():
-    h = Harness()
-    result = h.run(runner.run, options(verify_sample=-1))
-    assert "verify_sample must be 0 or more" in result["msg"] and h.calls == []
+def test_a_negative_sample_is_refused_before_any_request(harness):
+    result = harness.run(runner.run, options(verify_sample=-1))
+    assert "verify_sample must be 0 or more" in result["msg"] and harness.calls == []

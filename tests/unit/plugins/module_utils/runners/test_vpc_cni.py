@@ -258,11 +258,10 @@ def test_verify_a_missing_daemonset_is_not_found():
 V6_ARN = "arn:aws:iam::%s:policy/AmazonEKS_CNI_IPv6_Policy" % ACCOUNT
 
 
-def test_policy_ipv4_is_the_managed_policy_without_any_call():
-    ctx = FakeContext()
-    result = runner.run_policy(ctx, runner.PolicyOptions(ip_family="ipv4"))
+def test_policy_ipv4_is_the_managed_policy_without_any_call(context):
+    result = runner.run_policy(context, runner.PolicyOptions(ip_family="ipv4"))
     assert result["policy_arn"] == CNI and result["changed"] is False
-    ctx.assert_no_pending()
+    context.assert_no_pending()
 
 
 def test_policy_ipv6_is_created_when_missing_and_not_in_check_mode():
@@ -277,11 +276,10 @@ def test_policy_ipv6_is_created_when_missing_and_not_in_check_mode():
         assert result["created"] == [V6_ARN] and result["changed"] is True
 
 
-def test_policy_ipv6_missing_without_create_is_refused():
-    ctx = FakeContext()
-    ctx.stub("iam").add_client_error("get_policy", "NoSuchEntity")
+def test_policy_ipv6_missing_without_create_is_refused(context):
+    context.stub("iam").add_client_error("get_policy", "NoSuchEntity")
     with pytest.raises(errors.Refused):
-        runner.run_policy(ctx, runner.PolicyOptions(ip_family="ipv6", create=False))
+        runner.run_policy(context, runner.PolicyOptions(ip_family="ipv6", create=False))
 
 
 @pytest.mark.parametrize("opts", [runner.PolicyOptions(), runner.PolicyOptions(ip_family="ipv4", ipv6_policy_path="x")])
@@ -296,9 +294,8 @@ ADDON = {"addonName": "vpc-cni", "clusterName": "prod", "status": "ACTIVE", "add
 CLUSTER = {"cluster": {"name": "prod", "arn": "arn:aws:eks:us-east-1:%s:cluster/prod" % ACCOUNT}}
 
 
-def test_addon_sets_the_role_then_waits_for_the_update():
-    ctx = FakeContext()
-    eks = ctx.stub("eks")
+def test_addon_sets_the_role_then_waits_for_the_update(context):
+    eks = context.stub("eks")
     eks.add_response("describe_cluster", CLUSTER, {"name": "prod"})
     eks.add_response("describe_addon", {"addon": ADDON}, {"clusterName": "prod", "addonName": "vpc-cni"})
     eks.add_response("update_addon", {"update": {"id": "u1", "status": "InProgress"}},
@@ -308,41 +305,39 @@ def test_addon_sets_the_role_then_waits_for_the_update():
                      {"name": "prod", "updateId": "u1", "addonName": "vpc-cni"})
     eks.add_response("describe_addon", {"addon": dict(ADDON, serviceAccountRoleArn=CNI_ROLE)},
                      {"clusterName": "prod", "addonName": "vpc-cni"})
-    result = runner.run_addon(ctx, runner.AddonOptions(cluster_name="prod", service_account_role_arn=CNI_ROLE,
+    result = runner.run_addon(context, runner.AddonOptions(cluster_name="prod", service_account_role_arn=CNI_ROLE,
                                                        resolve_conflicts="PRESERVE"))
-    ctx.assert_no_pending()
+    context.assert_no_pending()
     assert result["update"] == {"id": "u1", "status": "Successful"}
     assert result["addon"]["service_account_role_arn"] == CNI_ROLE
 
 
-def test_addon_check_mode_does_not_update():
-    ctx = FakeContext(check_mode=True)
-    eks = ctx.stub("eks")
+def test_addon_check_mode_does_not_update(context):
+    context.check_mode = True
+    eks = context.stub("eks")
     eks.add_response("describe_cluster", CLUSTER)
     eks.add_response("describe_addon", {"addon": ADDON})
-    result = runner.run_addon(ctx, runner.AddonOptions(cluster_name="prod", service_account_role_arn=CNI_ROLE))
-    ctx.assert_no_pending()
+    result = runner.run_addon(context, runner.AddonOptions(cluster_name="prod", service_account_role_arn=CNI_ROLE))
+    context.assert_no_pending()
     assert result["changed"] is True and result["update"] is None
 
 
-def test_addon_failed_update_is_one_sentence():
-    ctx = FakeContext()
-    eks = ctx.stub("eks")
+def test_addon_failed_update_is_one_sentence(context):
+    eks = context.stub("eks")
     eks.add_response("describe_cluster", CLUSTER)
     eks.add_response("describe_addon", {"addon": ADDON})
     eks.add_response("update_addon", {"update": {"id": "u1", "status": "InProgress"}})
     eks.add_response("describe_update", {"update": {"id": "u1", "status": "Failed",
                                                     "errors": [{"errorMessage": "role not trusted"}]}})
     with pytest.raises(errors.EksAccessError) as failed:
-        runner.run_addon(ctx, runner.AddonOptions(cluster_name="prod", service_account_role_arn=CNI_ROLE))
+        runner.run_addon(context, runner.AddonOptions(cluster_name="prod", service_account_role_arn=CNI_ROLE))
     assert "ended Failed: role not trusted" in str(failed.value)
 
 
-def test_addon_missing_cluster_is_not_found():
-    ctx = FakeContext()
-    ctx.stub("eks").add_client_error("describe_cluster", "ResourceNotFoundException")
+def test_addon_missing_cluster_is_not_found(context):
+    context.stub("eks").add_client_error("describe_cluster", "ResourceNotFoundException")
     with pytest.raises(errors.NotFound):
-        runner.run_addon(ctx, runner.AddonOptions(cluster_name="prod"))
+        runner.run_addon(context, runner.AddonOptions(cluster_name="prod"))
 
 
 def test_addon_absent_with_a_role_is_bad_input():
@@ -354,8 +349,7 @@ def test_addon_absent_with_a_role_is_bad_input():
 # --------------------------------------------------------------------------- vpc_cni_lease
 
 
-def test_lease_runner_takes_and_gives_up():
-    kube = ScriptedKube()
+def test_lease_runner_takes_and_gives_up(kube):
     ctx = FakeContext(kube)
     taken = runner.run_lease(ctx, runner.LeaseOptions(holder="A"))
     assert taken["action"] == "create" and taken["lease"] == "kube-system/eks-access-vpc-cni"

@@ -88,10 +88,9 @@ def test_conflicts_without_end_raise_and_say_how_many():
     assert len(api.writes) == 3
 
 
-def test_check_mode_sends_a_dry_run_and_keeps_the_read_version():
-    api = ScriptedKube()
-    outcome = configmap.apply(api, _add_b, check_mode=True)
-    assert [(w[0], w[2]) for w in api.writes] == [("POST", True)] and api.objects == {}
+def test_check_mode_sends_a_dry_run_and_keeps_the_read_version(kube):
+    outcome = configmap.apply(kube, _add_b, check_mode=True)
+    assert [(w[0], w[2]) for w in kube.writes] == [("POST", True)] and kube.objects == {}
     assert not outcome.written and outcome.resource_version is None and not outcome.existed
 
 
