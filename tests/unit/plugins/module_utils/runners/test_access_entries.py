@@ -97,6 +97,8 @@ def options(entries, **kwargs):
 DEV = {"principal_arn": ROLE, "kubernetes_groups": ["dev"],
        "access_policies": [{"policy": "AmazonEKSViewPolicy",
                             "access_scope": {"type": "namespace", "namespaces": ["team-a"]}}]}
+
+
 TEAM_A = {"type": "namespace", "namespaces": ["team-a"]}
 
 
@@ -240,44 +242,6 @@ def test_type_change_needs_replace_and_replace_deletes_then_creates():
     write(context.eks, "create_access_entry", principalArn=NODE, type="EC2_WINDOWS")
     result = run(context, options([{"principal_arn": NODE, "type": "EC2_WINDOWS"}], replace=True))
     assert result["replaced"] == [NODE]
-
-
-class _Recorder:
-    """A thread-safe fake eks client: records writes, reports the peak number in flight."""
-
-    def __init__(self, delay=0.02):
-        self.lock = threading.Lock()
-        self.in_flight = self.peak = 0
-        self.calls = []
-        self.delay = delay
-
-    def __getattr__(self, name):
-        def call(**kwargs):
-            import time
-
-            with self.lock:
-                self.in_flight += 1
-                self.peak = max(self.peak, self.in_flight)
-                self.calls.append((name, kwargs.get("principalArn")))
-            time.sleep(self.delay)
-            with self.lock:
-                self.in_flight -= 1
-            return {}
-        return call
-
-
-def test_writes_run_with_bounded_concurrency_and_each_entry_in_order():
-    wanted = [m.AccessEntry("arn:aws:iam::%s:user/u%03d" % (ACCOUNT, i), "STANDARD", (), None,
-                            {VIEW: m.CLUSTER_SCOPE}, None) for i in range(40)]
-    plan = m.plan({}, wanted)
-    fake = _Recorder()
-    applied = service.AccessEntries(fake, CLUSTER, concurrency=10).apply(plan)
-    assert len(applied) == 40 and fake.peak == 10
-    for principal in {call[1] for call in fake.calls}:
-        assert [op for op, arn in fake.calls if arn == principal] == ["create_access_entry", "associate_access_policy"]
-    serial = _Recorder(delay=0)
-    service.AccessEntries(serial, CLUSTER, concurrency=1).apply(plan)
-    assert serial.peak == 1
 
 
 # --------------------------------------------------------------------------- info

@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import datetime
 import json
-import threading
 
 import pytest
 
-from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils import module as module_core
 from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.runners import pod_identity_association as runner
-from ansible_collections.eks.access.plugins.module_utils.services import pod_identity as services
 from ansible_collections.eks.access.tests.unit.plugins.fakes import Harness
 
 ACCOUNT = "111122223333"
@@ -165,6 +162,8 @@ def test_manage_trust_adds_the_statement_before_the_associations():
     (EC2_TRUST, "manage_trust: true"),
     (None, "do not exist"),
 ])
+
+
 def test_a_role_pod_identity_cannot_assume_is_refused_before_any_write(trust, words):
     aws = Aws()
     aws.cluster()
@@ -271,39 +270,6 @@ def test_tags_change_through_tag_and_untag():
     assert aws.writes() == ["UntagResource", "TagResource"]
     assert result["updated"] == ["apps/web"]
     assert result["associations"][0]["tags"] == {"keep": "1", "new": "2"}
-
-
-def test_each_outcome_runs_at_most_workers_at_once_and_keeps_each_outcome():
-    lock = threading.Lock()
-    active = {"now": 0, "max": 0}
-    barrier = threading.Barrier(3, timeout=30)
-
-    def work(n):
-        with lock:
-            active["now"] += 1
-            active["max"] = max(active["max"], active["now"])
-        try:
-            barrier.wait()  # three at once, or this breaks: the bound is reached
-            if n == 4:
-                raise errors.NotFound("item 4 fails")
-            return n * 10
-        finally:
-            with lock:
-                active["now"] -= 1
-
-    outcomes = services.each_outcome(work, list(range(9)), workers=3)
-    assert active["max"] == 3
-    assert [(item, result) for item, result, error in outcomes if error is None] == [
-        (n, n * 10) for n in range(9) if n != 4]
-    assert [str(error) for _item, _result, error in outcomes if error is not None] == ["item 4 fails"]
-
-
-def test_each_outcome_lets_a_bug_escape_instead_of_reporting_it_as_an_item_failure():
-    def work(n):
-        return {}["missing"] if n == 1 else n
-
-    with pytest.raises(KeyError):
-        services.each_outcome(work, [0, 1, 2], workers=2)
 
 
 def test_options_from_the_module_parameters():
