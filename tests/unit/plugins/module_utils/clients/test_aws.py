@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import botocore.exceptions
 import pytest
+
 from ansible_collections.eks.access.plugins.module_utils.clients import aws
 
 

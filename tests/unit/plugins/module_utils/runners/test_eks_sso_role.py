@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import datetime
+
 from ansible_collections.eks.access.plugins.module_utils.model import sso
 from ansible_collections.eks.access.plugins.module_utils.runners import eks_sso_role as sso_runner
 from ansible_collections.eks.access.plugins.module_utils.services.iam_role import RoleSnapshot

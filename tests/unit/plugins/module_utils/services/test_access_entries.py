@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import threading
+
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry as m
 from ansible_collections.eks.access.plugins.module_utils.services import access_entries as service
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import pytest
+
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.services import pod_identity as services
 
