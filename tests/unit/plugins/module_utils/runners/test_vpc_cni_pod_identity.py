@@ -23,6 +23,8 @@ OTHER_ROLE = "arn:aws:iam::%s:role/other" % ACCOUNT
 ADDON_ARN = "arn:aws:eks:us-east-1:%s:addon/prod/vpc-cni/x" % ACCOUNT
 ADDON = {"addonName": "vpc-cni", "clusterName": "prod", "status": "ACTIVE", "addonVersion": "v1.20.4-eksbuild.1",
          "addonArn": ADDON_ARN}
+
+
 CLUSTER = {"cluster": {"name": "prod", "arn": "arn:aws:eks:us-east-1:%s:cluster/prod" % ACCOUNT}}
 PI_DIR = "/var/run/secrets/pods.eks.amazonaws.com/serviceaccount"
 IRSA_DIR = "/var/run/secrets/eks.amazonaws.com/serviceaccount"
@@ -213,6 +215,8 @@ def test_addon_pod_identity_check_mode_reads_only_and_shows_the_diff():
     (True, (), (), "has no Pod Identity support"),
     (True, ("aws-node",), (summary("aws-node", "a-9"),), "already has a Pod Identity association of its own"),
 ])
+
+
 def test_addon_pod_identity_refusals_write_nothing(agent, service_accounts, associations, words, context):
     eks = context.stub("eks")
     eks.add_response("describe_cluster", CLUSTER)
@@ -292,32 +296,3 @@ def test_node_role_policy_rechecks_pod_identity_at_the_moment_of_detaching():
     ctx.assert_no_pending()
     assert "does not run on EKS Pod Identity yet" in str(refused.value)
     assert "AWS_CONTAINER_CREDENTIALS_FULL_URI is not set" in str(refused.value)
-
-
-# --------------------------------------------------------------------------- irsa_service_account, pod_identity (pure)
-
-
-def test_irsa_only_options_are_refused_with_pod_identity():
-    from ansible_collections.eks.access.plugins.module_utils.runners import irsa_service_account as base
-    from ansible_collections.eks.access.plugins.module_utils.runners import irsa_service_account_pod_identity as pi
-
-    options = base.Options(cluster_name="prod", name="reports", role_name="reports", credential_method="pod_identity",
-                           token_expiration=3600, audience="other")
-    with pytest.raises(errors.InvalidInput) as refused:
-        pi.check_options(options)
-    assert str(refused.value).startswith("token_expiration, audience only apply to IRSA")
-    pi.check_options(base.Options(cluster_name="prod", name="reports", role_name="reports",
-                                  credential_method="pod_identity"))
-
-
-def test_the_trust_left_without_the_pod_identity_statement():
-    from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
-    from ansible_collections.eks.access.plugins.module_utils.runners import irsa_service_account_pod_identity as pi
-
-    irsa = {"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::1:oidc-provider/x"},
-            "Action": "sts:AssumeRoleWithWebIdentity"}
-    listed = {"Effect": "Allow", "Principal": {"Service": ["ec2.amazonaws.com", trust_policy.POD_IDENTITY_SERVICE]},
-              "Action": "sts:AssumeRole"}
-    trust = {"Version": "2012-10-17", "Statement": [trust_policy.pod_identity_statement(), irsa, listed]}
-    assert pi._without_pod_identity(trust) == [irsa]  # pylint: disable=protected-access
-    assert pi._without_pod_identity({"Statement": trust_policy.pod_identity_statement()}) == []  # pylint: disable=protected-access
