@@ -94,11 +94,15 @@ class ScriptedKube:
             status, message = failure
             raise errors.KubeApiError(status, "", message, method, path)
 
-    def _stored(self, body):
+    def _store(self, path, body, dry_run):
+        """``body`` stored at ``path`` with the next resourceVersion (a dry run stores nothing); what the API answers."""
+        if dry_run:
+            return copy.deepcopy(body)
         self.version += 1
         stored = copy.deepcopy(body)
         stored.setdefault("metadata", {})["resourceVersion"] = str(self.version)
-        return stored
+        self.objects[path] = stored
+        return copy.deepcopy(stored)
 
     def _current(self, method, path):
         current = self.objects.get(path)
@@ -155,28 +159,18 @@ class ScriptedKube:
             return {"status": {"allowed": True if self.decide is None else self.decide(body["spec"])}}
         if full in self.objects:
             raise errors.KubeApiError(409, "AlreadyExists", "%s already exists" % full, "POST", path)
-        if dry_run:
-            return copy.deepcopy(body)
-        self.objects[full] = self._stored(body)
-        return copy.deepcopy(self.objects[full])
+        return self._store(full, body, dry_run)
 
     def replace(self, path, body, dry_run=False):
         self._request("PUT", path, body, dry_run)
         current = self._current("PUT", path)
         if body["metadata"].get("resourceVersion") != current["metadata"].get("resourceVersion"):
             raise errors.KubeApiError(409, "Conflict", "the object has been modified", "PUT", path)
-        if dry_run:
-            return copy.deepcopy(body)
-        self.objects[path] = self._stored(body)
-        return copy.deepcopy(self.objects[path])
+        return self._store(path, body, dry_run)
 
     def merge_patch(self, path, patch, dry_run=False):
         self._request("PATCH", path, patch, dry_run)
-        patched = merge_patch(self._current("PATCH", path), patch)
-        if dry_run:
-            return patched
-        self.objects[path] = self._stored(patched)
-        return copy.deepcopy(self.objects[path])
+        return self._store(path, merge_patch(self._current("PATCH", path), patch), dry_run)
 
     def delete(self, path):
         return self.request("DELETE", path)

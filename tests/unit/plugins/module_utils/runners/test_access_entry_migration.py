@@ -15,10 +15,8 @@ from ansible_collections.eks.access.plugins.module_utils.model import access_ent
 from ansible_collections.eks.access.plugins.module_utils.runners import access_entry_migration as runner
 from ansible_collections.eks.access.tests.unit.plugins.fakes import FAST_RETRY, FakeContext, ScriptedKube
 
-ACCOUNT = "111122223333"
-CLUSTER_ARN = "arn:aws:eks:us-east-1:%s:cluster/prod" % ACCOUNT
-CALLER = "arn:aws:sts::%s:assumed-role/admin/ci" % ACCOUNT
-ADMIN_ROLE = "arn:aws:iam::%s:role/admin" % ACCOUNT
+from .test_access_entries import ACCOUNT, ADMIN_ROLE, CALLER, CLUSTER_ARN
+
 DEV = "arn:aws:iam::%s:role/dev" % ACCOUNT
 OTHER = "arn:aws:iam::%s:role/other" % ACCOUNT
 NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)

@@ -70,6 +70,13 @@ class Aws:
         self.iam.add_response("list_role_policies", {"PolicyNames": []}, {"RoleName": name})
         self.iam.add_response("list_role_tags", {"Tags": []}, {"RoleName": name})
 
+    def not_installed(self):
+        """The reads before installing aws-ebs-csi-driver: the cluster, no add-on, its versions, its configuration."""
+        self.cluster()
+        self.addon(None)
+        self.versions()
+        self.configuration("v1.52.1-eksbuild.1")
+
     def run(self, **options):
         return self.harness.run(runner.run, runner.Options(cluster_name=CLUSTER, name="aws-ebs-csi-driver", **options))
 
@@ -86,10 +93,7 @@ OWNED = {"clusterName": CLUSTER, "namespace": "kube-system", "serviceAccount": "
 
 def test_create_with_pod_identity_in_check_mode_writes_nothing():
     aws = Aws(check_mode=True)
-    aws.cluster()
-    aws.addon(None)
-    aws.versions()
-    aws.configuration("v1.52.1-eksbuild.1")
+    aws.not_installed()
     aws.names()
     aws.associations()
     aws.role(ROLE, POD_TRUST)
@@ -102,10 +106,7 @@ def test_create_with_pod_identity_in_check_mode_writes_nothing():
 
 def test_refuses_a_service_account_without_pod_identity_configuration():
     aws = Aws()
-    aws.cluster()
-    aws.addon(None)
-    aws.versions()
-    aws.configuration("v1.52.1-eksbuild.1")
+    aws.not_installed()
     result = aws.run(pod_identity_associations=[{"service_account": "ebs-csi-node-sa", "role_arn": ROLE}])
     assert result["msg"].startswith("add-on aws-ebs-csi-driver v1.52.1-eksbuild.1 lists no podIdentityConfiguration "
                                     "for service account(s) ebs-csi-node-sa")
@@ -115,10 +116,7 @@ def test_refuses_a_service_account_without_pod_identity_configuration():
 
 def test_refuses_without_agent_unless_auto_mode():
     aws = Aws()
-    aws.cluster()
-    aws.addon(None)
-    aws.versions()
-    aws.configuration("v1.52.1-eksbuild.1")
+    aws.not_installed()
     aws.names(["vpc-cni"])
     result = aws.run(pod_identity_associations=ASSOCIATIONS)
     assert "has no eks-pod-identity-agent add-on and is not in EKS Auto Mode" in result["msg"]

@@ -53,6 +53,12 @@ class Aws:
                                "ownerArn") if k in a}
             for a in associations]}, {"clusterName": CLUSTER})
 
+    def reads(self, associations):
+        """What every run reads first: the cluster, its add-ons (the agent's among them), the listed associations."""
+        self.cluster()
+        self.addons()
+        self.listed(associations)
+
     def described(self, association):
         self.eks_stub.add_response("describe_pod_identity_association", {"association": association},
                                    {"clusterName": CLUSTER, "associationId": association["associationId"]})
@@ -95,9 +101,7 @@ def wanted(sa, role=ROLE, **kw):
 
 def test_check_mode_reads_everything_and_writes_nothing():
     aws = Aws(check_mode=True)
-    aws.cluster()
-    aws.addons()
-    aws.listed([association("old")])
+    aws.reads([association("old")])
     aws.role(ROLE, EC2_TRUST)
     result = aws.run(options([wanted("web"), wanted("api")], purge=True, purge_scope="namespace", manage_trust=True))
     assert aws.writes() == []
@@ -110,9 +114,7 @@ def test_check_mode_reads_everything_and_writes_nothing():
 
 def test_apply_then_the_second_run_changes_nothing():
     aws = Aws()
-    aws.cluster()
-    aws.addons()
-    aws.listed([association("api", role=ROLE2)])
+    aws.reads([association("api", role=ROLE2)])
     aws.described(association("api", role=ROLE2))
     aws.role(ROLE, POD_TRUST)
     created = association("web", tags={"team": "a"})
@@ -144,9 +146,7 @@ def test_apply_then_the_second_run_changes_nothing():
 
 def test_manage_trust_adds_the_statement_before_the_associations():
     aws = Aws()
-    aws.cluster()
-    aws.addons()
-    aws.listed([])
+    aws.reads([])
     aws.role(ROLE, EC2_TRUST)
     merged = {"Version": "2012-10-17", "Statement": EC2_TRUST["Statement"] + [trust_policy.pod_identity_statement()]}
     aws.iam_stub.add_response("update_assume_role_policy", {}, {"RoleName": "app", "PolicyDocument": json.dumps(merged)})
@@ -166,9 +166,7 @@ def test_manage_trust_adds_the_statement_before_the_associations():
 
 def test_a_role_pod_identity_cannot_assume_is_refused_before_any_write(trust, words):
     aws = Aws()
-    aws.cluster()
-    aws.addons()
-    aws.listed([])
+    aws.reads([])
     if trust is None:
         aws.iam_stub.add_client_error("get_role", "NoSuchEntity", "The role with name app cannot be found.",
                                       expected_params={"RoleName": "app"})
@@ -182,9 +180,7 @@ def test_a_role_pod_identity_cannot_assume_is_refused_before_any_write(trust, wo
 
 def test_a_role_arn_without_the_role_path_is_refused_with_the_right_arn():
     aws = Aws()
-    aws.cluster()
-    aws.addons()
-    aws.listed([])
+    aws.reads([])
     aws.role("arn:aws:iam::%s:role/teams/app" % ACCOUNT, POD_TRUST, path="/teams/")
     failed = aws.run(options([wanted("web")]))
     assert aws.writes() == []
@@ -216,9 +212,7 @@ def test_unknown_cluster():
 
 def test_a_batch_that_fails_half_way_says_what_was_applied():
     aws = Aws()
-    aws.cluster()
-    aws.addons()
-    aws.listed([])
+    aws.reads([])
     aws.role(ROLE, POD_TRUST)
     aws.eks_stub.add_response("create_pod_identity_association", {"association": association("a")}, created_with("a"))
     aws.eks_stub.add_client_error("create_pod_identity_association", "ResourceLimitExceededException",
@@ -245,9 +239,7 @@ def test_addon_associations_survive_a_cluster_purge():
     aws = Aws()
     owned = association("aws-node", ident="a-awsnode000000000", namespace="kube-system",
                         ownerArn="arn:aws:eks:us-west-2:%s:addon/prod/vpc-cni/1" % ACCOUNT)
-    aws.cluster()
-    aws.addons()
-    aws.listed([owned, association("old")])
+    aws.reads([owned, association("old")])
     aws.eks_stub.add_response("delete_pod_identity_association", {"association": association("old")},
                               {"clusterName": CLUSTER, "associationId": association("old")["associationId"]})
     result = aws.run(options([], purge=True, purge_scope="cluster"))
@@ -259,9 +251,7 @@ def test_addon_associations_survive_a_cluster_purge():
 def test_tags_change_through_tag_and_untag():
     aws = Aws()
     current = association("web", tags={"keep": "1", "old": "x"})
-    aws.cluster()
-    aws.addons()
-    aws.listed([current])
+    aws.reads([current])
     aws.described(current)
     aws.role(ROLE, POD_TRUST)
     aws.eks_stub.add_response("untag_resource", {}, {"resourceArn": current["associationArn"], "tagKeys": ["old"]})

@@ -11,9 +11,7 @@ from .test_pod_identity_association import CLUSTER, ROLE, Aws, association
 
 def test_lists_the_associations_of_a_namespace_with_every_field_and_the_agent():
     aws = Aws()
-    aws.cluster()
-    aws.addons()
-    aws.listed([association("web"), association("other", namespace="team-b")])
+    aws.reads([association("web"), association("other", namespace="team-b")])
     aws.described(association("web"))
     result = aws.harness.run(info.run, info.Options(cluster_name=CLUSTER, namespace="apps", concurrency=1))
     assert aws.writes() == [] and result["changed"] is False

@@ -192,12 +192,18 @@ def _held_lease(kube, holder):
                                          "renewTime": lease.format_time(now), "acquireTime": lease.format_time(now)}}
 
 
-def test_node_role_policy_stops_when_its_run_lost_the_lease():
+def _leased_cluster(holder):
+    """The cluster, its Lease held by ``holder``, and a context with the node role discovery queued."""
     kube = cluster()
-    _held_lease(kube, "rollback by bob")
+    _held_lease(kube, holder)
     ctx = FakeContext(kube)
     queue_discovery(ctx)
     queue_region(ctx)
+    return kube, ctx
+
+
+def test_node_role_policy_stops_when_its_run_lost_the_lease():
+    _kube, ctx = _leased_cluster("rollback by bob")
     with pytest.raises(lease.LeaseLost) as lost:
         runner.run_node_role_policy(ctx, options(lease_holder="migration by alice"))
     assert "held by rollback by bob" in str(lost.value)
@@ -205,11 +211,7 @@ def test_node_role_policy_stops_when_its_run_lost_the_lease():
 
 
 def test_node_role_policy_renews_its_lease_right_before_detaching():
-    kube = cluster()
-    _held_lease(kube, "migration by alice")
-    ctx = FakeContext(kube)
-    queue_discovery(ctx)
-    queue_region(ctx)
+    kube, ctx = _leased_cluster("migration by alice")
     ctx.stub("iam").add_response("detach_role_policy", {}, {"RoleName": NODE_ROLE, "PolicyArn": CNI})
     runner.run_node_role_policy(ctx, options(lease_holder="migration by alice"))
     assert kube.writes == [("PUT", LEASE_PATH, False)]
