@@ -59,8 +59,6 @@ def test_variables_set_by_hand_without_the_token_do_not():
      "AWS_ROLE_ARN is %sx, not %s" % (ROLE, ROLE)),
     (lambda p: [c.update(env=ENV[:1]) for c in p["spec"]["containers"]], "AWS_WEB_IDENTITY_TOKEN_FILE is not set"),
 ])
-
-
 def test_each_part_of_the_definition_counts(change, problem):
     pod = webhook_pod(init=False)
     change(pod)

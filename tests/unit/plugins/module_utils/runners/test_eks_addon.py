@@ -192,8 +192,6 @@ def test_session_policy_compared_as_a_document():
                                                                                 for i in range(200)])]),
           disable_session_tags=True), "more than the 2048 a session policy may have"),
 ])
-
-
 def test_session_policy_refused(item, message):
     with pytest.raises(InvalidInput, match=message):
         pod_identity_model.parse_associations([dict(namespace="apps", service_account="web",

@@ -162,8 +162,6 @@ def test_manage_trust_adds_the_statement_before_the_associations():
     (EC2_TRUST, "manage_trust: true"),
     (None, "do not exist"),
 ])
-
-
 def test_a_role_pod_identity_cannot_assume_is_refused_before_any_write(trust, words):
     aws = Aws()
     aws.reads([])

@@ -308,7 +308,7 @@ def test_addon_sets_the_role_then_waits_for_the_update(context):
     eks.add_response("describe_addon", {"addon": dict(ADDON, serviceAccountRoleArn=CNI_ROLE)},
                      {"clusterName": "prod", "addonName": "vpc-cni"})
     result = runner.run_addon(context, runner.AddonOptions(cluster_name="prod", service_account_role_arn=CNI_ROLE,
-                                                       resolve_conflicts="PRESERVE"))
+                                                           resolve_conflicts="PRESERVE"))
     context.assert_no_pending()
     assert result["update"] == {"id": "u1", "status": "Successful"}
     assert result["addon"]["service_account_role_arn"] == CNI_ROLE

@@ -187,7 +187,7 @@ def test_addon_pod_identity_update_repeats_the_other_associations(context):
                                                        summary("aws-node", "a-2", ADDON_ARN)],
                              roles={"other-agent": OTHER_ROLE, "aws-node": CNI_ROLE})
     result = runner.run_addon(context, runner.AddonOptions(cluster_name="prod", credential_method="pod_identity",
-                                                       pod_identity_role_arn=CNI_ROLE, resolve_conflicts="PRESERVE"))
+                                                           pod_identity_role_arn=CNI_ROLE, resolve_conflicts="PRESERVE"))
     context.assert_no_pending()
     assert result["changed"] and result["update"] == {"id": "u1", "status": "Successful"}
     assert sorted(a["service_account"] for a in result["addon"]["pod_identity_associations"]) == [
@@ -215,8 +215,6 @@ def test_addon_pod_identity_check_mode_reads_only_and_shows_the_diff():
     (True, (), (), "has no Pod Identity support"),
     (True, ("aws-node",), (summary("aws-node", "a-9"),), "already has a Pod Identity association of its own"),
 ])
-
-
 def test_addon_pod_identity_refusals_write_nothing(agent, service_accounts, associations, words, context):
     eks = context.stub("eks")
     eks.add_response("describe_cluster", CLUSTER)
@@ -224,7 +222,7 @@ def test_addon_pod_identity_refusals_write_nothing(agent, service_accounts, asso
     queue_pod_identity_reads(eks, ADDON, agent, associations, {"aws-node": OTHER_ROLE}, service_accounts)
     with pytest.raises(runner.CniRefused) as refused:
         runner.run_addon(context, runner.AddonOptions(cluster_name="prod", credential_method="pod_identity",
-                                                  pod_identity_role_arn=CNI_ROLE))
+                                                      pod_identity_role_arn=CNI_ROLE))
     context.assert_no_pending()
     assert words in str(refused.value) and "nothing was changed" in str(refused.value)
 

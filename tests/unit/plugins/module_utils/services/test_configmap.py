@@ -72,7 +72,8 @@ def test_a_conflict_re_reads_and_re_plans_on_the_new_content():
     _another_writer(api, CM_PATH, _cm("2", ROLE_A))
     outcome = configmap.apply(api, _add_b, check_mode=False, sleep=lambda s: None)
     assert outcome.attempts == 2 and outcome.written
-    assert outcome.resource_version == api.objects[CM_PATH]["metadata"]["resourceVersion"] not in ("1", "2")
+    assert outcome.resource_version == api.objects[CM_PATH]["metadata"]["resourceVersion"]
+    assert outcome.resource_version not in ("1", "2")
     first, second = api.bodies("PUT")
     assert first["metadata"]["resourceVersion"] == "1" and second["metadata"]["resourceVersion"] == "2"
     assert api.writes[1] == ("PUT", CM_PATH, False)
