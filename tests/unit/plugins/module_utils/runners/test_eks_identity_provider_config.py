@@ -13,7 +13,6 @@ from ..services.test_identity_providers import queue_configs
 
 WANTED = dict(cluster_name="prod", name="okta", issuer_url="https://issuer.example.com", client_id="kubernetes",
               tags={"team": "a"})
-BAD_NAME = dict(WANTED, name="-okta")
 
 
 def test_check_mode_plans_the_association_and_writes_nothing(context):
@@ -44,4 +43,4 @@ def test_the_same_config_again_changes_nothing(context):
 
 def test_a_bad_name_is_refused_before_any_call(context):
     with pytest.raises(errors.InvalidInput, match="must start with a letter or digit"):
-        runner.run(context, runner.Options(**BAD_NAME))
+        runner.run(context, runner.Options("prod", "-okta", "https://issuer.example.com", "kubernetes"))
