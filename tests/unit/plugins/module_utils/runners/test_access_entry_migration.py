@@ -5,116 +5,59 @@ rollback write nothing they must not."""
 
 from __future__ import annotations
 
-import copy
 import datetime
 import json
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
 from ansible_collections.eks.access.plugins.module_utils import errors
-from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry_migration as planner
 from ansible_collections.eks.access.plugins.module_utils.runners import access_entry_migration as runner
+from ansible_collections.eks.access.tests.unit.plugins.fakes import FAST_RETRY, FakeContext, ScriptedKube
 
-ACCOUNT = "111122223333"
-CLUSTER_ARN = "arn:aws:eks:us-east-1:%s:cluster/prod" % ACCOUNT
-CALLER = "arn:aws:sts::%s:assumed-role/admin/ci" % ACCOUNT
-ADMIN_ROLE = "arn:aws:iam::%s:role/admin" % ACCOUNT
+from .test_eks_access_entry import ACCOUNT, ADMIN_ROLE, CALLER, CLUSTER_ARN
+
 DEV = "arn:aws:iam::%s:role/dev" % ACCOUNT
 OTHER = "arn:aws:iam::%s:role/other" % ACCOUNT
 NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
-FAST = aws.AWSRetry.jittered_backoff(retries=2, delay=0, max_delay=0)
 TAG = {planner.MIGRATION_TAG_KEY: planner.MIGRATION_TAG_VALUE}
 
 
 LEASE_PATH = "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/" + runner.LEASE_NAME
 
 
-class Kube:
-    def __init__(self, configmap, undo=None, fail_writes=False):
-        self.configmap = configmap
-        self.undo = undo
-        self.fail_writes = fail_writes
-        self.writes = []
-        # The migration's Lease, kept apart from the writes the tests look at; its writes checked like the API's.
-        self.leases = {}
-        self.lease_writes = []
-
-    def _lease_write(self, method, path, body):
-        full = path if method == "PUT" else path + "/" + body["metadata"]["name"]
-        current = self.leases.get(full)
-        if (current is None) != (method == "POST") or (
-                current is not None and body["metadata"].get("resourceVersion") != current["metadata"]["resourceVersion"]):
-            raise errors.KubeApiError(409, "Conflict", "the object has been modified", method, path)
-        self.lease_writes.append((method, (body.get("spec") or {}).get("holderIdentity")))
-        stored = copy.deepcopy(body)
-        stored["metadata"]["resourceVersion"] = str(len(self.lease_writes))
-        self.leases[full] = stored
-        return copy.deepcopy(stored)
-
-    def get_optional(self, path, **params):
-        if "/leases/" in path:
-            return copy.deepcopy(self.leases.get(path))
-        if path.endswith("/configmaps/aws-auth"):
-            return self.configmap
-        return self.undo if path.endswith("/configmaps/" + planner.UNDO_CONFIGMAP) else None
-
-    def request(self, method, path, body=None, **params):
-        self.writes.append((method, path))
-        if path.endswith("/configmaps/" + planner.UNDO_CONFIGMAP):
-            self.undo = None
-
-    def _write(self, method, path, body):
-        if "/leases" in path:
-            return self._lease_write(method, path, body)
-        self.writes.append((method, path))
-        if self.fail_writes:
-            raise errors.KubeApiError(403, "Forbidden", "configmaps is forbidden")
-        self.undo = dict(body, metadata=dict(body["metadata"], resourceVersion="8"))
-        return self.undo
-
-    def create(self, path, body, dry_run=False):
-        if path.endswith("reviews"):  # SelfSubjectAccessReview: a question, not a write
-            return {"status": {"allowed": True}}
-        return self._write("POST", path, body)
-
-    def replace(self, path, body, dry_run=False):
-        return self._write("PUT", path, body)
+AWS_AUTH_PATH = "/api/v1/namespaces/kube-system/configmaps/aws-auth"
+UNDO_PATH = "/api/v1/namespaces/kube-system/configmaps/" + planner.UNDO_CONFIGMAP
+# RBAC refusing every ConfigMap write (the undo record's included).
+FORBIDDEN_WRITES = {("POST", "/api/v1/namespaces/kube-system/configmaps"): (403, "configmaps is forbidden"),
+                    ("PUT", UNDO_PATH): (403, "configmaps is forbidden")}
 
 
-class Context:
-    def __init__(self, data=None, check_mode=False):
-        self.check_mode, self.diff_mode = check_mode, False
-        self.clients = {name: boto3.client(name, region_name="us-east-1", aws_access_key_id="a",
-                                           aws_secret_access_key="b") for name in ("eks", "iam")}
-        self.stubs = {name: Stubber(client) for name, client in self.clients.items()}
-        self._kube = Kube({"metadata": {"resourceVersion": "7"}, "data": data or {}})
-        self.result_on_failure = {}
-        self.kube_auth = "eks_token"
-        self.cluster_name = "prod"
+def make_context(data=None, check_mode=False):
+    """A FakeContext on cluster prod whose aws-auth holds ``data``; ``with`` it checks every answer was used."""
+    kube = ScriptedKube({AWS_AUTH_PATH: {"metadata": {"resourceVersion": "7"}, "data": data or {}}})
+    return FakeContext(kube, check_mode=check_mode, account=ACCOUNT, caller=CALLER, cluster_name="prod",
+                       retry=FAST_RETRY)
 
-    def aws(self, name):
-        return aws.AlwaysRetryingClient(self.clients[name], FAST)
 
-    def kube(self):
-        return self._kube
+def writes(context):
+    """(method, path) of every write but the migration Lease's, in order."""
+    return [(c[1], c[2]) for c in context.kube().calls
+            if c[1] != "GET" and "/leases" not in c[2] and not c[2].endswith("reviews")]
 
-    def caller_identity(self):
-        return {"Arn": CALLER, "Account": ACCOUNT, "UserId": "AROA:ci"}
 
-    def warn(self, message):
-        pass
+def lease_writes(context):
+    """(method, holderIdentity) of every write of the migration Lease, in order."""
+    return [(c[1], (c[4].get("spec") or {}).get("holderIdentity")) for c in context.kube().calls
+            if c[1] != "GET" and "/leases" in c[2]]
 
-    def __enter__(self):
-        for stub in self.stubs.values():
-            stub.activate()
-        return self
 
-    def __exit__(self, *exc):
-        for stub in self.stubs.values():
-            stub.assert_no_pending_responses()
+def put(context, path, obj):
+    """Another writer: ``obj`` is now at ``path`` (None: it is gone)."""
+    if obj is None:
+        context.kube().objects.pop(path, None)
+    else:
+        context.kube().objects[path] = obj
 
 
 def describe(context, mode):
@@ -142,16 +85,16 @@ def options(step, **kw):
 
 
 def test_rollback_in_api_mode_is_refused_without_a_write():
-    with Context() as context:
+    with make_context() as context:
         describe(context, "API")
         describe(context, "API")
         with pytest.raises(errors.Refused, match="lock their principals out"):
             runner.run(context, options("rollback"))
-    assert context.kube().writes == [] and context.kube().leases[LEASE_PATH]["spec"].get("holderIdentity") is None
+    assert writes(context) == [] and context.kube().objects[LEASE_PATH]["spec"].get("holderIdentity") is None
 
 
 def test_rollback_deletes_only_the_migrations_entries_and_keeps_the_callers():
-    with Context() as context:
+    with make_context() as context:
         describe(context, "API_AND_CONFIG_MAP")
         describe(context, "API_AND_CONFIG_MAP")
         describe(context, "API_AND_CONFIG_MAP")
@@ -164,7 +107,7 @@ def test_rollback_deletes_only_the_migrations_entries_and_keeps_the_callers():
 
 
 def test_rollback_in_check_mode_writes_nothing():
-    with Context(check_mode=True) as context:
+    with make_context(check_mode=True) as context:
         describe(context, "API_AND_CONFIG_MAP")
         describe(context, "API_AND_CONFIG_MAP")
         describe(context, "API_AND_CONFIG_MAP")
@@ -174,22 +117,22 @@ def test_rollback_in_check_mode_writes_nothing():
 
 
 def test_finalize_is_refused_while_map_accounts_blocks_before_any_write():
-    with Context(data={"mapAccounts": "- '444455556666'\n"}) as context:
+    with make_context(data={"mapAccounts": "- '444455556666'\n"}) as context:
         describe(context, "API_AND_CONFIG_MAP")
         describe(context, "API_AND_CONFIG_MAP")
         listed(context, [])
         with pytest.raises(errors.Refused, match="mapAccounts.*Nothing was changed"):
             runner.run(context, options("finalize", backup_dir="/nonexistent", remove_aws_auth=True))
-    assert context.kube().writes == []
+    assert writes(context) == []
 
 
 def test_finalize_refuses_to_remove_aws_auth_without_a_backup():
     with pytest.raises(errors.InvalidInput, match="backup"):
-        runner.run(Context(), options("finalize", remove_aws_auth=True))
+        runner.run(make_context(), options("finalize", remove_aws_auth=True))
 
 
 def test_verify_in_config_map_mode_says_to_apply_first():
-    with Context(data={"mapRoles": "- rolearn: %s\n  username: dev\n  groups: [devs]\n" % DEV}) as context:
+    with make_context(data={"mapRoles": "- rolearn: %s\n  username: dev\n  groups: [devs]\n" % DEV}) as context:
         describe(context, "CONFIG_MAP")
         context.stubs["iam"].add_response("get_role", {"Role": {
             "Path": "/", "RoleName": "dev", "RoleId": "AROAEXAMPLEEXAMPLE1", "Arn": DEV, "CreateDate": NOW,
@@ -204,7 +147,7 @@ def test_verify_in_check_mode_verifies_what_exists_and_lists_what_apply_only_pla
     """Issue 27: --check on a cluster with an unmigrated aws-auth failed with "EKS reports no access entry"."""
     data = {"mapRoles": DEV_MAPPING["mapRoles"] + "- rolearn: %s\n  username: admin\n  groups: [system:masters]\n"
             % ADMIN_ROLE}
-    with Context(data=data, check_mode=True) as context:
+    with make_context(data=data, check_mode=True) as context:
         describe(context, mode)
         _dev_in_iam(context)
         context.stubs["iam"].add_response("get_role", {"Role": {
@@ -226,11 +169,11 @@ def test_verify_in_check_mode_verifies_what_exists_and_lists_what_apply_only_pla
     else:
         assert planned == [(DEV, "would be created")]
         assert [p["principal_arn"] for p in verification["principals"]] == [ADMIN_ROLE]
-    assert context.kube().writes == []
+    assert writes(context) == []
 
 
 def test_verify_in_check_mode_still_fails_what_exists_and_is_wrong():
-    with Context(data=DEV_MAPPING, check_mode=True) as context:
+    with make_context(data=DEV_MAPPING, check_mode=True) as context:
         describe(context, "API_AND_CONFIG_MAP")
         _dev_in_iam(context)
         describe(context, "API_AND_CONFIG_MAP")
@@ -243,7 +186,7 @@ def test_verify_in_check_mode_still_fails_what_exists_and_is_wrong():
 def test_verify_outside_check_mode_fails_on_a_missing_entry():
     data = {"mapRoles": DEV_MAPPING["mapRoles"] + "- rolearn: %s\n  username: admin\n  groups: [system:masters]\n"
             % ADMIN_ROLE}
-    with Context(data=data) as context:
+    with make_context(data=data) as context:
         describe(context, "API_AND_CONFIG_MAP")
         _dev_in_iam(context)
         context.stubs["iam"].add_response("get_role", {"Role": {
@@ -258,7 +201,7 @@ def test_verify_outside_check_mode_fails_on_a_missing_entry():
 def test_iam_lookups_find_other_cases_through_one_listing_and_list_once_for_many():
     from ansible_collections.eks.access.plugins.module_utils.services.access_entries import IamPrincipals
 
-    context = Context()
+    context = make_context()
     iam = context.stubs["iam"]
     with iam:
         iam.add_client_error("get_role", "NoSuchEntity", http_status_code=404, expected_params={"RoleName": "DEV"})
@@ -288,8 +231,8 @@ def _dev_in_iam(context):
 
 def _apply_with_update_existing():
     """Apply over an entry of dev that differs from aws-auth: the record first, refused without it; its undo."""
-    with Context(data=DEV_MAPPING) as context:
-        context._kube.fail_writes = True
+    with make_context(data=DEV_MAPPING) as context:
+        context.kube().fail.update(FORBIDDEN_WRITES)
         describe(context, "API_AND_CONFIG_MAP")
         _dev_in_iam(context)
         describe(context, "API_AND_CONFIG_MAP")
@@ -297,8 +240,8 @@ def _apply_with_update_existing():
         with pytest.raises(errors.KubeApiError):
             runner.run(context, options("apply", update_existing=True))
     # (the Stubber had no update_access_entry queued: any call would have failed the run differently)
-    assert context.kube().writes == [("POST", "/api/v1/namespaces/kube-system/configmaps")]
-    with Context(data=DEV_MAPPING) as context:
+    assert writes(context) == [("POST", "/api/v1/namespaces/kube-system/configmaps")]
+    with make_context(data=DEV_MAPPING) as context:
         describe(context, "API_AND_CONFIG_MAP")
         _dev_in_iam(context)
         describe(context, "API_AND_CONFIG_MAP")
@@ -307,11 +250,11 @@ def _apply_with_update_existing():
             "clusterName": "prod", "principalArn": DEV, "kubernetesGroups": ["devs"], "username": "dev"})
         result = runner.run(context, options("apply", update_existing=True))
     assert result["updated"] == [DEV] and result["undo_configmap"] == planner.UNDO_CONFIGMAP
-    record = json.loads(context.kube().undo["data"][planner.UNDO_KEY])[DEV]
+    record = json.loads(context.kube().objects.get(UNDO_PATH)["data"][planner.UNDO_KEY])[DEV]
     assert record["before"] == {"type": "STANDARD", "kubernetes_groups": ["ops"], "username": "someone",
                                 "policies": {ADMIN_POLICY: {"type": "cluster", "namespaces": []}}}
     assert (record["after"]["kubernetes_groups"], record["after"]["username"]) == (["devs"], "dev")
-    return context.kube().undo
+    return context.kube().objects.get(UNDO_PATH)
 
 
 def test_apply_writes_the_undo_record_before_it_updates_an_entry_and_updates_nothing_without_it():
@@ -320,8 +263,8 @@ def test_apply_writes_the_undo_record_before_it_updates_an_entry_and_updates_not
 
 def test_rollback_puts_an_updated_entry_back_and_drops_its_record():
     undo = _apply_with_update_existing()
-    with Context(data=DEV_MAPPING) as context:
-        context._kube.undo = undo
+    with make_context(data=DEV_MAPPING) as context:
+        put(context, UNDO_PATH, undo)
         describe(context, "API_AND_CONFIG_MAP")
         describe(context, "API_AND_CONFIG_MAP")
         describe(context, "API_AND_CONFIG_MAP")
@@ -331,16 +274,16 @@ def test_rollback_puts_an_updated_entry_back_and_drops_its_record():
             "clusterName": "prod", "principalArn": DEV, "kubernetesGroups": ["ops"], "username": "someone"})
         result = runner.run(context, options("rollback"))
     assert (result["restored"], result["deleted"], result["changed"]) == ([DEV], [], True)
-    assert context.kube().undo is None  # the last record went, and the ConfigMap with it
+    assert context.kube().objects.get(UNDO_PATH) is None  # the last record went, and the ConfigMap with it
     # Changed by somebody since apply: left alone, and its record stays.
-    with Context(data=DEV_MAPPING) as context:
-        context._kube.undo = undo
+    with make_context(data=DEV_MAPPING) as context:
+        put(context, UNDO_PATH, undo)
         describe(context, "API_AND_CONFIG_MAP")
         describe(context, "API_AND_CONFIG_MAP")
         describe(context, "API_AND_CONFIG_MAP")
         listed(context, [(DEV, {}, ["devs", "sre"], "dev", [ADMIN_POLICY])])
         result = runner.run(context, options("rollback"))
-    assert (result["restored"], result["changed"], context.kube().writes) == ([], False, [])
+    assert (result["restored"], result["changed"], writes(context)) == ([], False, [])
     assert "changed since the migration" in result["kept"][0]["reason"]
 
 
@@ -351,7 +294,7 @@ def _held_by(context, holder, seconds_ago=1, duration=120):
     from ansible_collections.eks.access.plugins.module_utils.services import lease as lease_service
 
     at = lease_service.format_time(lease_service.utcnow() - datetime.timedelta(seconds=seconds_ago))
-    context._kube.leases[LEASE_PATH] = {
+    context.kube().objects[LEASE_PATH] = {
         "metadata": {"name": runner.LEASE_NAME, "namespace": "kube-system", "resourceVersion": "1"},
         "spec": {"holderIdentity": holder, "leaseDurationSeconds": duration, "acquireTime": at, "renewTime": at}}
 
@@ -359,7 +302,7 @@ def _held_by(context, holder, seconds_ago=1, duration=120):
 def test_rollback_while_another_run_holds_the_lease_is_refused_before_any_read_naming_the_holder():
     from ansible_collections.eks.access.plugins.module_utils.services import lease as lease_service
 
-    with Context() as context:  # no AWS answer queued: any read or write would fail the test
+    with make_context() as context:  # no AWS answer queued: any read or write would fail the test
         _held_by(context, "finalize of prod by alice@bastion, run 3f9a1c2b")
         with pytest.raises(lease_service.LeaseHeld) as raised:
             runner.run(context, options("rollback"))
@@ -368,11 +311,11 @@ def test_rollback_while_another_run_holds_the_lease_is_refused_before_any_read_n
                               "Lease kube-system/%s: finalize of prod by alice@bastion, run 3f9a1c2b" % runner.LEASE_NAME)
     assert "if that run is gone, delete the Lease or wait until it expires" in message
     assert raised.value.details["lease_holder"] == "finalize of prod by alice@bastion, run 3f9a1c2b"
-    assert context.kube().writes == [] and context.kube().lease_writes == []
+    assert writes(context) == [] and lease_writes(context) == []
 
 
 def test_an_expired_lease_is_taken_over_and_a_step_without_holder_gives_its_own_up():
-    with Context(check_mode=True) as context:
+    with make_context(check_mode=True) as context:
         _held_by(context, "a killed run", seconds_ago=600)
         describe(context, "API_AND_CONFIG_MAP")
         describe(context, "API_AND_CONFIG_MAP")
@@ -380,34 +323,34 @@ def test_an_expired_lease_is_taken_over_and_a_step_without_holder_gives_its_own_
         listed(context, [])
         result = runner.run(context, options("rollback"))
     assert result["lease_holder"].startswith("rollback of prod by %s" % CALLER)
-    assert context.kube().lease_writes == []  # check mode: not even the Lease
-    with Context() as context:
+    assert lease_writes(context) == []  # check mode: not even the Lease
+    with make_context() as context:
         _held_by(context, "a killed run", seconds_ago=600)
         describe(context, "API_AND_CONFIG_MAP")
         describe(context, "API_AND_CONFIG_MAP")
         describe(context, "API_AND_CONFIG_MAP")
         listed(context, [])
         runner.run(context, options("rollback"))
-    holders = [holder for _method, holder in context.kube().lease_writes]
+    holders = [holder for _method, holder in lease_writes(context)]
     assert holders[0].startswith("rollback of prod") and holders[1] is None  # taken over, then given up
 
 
 def test_a_run_holding_the_lease_keeps_it_across_steps_and_release_gives_it_up():
-    with Context() as context:
+    with make_context() as context:
         _held_by(context, "migration run 1")
         describe(context, "API")
         describe(context, "API")
         with pytest.raises(errors.Refused):
             runner.run(context, options("rollback", lease_holder="migration run 1"))
-        assert context.kube().leases[LEASE_PATH]["spec"]["holderIdentity"] == "migration run 1"  # renewed, kept
+        assert context.kube().objects[LEASE_PATH]["spec"]["holderIdentity"] == "migration run 1"  # renewed, kept
         result = runner.run(context, options("release", lease_holder="migration run 1"))
     assert result == {"changed": False, "lease_released": True, "step": "release",
                       "lease": "kube-system/" + runner.LEASE_NAME}
-    assert context.kube().leases[LEASE_PATH]["spec"].get("holderIdentity") is None
+    assert context.kube().objects[LEASE_PATH]["spec"].get("holderIdentity") is None
 
 
 def test_rollback_is_refused_while_eks_switches_the_cluster_to_api():
-    with Context() as context:
+    with make_context() as context:
         eks = context.stubs["eks"]
         eks.add_response("describe_cluster", {"cluster": {
             "name": "prod", "arn": CLUSTER_ARN, "status": "ACTIVE",
@@ -425,7 +368,7 @@ def test_rollback_is_refused_while_eks_switches_the_cluster_to_api():
         with pytest.raises(errors.Refused) as raised:
             runner.run(context, options("rollback"))
     assert "being switched to authentication mode API (EKS update u-api in progress)" in raised.value.message
-    assert "Nothing was changed" in raised.value.message and context.kube().writes == []
+    assert "Nothing was changed" in raised.value.message and writes(context) == []
 
 
 def _finalize_state(context, mappings, existing):
@@ -446,7 +389,7 @@ def test_finalize_re_checks_the_verified_entries_and_aws_auth_right_before_it_ac
 
     mappings = {"mapRoles": [{"rolearn": DEV, "username": "dev", "groups": ["devs"]}]}
     verified = {DEV: entries_model.AccessEntry(DEV, "STANDARD", ("devs",), "dev", {}, TAG)}
-    with Context() as context:
+    with make_context() as context:
         state = _finalize_state(context, mappings, verified)
         assert [i.fate for i in state.plan.items] == ["unchanged"]
         listed(context, [(DEV, TAG, ["devs"], "dev", [])])
@@ -457,9 +400,9 @@ def test_finalize_re_checks_the_verified_entries_and_aws_auth_right_before_it_ac
     assert "%s: EKS reports no access entry" % DEV in raised.value.message
     assert "not switched to API and nothing was changed" in raised.value.message
     runner._recheck_aws_auth(context, state, options("finalize"), "it was not switched")  # resourceVersion 7 still
-    context._kube.configmap = {"metadata": {"resourceVersion": "9"}, "data": {}}
+    put(context, AWS_AUTH_PATH, {"metadata": {"resourceVersion": "9"}, "data": {}})
     with pytest.raises(errors.Conflict, match="resourceVersion 7, now 9.*so it was not switched"):
         runner._recheck_aws_auth(context, state, options("finalize"), "it was not switched")
-    context._kube.configmap = None
+    put(context, AWS_AUTH_PATH, None)
     with pytest.raises(errors.Conflict, match="now deleted"):
         runner._recheck_aws_auth(context, state, options("finalize"), "it was not switched")

@@ -4,23 +4,18 @@
 
 from __future__ import annotations
 
-import datetime
 
-from ansible_collections.eks.access.plugins.module_utils import errors
-from ansible_collections.eks.access.plugins.module_utils.runners import aws_auth_info
 from ansible_collections.eks.access.plugins.module_utils.runners import aws_auth_mapping
-from ansible_collections.eks.access.plugins.module_utils.runners import eks_cluster_info
-from ansible_collections.eks.access.plugins.module_utils.runners import eks_sso_role
 
-from ansible_collections.eks.access.tests.unit.plugins.module_utils.runner_fakes import ACCOUNT, CALLER, Harness
+from ansible_collections.eks.access.tests.unit.plugins.fakes import ACCOUNT, CALLER, Harness
 
 CM = "/api/v1/namespaces/kube-system/configmaps/aws-auth"
 NODE = "arn:aws:iam::%s:role/node" % ACCOUNT
 NODE_ENTRY = "- rolearn: %s\n  username: system:node:{{EC2PrivateDNSName}}\n  groups:\n  - system:bootstrappers\n" \
              "  - system:nodes\n" % NODE
+
+
 DEV = "arn:aws:iam::%s:role/dev" % ACCOUNT
-SSO_ROLE = "AWSReservedSSO_EKSClusterAdminAccess_4ffa4321e413c0b0"
-LOWER_SSO = "arn:aws:iam::%s:role/%s" % (ACCOUNT, SSO_ROLE.lower())
 
 
 def aws_auth(map_roles=NODE_ENTRY, **data):
@@ -98,56 +93,3 @@ def test_unknown_identity_reads_as_one_sentence():
                                     "(401 Unauthorized): map its role arn:aws:iam::%s:role/Deploy (rolearn)"
                                     % (ACCOUNT, ACCOUNT))
     assert "HTTPHeaderDict" not in result["msg"] and "exception" not in result
-
-
-def test_info_lints_foreign_partitions():
-    other = "arn:aws-us-gov:iam::%s:role/gov" % ACCOUNT
-    h = Harness(objects=aws_auth(NODE_ENTRY + "- rolearn: %s\n  groups:\n  - dev\n" % other))
-    result = h.run(aws_auth_info.run, aws_auth_info.Options(check_bindings=False))
-    found = [f for f in result["findings"] if f["code"] == "foreign_partition"]
-    assert found == [{"code": "foreign_partition", "kind": "mapRoles", "arn": other,
-                      "message": "%s is in partition aws-us-gov but the cluster is in aws, so no caller can ever "
-                                 "match it; map the identity's aws ARN or remove the entry" % other}]
-
-
-def test_info_without_rbac_list_says_how_to_go_on():
-    h = Harness(objects=aws_auth(), fail={("GET", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings"):
-                                          (403, "clusterrolebindings is forbidden")})
-    h.caller()
-    result = h.run(aws_auth_info.run, aws_auth_info.Options())
-    assert result["msg"] == ("IAM identity %s may read aws-auth but not list RoleBindings and ClusterRoleBindings "
-                             "(403 Forbidden: clusterrolebindings is forbidden); grant it list on them, or set "
-                             "check_bindings=false" % CALLER)
-
-
-def test_sso_absent_removes_a_lower_cased_mapping():
-    """Issue 14 item 2: the authenticator lower-cases ARNs, so this mapping grants access and must go."""
-    h = Harness(objects=aws_auth(NODE_ENTRY + "- rolearn: %s\n  groups:\n  - system:masters\n" % LOWER_SSO))
-    h.caller()
-    h.stub("iam").add_response("list_roles", {"Roles": []})
-    result = h.run(eks_sso_role.run, eks_sso_role.Options(permission_set="EKSClusterAdminAccess", state="absent"))
-    assert result["changed"] and result["deleted"] == [LOWER_SSO]
-    assert LOWER_SSO not in h.kube.objects[CM]["data"]["mapRoles"]
-
-
-def test_sso_on_a_broken_aws_auth_points_at_the_module_that_repairs():
-    h = Harness(objects=aws_auth("- rolearn: [unclosed\n"))
-    h.caller()
-    h.stub("iam").add_response("list_roles", {"Roles": [{
-        "Path": "/aws-reserved/sso.amazonaws.com/", "RoleName": SSO_ROLE, "RoleId": "AROAEXAMPLE0000000001",
-        "Arn": "arn:aws:iam::%s:role/aws-reserved/sso.amazonaws.com/%s" % (ACCOUNT, SSO_ROLE),
-        "CreateDate": datetime.datetime(2026, 1, 1)}]})
-    result = h.run(eks_sso_role.run, eks_sso_role.Options(permission_set="EKSClusterAdminAccess", groups=["admins"]))
-    assert "repair it with eks.access.aws_auth_mapping (repair=true)" in result["msg"]
-    assert "re-run with repair=true" not in result["msg"]
-    assert h.kube_writes() == []
-
-
-def test_cluster_info_keeps_what_aws_said_when_kubernetes_refuses():
-    h = Harness(fail={("GET", "/version"): (401, "Unauthorized")})
-    h.stub("eks").add_response("describe_cluster", {"cluster": {"name": "sandbox", "endpoint": "https://k"}})
-    h.caller()
-    result = h.run(eks_cluster_info.run, eks_cluster_info.Options(cluster_name="sandbox", node_roles=False))
-    assert result["caller"]["arn"] == CALLER and result["cluster"]["endpoint"] == "https://k"
-    assert result["msg"].startswith("Cluster 'sandbox' does not know IAM identity %s (401 Unauthorized)" % CALLER)
-    assert isinstance(errors.NotAuthorized("x"), errors.EksAccessError)

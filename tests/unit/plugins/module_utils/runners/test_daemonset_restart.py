@@ -10,7 +10,7 @@ from ansible_collections.eks.access.plugins.module_utils.runners import daemonse
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.services import lease
 
-from ansible_collections.eks.access.tests.unit.plugins.module_utils.fake_clients import FakeContext, ScriptedKube
+from ansible_collections.eks.access.tests.unit.plugins.fakes import FakeContext, ScriptedKube
 
 DS_PATH = "/apis/apps/v1/namespaces/kube-system/daemonsets/aws-node"
 ROLE = "arn:aws:iam::111122223333:role/AmazonEKSVPCCNIRole"

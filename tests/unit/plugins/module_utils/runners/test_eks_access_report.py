@@ -10,7 +10,7 @@ import datetime
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry as m
 from ansible_collections.eks.access.plugins.module_utils.runners import eks_access_report as runner
 
-from ansible_collections.eks.access.tests.unit.plugins.module_utils.runner_fakes import ACCOUNT, Harness, ScriptedKube
+from ansible_collections.eks.access.tests.unit.plugins.fakes import ACCOUNT, Harness
 
 CLUSTER_ARN = "arn:aws:eks:us-west-2:%s:cluster/sandbox" % ACCOUNT
 ADMIN = "arn:aws:iam::%s:role/admin" % ACCOUNT
@@ -29,19 +29,6 @@ LISTS = {RBAC + "clusterroles": [{"metadata": {"name": "view"}, "rules": VIEW_RU
                                          "subjects": [{"kind": "Group", "name": "readers"}]}]}
 
 
-class ReviewingKube(ScriptedKube):
-    """Answers SubjectAccessReviews as ``decide(spec)`` says; records them."""
-
-    decide = None
-
-    def create(self, path, body, dry_run=False):
-        if path.endswith("/subjectaccessreviews"):
-            self.request("POST", path, body, dry_run)
-            self.reviews.append(body["spec"])
-            return {"status": {"allowed": self.decide(body["spec"])}}
-        return super().create(path, body, dry_run)
-
-
 def api_server(spec):
     """A cluster where system:masters may do anything and the viewer's policy lets it read team-a."""
     attributes = spec["resourceAttributes"]
@@ -55,10 +42,7 @@ def api_server(spec):
 def harness(check_mode=False, decide=api_server):
     h = Harness(check_mode=check_mode, objects={"/api/v1/namespaces/kube-system/configmaps/aws-auth": AWS_AUTH},
                 lists=LISTS)
-    kube = ReviewingKube(h.calls, h.kube.objects, h.kube.lists)
-    kube.reviews = []
-    kube.decide = staticmethod(decide)
-    h.kube = h.context._kube = kube
+    h.kube.decide = decide
     eks = h.stub("eks")
     eks.add_response("describe_cluster", {"cluster": {"name": "sandbox", "arn": CLUSTER_ARN, "accessConfig": {
         "authenticationMode": "API_AND_CONFIG_MAP"}}}, {"name": "sandbox"})
@@ -127,7 +111,6 @@ def test_a_disagreeing_api_server_is_reported_and_verify_sample_zero_asks_nothin
     assert h.kube.reviews == [] and all(r["verified"]["status"] == "not_checked" for r in quiet["principals"])
 
 
-def test_a_negative_sample_is_refused_before_any_request():
-    h = Harness()
-    result = h.run(runner.run, options(verify_sample=-1))
-    assert "verify_sample must be 0 or more" in result["msg"] and h.calls == []
+def test_a_negative_sample_is_refused_before_any_request(harness):
+    result = harness.run(runner.run, options(verify_sample=-1))
+    assert "verify_sample must be 0 or more" in result["msg"] and harness.calls == []

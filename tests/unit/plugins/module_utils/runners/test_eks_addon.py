@@ -11,84 +11,19 @@ import pytest
 
 from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
-from ansible_collections.eks.access.plugins.module_utils.errors import Refused
-from ansible_collections.eks.access.plugins.module_utils.model import addon as model
 from ansible_collections.eks.access.plugins.module_utils.model import pod_identity as pod_identity_model
 from ansible_collections.eks.access.plugins.module_utils.runners import eks_addon as runner
-from ansible_collections.eks.access.tests.unit.plugins.module_utils.runner_fakes import Harness
+from ansible_collections.eks.access.tests.unit.plugins.fakes import Harness
 
-ACCOUNT = "111122223333"
+from ..model.test_addon import ACCOUNT, ADDON_ARN, INFOS, ROLE
+
 CLUSTER = "prod"
-ADDON_ARN = "arn:aws:eks:us-west-2:%s:addon/prod/aws-ebs-csi-driver/1" % ACCOUNT
-ROLE = "arn:aws:iam::%s:role/ebs" % ACCOUNT
-ROLE2 = "arn:aws:iam::%s:role/ebs2" % ACCOUNT
 NOW = datetime.datetime(2026, 12, 5, tzinfo=datetime.timezone.utc)
 POD_TRUST = {"Version": "2012-10-17", "Statement": [trust_policy.pod_identity_statement()]}
-INFOS = [{"addonName": "aws-ebs-csi-driver", "addonVersions": [
-    {"addonVersion": "v1.52.1-eksbuild.1", "compatibilities": [{"clusterVersion": "1.34", "defaultVersion": True}]},
-    {"addonVersion": "v1.53.0-eksbuild.1", "compatibilities": [{"clusterVersion": "1.34", "defaultVersion": False}]},
-    {"addonVersion": "v1.45.0-eksbuild.2", "compatibilities": [{"clusterVersion": "1.33", "defaultVersion": True}]},
-]}]
-
-
-# --------------------------------------------------------------------------- model
-
-def test_versions_latest_default_explicit():
-    assert model.resolve_version("latest", "aws-ebs-csi-driver", "1.34", INFOS) == "v1.53.0-eksbuild.1"
-    assert model.resolve_version("default", "aws-ebs-csi-driver", "1.34", INFOS) == "v1.52.1-eksbuild.1"
-    assert model.resolve_version("v1.52.1-eksbuild.1", "aws-ebs-csi-driver", "1.34", INFOS) == "v1.52.1-eksbuild.1"
-    assert model.resolve_version(None, "aws-ebs-csi-driver", "1.34", INFOS) is None
-    with pytest.raises(InvalidInput, match="no version v1.45.0-eksbuild.2 for Kubernetes 1.34"):
-        model.resolve_version("v1.45.0-eksbuild.2", "aws-ebs-csi-driver", "1.34", INFOS)
-    with pytest.raises(InvalidInput, match="offers no version"):
-        model.resolve_version("latest", "aws-ebs-csi-drivr", "1.34", INFOS)
-
-
-def test_configuration_values_compare_as_data():
-    assert model.parse_configuration('{"a": {"b": 1}}') == model.parse_configuration("a:\n  b: 1\n")
-    assert model.parse_configuration({"a": 1}) == {"a": 1}
-    assert model.parse_configuration("") == {}
-    with pytest.raises(InvalidInput, match="must be an object"):
-        model.parse_configuration("- a\n- b\n")
-    addon = {"addonName": "coredns", "addonVersion": "v1.12.4-eksbuild.1", "configurationValues": "replicaCount: 3"}
-    same = model.plan(model.Wanted("coredns", configuration={"replicaCount": 3}), addon, {})
-    assert same.action == "none"
-    other = model.plan(model.Wanted("coredns", configuration={"replicaCount": 2}), addon, {})
-    assert other.action == "update" and other.request == {"configurationValues": '{"replicaCount":2}'}
-
-
-def test_update_repeats_the_role_and_the_kept_associations():
-    addon = {"addonName": "aws-efs-csi-driver", "addonVersion": "v2.1.15-eksbuild.1", "addonArn": ADDON_ARN,
-             "serviceAccountRoleArn": ROLE}
-    current = {"efs-csi-controller-sa": ROLE, "efs-csi-node-sa": ROLE2}
-    wanted = model.Wanted("aws-efs-csi-driver", associations=[model.AddonAssociation("efs-csi-node-sa", ROLE)])
-    the_plan = model.plan(wanted, addon, current)
-    assert the_plan.action == "update"
-    assert the_plan.request["podIdentityAssociations"] == [
-        {"serviceAccount": "efs-csi-controller-sa", "roleArn": ROLE}, {"serviceAccount": "efs-csi-node-sa", "roleArn": ROLE}]
-    assert the_plan.request["serviceAccountRoleArn"] == ROLE  # UpdateAddon replaces it: repeated
-    purged = model.plan(model.Wanted("aws-efs-csi-driver", associations=[], purge_associations=True), addon, current)
-    assert purged.request["podIdentityAssociations"] == []
-    version_only = model.plan(model.Wanted("aws-efs-csi-driver", version="v2.1.16-eksbuild.1"), addon, current)
-    assert "podIdentityAssociations" not in version_only.request  # left out: EKS keeps them
-
-
-def test_no_downgrade_and_delete():
-    addon = {"addonName": "vpc-cni", "addonVersion": "v1.20.4-eksbuild.1"}
-    with pytest.raises(Refused, match="does not downgrade"):
-        model.plan(model.Wanted("vpc-cni", version="v1.19.6-eksbuild.1"), addon, {})
-    assert model.plan(model.Wanted("vpc-cni", state="absent"), None, {}).action == "none"
-    assert model.plan(model.Wanted("vpc-cni", state="absent", preserve=True), addon, {}).request == {"preserve": True}
-
-
-def test_agent_predicate_knows_auto_mode():
-    assert pod_identity_model.has_pod_identity_agent({}, ["eks-pod-identity-agent"])
-    assert not pod_identity_model.has_pod_identity_agent({"computeConfig": {"enabled": False}}, ["vpc-cni"])
-    assert pod_identity_model.has_pod_identity_agent({"computeConfig": {"enabled": True}}, [])
-    assert pod_identity_model.has_pod_identity_agent({"auto_mode": True}, [])  # eks.cluster_facts' shape
 
 
 # --------------------------------------------------------------------------- runner
+
 
 class Aws:
     def __init__(self, check_mode=False):
@@ -135,6 +70,13 @@ class Aws:
         self.iam.add_response("list_role_policies", {"PolicyNames": []}, {"RoleName": name})
         self.iam.add_response("list_role_tags", {"Tags": []}, {"RoleName": name})
 
+    def not_installed(self):
+        """The reads before installing aws-ebs-csi-driver: the cluster, no add-on, its versions, its configuration."""
+        self.cluster()
+        self.addon(None)
+        self.versions()
+        self.configuration("v1.52.1-eksbuild.1")
+
     def run(self, **options):
         return self.harness.run(runner.run, runner.Options(cluster_name=CLUSTER, name="aws-ebs-csi-driver", **options))
 
@@ -142,6 +84,8 @@ class Aws:
 ASSOCIATIONS = [{"service_account": "ebs-csi-controller-sa", "role_arn": ROLE}]
 INSTALLED = {"addonName": "aws-ebs-csi-driver", "clusterName": CLUSTER, "status": "ACTIVE",
              "addonVersion": "v1.52.1-eksbuild.1", "addonArn": ADDON_ARN, "podIdentityAssociations": ["x"]}
+
+
 OWNED = {"clusterName": CLUSTER, "namespace": "kube-system", "serviceAccount": "ebs-csi-controller-sa",
          "associationArn": "arn:aws:eks:us-west-2:%s:podidentityassociation/prod/a-1" % ACCOUNT,
          "associationId": "a-1", "ownerArn": ADDON_ARN}
@@ -149,10 +93,7 @@ OWNED = {"clusterName": CLUSTER, "namespace": "kube-system", "serviceAccount": "
 
 def test_create_with_pod_identity_in_check_mode_writes_nothing():
     aws = Aws(check_mode=True)
-    aws.cluster()
-    aws.addon(None)
-    aws.versions()
-    aws.configuration("v1.52.1-eksbuild.1")
+    aws.not_installed()
     aws.names()
     aws.associations()
     aws.role(ROLE, POD_TRUST)
@@ -165,10 +106,7 @@ def test_create_with_pod_identity_in_check_mode_writes_nothing():
 
 def test_refuses_a_service_account_without_pod_identity_configuration():
     aws = Aws()
-    aws.cluster()
-    aws.addon(None)
-    aws.versions()
-    aws.configuration("v1.52.1-eksbuild.1")
+    aws.not_installed()
     result = aws.run(pod_identity_associations=[{"service_account": "ebs-csi-node-sa", "role_arn": ROLE}])
     assert result["msg"].startswith("add-on aws-ebs-csi-driver v1.52.1-eksbuild.1 lists no podIdentityConfiguration "
                                     "for service account(s) ebs-csi-node-sa")
@@ -178,10 +116,7 @@ def test_refuses_a_service_account_without_pod_identity_configuration():
 
 def test_refuses_without_agent_unless_auto_mode():
     aws = Aws()
-    aws.cluster()
-    aws.addon(None)
-    aws.versions()
-    aws.configuration("v1.52.1-eksbuild.1")
+    aws.not_installed()
     aws.names(["vpc-cni"])
     result = aws.run(pod_identity_associations=ASSOCIATIONS)
     assert "has no eks-pod-identity-agent add-on and is not in EKS Auto Mode" in result["msg"]

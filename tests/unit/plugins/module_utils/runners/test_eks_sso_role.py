@@ -1,12 +1,18 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The cluster-creator planners of sso_runner, over plain data (no AWS client)."""
+"""runners/eks_sso_role.py: the cluster-creator planners over plain data, and the runner over a scripted aws-auth."""
 
 from __future__ import annotations
+
+import datetime
 
 from ansible_collections.eks.access.plugins.module_utils.model import sso
 from ansible_collections.eks.access.plugins.module_utils.runners import eks_sso_role as sso_runner
 from ansible_collections.eks.access.plugins.module_utils.services.iam_role import RoleSnapshot
+from ansible_collections.eks.access.tests.unit.plugins.fakes import ACCOUNT as HARNESS_ACCOUNT
+from ansible_collections.eks.access.tests.unit.plugins.fakes import Harness
+
+from .test_aws_auth_mapping import CM, NODE_ENTRY, aws_auth
 
 ACCOUNT = "111222333444"
 PS = "EKSClusterAdminAccess"
@@ -15,6 +21,8 @@ OLD_ARN = "arn:aws:iam::%s:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_%s
 CI = "arn:aws:iam::%s:role/ci" % ACCOUNT
 CREATOR_ARN = "arn:aws:iam::%s:role/EKSClusterCreator" % ACCOUNT
 POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "eks:*", "Resource": "*"}]}
+SSO_ROLE = "AWSReservedSSO_EKSClusterAdminAccess_4ffa4321e413c0b0"
+LOWER_SSO = "arn:aws:iam::%s:role/%s" % (HARNESS_ACCOUNT, SSO_ROLE.lower())
 OPTIONS = sso_runner.CreatorRoleOptions(name="EKSClusterCreator", inline_policies={"create": POLICY})
 
 
@@ -96,3 +104,26 @@ def test_a_creator_role_created_meanwhile_by_another_fork_is_a_conflict_not_a_fa
     plan = sso_runner.plan_creator_present(creator(exists=False), OPTIONS, SSO_ARN, PS, ACCOUNT)
     with pytest.raises(errors.Conflict, match="created by another task meanwhile"):
         roles.apply(creator(exists=False), plan["changes"], plan["trust_after"])
+
+
+def test_sso_absent_removes_a_lower_cased_mapping():
+    """Issue 14 item 2: the authenticator lower-cases ARNs, so this mapping grants access and must go."""
+    h = Harness(objects=aws_auth(NODE_ENTRY + "- rolearn: %s\n  groups:\n  - system:masters\n" % LOWER_SSO))
+    h.caller()
+    h.stub("iam").add_response("list_roles", {"Roles": []})
+    result = h.run(sso_runner.run, sso_runner.Options(permission_set="EKSClusterAdminAccess", state="absent"))
+    assert result["changed"] and result["deleted"] == [LOWER_SSO]
+    assert LOWER_SSO not in h.kube.objects[CM]["data"]["mapRoles"]
+
+
+def test_sso_on_a_broken_aws_auth_points_at_the_module_that_repairs():
+    h = Harness(objects=aws_auth("- rolearn: [unclosed\n"))
+    h.caller()
+    h.stub("iam").add_response("list_roles", {"Roles": [{
+        "Path": "/aws-reserved/sso.amazonaws.com/", "RoleName": SSO_ROLE, "RoleId": "AROAEXAMPLE0000000001",
+        "Arn": "arn:aws:iam::%s:role/aws-reserved/sso.amazonaws.com/%s" % (HARNESS_ACCOUNT, SSO_ROLE),
+        "CreateDate": datetime.datetime(2026, 1, 1)}]})
+    result = h.run(sso_runner.run, sso_runner.Options(permission_set="EKSClusterAdminAccess", groups=["admins"]))
+    assert "repair it with eks.access.aws_auth_mapping (repair=true)" in result["msg"]
+    assert "re-run with repair=true" not in result["msg"]
+    assert h.kube_writes() == []

@@ -11,7 +11,7 @@ from ansible_collections.eks.access.plugins.module_utils.model import irsa
 from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.runners import irsa_service_account as runner
 
-from ansible_collections.eks.access.tests.unit.plugins.module_utils.runner_fakes import ACCOUNT, Harness
+from ansible_collections.eks.access.tests.unit.plugins.fakes import ACCOUNT, Harness
 
 ISSUER = "https://oidc.eks.us-west-2.amazonaws.com/id/ABC"
 PROVIDER = "arn:aws:iam::%s:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/ABC" % ACCOUNT
@@ -70,9 +70,8 @@ def annotated_sa():
                          "annotations": {irsa.ROLE_ARN_ANNOTATION: ROLE_ARN}}}
 
 
-def test_first_run_checks_kubernetes_then_writes_iam_then_the_service_account():
-    h = Harness()
-    iam = read_cluster(h)
+def test_first_run_checks_kubernetes_then_writes_iam_then_the_service_account(harness):
+    iam = read_cluster(harness)
     provider_listed(iam)
     iam.add_response("create_role", {"Role": existing_role()},
                      {"RoleName": "reports", "Path": "/", "AssumeRolePolicyDocument": json.dumps(trust()),
@@ -80,10 +79,10 @@ def test_first_run_checks_kubernetes_then_writes_iam_then_the_service_account():
                                irsa.ownership_tags("sandbox", "apps", "reports").items()]})
     iam.add_response("put_role_policy", {}, {"RoleName": "reports", "PolicyName": "read",
                                              "PolicyDocument": json.dumps(POLICY)})
-    result = h.run(runner.run, options())
+    result = harness.run(runner.run, options())
     assert result["changed"] and result["role_arn"] == ROLE_ARN
-    assert h.writes() == ["POST %s (dry run)" % SA_COLLECTION, "CreateRole", "PutRolePolicy", "POST %s" % SA_COLLECTION]
-    assert h.kube.objects[SA_PATH]["metadata"]["annotations"] == {irsa.ROLE_ARN_ANNOTATION: ROLE_ARN}
+    assert harness.writes() == ["POST %s (dry run)" % SA_COLLECTION, "CreateRole", "PutRolePolicy", "POST %s" % SA_COLLECTION]
+    assert harness.kube.objects[SA_PATH]["metadata"]["annotations"] == {irsa.ROLE_ARN_ANNOTATION: ROLE_ARN}
 
 
 def test_check_mode_writes_nothing_and_only_dry_runs_the_service_account():
@@ -129,18 +128,17 @@ def test_a_failure_after_the_iam_writes_says_what_was_created_and_that_a_rerun_c
     assert result["written"] == ["created IAM role"] and result["role_arn"] == ROLE_ARN
 
 
-def test_a_malformed_inline_policy_after_create_is_partially_applied_at_once():
-    h = Harness()
-    iam = read_cluster(h)
+def test_a_malformed_inline_policy_after_create_is_partially_applied_at_once(harness):
+    iam = read_cluster(harness)
     provider_listed(iam)
     iam.add_response("create_role", {"Role": existing_role()})
     iam.add_client_error("put_role_policy", service_error_code="MalformedPolicyDocument",
                          service_message="Syntax errors in policy.", http_status_code=400)
-    result = h.run(runner.run, options())
+    result = harness.run(runner.run, options())
     assert result["msg"] == ("created IAM role %s, but completing it then failed (MalformedPolicyDocument: Syntax "
                              "errors in policy.); fix that and re-run the task, which converges" % ROLE_ARN)
     # One attempt: an error the user made is not retried.
-    assert [c[1] for c in h.calls if c[0] == "aws"].count("PutRolePolicy") == 1
+    assert [c[1] for c in harness.calls if c[0] == "aws"].count("PutRolePolicy") == 1
 
 
 def test_another_role_on_the_service_account_is_refused_naming_the_real_option():
@@ -153,13 +151,12 @@ def test_another_role_on_the_service_account_is_refused_naming_the_real_option()
     assert h.writes() == []
 
 
-def test_missing_oidc_provider_is_refused_unless_asked_to_create_it():
-    h = Harness()
-    iam = read_cluster(h)
+def test_missing_oidc_provider_is_refused_unless_asked_to_create_it(harness):
+    iam = read_cluster(harness)
     provider_listed(iam, provider=False)
-    result = h.run(runner.run, options())
+    result = harness.run(runner.run, options())
     assert "set create_oidc_provider=true" in result["msg"]
-    assert h.aws_writes() == []
+    assert harness.aws_writes() == []
 
 
 def test_absent_deletes_an_owned_role_then_removes_the_annotation():

@@ -13,16 +13,13 @@ from __future__ import annotations
 
 import datetime
 import json
-import threading
 
 import pytest
 
-from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils import module as module_core
 from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.runners import pod_identity_association as runner
-from ansible_collections.eks.access.plugins.module_utils.services import pod_identity as services
-from ansible_collections.eks.access.tests.unit.plugins.module_utils.runner_fakes import Harness
+from ansible_collections.eks.access.tests.unit.plugins.fakes import Harness
 
 ACCOUNT = "111122223333"
 CLUSTER = "prod"
@@ -55,6 +52,12 @@ class Aws:
             {k: a[k] for k in ("clusterName", "namespace", "serviceAccount", "associationArn", "associationId",
                                "ownerArn") if k in a}
             for a in associations]}, {"clusterName": CLUSTER})
+
+    def reads(self, associations):
+        """What every run reads first: the cluster, its add-ons (the agent's among them), the listed associations."""
+        self.cluster()
+        self.addons()
+        self.listed(associations)
 
     def described(self, association):
         self.eks_stub.add_response("describe_pod_identity_association", {"association": association},
@@ -98,9 +101,7 @@ def wanted(sa, role=ROLE, **kw):
 
 def test_check_mode_reads_everything_and_writes_nothing():
     aws = Aws(check_mode=True)
-    aws.cluster()
-    aws.addons()
-    aws.listed([association("old")])
+    aws.reads([association("old")])
     aws.role(ROLE, EC2_TRUST)
     result = aws.run(options([wanted("web"), wanted("api")], purge=True, purge_scope="namespace", manage_trust=True))
     assert aws.writes() == []
@@ -113,9 +114,7 @@ def test_check_mode_reads_everything_and_writes_nothing():
 
 def test_apply_then_the_second_run_changes_nothing():
     aws = Aws()
-    aws.cluster()
-    aws.addons()
-    aws.listed([association("api", role=ROLE2)])
+    aws.reads([association("api", role=ROLE2)])
     aws.described(association("api", role=ROLE2))
     aws.role(ROLE, POD_TRUST)
     created = association("web", tags={"team": "a"})
@@ -147,9 +146,7 @@ def test_apply_then_the_second_run_changes_nothing():
 
 def test_manage_trust_adds_the_statement_before_the_associations():
     aws = Aws()
-    aws.cluster()
-    aws.addons()
-    aws.listed([])
+    aws.reads([])
     aws.role(ROLE, EC2_TRUST)
     merged = {"Version": "2012-10-17", "Statement": EC2_TRUST["Statement"] + [trust_policy.pod_identity_statement()]}
     aws.iam_stub.add_response("update_assume_role_policy", {}, {"RoleName": "app", "PolicyDocument": json.dumps(merged)})
@@ -167,9 +164,7 @@ def test_manage_trust_adds_the_statement_before_the_associations():
 ])
 def test_a_role_pod_identity_cannot_assume_is_refused_before_any_write(trust, words):
     aws = Aws()
-    aws.cluster()
-    aws.addons()
-    aws.listed([])
+    aws.reads([])
     if trust is None:
         aws.iam_stub.add_client_error("get_role", "NoSuchEntity", "The role with name app cannot be found.",
                                       expected_params={"RoleName": "app"})
@@ -183,9 +178,7 @@ def test_a_role_pod_identity_cannot_assume_is_refused_before_any_write(trust, wo
 
 def test_a_role_arn_without_the_role_path_is_refused_with_the_right_arn():
     aws = Aws()
-    aws.cluster()
-    aws.addons()
-    aws.listed([])
+    aws.reads([])
     aws.role("arn:aws:iam::%s:role/teams/app" % ACCOUNT, POD_TRUST, path="/teams/")
     failed = aws.run(options([wanted("web")]))
     assert aws.writes() == []
@@ -217,9 +210,7 @@ def test_unknown_cluster():
 
 def test_a_batch_that_fails_half_way_says_what_was_applied():
     aws = Aws()
-    aws.cluster()
-    aws.addons()
-    aws.listed([])
+    aws.reads([])
     aws.role(ROLE, POD_TRUST)
     aws.eks_stub.add_response("create_pod_identity_association", {"association": association("a")}, created_with("a"))
     aws.eks_stub.add_client_error("create_pod_identity_association", "ResourceLimitExceededException",
@@ -246,9 +237,7 @@ def test_addon_associations_survive_a_cluster_purge():
     aws = Aws()
     owned = association("aws-node", ident="a-awsnode000000000", namespace="kube-system",
                         ownerArn="arn:aws:eks:us-west-2:%s:addon/prod/vpc-cni/1" % ACCOUNT)
-    aws.cluster()
-    aws.addons()
-    aws.listed([owned, association("old")])
+    aws.reads([owned, association("old")])
     aws.eks_stub.add_response("delete_pod_identity_association", {"association": association("old")},
                               {"clusterName": CLUSTER, "associationId": association("old")["associationId"]})
     result = aws.run(options([], purge=True, purge_scope="cluster"))
@@ -260,9 +249,7 @@ def test_addon_associations_survive_a_cluster_purge():
 def test_tags_change_through_tag_and_untag():
     aws = Aws()
     current = association("web", tags={"keep": "1", "old": "x"})
-    aws.cluster()
-    aws.addons()
-    aws.listed([current])
+    aws.reads([current])
     aws.described(current)
     aws.role(ROLE, POD_TRUST)
     aws.eks_stub.add_response("untag_resource", {}, {"resourceArn": current["associationArn"], "tagKeys": ["old"]})
@@ -271,39 +258,6 @@ def test_tags_change_through_tag_and_untag():
     assert aws.writes() == ["UntagResource", "TagResource"]
     assert result["updated"] == ["apps/web"]
     assert result["associations"][0]["tags"] == {"keep": "1", "new": "2"}
-
-
-def test_each_outcome_runs_at_most_workers_at_once_and_keeps_each_outcome():
-    lock = threading.Lock()
-    active = {"now": 0, "max": 0}
-    barrier = threading.Barrier(3, timeout=30)
-
-    def work(n):
-        with lock:
-            active["now"] += 1
-            active["max"] = max(active["max"], active["now"])
-        try:
-            barrier.wait()  # three at once, or this breaks: the bound is reached
-            if n == 4:
-                raise errors.NotFound("item 4 fails")
-            return n * 10
-        finally:
-            with lock:
-                active["now"] -= 1
-
-    outcomes = services.each_outcome(work, list(range(9)), workers=3)
-    assert active["max"] == 3
-    assert [(item, result) for item, result, error in outcomes if error is None] == [
-        (n, n * 10) for n in range(9) if n != 4]
-    assert [str(error) for _item, _result, error in outcomes if error is not None] == ["item 4 fails"]
-
-
-def test_each_outcome_lets_a_bug_escape_instead_of_reporting_it_as_an_item_failure():
-    def work(n):
-        return {}["missing"] if n == 1 else n
-
-    with pytest.raises(KeyError):
-        services.each_outcome(work, [0, 1, 2], workers=2)
 
 
 def test_options_from_the_module_parameters():

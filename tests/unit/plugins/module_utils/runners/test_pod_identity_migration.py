@@ -10,7 +10,7 @@ import json
 
 from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.runners import pod_identity_migration as runner
-from ansible_collections.eks.access.tests.unit.plugins.module_utils.runner_fakes import Harness
+from ansible_collections.eks.access.tests.unit.plugins.fakes import Harness
 
 ACCOUNT = "111122223333"
 CLUSTER = "prod"

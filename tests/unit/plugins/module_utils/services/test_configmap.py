@@ -8,6 +8,7 @@ import pytest
 from ansible_collections.eks.access.plugins.module_utils.services import configmap
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.model.aws_auth.errors import AwsAuthError
+from ansible_collections.eks.access.tests.unit.plugins.fakes import ScriptedKube
 
 BROKEN = {"mapRoles": "mapRoles: invalid YAML: ...", "mapUsers": "mapUsers: must be a YAML list"}
 
@@ -34,33 +35,19 @@ def test_a_broken_key_we_do_not_manage_is_never_repaired():
     assert "lists none for other" in str(exc.value)
 
 
-class _Conflict(errors.KubeApiError):
-    def __init__(self):
-        super().__init__(409, "Conflict", "the object has been modified")
+CM_PATH = "/api/v1/namespaces/kube-system/configmaps/aws-auth"
+UNDO_PATH = "/api/v1/namespaces/kube-system/configmaps/undo"
 
 
-class ScriptedApi:
-    """KubeApi-shaped: reads return the queued ConfigMaps in turn; writes fail with the queued errors first."""
+def _another_writer(api, path, *objects):
+    """Before each of the next writes, someone else stores the next of ``objects`` at ``path`` (a new version)."""
+    pending = list(objects)
 
-    def __init__(self, reads, write_errors=()):
-        self.reads = list(reads)
-        self.write_errors = list(write_errors)
-        self.writes = []
+    def write_first(method, write_path):
+        if pending:
+            api.objects[path] = pending.pop(0)
 
-    def get_optional(self, path):
-        return self.reads.pop(0)
-
-    def _write(self, method, path, body, dry_run):
-        self.writes.append((method, path, body, dry_run))
-        if self.write_errors:
-            raise self.write_errors.pop(0)
-        return dict(body, metadata=dict(body["metadata"], resourceVersion="99"))
-
-    def create(self, path, body, dry_run=False):
-        return self._write("POST", path, body, dry_run)
-
-    def replace(self, path, body, dry_run=False):
-        return self._write("PUT", path, body, dry_run)
+    api.before_write = write_first
 
 
 def _cm(version, map_roles):
@@ -81,40 +68,37 @@ def _add_b(current):
 
 def test_a_conflict_re_reads_and_re_plans_on_the_new_content():
     # Someone wrote role a between our read and our write: the retry must keep it.
-    api = ScriptedApi([_cm("1", ""), _cm("2", ROLE_A)], [_Conflict()])
+    api = ScriptedKube({CM_PATH: _cm("1", "")})
+    _another_writer(api, CM_PATH, _cm("2", ROLE_A))
     outcome = configmap.apply(api, _add_b, check_mode=False, sleep=lambda s: None)
-    assert outcome.attempts == 2 and outcome.written and outcome.resource_version == "99"
-    first, second = api.writes[0][2], api.writes[1][2]
-    method, path, dry_run = api.writes[1][0], api.writes[1][1], api.writes[1][3]
+    assert outcome.attempts == 2 and outcome.written
+    assert outcome.resource_version == api.objects[CM_PATH]["metadata"]["resourceVersion"]
+    assert outcome.resource_version not in ("1", "2")
+    first, second = api.bodies("PUT")
     assert first["metadata"]["resourceVersion"] == "1" and second["metadata"]["resourceVersion"] == "2"
-    assert (method, path, dry_run) == ("PUT", "/api/v1/namespaces/kube-system/configmaps/aws-auth", False)
+    assert api.writes[1] == ("PUT", CM_PATH, False)
     assert "role/a" in second["data"]["mapRoles"] and "role/b" in second["data"]["mapRoles"]
 
 
 def test_conflicts_without_end_raise_and_say_how_many():
-    api = ScriptedApi([_cm(str(i), "") for i in range(3)], [_Conflict()] * 3)
+    api = ScriptedKube({CM_PATH: _cm("0", "")})
+    _another_writer(api, CM_PATH, *[_cm(str(i), "") for i in range(1, 4)])
     with pytest.raises(configmap.ConflictRetriesExhausted) as exc:
         configmap.apply(api, _add_b, check_mode=False, max_attempts=3, sleep=lambda s: None)
     assert "3 attempts ended in 409 Conflict" in str(exc.value)
+    assert len(api.writes) == 3
 
 
-def test_check_mode_sends_a_dry_run_and_keeps_the_read_version():
-    api = ScriptedApi([None])
-    outcome = configmap.apply(api, _add_b, check_mode=True)
-    assert [(w[0], w[3]) for w in api.writes] == [("POST", True)]
+def test_check_mode_sends_a_dry_run_and_keeps_the_read_version(kube):
+    outcome = configmap.apply(kube, _add_b, check_mode=True)
+    assert [(w[0], w[2]) for w in kube.writes] == [("POST", True)] and kube.objects == {}
     assert not outcome.written and outcome.resource_version is None and not outcome.existed
 
 
 def test_nothing_to_change_sends_no_write():
-    api = ScriptedApi([_cm("5", ROLE_B)])
+    api = ScriptedKube({CM_PATH: _cm("5", ROLE_B)})
     outcome = configmap.apply(api, _add_b, check_mode=False)
     assert api.writes == [] and not outcome.plan.changed and outcome.resource_version == "5"
-
-
-class _RecordApi(ScriptedApi):
-    def request(self, method, path, body=None, **params):
-        self.writes.append((method, path, body, False))
-        return {}
 
 
 def _record_cm(version, records):
@@ -125,30 +109,32 @@ def _record_cm(version, records):
 
 
 def test_json_records_are_created_merged_after_a_conflict_and_deleted_when_empty():
-    api = _RecordApi([None])
+    api = ScriptedKube()
     assert configmap.update_json(api, "kube-system", "undo", "entries.json", lambda r: dict(r, a=1)) == {"a": 1}
-    assert api.writes[0][0] == "POST" and api.writes[0][2]["metadata"]["labels"] == {
+    assert api.writes[0][0] == "POST" and api.bodies("POST")[0]["metadata"]["labels"] == {
         "app.kubernetes.io/managed-by": "eks.access"}
     # Someone else wrote b between our read and our write: the 409 makes us read again and keep b.
-    api = _RecordApi([_record_cm("1", {"a": 1}), _record_cm("2", {"a": 1, "b": 2})], write_errors=[_Conflict()])
+    api = ScriptedKube({UNDO_PATH: _record_cm("1", {"a": 1})})
+    _another_writer(api, UNDO_PATH, _record_cm("2", {"a": 1, "b": 2}))
     written = configmap.update_json(api, "kube-system", "undo", "entries.json", lambda r: dict(r, c=3),
                                     sleep=lambda s: None)
     assert written == {"a": 1, "b": 2, "c": 3}
-    assert [w[2]["metadata"]["resourceVersion"] for w in api.writes] == ["1", "2"]
+    assert [w["metadata"]["resourceVersion"] for w in api.bodies("PUT")] == ["1", "2"]
     # Emptied: deleted, in the version read only.
-    api = _RecordApi([_record_cm("5", {"a": 1})])
+    api = ScriptedKube({UNDO_PATH: _record_cm("5", {"a": 1})})
     assert configmap.update_json(api, "kube-system", "undo", "entries.json", lambda r: {}) == {}
-    assert api.writes == [("DELETE", "/api/v1/namespaces/kube-system/configmaps/undo",
-                           {"preconditions": {"resourceVersion": "5"}}, False)]
+    assert api.writes == [("DELETE", UNDO_PATH, False)] and UNDO_PATH not in api.objects
+    assert api.bodies("DELETE") == [{"preconditions": {"resourceVersion": "5"}}]
     # Nothing to change, nothing written; nothing recorded, nothing created.
-    api = _RecordApi([_record_cm("5", {"a": 1}), None])
+    api = ScriptedKube({UNDO_PATH: _record_cm("5", {"a": 1})})
     configmap.update_json(api, "kube-system", "undo", "entries.json", lambda r: r)
-    configmap.update_json(api, "kube-system", "undo", "entries.json", lambda r: {})
-    assert api.writes == []
+    empty = ScriptedKube()
+    configmap.update_json(empty, "kube-system", "undo", "entries.json", lambda r: {})
+    assert api.writes == [] and empty.writes == []
 
 
 def test_a_record_that_is_not_json_is_reported_not_overwritten():
-    api = _RecordApi([{"metadata": {"resourceVersion": "1"}, "data": {"entries.json": "{broken"}}])
+    api = ScriptedKube({UNDO_PATH: {"metadata": {"resourceVersion": "1"}, "data": {"entries.json": "{broken"}}})
     with pytest.raises(errors.EksAccessError, match="holds no JSON under entries.json"):
         configmap.update_json(api, "kube-system", "undo", "entries.json", lambda r: dict(r, a=1))
     assert api.writes == []

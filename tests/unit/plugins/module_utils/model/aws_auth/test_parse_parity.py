@@ -16,6 +16,7 @@ from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import p
 from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import plan as aws_auth_plan
 from ansible_collections.eks.access.plugins.module_utils.model.aws_auth import render as aws_auth_render
 from ansible_collections.eks.access.plugins.module_utils.errors import EksAccessError
+from ansible_collections.eks.access.tests.unit.plugins.fakes import ScriptedKube
 
 ADMIN = "arn:aws:iam::111122223333:role/admin"
 DEV = "arn:aws:iam::111122223333:role/dev"
@@ -227,20 +228,10 @@ def test_no_other_exception_escapes_on_odd_input():
 
 # ------------------------------------------------------------- through configmap.apply (read, plan, write)
 
-class _Api:
-    """KubeApi-shaped: one ConfigMap to read, the writes recorded."""
-
-    def __init__(self, data):
-        self.current = {"metadata": {"name": "aws-auth", "namespace": "kube-system", "resourceVersion": "7"},
-                        "data": data}
-        self.writes = []
-
-    def get_optional(self, path):
-        return self.current
-
-    def replace(self, path, body, dry_run=False):
-        self.writes.append(body)
-        return dict(body, metadata=dict(body["metadata"], resourceVersion="8"))
+def _api(data):
+    """A Kubernetes API holding one aws-auth ConfigMap with ``data``."""
+    return ScriptedKube({"/api/v1/namespaces/kube-system/configmaps/aws-auth": {
+        "metadata": {"name": "aws-auth", "namespace": "kube-system", "resourceVersion": "7"}, "data": data}})
 
 
 def _update_admin(current):
@@ -261,7 +252,7 @@ def _update_admin(current):
 def test_a_write_is_refused_when_a_section_is_not_understood(data, section):
     from ansible_collections.eks.access.plugins.module_utils.services import configmap
 
-    api = _Api(dict(data))
+    api = _api(dict(data))
     with pytest.raises(aws_auth_errors.AwsAuthError) as exc:
         configmap.apply(api, _update_admin, check_mode=False)
     message = str(exc.value)
@@ -273,21 +264,21 @@ def test_a_write_is_refused_when_a_section_is_not_understood(data, section):
 def test_repair_replaces_a_section_that_is_not_understood_with_the_listed_entries():
     from ansible_collections.eks.access.plugins.module_utils.services import configmap
 
-    api = _Api({"mapRoles": "- rolearn: %s\n  groups: [view]\n  groupſ: [system:masters]\n" % ADMIN})
+    api = _api({"mapRoles": "- rolearn: %s\n  groups: [view]\n  groupſ: [system:masters]\n" % ADMIN})
     outcome = configmap.apply(api, _update_admin, check_mode=False, repair_kinds=("mapRoles",))
     assert outcome.repaired == ("mapRoles",) and len(api.writes) == 1
-    written = aws_auth_parse.parse_aws_auth(api.writes[0]["data"])
+    written = aws_auth_parse.parse_aws_auth(api.bodies("PUT")[0]["data"])
     assert aws_auth_render.to_result(written)["mapRoles"] == [{"rolearn": ADMIN, "username": ADMIN, "groups": ["dev"]}]
-    assert "groupſ" not in api.writes[0]["data"]["mapRoles"]
+    assert "groupſ" not in api.bodies("PUT")[0]["data"]["mapRoles"]
 
 
 def test_an_untouched_entry_is_written_back_as_the_authenticator_reads_it():
     from ansible_collections.eks.access.plugins.module_utils.services import configmap
 
     # RoleARN: dev followed by an empty rolearn: the authenticator reads dev; the write must keep dev mapped.
-    api = _Api({"mapRoles": "- RoleARN: %s\n  rolearn:\n  groups: [view]\n- rolearn: %s\n" % (DEV, ADMIN)})
+    api = _api({"mapRoles": "- RoleARN: %s\n  rolearn:\n  groups: [view]\n- rolearn: %s\n" % (DEV, ADMIN)})
     outcome = configmap.apply(api, _update_admin, check_mode=False)
-    written = aws_auth_render.to_result(aws_auth_parse.parse_aws_auth(api.writes[0]["data"]))["mapRoles"]
+    written = aws_auth_render.to_result(aws_auth_parse.parse_aws_auth(api.bodies("PUT")[0]["data"]))["mapRoles"]
     assert written == [{"rolearn": DEV, "username": "", "groups": ["view"]},
                        {"rolearn": ADMIN, "username": "", "groups": ["dev"]}]
     assert [u["after"]["rolearn"] for u in outcome.plan.updated] == [ADMIN] and not outcome.plan.added

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The VPC CNI runners with fake clients: botocore Stubbers for AWS, a scripted KubeApi for the cluster.
+"""node_role_policy with fake clients: botocore Stubbers for AWS, a scripted KubeApi for the cluster.
 
 A Stubber answers only the calls queued for it, in order: a write that a test
 does not queue (a detach in check mode, or after a refusal) fails the test.
@@ -14,14 +14,12 @@ import datetime
 import pytest
 
 from ansible_collections.eks.access.plugins.module_utils import errors
-from ansible_collections.eks.access.plugins.module_utils.runners import aws_node_irsa_info
+from ansible_collections.eks.access.plugins.module_utils.model import cni
 from ansible_collections.eks.access.plugins.module_utils.runners import node_role_policy
-from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni_addon
-from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni_lease
-from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni_policy
 from ansible_collections.eks.access.plugins.module_utils.services import lease
 
-from ansible_collections.eks.access.tests.unit.plugins.module_utils.fake_clients import FakeContext, ScriptedKube
+from ansible_collections.eks.access.tests.unit.plugins.fakes import FakeContext, ScriptedKube
+
 
 ACCOUNT = "111122223333"
 CNI = "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"
@@ -196,12 +194,18 @@ def _held_lease(kube, holder):
                                          "renewTime": lease.format_time(now), "acquireTime": lease.format_time(now)}}
 
 
-def test_node_role_policy_stops_when_its_run_lost_the_lease():
+def _leased_cluster(holder):
+    """The cluster, its Lease held by ``holder``, and a context with the node role discovery queued."""
     kube = cluster()
-    _held_lease(kube, "rollback by bob")
+    _held_lease(kube, holder)
     ctx = FakeContext(kube)
     queue_discovery(ctx)
     queue_region(ctx)
+    return kube, ctx
+
+
+def test_node_role_policy_stops_when_its_run_lost_the_lease():
+    _kube, ctx = _leased_cluster("rollback by bob")
     with pytest.raises(lease.LeaseLost) as lost:
         node_role_policy.run(ctx, options(lease_holder="migration by alice"))
     assert "held by rollback by bob" in str(lost.value)
@@ -209,11 +213,7 @@ def test_node_role_policy_stops_when_its_run_lost_the_lease():
 
 
 def test_node_role_policy_renews_its_lease_right_before_detaching():
-    kube = cluster()
-    _held_lease(kube, "migration by alice")
-    ctx = FakeContext(kube)
-    queue_discovery(ctx)
-    queue_region(ctx)
+    kube, ctx = _leased_cluster("migration by alice")
     ctx.stub("iam").add_response("detach_role_policy", {}, {"RoleName": NODE_ROLE, "PolicyArn": CNI})
     node_role_policy.run(ctx, options(lease_holder="migration by alice"))
     assert kube.writes == [("PUT", LEASE_PATH, False)]
@@ -242,132 +242,6 @@ def test_node_role_policy_discovery_needs_the_cluster_name():
         node_role_policy.run(FakeContext(cluster()), options(cluster_name=None))
 
 
-# --------------------------------------------------------------------------- aws_node_irsa_info
-
-
-def test_verify_reports_each_pod_and_defaults_to_the_annotated_role():
-    kube = cluster(pods_irsa=(True, False))
-    result = aws_node_irsa_info.run(FakeContext(kube), aws_node_irsa_info.Options())
-    assert result["ok"] is False and result["role_arn"] == CNI_ROLE and result["checked"] == 2
-    assert result["failure_lines"][0] == "aws-node-1/aws-node: AWS_ROLE_ARN is not set"
-
-
-def test_verify_a_missing_daemonset_is_not_found():
-    with pytest.raises(errors.NotFound):
-        aws_node_irsa_info.run(FakeContext(ScriptedKube()), aws_node_irsa_info.Options())
-
-
-# --------------------------------------------------------------------------- vpc_cni_policy
-
-V6_ARN = "arn:aws:iam::%s:policy/AmazonEKS_CNI_IPv6_Policy" % ACCOUNT
-
-
-def test_policy_ipv4_is_the_managed_policy_without_any_call():
-    ctx = FakeContext()
-    result = vpc_cni_policy.run(ctx, vpc_cni_policy.Options(ip_family="ipv4"))
-    assert result["policy_arn"] == CNI and result["changed"] is False
-    ctx.assert_no_pending()
-
-
-def test_policy_ipv6_is_created_when_missing_and_not_in_check_mode():
-    for check_mode in (True, False):
-        ctx = FakeContext(check_mode=check_mode)
-        iam = ctx.stub("iam")
-        iam.add_client_error("get_policy", "NoSuchEntity", expected_params={"PolicyArn": V6_ARN})
-        if not check_mode:
-            iam.add_response("create_policy", {"Policy": {"PolicyName": "AmazonEKS_CNI_IPv6_Policy", "Arn": V6_ARN}})
-        result = vpc_cni_policy.run(ctx, vpc_cni_policy.Options(ip_family="ipv6"))
-        ctx.assert_no_pending()
-        assert result["created"] == [V6_ARN] and result["changed"] is True
-
-
-def test_policy_ipv6_missing_without_create_is_refused():
-    ctx = FakeContext()
-    ctx.stub("iam").add_client_error("get_policy", "NoSuchEntity")
-    with pytest.raises(errors.Refused):
-        vpc_cni_policy.run(ctx, vpc_cni_policy.Options(ip_family="ipv6", create=False))
-
-
-@pytest.mark.parametrize("opts", [vpc_cni_policy.Options(), vpc_cni_policy.Options(ip_family="ipv4", ipv6_policy_path="x")])
-def test_policy_bad_input(opts):
-    with pytest.raises(errors.InvalidInput):
-        vpc_cni_policy.run(FakeContext(), opts)
-
-
-# --------------------------------------------------------------------------- vpc_cni_addon
-
-ADDON = {"addonName": "vpc-cni", "clusterName": "prod", "status": "ACTIVE", "addonVersion": "v1.20.4-eksbuild.1"}
-CLUSTER = {"cluster": {"name": "prod", "arn": "arn:aws:eks:us-east-1:%s:cluster/prod" % ACCOUNT}}
-
-
-def test_addon_sets_the_role_then_waits_for_the_update():
-    ctx = FakeContext()
-    eks = ctx.stub("eks")
-    eks.add_response("describe_cluster", CLUSTER, {"name": "prod"})
-    eks.add_response("describe_addon", {"addon": ADDON}, {"clusterName": "prod", "addonName": "vpc-cni"})
-    eks.add_response("update_addon", {"update": {"id": "u1", "status": "InProgress"}},
-                     {"clusterName": "prod", "addonName": "vpc-cni", "serviceAccountRoleArn": CNI_ROLE,
-                      "resolveConflicts": "PRESERVE"})
-    eks.add_response("describe_update", {"update": {"id": "u1", "status": "Successful"}},
-                     {"name": "prod", "updateId": "u1", "addonName": "vpc-cni"})
-    eks.add_response("describe_addon", {"addon": dict(ADDON, serviceAccountRoleArn=CNI_ROLE)},
-                     {"clusterName": "prod", "addonName": "vpc-cni"})
-    result = vpc_cni_addon.run(ctx, vpc_cni_addon.Options(cluster_name="prod", service_account_role_arn=CNI_ROLE,
-                                                          resolve_conflicts="PRESERVE"))
-    ctx.assert_no_pending()
-    assert result["update"] == {"id": "u1", "status": "Successful"}
-    assert result["addon"]["service_account_role_arn"] == CNI_ROLE
-
-
-def test_addon_check_mode_does_not_update():
-    ctx = FakeContext(check_mode=True)
-    eks = ctx.stub("eks")
-    eks.add_response("describe_cluster", CLUSTER)
-    eks.add_response("describe_addon", {"addon": ADDON})
-    result = vpc_cni_addon.run(ctx, vpc_cni_addon.Options(cluster_name="prod", service_account_role_arn=CNI_ROLE))
-    ctx.assert_no_pending()
-    assert result["changed"] is True and result["update"] is None
-
-
-def test_addon_failed_update_is_one_sentence():
-    ctx = FakeContext()
-    eks = ctx.stub("eks")
-    eks.add_response("describe_cluster", CLUSTER)
-    eks.add_response("describe_addon", {"addon": ADDON})
-    eks.add_response("update_addon", {"update": {"id": "u1", "status": "InProgress"}})
-    eks.add_response("describe_update", {"update": {"id": "u1", "status": "Failed",
-                                                    "errors": [{"errorMessage": "role not trusted"}]}})
-    with pytest.raises(errors.EksAccessError) as failed:
-        vpc_cni_addon.run(ctx, vpc_cni_addon.Options(cluster_name="prod", service_account_role_arn=CNI_ROLE))
-    assert "ended Failed: role not trusted" in str(failed.value)
-
-
-def test_addon_missing_cluster_is_not_found():
-    ctx = FakeContext()
-    ctx.stub("eks").add_client_error("describe_cluster", "ResourceNotFoundException")
-    with pytest.raises(errors.NotFound):
-        vpc_cni_addon.run(ctx, vpc_cni_addon.Options(cluster_name="prod"))
-
-
-def test_addon_absent_with_a_role_is_bad_input():
-    with pytest.raises(errors.InvalidInput):
-        vpc_cni_addon.run(FakeContext(), vpc_cni_addon.Options(cluster_name="prod", state="absent",
-                                                               service_account_role_arn=CNI_ROLE))
-
-
-# --------------------------------------------------------------------------- vpc_cni_lease
-
-
-def test_lease_runner_takes_and_gives_up():
-    kube = ScriptedKube()
-    ctx = FakeContext(kube)
-    taken = vpc_cni_lease.run(ctx, vpc_cni_lease.Options(holder="A"))
-    assert taken["action"] == "create" and taken["lease"] == "kube-system/eks-access-vpc-cni"
-    with pytest.raises(lease.LeaseHeld):
-        vpc_cni_lease.run(ctx, vpc_cni_lease.Options(holder="B"))
-    assert vpc_cni_lease.run(ctx, vpc_cni_lease.Options(holder="A", state="absent"))["action"] == "release"
-    assert [w[0] for w in kube.writes] == ["POST", "PUT"]
-
 
 def test_node_role_policy_options_from_the_module_parameters():
     from ansible_collections.eks.access.plugins.module_utils.module import options_from
@@ -377,3 +251,20 @@ def test_node_role_policy_options_from_the_module_parameters():
     opts = options_from(node_role_policy.Options, params)
     assert opts.force is True and opts.cluster_name is None and opts.discover == ["nodegroups", "aws_auth"]
     assert copy.copy(opts) == opts
+
+
+def test_node_role_policy_rechecks_pod_identity_at_the_moment_of_detaching():
+    """IRSA pods (a rollback moved them) do not pass the Pod Identity check: the detach is refused, nothing written."""
+    from .test_aws_node_irsa_info import pod_identity_cluster, queue_association
+    from .test_vpc_cni_addon_pod_identity import pod
+
+    ctx = FakeContext(pod_identity_cluster([pod("a", pod_identity=False, irsa=True)]))
+    queue_discovery(ctx)
+    queue_region(ctx)
+    queue_association(ctx.stub("eks"))
+    with pytest.raises(cni.CniRefused) as refused:
+        node_role_policy.run(ctx, options(discover=["nodegroups"], credential_method="pod_identity",
+                                                 irsa_role_arn=CNI_ROLE))
+    ctx.assert_no_pending()
+    assert "does not run on EKS Pod Identity yet" in str(refused.value)
+    assert "AWS_CONTAINER_CREDENTIALS_FULL_URI is not set" in str(refused.value)

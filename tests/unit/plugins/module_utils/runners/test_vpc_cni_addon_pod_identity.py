@@ -1,23 +1,19 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The VPC CNI on EKS Pod Identity: the workloads definition by method, the add-on's associations, the checks.
-
-Pure functions over plain data, and the runners with botocore Stubbers and a
-scripted KubeApi (a write a test does not queue fails it).
-"""
+"""vpc_cni_addon with credential_method=pod_identity: the add-on's own association, the others kept; and the pure
+side it stands on (the credentials of a Pod Identity pod, the add-on's association plan)."""
 
 from __future__ import annotations
 
 import pytest
 
-from ansible_collections.eks.access.plugins.module_utils.model import cni
 from ansible_collections.eks.access.plugins.module_utils import errors
-from ansible_collections.eks.access.plugins.module_utils.runners import aws_node_irsa_info
-from ansible_collections.eks.access.plugins.module_utils.runners import node_role_policy
-from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni_addon
+from ansible_collections.eks.access.plugins.module_utils.model import cni
 from ansible_collections.eks.access.plugins.module_utils.model import workloads
+from ansible_collections.eks.access.plugins.module_utils.runners import vpc_cni_addon
 
-from ansible_collections.eks.access.tests.unit.plugins.module_utils.fake_clients import FakeContext, ScriptedKube
+from ansible_collections.eks.access.tests.unit.plugins.fakes import FakeContext
+
 
 ACCOUNT = "111122223333"
 CNI_ROLE = "arn:aws:iam::%s:role/AmazonEKSVPCCNIRole" % ACCOUNT
@@ -25,6 +21,8 @@ OTHER_ROLE = "arn:aws:iam::%s:role/other" % ACCOUNT
 ADDON_ARN = "arn:aws:eks:us-east-1:%s:addon/prod/vpc-cni/x" % ACCOUNT
 ADDON = {"addonName": "vpc-cni", "clusterName": "prod", "status": "ACTIVE", "addonVersion": "v1.20.4-eksbuild.1",
          "addonArn": ADDON_ARN}
+
+
 CLUSTER = {"cluster": {"name": "prod", "arn": "arn:aws:eks:us-east-1:%s:cluster/prod" % ACCOUNT}}
 PI_DIR = "/var/run/secrets/pods.eks.amazonaws.com/serviceaccount"
 IRSA_DIR = "/var/run/secrets/eks.amazonaws.com/serviceaccount"
@@ -141,6 +139,7 @@ def test_plan_nothing_to_do_and_no_addon():
         cni.plan_addon_pod_identity(ADDON, [], "aws-node", "not-an-arn")
 
 
+
 # --------------------------------------------------------------------------- vpc_cni_addon runner, pod_identity
 
 
@@ -165,9 +164,8 @@ def queue_pod_identity_reads(eks, addon, agent=True, associations=(), roles=None
             item["serviceAccount"]])})
 
 
-def test_addon_pod_identity_update_repeats_the_other_associations():
-    ctx = FakeContext()
-    eks = ctx.stub("eks")
+def test_addon_pod_identity_update_repeats_the_other_associations(context):
+    eks = context.stub("eks")
     eks.add_response("describe_cluster", CLUSTER, {"name": "prod"})
     eks.add_response("describe_addon", {"addon": ADDON}, {"clusterName": "prod", "addonName": "vpc-cni"})
     queue_pod_identity_reads(eks, ADDON, associations=[summary("other-agent", "a-1", ADDON_ARN)],
@@ -181,9 +179,9 @@ def test_addon_pod_identity_update_repeats_the_other_associations():
     queue_pod_identity_reads(eks, ADDON, associations=[summary("other-agent", "a-1", ADDON_ARN),
                                                        summary("aws-node", "a-2", ADDON_ARN)],
                              roles={"other-agent": OTHER_ROLE, "aws-node": CNI_ROLE})
-    result = vpc_cni_addon.run(ctx, vpc_cni_addon.Options(cluster_name="prod", credential_method="pod_identity",
-                                                          pod_identity_role_arn=CNI_ROLE, resolve_conflicts="PRESERVE"))
-    ctx.assert_no_pending()
+    result = vpc_cni_addon.run(context, vpc_cni_addon.Options(cluster_name="prod", credential_method="pod_identity",
+                                                           pod_identity_role_arn=CNI_ROLE, resolve_conflicts="PRESERVE"))
+    context.assert_no_pending()
     assert result["changed"] and result["update"] == {"id": "u1", "status": "Successful"}
     assert sorted(a["service_account"] for a in result["addon"]["pod_identity_associations"]) == [
         "aws-node", "other-agent"]
@@ -197,7 +195,7 @@ def test_addon_pod_identity_check_mode_reads_only_and_shows_the_diff():
     eks.add_response("describe_addon", {"addon": ADDON})
     queue_pod_identity_reads(eks, ADDON)
     result = vpc_cni_addon.run(ctx, vpc_cni_addon.Options(cluster_name="prod", credential_method="pod_identity",
-                                                          pod_identity_role_arn=CNI_ROLE))
+                                                       pod_identity_role_arn=CNI_ROLE))
     ctx.assert_no_pending()
     assert result["changed"] and result["update"] is None
     assert result["diff"] == {"before": {"pod_identity_associations": []},
@@ -210,16 +208,15 @@ def test_addon_pod_identity_check_mode_reads_only_and_shows_the_diff():
     (True, (), (), "has no Pod Identity support"),
     (True, ("aws-node",), (summary("aws-node", "a-9"),), "already has a Pod Identity association of its own"),
 ])
-def test_addon_pod_identity_refusals_write_nothing(agent, service_accounts, associations, words):
-    ctx = FakeContext()
-    eks = ctx.stub("eks")
+def test_addon_pod_identity_refusals_write_nothing(agent, service_accounts, associations, words, context):
+    eks = context.stub("eks")
     eks.add_response("describe_cluster", CLUSTER)
     eks.add_response("describe_addon", {"addon": ADDON})
     queue_pod_identity_reads(eks, ADDON, agent, associations, {"aws-node": OTHER_ROLE}, service_accounts)
     with pytest.raises(cni.CniRefused) as refused:
-        vpc_cni_addon.run(ctx, vpc_cni_addon.Options(cluster_name="prod", credential_method="pod_identity",
-                                                     pod_identity_role_arn=CNI_ROLE))
-    ctx.assert_no_pending()
+        vpc_cni_addon.run(context, vpc_cni_addon.Options(cluster_name="prod", credential_method="pod_identity",
+                                                      pod_identity_role_arn=CNI_ROLE))
+    context.assert_no_pending()
     assert words in str(refused.value) and "nothing was changed" in str(refused.value)
 
 
@@ -228,94 +225,4 @@ def test_addon_pod_identity_options_that_do_not_go_together():
         vpc_cni_addon.run(FakeContext(), vpc_cni_addon.Options(cluster_name="prod", pod_identity_role_arn=CNI_ROLE))
     with pytest.raises(errors.InvalidInput):
         vpc_cni_addon.run(FakeContext(), vpc_cni_addon.Options(cluster_name="prod", credential_method="pod_identity",
-                                                               service_account_role_arn=CNI_ROLE))
-
-
-# --------------------------------------------------------------------------- verify and the re-check at detach
-
-
-def cluster(pods):
-    ds = {"metadata": {"name": "aws-node", "namespace": "kube-system"},
-          "spec": {"selector": {"matchLabels": {"k8s-app": "aws-node"}},
-                   "template": {"spec": {"serviceAccountName": "aws-node"}}},
-          "status": {"desiredNumberScheduled": len(pods)}}
-    sa = {"metadata": {"name": "aws-node", "namespace": "kube-system"}}
-    return ScriptedKube({DS_PATH: ds, SA_PATH: sa}, {"kube-system": pods})
-
-
-def queue_association(eks, role=CNI_ROLE):
-    items = [summary("aws-node", "a-2")] if role else []
-    eks.add_response("list_pod_identity_associations", {"associations": items})
-    if role:
-        eks.add_response("describe_pod_identity_association", {"association": dict(items[0], roleArn=role)})
-
-
-def test_verify_pod_identity_reads_the_association_and_the_pods():
-    ctx = FakeContext(cluster([pod("a"), pod("b")]))
-    queue_association(ctx.stub("eks"))
-    result = aws_node_irsa_info.run(ctx, aws_node_irsa_info.Options(credential_method="pod_identity", cluster_name="prod",
-                                                                    role_arn=CNI_ROLE))
-    assert result["ok"] and result["checked"] == 2
-    assert result["pod_identity_association"]["association_id"] == "a-2"
-
-
-def test_verify_pod_identity_fails_on_another_role_or_no_association():
-    ctx = FakeContext(cluster([pod("a")]))
-    queue_association(ctx.stub("eks"), OTHER_ROLE)
-    result = aws_node_irsa_info.run(ctx, aws_node_irsa_info.Options(credential_method="pod_identity", cluster_name="prod",
-                                                                    role_arn=CNI_ROLE))
-    assert not result["ok"] and "uses %s, not %s" % (OTHER_ROLE, CNI_ROLE) in result["failure_lines"][0]
-    ctx = FakeContext(cluster([pod("a")]))
-    queue_association(ctx.stub("eks"), None)
-    result = aws_node_irsa_info.run(ctx, aws_node_irsa_info.Options(credential_method="pod_identity", cluster_name="prod"))
-    assert not result["ok"] and "has no Pod Identity association" in result["failure_lines"][0]
-
-
-def test_verify_pod_identity_needs_the_cluster_name():
-    with pytest.raises(errors.InvalidInput):
-        aws_node_irsa_info.run(FakeContext(cluster([pod()])), aws_node_irsa_info.Options(credential_method="pod_identity"))
-
-
-def test_node_role_policy_rechecks_pod_identity_at_the_moment_of_detaching():
-    """IRSA pods (a rollback moved them) do not pass the Pod Identity check: the detach is refused, nothing written."""
-    from .test_vpc_cni import queue_discovery, queue_region, options
-
-    ctx = FakeContext(cluster([pod("a", pod_identity=False, irsa=True)]))
-    queue_discovery(ctx)
-    queue_region(ctx)
-    queue_association(ctx.stub("eks"))
-    with pytest.raises(cni.CniRefused) as refused:
-        node_role_policy.run(ctx, options(discover=["nodegroups"], credential_method="pod_identity",
-                                          irsa_role_arn=CNI_ROLE))
-    ctx.assert_no_pending()
-    assert "does not run on EKS Pod Identity yet" in str(refused.value)
-    assert "AWS_CONTAINER_CREDENTIALS_FULL_URI is not set" in str(refused.value)
-
-
-# --------------------------------------------------------------------------- irsa_service_account, pod_identity (pure)
-
-
-def test_irsa_only_options_are_refused_with_pod_identity():
-    from ansible_collections.eks.access.plugins.module_utils.runners import irsa_service_account as base
-    from ansible_collections.eks.access.plugins.module_utils.runners import irsa_service_account_pod_identity as pi
-
-    options = base.Options(cluster_name="prod", name="reports", role_name="reports", credential_method="pod_identity",
-                           token_expiration=3600, audience="other")
-    with pytest.raises(errors.InvalidInput) as refused:
-        pi.check_options(options)
-    assert str(refused.value).startswith("token_expiration, audience only apply to IRSA")
-    pi.check_options(base.Options(cluster_name="prod", name="reports", role_name="reports",
-                                  credential_method="pod_identity"))
-
-
-def test_the_trust_left_without_the_pod_identity_statement():
-    from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
-    from ansible_collections.eks.access.plugins.module_utils.runners import irsa_service_account_pod_identity as pi
-
-    irsa = {"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::1:oidc-provider/x"},
-            "Action": "sts:AssumeRoleWithWebIdentity"}
-    listed = {"Effect": "Allow", "Principal": {"Service": ["ec2.amazonaws.com", trust_policy.POD_IDENTITY_SERVICE]},
-              "Action": "sts:AssumeRole"}
-    trust = {"Version": "2012-10-17", "Statement": [trust_policy.pod_identity_statement(), irsa, listed]}
-    assert pi._without_pod_identity(trust) == [irsa]  # pylint: disable=protected-access
-    assert pi._without_pod_identity({"Statement": trust_policy.pod_identity_statement()}) == []  # pylint: disable=protected-access
+                                                            service_account_role_arn=CNI_ROLE))
