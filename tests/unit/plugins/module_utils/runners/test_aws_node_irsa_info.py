@@ -46,7 +46,7 @@ def test_verify_pod_identity_reads_the_association_and_the_pods():
     ctx = FakeContext(pod_identity_cluster([pod("a"), pod("b")]))
     queue_association(ctx.stub("eks"))
     result = aws_node_irsa_info.run(ctx, aws_node_irsa_info.Options(credential_method="pod_identity", cluster_name="prod",
-                                                         role_arn=CNI_ROLE))
+                                                                    role_arn=CNI_ROLE))
     assert result["ok"] and result["checked"] == 2
     assert result["pod_identity_association"]["association_id"] == "a-2"
 
@@ -55,7 +55,7 @@ def test_verify_pod_identity_fails_on_another_role_or_no_association():
     ctx = FakeContext(pod_identity_cluster([pod("a")]))
     queue_association(ctx.stub("eks"), OTHER_ROLE)
     result = aws_node_irsa_info.run(ctx, aws_node_irsa_info.Options(credential_method="pod_identity", cluster_name="prod",
-                                                         role_arn=CNI_ROLE))
+                                                                    role_arn=CNI_ROLE))
     assert not result["ok"] and "uses %s, not %s" % (OTHER_ROLE, CNI_ROLE) in result["failure_lines"][0]
     ctx = FakeContext(pod_identity_cluster([pod("a")]))
     queue_association(ctx.stub("eks"), None)

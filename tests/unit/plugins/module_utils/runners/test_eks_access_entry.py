@@ -242,7 +242,6 @@ def test_type_change_needs_replace_and_replace_deletes_then_creates():
     assert result["replaced"] == [NODE]
 
 
-
 # --------------------------------------------------------------------------- issue 27
 
 

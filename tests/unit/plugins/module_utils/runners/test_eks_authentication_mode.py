@@ -57,7 +57,7 @@ def test_mode_switch_to_api_is_refused_naming_a_node_role_that_has_no_node_entry
     node_entries(context.eks, [NODE])
     with context.eks, pytest.raises(errors.Refused) as raised:
         eks_authentication_mode.run(context, mode_options("API", allow_node_lockout=False,
-                                                             allow_self_lockout=True))
+                                                          allow_self_lockout=True))
     context.eks.assert_no_pending_responses()
     assert raised.value.details["node_lockouts"] == [
         {"principal_arn": SELF_MANAGED, "sources": ["aws-auth mapRoles[0]"]}]
@@ -79,7 +79,7 @@ def test_mode_switch_to_api_goes_ahead_when_every_node_role_has_a_node_entry_wha
                              {"name": CLUSTER, "updateId": "u1"})
     with context.eks:
         result = eks_authentication_mode.run(context, mode_options("API", allow_node_lockout=False,
-                                                                      allow_self_lockout=True))
+                                                                   allow_self_lockout=True))
         context.eks.assert_no_pending_responses()
     assert result["changed"] and result["node_roles"] == [SELF_MANAGED]
 

@@ -242,7 +242,6 @@ def test_node_role_policy_discovery_needs_the_cluster_name():
         node_role_policy.run(FakeContext(cluster()), options(cluster_name=None))
 
 
-
 def test_node_role_policy_options_from_the_module_parameters():
     from ansible_collections.eks.access.plugins.module_utils.module import options_from
 
@@ -264,7 +263,7 @@ def test_node_role_policy_rechecks_pod_identity_at_the_moment_of_detaching():
     queue_association(ctx.stub("eks"))
     with pytest.raises(cni.CniRefused) as refused:
         node_role_policy.run(ctx, options(discover=["nodegroups"], credential_method="pod_identity",
-                                                 irsa_role_arn=CNI_ROLE))
+                                          irsa_role_arn=CNI_ROLE))
     ctx.assert_no_pending()
     assert "does not run on EKS Pod Identity yet" in str(refused.value)
     assert "AWS_CONTAINER_CREDENTIALS_FULL_URI is not set" in str(refused.value)

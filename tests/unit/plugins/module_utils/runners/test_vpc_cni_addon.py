@@ -29,7 +29,7 @@ def test_addon_sets_the_role_then_waits_for_the_update(context):
     eks.add_response("describe_addon", {"addon": dict(ADDON, serviceAccountRoleArn=CNI_ROLE)},
                      {"clusterName": "prod", "addonName": "vpc-cni"})
     result = vpc_cni_addon.run(context, vpc_cni_addon.Options(cluster_name="prod", service_account_role_arn=CNI_ROLE,
-                                                           resolve_conflicts="PRESERVE"))
+                                                              resolve_conflicts="PRESERVE"))
     context.assert_no_pending()
     assert result["update"] == {"id": "u1", "status": "Successful"}
     assert result["addon"]["service_account_role_arn"] == CNI_ROLE
@@ -66,4 +66,4 @@ def test_addon_missing_cluster_is_not_found(context):
 def test_addon_absent_with_a_role_is_bad_input():
     with pytest.raises(errors.InvalidInput):
         vpc_cni_addon.run(FakeContext(), vpc_cni_addon.Options(cluster_name="prod", state="absent",
-                                                            service_account_role_arn=CNI_ROLE))
+                                                               service_account_role_arn=CNI_ROLE))

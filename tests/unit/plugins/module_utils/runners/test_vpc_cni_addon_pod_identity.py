@@ -139,7 +139,6 @@ def test_plan_nothing_to_do_and_no_addon():
         cni.plan_addon_pod_identity(ADDON, [], "aws-node", "not-an-arn")
 
 
-
 # --------------------------------------------------------------------------- vpc_cni_addon runner, pod_identity
 
 
@@ -180,7 +179,7 @@ def test_addon_pod_identity_update_repeats_the_other_associations(context):
                                                        summary("aws-node", "a-2", ADDON_ARN)],
                              roles={"other-agent": OTHER_ROLE, "aws-node": CNI_ROLE})
     result = vpc_cni_addon.run(context, vpc_cni_addon.Options(cluster_name="prod", credential_method="pod_identity",
-                                                           pod_identity_role_arn=CNI_ROLE, resolve_conflicts="PRESERVE"))
+                                                              pod_identity_role_arn=CNI_ROLE, resolve_conflicts="PRESERVE"))
     context.assert_no_pending()
     assert result["changed"] and result["update"] == {"id": "u1", "status": "Successful"}
     assert sorted(a["service_account"] for a in result["addon"]["pod_identity_associations"]) == [
@@ -195,7 +194,7 @@ def test_addon_pod_identity_check_mode_reads_only_and_shows_the_diff():
     eks.add_response("describe_addon", {"addon": ADDON})
     queue_pod_identity_reads(eks, ADDON)
     result = vpc_cni_addon.run(ctx, vpc_cni_addon.Options(cluster_name="prod", credential_method="pod_identity",
-                                                       pod_identity_role_arn=CNI_ROLE))
+                                                          pod_identity_role_arn=CNI_ROLE))
     ctx.assert_no_pending()
     assert result["changed"] and result["update"] is None
     assert result["diff"] == {"before": {"pod_identity_associations": []},
@@ -215,7 +214,7 @@ def test_addon_pod_identity_refusals_write_nothing(agent, service_accounts, asso
     queue_pod_identity_reads(eks, ADDON, agent, associations, {"aws-node": OTHER_ROLE}, service_accounts)
     with pytest.raises(cni.CniRefused) as refused:
         vpc_cni_addon.run(context, vpc_cni_addon.Options(cluster_name="prod", credential_method="pod_identity",
-                                                      pod_identity_role_arn=CNI_ROLE))
+                                                         pod_identity_role_arn=CNI_ROLE))
     context.assert_no_pending()
     assert words in str(refused.value) and "nothing was changed" in str(refused.value)
 
@@ -225,4 +224,4 @@ def test_addon_pod_identity_options_that_do_not_go_together():
         vpc_cni_addon.run(FakeContext(), vpc_cni_addon.Options(cluster_name="prod", pod_identity_role_arn=CNI_ROLE))
     with pytest.raises(errors.InvalidInput):
         vpc_cni_addon.run(FakeContext(), vpc_cni_addon.Options(cluster_name="prod", credential_method="pod_identity",
-                                                            service_account_role_arn=CNI_ROLE))
+                                                               service_account_role_arn=CNI_ROLE))

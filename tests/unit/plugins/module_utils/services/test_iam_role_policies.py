@@ -6,11 +6,6 @@ from __future__ import annotations
 
 import json
 
-import boto3
-import pytest
-from botocore.stub import Stubber
-
-from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.services import iam_role
 
 POLICY = "arn:aws:iam::111122223333:policy/AmazonEKS_CNI_IPv6_Policy"
@@ -18,16 +13,8 @@ DOCUMENT = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action":
                                                     "Resource": "*"}]}
 
 
-@pytest.fixture
-def iam():
-    client = boto3.client("iam", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s")
-    with Stubber(client) as stubber:
-        yield aws.AlwaysRetryingClient(client, aws.DEFAULT_RETRY), stubber
-        stubber.assert_no_pending_responses()
-
-
-def test_managed_policy_document_is_none_when_missing_else_the_default_version(iam):
-    client, stubber = iam
+def test_managed_policy_document_is_none_when_missing_else_the_default_version(context):
+    client, stubber = context.aws("iam"), context.stub("iam")
     stubber.add_client_error("get_policy", "NoSuchEntity", expected_params={"PolicyArn": POLICY})
     stubber.add_response("get_policy", {"Policy": {"Arn": POLICY, "DefaultVersionId": "v3"}}, {"PolicyArn": POLICY})
     stubber.add_response("get_policy_version", {"PolicyVersion": {"Document": json.dumps(DOCUMENT), "VersionId": "v3"}},
@@ -37,16 +24,16 @@ def test_managed_policy_document_is_none_when_missing_else_the_default_version(i
     assert policies.document(POLICY) == DOCUMENT
 
 
-def test_managed_policy_create_sends_the_document_as_json(iam):
-    client, stubber = iam
+def test_managed_policy_create_sends_the_document_as_json(context):
+    client, stubber = context.aws("iam"), context.stub("iam")
     stubber.add_response("create_policy", {"Policy": {"Arn": POLICY}}, {
         "PolicyName": "AmazonEKS_CNI_IPv6_Policy", "Path": "/", "PolicyDocument": json.dumps(DOCUMENT),
         "Description": "IPv6"})
     iam_role.ManagedPolicies(client).create("AmazonEKS_CNI_IPv6_Policy", "/", DOCUMENT, "IPv6")
 
 
-def test_attached_policy_arns_is_none_for_a_missing_role(iam):
-    client, stubber = iam
+def test_attached_policy_arns_is_none_for_a_missing_role(context):
+    client, stubber = context.aws("iam"), context.stub("iam")
     stubber.add_client_error("list_attached_role_policies", "NoSuchEntity", expected_params={"RoleName": "gone"})
     stubber.add_response("list_attached_role_policies", {"AttachedPolicies": [
         {"PolicyName": "CNI", "PolicyArn": "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"}], "IsTruncated": False},
@@ -56,8 +43,8 @@ def test_attached_policy_arns_is_none_for_a_missing_role(iam):
     assert roles.attached_policy_arns("node") == ["arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"]
 
 
-def test_roles_under_a_path_read_every_page(iam):
-    client, stubber = iam
+def test_roles_under_a_path_read_every_page(context):
+    client, stubber = context.aws("iam"), context.stub("iam")
     role = {"Path": "/aws-reserved/sso.amazonaws.com/", "RoleName": "r1", "RoleId": "AROAEXAMPLE1234567890",
             "Arn": "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/r1",
             "CreateDate": "2024-01-01T00:00:00Z"}
@@ -69,17 +56,14 @@ def test_roles_under_a_path_read_every_page(iam):
     assert names == ["r1", "r2"]
 
 
-def test_try_assume_role_answers_credentials_or_why_not_once():
-    client = boto3.client("sts", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s")
+def test_try_assume_role_answers_credentials_or_why_not_once(context):
+    stubber, sts = context.stub("sts"), context.aws("sts")
     role = "arn:aws:iam::111122223333:role/ops"
     params = {"RoleArn": role, "RoleSessionName": "eks-access-verify", "DurationSeconds": 900}
-    with Stubber(client) as stubber:
-        stubber.add_response("assume_role", {"Credentials": {
-            "AccessKeyId": "ASIAEXAMPLEEXAMPLE12", "SecretAccessKey": "s" * 20, "SessionToken": "t" * 20,
-            "Expiration": "2030-01-01T00:00:00Z"}}, params)
-        stubber.add_client_error("assume_role", "AccessDenied", expected_params=params)
-        sts = aws.AlwaysRetryingClient(client, aws.DEFAULT_RETRY)
-        credentials, why = iam_role.try_assume_role(sts, role, "eks-access-verify")
-        assert credentials["AccessKeyId"] == "ASIAEXAMPLEEXAMPLE12" and why is None
-        assert iam_role.try_assume_role(sts, role, "eks-access-verify") == (None, "AccessDenied")  # not retried
-        stubber.assert_no_pending_responses()
+    stubber.add_response("assume_role", {"Credentials": {
+        "AccessKeyId": "ASIAEXAMPLEEXAMPLE12", "SecretAccessKey": "s" * 20, "SessionToken": "t" * 20,
+        "Expiration": "2030-01-01T00:00:00Z"}}, params)
+    stubber.add_client_error("assume_role", "AccessDenied", expected_params=params)
+    credentials, why = iam_role.try_assume_role(sts, role, "eks-access-verify")
+    assert credentials["AccessKeyId"] == "ASIAEXAMPLEEXAMPLE12" and why is None
+    assert iam_role.try_assume_role(sts, role, "eks-access-verify") == (None, "AccessDenied")  # not retried

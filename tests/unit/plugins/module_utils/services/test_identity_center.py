@@ -4,11 +4,8 @@
 
 from __future__ import annotations
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
-from ansible_collections.eks.access.plugins.module_utils.clients import aws
 from ansible_collections.eks.access.plugins.module_utils.model.sso import SsoRoleError
 from ansible_collections.eks.access.plugins.module_utils.services.identity_center import PermissionSets
 
@@ -16,16 +13,8 @@ INSTANCE = "arn:aws:sso:::instance/ssoins-1111111111111111"
 PS = "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-2222222222222222"
 
 
-@pytest.fixture
-def sso_admin():
-    client = boto3.client("sso-admin", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s")
-    with Stubber(client) as stubber:
-        yield aws.AlwaysRetryingClient(client, aws.DEFAULT_RETRY), stubber
-        stubber.assert_no_pending_responses()
-
-
-def test_describe_names_a_missing_permission_set_and_its_instance(sso_admin):
-    client, stubber = sso_admin
+def test_describe_names_a_missing_permission_set_and_its_instance(context):
+    client, stubber = context.aws("sso-admin"), context.stub("sso-admin")
     stubber.add_client_error("describe_permission_set", "ResourceNotFoundException",
                              expected_params={"InstanceArn": INSTANCE, "PermissionSetArn": PS})
     with pytest.raises(SsoRoleError, match="permission set %s does not exist in IAM Identity Center instance %s"
@@ -33,8 +22,8 @@ def test_describe_names_a_missing_permission_set_and_its_instance(sso_admin):
         PermissionSets(client, INSTANCE).describe(PS)
 
 
-def test_describe_all_and_the_accounts_a_permission_set_is_provisioned_to(sso_admin):
-    client, stubber = sso_admin
+def test_describe_all_and_the_accounts_a_permission_set_is_provisioned_to(context):
+    client, stubber = context.aws("sso-admin"), context.stub("sso-admin")
     stubber.add_response("list_permission_sets", {"PermissionSets": [PS]}, {"InstanceArn": INSTANCE})
     stubber.add_response("describe_permission_set", {"PermissionSet": {"Name": "EKSAdmin", "PermissionSetArn": PS}},
                          {"InstanceArn": INSTANCE, "PermissionSetArn": PS})
