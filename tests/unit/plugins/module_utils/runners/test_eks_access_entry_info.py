@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 
 from ansible_collections.eks.access.plugins.module_utils.runners import eks_access_entry_info
-from .test_eks_access_entry import CLUSTER, ALICE, ADMIN_ROLE, CLUSTER_ADMIN, NOW, make_context, cluster, listing, entry, run
+from .test_eks_access_entry import CLUSTER, ALICE, ADMIN_ROLE, CLUSTER_ADMIN, NOW, make_context, cluster, listing, entry
 
 
 def test_info_lists_entries_with_policies_and_finds_missing_principals():

@@ -10,7 +10,7 @@ from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.runners import eks_authentication_mode
 from ansible_collections.eks.access.plugins.module_utils.services.access_entries import ModeChange
 from ansible_collections.eks.access.tests.unit.plugins.fakes import ScriptedKube
-from .test_eks_access_entry import ACCOUNT, CLUSTER, ROLE, ALICE, NODE, CALLER, ADMIN_ROLE, CLUSTER_ADMIN, make_context, cluster, listing, entry, run
+from .test_eks_access_entry import ACCOUNT, CLUSTER, ROLE, ALICE, NODE, CALLER, ADMIN_ROLE, CLUSTER_ADMIN, make_context, cluster, listing, entry
 
 
 def mode_options(mode, **kwargs):
