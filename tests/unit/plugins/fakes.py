@@ -23,6 +23,8 @@ the class from here.
 from __future__ import annotations
 
 import copy
+import datetime
+import json
 
 import boto3
 import pytest
@@ -42,6 +44,17 @@ FAST_RETRY = aws.AWSRetry.jittered_backoff(retries=2, delay=0, max_delay=0)
 def aws_client(service, region="us-east-1"):
     """A boto3 client with dummy credentials; a Stubber keeps it off the network."""
     return boto3.client(service, region_name=region, aws_access_key_id="k", aws_secret_access_key="s")
+
+
+def queue_role(iam, arn, trust, path="/", created=datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)):
+    """Queue on the IAM Stubber what services/iam_role.IamRoles.get reads of a role with no policies and no tags."""
+    name = arn.split("/")[-1]
+    iam.add_response("get_role", {"Role": {
+        "Path": path, "RoleName": name, "RoleId": "AROAEXAMPLE0000000001", "Arn": arn, "CreateDate": created,
+        "AssumeRolePolicyDocument": json.dumps(trust)}}, {"RoleName": name})
+    iam.add_response("list_attached_role_policies", {"AttachedPolicies": []}, {"RoleName": name})
+    iam.add_response("list_role_policies", {"PolicyNames": []}, {"RoleName": name})
+    iam.add_response("list_role_tags", {"Tags": []}, {"RoleName": name})
 
 
 def merge_patch(target, patch):

@@ -13,7 +13,7 @@ from ansible_collections.eks.access.plugins.module_utils.model import trust_poli
 from ansible_collections.eks.access.plugins.module_utils.errors import InvalidInput
 from ansible_collections.eks.access.plugins.module_utils.model import pod_identity as pod_identity_model
 from ansible_collections.eks.access.plugins.module_utils.runners import eks_addon as runner
-from ansible_collections.eks.access.tests.unit.plugins.fakes import Harness
+from ansible_collections.eks.access.tests.unit.plugins.fakes import Harness, queue_role
 
 from ..model.test_addon import ACCOUNT, ADDON_ARN, INFOS, ROLE
 
@@ -62,13 +62,7 @@ class Aws:
         self.eks.add_response("list_addons", {"addons": list(names)}, {"clusterName": CLUSTER})
 
     def role(self, arn, trust):
-        name = arn.split("/")[-1]
-        self.iam.add_response("get_role", {"Role": {
-            "Path": "/", "RoleName": name, "RoleId": "AROAEXAMPLE0000000001", "Arn": arn, "CreateDate": NOW,
-            "AssumeRolePolicyDocument": json.dumps(trust)}}, {"RoleName": name})
-        self.iam.add_response("list_attached_role_policies", {"AttachedPolicies": []}, {"RoleName": name})
-        self.iam.add_response("list_role_policies", {"PolicyNames": []}, {"RoleName": name})
-        self.iam.add_response("list_role_tags", {"Tags": []}, {"RoleName": name})
+        queue_role(self.iam, arn, trust, created=NOW)
 
     def not_installed(self):
         """The reads before installing aws-ebs-csi-driver: the cluster, no add-on, its versions, its configuration."""

@@ -19,7 +19,7 @@ import pytest
 from ansible_collections.eks.access.plugins.module_utils import module as module_core
 from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.runners import pod_identity_association as runner
-from ansible_collections.eks.access.tests.unit.plugins.fakes import Harness
+from ansible_collections.eks.access.tests.unit.plugins.fakes import Harness, queue_role
 
 ACCOUNT = "111122223333"
 CLUSTER = "prod"
@@ -65,13 +65,7 @@ class Aws:
 
     def role(self, arn, trust, path="/"):
         """What services/iam_role.IamRoles.get reads of an existing role."""
-        name = arn.split("/")[-1]
-        self.iam_stub.add_response("get_role", {"Role": {
-            "Path": path, "RoleName": name, "RoleId": "AROAEXAMPLE0000000001", "Arn": arn,
-            "CreateDate": NOW, "AssumeRolePolicyDocument": json.dumps(trust)}}, {"RoleName": name})
-        self.iam_stub.add_response("list_attached_role_policies", {"AttachedPolicies": []}, {"RoleName": name})
-        self.iam_stub.add_response("list_role_policies", {"PolicyNames": []}, {"RoleName": name})
-        self.iam_stub.add_response("list_role_tags", {"Tags": []}, {"RoleName": name})
+        queue_role(self.iam_stub, arn, trust, path=path, created=NOW)
 
     def run(self, options):
         """The result or failure dict, through the real run_module; every stubbed answer must be used."""

@@ -6,11 +6,10 @@ check mode reads and writes nothing; without the agent add-on the run is refused
 from __future__ import annotations
 
 import datetime
-import json
 
 from ansible_collections.eks.access.plugins.module_utils.model import trust_policy
 from ansible_collections.eks.access.plugins.module_utils.runners import pod_identity_migration as runner
-from ansible_collections.eks.access.tests.unit.plugins.fakes import Harness
+from ansible_collections.eks.access.tests.unit.plugins.fakes import Harness, queue_role
 
 ACCOUNT = "111122223333"
 CLUSTER = "prod"
@@ -42,12 +41,7 @@ def harness(agent, check_mode, daemonsets=()):
     eks.add_response("list_addons", {"addons": ["eks-pod-identity-agent"] if agent else []}, {"clusterName": CLUSTER})
     eks.add_response("list_pod_identity_associations", {"associations": []}, {"clusterName": CLUSTER})
     eks.add_response("list_fargate_profiles", {"fargateProfileNames": []}, {"clusterName": CLUSTER})
-    iam.add_response("get_role", {"Role": {
-        "Path": "/", "RoleName": "web", "RoleId": "AROAEXAMPLE0000000001", "Arn": ROLE, "CreateDate": NOW,
-        "AssumeRolePolicyDocument": json.dumps(TRUST)}}, {"RoleName": "web"})
-    iam.add_response("list_attached_role_policies", {"AttachedPolicies": []}, {"RoleName": "web"})
-    iam.add_response("list_role_policies", {"PolicyNames": []}, {"RoleName": "web"})
-    iam.add_response("list_role_tags", {"Tags": []}, {"RoleName": "web"})
+    queue_role(iam, ROLE, TRUST, created=NOW)
     return h
 
 
