@@ -325,7 +325,7 @@ lease:
 """
 
 from ansible_collections.eks.access.plugins.module_utils import module
-from ansible_collections.eks.access.plugins.module_utils.runners import access_entry_migration
+from ansible_collections.eks.access.plugins.module_utils.runners import eks_access_entry_migration
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry_migration as planner
 from ansible_collections.eks.access.plugins.module_utils.services.access_entries import DEFAULT_CONCURRENCY
 from ansible_collections.eks.access.plugins.module_utils.services import lease as lease_service
@@ -333,7 +333,7 @@ from ansible_collections.eks.access.plugins.module_utils.services import lease a
 
 ARGUMENT_SPEC = dict(
     cluster_name=dict(type="str", required=True),
-    step=dict(type="str", default="plan", choices=list(access_entry_migration.STEPS)),
+    step=dict(type="str", default="plan", choices=list(eks_access_entry_migration.STEPS)),
     update_existing=dict(type="bool", default=False),
     username_prefix=dict(type="str", default=planner.DEFAULT_USERNAME_PREFIX),
     verify_tokens=dict(type="bool", default=False),
@@ -351,7 +351,7 @@ ARGUMENT_SPEC = dict(
 
 
 def main():
-    module.main(access_entry_migration, ARGUMENT_SPEC)
+    module.main(eks_access_entry_migration, ARGUMENT_SPEC)
 
 
 if __name__ == "__main__":

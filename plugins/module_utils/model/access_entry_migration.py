@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """aws-auth -> EKS access entries: the fate of every aws-auth mapping, as plain data.
 
-Pure: no boto3, no Kubernetes.  The runner (runners/access_entry_migration.py)
+Pure: no boto3, no Kubernetes.  The runner (runners/eks_access_entry_migration.py)
 reads aws-auth, asks IAM about the mapped principals of the cluster's account
 and lists the access entries; this module decides, per aws-auth entry:
 

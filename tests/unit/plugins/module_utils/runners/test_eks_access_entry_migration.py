@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""runners/access_entry_migration.py over stubbed eks/iam clients and a scripted aws-auth: the refusals and
+"""runners/eks_access_entry_migration.py over stubbed eks/iam clients and a scripted aws-auth: the refusals and
 rollback write nothing they must not."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils.model import access_entry_migration as planner
-from ansible_collections.eks.access.plugins.module_utils.runners import access_entry_migration as runner
+from ansible_collections.eks.access.plugins.module_utils.runners import eks_access_entry_migration as runner
 from ansible_collections.eks.access.tests.unit.plugins.fakes import FAST_RETRY, FakeContext, ScriptedKube
 
 from .test_eks_access_entry import ACCOUNT, ADMIN_ROLE, CALLER, CLUSTER_ARN
