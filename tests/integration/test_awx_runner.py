@@ -38,15 +38,15 @@ import textwrap
 
 import pytest
 
-from conftest import ensure_role  # pylint: disable=import-error
-from conftest import playbook_env  # pylint: disable=import-error
+from aws_auth_state import delete_aws_auth
+from playbook_runs import REPO, playbook_env
+from sandbox_aws import ensure_role, sandbox_clusters
 
 try:
     import ansible_runner
 except ImportError:  # reported by the test itself, so that the other tests still run
     ansible_runner = None
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SLICES = 2
 CLUSTERS_NEEDED = 3
 # What a job's process may inherit from the node that runs it; everything else
@@ -55,11 +55,6 @@ NODE_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
 # The mapped group and the ClusterRoleBinding that gives it the built-in ClusterRole view.
 GROUP = "awx-fleet-viewers"
 BINDING = "awx-fleet-view"
-
-
-def sandbox_clusters(env):
-    """[(name, region)] from EKS_SANDBOX_CLUSTERS ("name:region,...")."""
-    return [tuple(item.split(":", 1)) for item in env.get("EKS_SANDBOX_CLUSTERS", "").split(",") if item]
 
 
 def role_arn(account, cluster):
@@ -89,14 +84,14 @@ def fleet(sandbox_env):
             if e.status != 404:
                 raise
 
-    def delete_aws_auth():
+    def clean():
         for core, rbac_api in zip(apis.values(), rbac):
-            gone(core.delete_namespaced_config_map, "aws-auth", "kube-system")
+            delete_aws_auth(core)
             gone(rbac_api.delete_cluster_role_binding, BINDING)
 
-    delete_aws_auth()
+    clean()
     yield dict((name, (region, apis[name])) for name, region in clusters[:CLUSTERS_NEEDED])
-    delete_aws_auth()
+    clean()
 
 
 @pytest.fixture
