@@ -38,15 +38,14 @@ import tempfile
 import textwrap
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-
 import apicount
 import eksctl_cases
 from access_entries_bench import CountingRelay
 from aws_auth_state import AwsAuthState, delete_aws_auth
 from figures import machine, run_figures
-from playbook_runs import playbook_env
+from playbook_runs import REPO, playbook_env
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 CACHE = os.environ.get("EKS_SANDBOX_CACHE", os.path.expanduser("~/.cache/eks-access-sandbox"))
 DRIVER = os.path.join(CACHE, "bench", "upsert-driver")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+
 def aws_client(env, service, account=None, region=None):
     """A boto3 client of ``service`` on the sandbox's endpoint, with the keys and region of ``env``.
 
