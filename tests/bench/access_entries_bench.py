@@ -29,6 +29,7 @@ import time
 
 import apicount
 import latency_proxy
+from figures import write_json
 from playbook_runs import REPO, localhost_play, playbook_env
 from sandbox_aws import aws_client
 
@@ -346,11 +347,8 @@ def main(argv=None):
               speedup, speedup >= 5, phase_speedup, [r["rerun_aws_writes"] for r in rows]))
     print("requests by operation (concurrency 10, first run): %s" % json.dumps(rows[0]["requests_by_operation"]))
     print("requests by operation (re-run): %s" % json.dumps(rows[0]["rerun_requests_by_operation"]))
-    os.makedirs(os.path.dirname(args.json), exist_ok=True)
-    with open(args.json, "w") as f:
-        json.dump({"count": COUNT, "latency_ms": args.latency_ms, "cases": rows, "speedup": speedup,
-                   "aws_phase_speedup": phase_speedup}, f, indent=2)
-    log("figures written to %s" % args.json)
+    log("figures written to %s" % write_json(args.json, {"count": COUNT, "latency_ms": args.latency_ms, "cases": rows,
+                                                         "speedup": speedup, "aws_phase_speedup": phase_speedup}))
     return 0
 
 

@@ -42,7 +42,7 @@ import apicount
 import eksctl_cases
 from access_entries_bench import CountingRelay
 from aws_auth_state import AwsAuthState, delete_aws_auth
-from figures import machine, run_figures
+from figures import machine, run_figures, write_json
 from playbook_runs import REPO, playbook_env
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -485,10 +485,7 @@ def main(argv=None):
         targets(label, group, floor["median_s"])
     if eksctl_figures["skipped"] and args.only_eksctl:
         return 3
-    os.makedirs(os.path.dirname(args.json), exist_ok=True)
-    with open(args.json, "w") as f:
-        json.dump(out, f, indent=2, default=dict)
-    log("figures written to %s" % args.json)
+    log("figures written to %s" % write_json(args.json, out, default=dict))
     return 0
 
 

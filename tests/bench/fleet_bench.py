@@ -31,7 +31,7 @@ import time
 import urllib.request
 
 import apicount
-from figures import machine
+from figures import machine, write_json
 from playbook_runs import REPO, eks_clusters_inventory, eks_token_env, recaps
 from sandbox_aws import aws_client
 
@@ -245,10 +245,7 @@ def main(argv=None):
             r["forks"], r["apply_s"], r["rerun_s"], c["ansible"], c["moto"], c["authenticator"], c["apiservers"]))
     print("load average at start %s, at end %s" % (
         " ".join("%.2f" % v for v in load_at_start), " ".join("%.2f" % v for v in out["load_average_at_end"])))
-    os.makedirs(os.path.dirname(args.json), exist_ok=True)
-    with open(args.json, "w") as f:
-        json.dump(out, f, indent=2)
-    log("figures written to %s" % args.json)
+    log("figures written to %s" % write_json(args.json, out))
     return 0
 
 

@@ -30,7 +30,7 @@ import time
 
 import apicount
 import fleet_bench
-from figures import machine
+from figures import machine, write_json
 from playbook_runs import REPO, eks_clusters_inventory, eks_token_env
 from sandbox_aws import aws_client
 
@@ -183,10 +183,7 @@ def main(argv=None):
     figures = (run_s, check_s, out["principals_reported"], counts["requests"], html_bytes)
     print("| %.1f | %.1f | %d | %d | %d |" % figures)
     print("requests of %s: %s" % (clusters[0]["name"], json.dumps(counts["by"], sort_keys=True)))
-    os.makedirs(os.path.dirname(args.json), exist_ok=True)
-    with open(args.json, "w") as f:
-        json.dump(out, f, indent=2)
-    log("figures written to %s" % args.json)
+    log("figures written to %s" % write_json(args.json, out))
     return 0
 
 

@@ -40,7 +40,7 @@ import pytest
 
 from aws_auth_state import delete_aws_auth
 from playbook_runs import REPO, playbook_env
-from sandbox_aws import ensure_role, sandbox_clusters
+from sandbox_aws import cluster_api_clients, ensure_role
 
 try:
     import ansible_runner
@@ -64,18 +64,11 @@ def role_arn(account, cluster):
 @pytest.fixture
 def fleet(sandbox_env):
     """{cluster name: (region, CoreV1Api as the cluster admin)}; no aws-auth nor the test's binding before or after."""
-    clusters = sandbox_clusters(sandbox_env)
-    if len(clusters) < CLUSTERS_NEEDED:
-        pytest.skip("needs a sandbox with at least %d clusters (make sandbox CLUSTERS=%d); this one has %d"
-                    % (CLUSTERS_NEEDED, CLUSTERS_NEEDED, len(clusters)))
-    from kubernetes import client, config
+    from kubernetes import client
 
-    apis, rbac = {}, []
-    for name, _region in clusters[:CLUSTERS_NEEDED]:
-        kubeconfig = os.path.join(sandbox_env["EKS_SANDBOX_DIR"], "kubeconfig-" + name)
-        api_client = config.new_client_from_config(config_file=kubeconfig)
-        apis[name] = client.CoreV1Api(api_client)
-        rbac.append(client.RbacAuthorizationV1Api(api_client))
+    clusters = cluster_api_clients(sandbox_env, CLUSTERS_NEEDED)[:CLUSTERS_NEEDED]
+    apis = {name: client.CoreV1Api(api_client) for name, _region, api_client in clusters}
+    rbac = [client.RbacAuthorizationV1Api(api_client) for _name, _region, api_client in clusters]
 
     def gone(delete, *args):
         try:
@@ -90,7 +83,7 @@ def fleet(sandbox_env):
             gone(rbac_api.delete_cluster_role_binding, BINDING)
 
     clean()
-    yield dict((name, (region, apis[name])) for name, region in clusters[:CLUSTERS_NEEDED])
+    yield dict((name, (region, apis[name])) for name, region, _api_client in clusters)
     clean()
 
 

@@ -23,7 +23,7 @@ import pytest
 
 from aws_auth_state import authenticator_view, delete_aws_auth
 from playbook_runs import eks_clusters_inventory, eks_token_env, recaps
-from sandbox_aws import sandbox_clusters
+from sandbox_aws import cluster_api_clients
 
 CLUSTERS_NEEDED = 3
 
@@ -35,18 +35,10 @@ def role_arn(account, cluster):
 @pytest.fixture
 def fleet(sandbox_env):
     """{cluster name: (region, CoreV1Api as the cluster admin)}; no aws-auth before or after."""
-    clusters = sandbox_clusters(sandbox_env)
-    if len(clusters) < CLUSTERS_NEEDED:
-        pytest.skip("needs a sandbox with at least %d clusters (make sandbox CLUSTERS=%d; make test starts one); "
-                    "this one has %d (EKS_SANDBOX_CLUSTERS=%r)"
-                    % (CLUSTERS_NEEDED, CLUSTERS_NEEDED, len(clusters), sandbox_env.get("EKS_SANDBOX_CLUSTERS", "")))
-    from kubernetes import client, config
+    from kubernetes import client
 
-    apis = {}
-    for name, region in clusters:
-        kubeconfig = os.path.join(sandbox_env["EKS_SANDBOX_DIR"], "kubeconfig-" + name)
-        apis[name] = (region, client.CoreV1Api(config.new_client_from_config(config_file=kubeconfig)))
-
+    apis = {name: (region, client.CoreV1Api(api_client))
+            for name, region, api_client in cluster_api_clients(sandbox_env, CLUSTERS_NEEDED)}
     for _region, api in apis.values():
         delete_aws_auth(api)
     yield apis

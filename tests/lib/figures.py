@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 
@@ -11,6 +12,14 @@ import platform
 def figure(text):
     """Print a result line that `make reliability` shows (run with -s)."""
     print("\n[figure] %s" % text, flush=True)
+
+
+def write_json(path, document, default=None):
+    """Write ``document`` as indented JSON to ``path`` (its folder created); returns ``path``."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(document, f, indent=2, default=default)
+    return path
 
 
 def machine():

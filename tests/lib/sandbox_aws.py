@@ -8,6 +8,7 @@ Shared by tests/integration, tests/reliability and tests/bench (docs/testing.md,
 from __future__ import annotations
 
 import json
+import os
 
 
 def aws_client(env, service, account=None, region=None):
@@ -59,3 +60,20 @@ def delete_oidc_providers(iam, issuer):
 def sandbox_clusters(env):
     """[(name, region)] from EKS_SANDBOX_CLUSTERS ("name:region,...")."""
     return [tuple(item.split(":", 1)) for item in env.get("EKS_SANDBOX_CLUSTERS", "").split(",") if item]
+
+
+def cluster_api_clients(env, needed):
+    """[(name, region, kubernetes ApiClient as the cluster admin)] of the sandbox's clusters, in their order.
+
+    Skips the test when the sandbox has fewer than ``needed`` clusters.
+    """
+    import pytest
+    from kubernetes import config
+
+    clusters = sandbox_clusters(env)
+    if len(clusters) < needed:
+        pytest.skip("needs a sandbox with at least %d clusters (make sandbox CLUSTERS=%d; make test starts one); "
+                    "this one has %d (EKS_SANDBOX_CLUSTERS=%r)"
+                    % (needed, needed, len(clusters), env.get("EKS_SANDBOX_CLUSTERS", "")))
+    return [(name, region, config.new_client_from_config(
+        config_file=os.path.join(env["EKS_SANDBOX_DIR"], "kubeconfig-" + name))) for name, region in clusters]

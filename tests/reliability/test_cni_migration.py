@@ -210,6 +210,15 @@ class Run:
         return rc, "".join(self.lines)
 
 
+def roll_back_and_clean(env, core, iam):
+    """The sandbox as the race tests found it: no Lease, the CNI policy back on the node roles (the test role
+    deleted), no OIDC provider for the cluster."""
+    delete_lease(core)
+    rc, out = Run(env, "rollback", "-e", "vpc_cni_irsa_rollback_delete_role=true").finish()
+    delete_oidc_providers(iam, env["EKS_OIDC_ISSUER"])
+    assert rc == 0, out[-15000:]
+
+
 def write_expired_lease(core, holder):
     long_ago = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1)).strftime(
         "%Y-%m-%dT%H:%M:%S.%fZ")
@@ -316,11 +325,7 @@ def test_migration_and_rollback_racing_never_leave_a_pod_without_credentials_or_
                 schedule.append({"delay": None, "forced": True, "wait": False, "expired": False})
     finally:
         sampler.stop()
-        delete_lease(core)
-        cleanup = Run(env, "rollback", "-e", "vpc_cni_irsa_rollback_delete_role=true")
-        rc, out = cleanup.finish()
-        delete_oidc_providers(iam, env["EKS_OIDC_ISSUER"])
-        assert rc == 0, out[-15000:]
+        roll_back_and_clean(env, core, iam)
     figure("CNI race: %d trials of a migration and a rollback started together (4-7 s apart, or forced at a step of "
            "the first, or waiting for the Lease); invariant sampled %d times (%d reads raced a restart), "
            "violations %d" % (
@@ -347,11 +352,7 @@ def test_rollback_by_hand_between_verify_and_detach_is_refused_when_detaching(en
         outcome = rollback_by_hand_between_verify_and_detach(env, core, iam, node_roles, role_arn, current)
     finally:
         sampler.stop()
-        delete_lease(core)
-        cleanup = Run(env, "rollback", "-e", "vpc_cni_irsa_rollback_delete_role=true")
-        rc, out = cleanup.finish()
-        delete_oidc_providers(iam, env["EKS_OIDC_ISSUER"])
-        assert rc == 0, out[-15000:]
+        roll_back_and_clean(env, core, iam)
     figure("CNI rollback by hand between verification and detach: %s; invariant sampled %d times, violations %d"
            % (outcome, sampler.samples, len(sampler.violations)))
     assert sampler.samples > 10
