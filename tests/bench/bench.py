@@ -17,7 +17,7 @@ through EKS), and ``eksctl get iamidentitymapping`` against aws_auth_info.
 ``--only-eksctl`` (``BENCH=eksctl make bench``) runs case 1 and those alone.
 
 Wall time is the median of --runs runs (process start included).  Requests
-and writes come from the API server's audit log (tests/bench/apicount.py),
+and writes come from the API server's audit log (tests/lib/apicount.py),
 cross-checked with apiserver_request_total; the result is parsed with
 aws-iam-authenticator's own parser (aws-auth-check).  Then: parse + validate
 + plan + render of 10 000 mappings, and the multi-cluster rollout when the
