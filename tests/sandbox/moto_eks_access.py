@@ -70,8 +70,7 @@ def _raise(refusal, cluster=None):
 
 
 def _partition(response):
-    return "aws-cn" if response.region.startswith("cn-") else (
-        "aws-us-gov" if response.region.startswith("us-gov-") else "aws")
+    return common.partition(response.region)
 
 
 def _access_config(cluster):

@@ -20,6 +20,7 @@ the resources an extension keeps itself, to chain that way.
 from __future__ import annotations
 
 import base64
+import re
 
 from moto.core.responses import ActionResult, EmptyResult
 from moto.eks import exceptions as eks_exceptions
@@ -48,6 +49,19 @@ def eks_error(code, message, **ids):
     fields = dict.fromkeys(_ID_FIELDS[code])
     fields.update((k, v) for k, v in ids.items() if k in fields)
     return cls(message=message, **fields)
+
+
+# an IAM role ARN as EKS accepts one (roleArn, nodeRoleArn ...), its partition named
+ROLE_ARN_RE = re.compile(r"^arn:(?P<partition>aws[a-z-]*):iam::[0-9]{12}:role/[\w+=,.@/-]+$")
+
+
+def partition(region):
+    """The AWS partition of ``region``."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
 
 
 def cluster_of(response, name):

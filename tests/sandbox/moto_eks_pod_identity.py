@@ -95,20 +95,11 @@ _ASSOCIATIONS = {}  # (account, region, cluster) -> {association id: association
 
 _LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_ROLE_ARN_RE = re.compile(r"^arn:(?P<partition>aws[a-z-]*):iam::[0-9]{12}:role/[\w+=,.@/-]+$")
 _VERSION_RE = re.compile(r"^v(\d+)\.(\d+)\.(\d+)-eksbuild\.(\d+)$")
 _SUMMARY_FIELDS = ("clusterName", "namespace", "serviceAccount", "associationArn", "associationId", "ownerArn")
 
 
 # --------------------------------------------------------------------------- helpers
-
-def _partition(region):
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
-
 
 def _cluster(response, name):
     return common.cluster_of(response, name)
@@ -125,13 +116,13 @@ def _new_id():
 
 
 def _check_role_arn(value, what, cluster, region):
-    match = _ROLE_ARN_RE.match(value or "")
+    match = common.ROLE_ARN_RE.match(value or "")
     if not match:
         raise common.eks_error("InvalidParameterException", "%s %r is not a valid IAM role ARN." % (what, value),
                                clusterName=cluster)
-    if match.group("partition") != _partition(region):
+    if match.group("partition") != common.partition(region):
         raise common.eks_error("InvalidParameterException",
-                               "%s %s is not in partition %s." % (what, value, _partition(region)),
+                               "%s %s is not in partition %s." % (what, value, common.partition(region)),
                                clusterName=cluster)
 
 
@@ -210,7 +201,7 @@ def _new_association(response, cluster, namespace, service_account, role_arn, ow
     association = {
         "clusterName": cluster, "namespace": namespace, "serviceAccount": service_account, "roleArn": role_arn,
         "associationArn": "arn:%s:eks:%s:%s:podidentityassociation/%s/%s" % (
-            _partition(response.region), response.region, response.current_account, cluster, association_id),
+            common.partition(response.region), response.region, response.current_account, cluster, association_id),
         "associationId": association_id, "tags": dict(tags or {}), "createdAt": now, "modifiedAt": now,
         "disableSessionTags": bool(disable_session_tags),
     }
