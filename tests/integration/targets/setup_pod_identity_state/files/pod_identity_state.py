@@ -7,9 +7,9 @@
                      (their managed policies detached first); --oidc-provider: no IAM OIDC provider for the
                      cluster's issuer either (as seeded)
   pod_identity_state.py CLUSTER agent present|absent      the eks-pod-identity-agent add-on
-  pod_identity_state.py CLUSTER show NAMESPACE ROLE...    JSON: associations of NAMESPACE (described, by
-                                                          namespace/service account), trust policy of each role,
-                                                          the cluster's add-ons
+  pod_identity_state.py CLUSTER show NAMESPACE ROLE... [--addons]
+                     JSON: associations of NAMESPACE (described, by namespace/service account), trust policy
+                     of each role; --addons: the cluster's add-ons too
   pod_identity_state.py CLUSTER addon NAME ROLE_ARN|none  the add-on's serviceAccountRoleArn (none: removed), its
                                                           podIdentityAssociations removed
   pod_identity_state.py CLUSTER issuer                    the cluster's OIDC issuer, without https://
@@ -85,14 +85,17 @@ def main(cluster, command, *args):
         elif args[0] == "absent" and installed:
             eks.delete_addon(clusterName=cluster, addonName=AGENT)
     elif command == "show":
-        namespace, roles = args[0], args[1:]
-        addons = {}
-        for name in eks.list_addons(clusterName=cluster)["addons"]:
-            addon = eks.describe_addon(clusterName=cluster, addonName=name)["addon"]
-            addons[name] = {k: addon.get(k) for k in ("addonVersion", "status", "configurationValues",
-                                                      "serviceAccountRoleArn", "podIdentityAssociations", "addonArn")}
-        print(json.dumps({"associations": associations(eks, cluster, namespace),
-                          "trust": {name: trust(iam, name) for name in roles}, "addons": addons}, default=str))
+        namespace, roles = args[0], [a for a in args[1:] if a != "--addons"]
+        shown = {"associations": associations(eks, cluster, namespace),
+                 "trust": {name: trust(iam, name) for name in roles}}
+        if "--addons" in args:
+            shown["addons"] = {}
+            for name in eks.list_addons(clusterName=cluster)["addons"]:
+                addon = eks.describe_addon(clusterName=cluster, addonName=name)["addon"]
+                shown["addons"][name] = {k: addon.get(k) for k in (
+                    "addonVersion", "status", "configurationValues", "serviceAccountRoleArn",
+                    "podIdentityAssociations", "addonArn")}
+        print(json.dumps(shown, default=str))
     elif command == "addon":
         name, role = args
         params = dict(clusterName=cluster, addonName=name, podIdentityAssociations=[])
