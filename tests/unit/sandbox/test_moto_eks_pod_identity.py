@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import sys
-import threading
 
 import boto3
 import botocore.exceptions
 import pytest
+
+from ansible_collections.eks.access.tests.unit.sandbox import moto_server
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "sandbox"))
 import moto_eks_addons  # noqa: E402  pylint: disable=import-error,wrong-import-position
@@ -32,20 +32,11 @@ ENDPOINT_OF_CLUSTER = "https://127.0.0.1:16443"
 
 @pytest.fixture(scope="module")
 def endpoint():
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-    from werkzeug.serving import make_server
-
     moto_eks_addons.install()
     moto_eks_pod_identity.install()
     moto_eks_compute.install()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = make_server("127.0.0.1", port, DomainDispatcherApplication(create_backend_app), True,
-                         request_handler=MotoRequestHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield "http://127.0.0.1:%d" % port
-    server.shutdown()
+    with moto_server.serving() as url:
+        yield url
 
 
 @pytest.fixture()

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import datetime
 import os
-import socket
 import sys
-import threading
 
 import boto3
 import botocore.exceptions
 import pytest
+
+from ansible_collections.eks.access.tests.unit.sandbox import moto_server
 
 SANDBOX = os.path.join(os.path.dirname(__file__), "..", "..", "sandbox")
 sys.path.insert(0, SANDBOX)
@@ -29,19 +29,10 @@ ACCOUNT = "123456789012"
 
 @pytest.fixture(scope="module")
 def eks():
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-    from werkzeug.serving import make_server
-
     moto_eks_versions.install()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = make_server("127.0.0.1", port, DomainDispatcherApplication(create_backend_app), True,
-                         request_handler=MotoRequestHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield boto3.client("eks", endpoint_url="http://127.0.0.1:%d" % port, region_name="us-west-2",
-                       aws_access_key_id="testing", aws_secret_access_key="testing")
-    server.shutdown()
+    with moto_server.serving() as url:
+        yield boto3.client("eks", endpoint_url=url, region_name="us-west-2",
+                           aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
 def expected_status(version):

@@ -5,48 +5,14 @@
 from __future__ import annotations
 
 import botocore.exceptions
-import pytest
 
 from ansible_collections.eks.access.plugins.module_utils import errors
 from ansible_collections.eks.access.plugins.module_utils import module as module_core
-from ansible_collections.eks.access.plugins.module_utils.clients import aws
-
-
-class Exited(Exception):
-    pass
-
-
-class FakeModule:
-    check_mode = False
-    _diff = True
-    region = "us-west-2"
-
-    def __init__(self, **params):
-        self.params = dict(dict(cluster_name="prod", k8s_auth="eks_token"), **params)
-        self.exited = self.failed = self.failed_aws = None
-        self.warnings = []
-
-    def exit_json(self, **kwargs):
-        self.exited = kwargs
-        raise Exited()
-
-    def fail_json(self, **kwargs):
-        self.failed = kwargs
-        raise Exited()
-
-    def fail_json_aws(self, exception, msg=None, **kwargs):
-        self.failed_aws = (exception, msg)
-        raise Exited()
-
-    def warn(self, message):
-        self.warnings.append(message)
+from ansible_collections.eks.access.tests.unit.plugins.fakes import FakeModule, run_module
 
 
 def _run(runner, options=None, **params):
-    module = FakeModule(**params)
-    with pytest.raises(Exited):
-        module_core.run_module(module, runner, options)
-    return module
+    return run_module(FakeModule(**dict(dict(cluster_name="prod"), **params)), runner, options)
 
 
 def test_the_result_is_what_the_runner_returns_and_it_gets_its_options():
@@ -144,34 +110,3 @@ def test_an_unexpected_error_is_reported_with_its_traceback_for_verbose_runs():
     module = _run(runner)
     assert module.failed["msg"].startswith("Unexpected error in eks.access")
     assert "KeyError" in module.failed["msg"] and "Traceback" in module.failed["exception"]
-
-
-class _FlakyOperation:
-    def __init__(self, failures, code):
-        self.failures, self.code, self.calls = failures, code, 0
-
-    def __call__(self, **kwargs):
-        self.calls += 1
-        if self.calls <= self.failures:
-            raise botocore.exceptions.ClientError({"Error": {"Code": self.code, "Message": "x"}}, "Op")
-        return {"ok": kwargs}
-
-
-class _FakeBoto:
-    def __init__(self, operation):
-        self.describe_thing = operation
-
-
-def test_aws_calls_retry_throttling_by_default_and_not_caller_errors():
-    fast = aws.AWSRetry.jittered_backoff(retries=3, delay=0, max_delay=0)
-    throttled = _FlakyOperation(2, "Throttling")
-    assert aws.AlwaysRetryingClient(_FakeBoto(throttled), fast).describe_thing(name="x") == {"ok": {"name": "x"}}
-    assert throttled.calls == 3
-    malformed = _FlakyOperation(1, "MalformedPolicyDocument")
-    with pytest.raises(botocore.exceptions.ClientError):
-        aws.AlwaysRetryingClient(_FakeBoto(malformed), fast).describe_thing()
-    assert malformed.calls == 1
-    opted_out = _FlakyOperation(1, "Throttling")
-    with pytest.raises(botocore.exceptions.ClientError):
-        aws.AlwaysRetryingClient(_FakeBoto(opted_out), fast).describe_thing(aws_retry=False)
-    assert opted_out.calls == 1
