@@ -133,6 +133,8 @@ case "$what" in
     bench)
         # shellcheck disable=SC1091
         . "$repo/.sandbox/env"
+        # the shared test helpers (tests/lib), as pytest.ini gives them to the pytest suites
+        export PYTHONPATH="$repo/tests/lib${PYTHONPATH:+:$PYTHONPATH}"
         if [ "${BENCH:-all}" = eksctl ]; then
             # case 1 beside the eksctl cases only (BENCH=eksctl make bench)
             "$venv/bin/python" tests/bench/bench.py --only-eksctl "${@:2}"
@@ -151,6 +153,7 @@ case "$what" in
     bench-access-entries)
         # shellcheck disable=SC1091
         . "$repo/.sandbox/env"
+        export PYTHONPATH="$repo/tests/lib${PYTHONPATH:+:$PYTHONPATH}"
         "$venv/bin/python" tests/bench/access_entries_bench.py "${@:2}"
         ;;
     reliability) run_pytest tests/reliability -v -s -rfEs "${@:2}" ;;

@@ -24,16 +24,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import threading
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, HERE)
-
-import apicount  # noqa: E402  pylint: disable=wrong-import-position
-import latency_proxy  # noqa: E402  pylint: disable=wrong-import-position
+import apicount
+import latency_proxy
+from figures import write_json
+from playbook_runs import REPO, localhost_play, playbook_env
+from sandbox_aws import aws_client
 
 COUNT = 200
 PREFIX = "bench-ae"
@@ -162,11 +160,7 @@ def entries(account):
 
 
 def aws_clients(env):
-    import boto3
-
-    session = boto3.session.Session(region_name=env["AWS_REGION"], aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-                                    aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
-    return {name: session.client(name, endpoint_url=env["AWS_ENDPOINT_URL"]) for name in ("eks", "iam")}
+    return {name: aws_client(env, name) for name in ("eks", "iam")}
 
 
 def ensure_roles(iam):
@@ -202,23 +196,17 @@ def bench_entries_in_eks(eks, cluster):
 
 
 def playbook(cluster, concurrency, entries_file):
-    return textwrap.dedent("""\
-        - hosts: localhost
-          connection: local
-          gather_facts: false
-          vars:
-            ansible_python_interpreter: "{python}"
-          tasks:
-            - name: {count} access entries, one policy each, one task
-              eks.access.eks_access_entry:
-                cluster_name: {cluster}
-                entries: "{{{{ lookup('file', '{entries}') | from_json }}}}"
-                concurrency: {concurrency}
-              register: result
-            - name: Figures
-              ansible.builtin.debug:
-                msg: "BENCH {{{{ {{'writes': result.writes, 'changed': result.changed}} | to_json }}}}"
-        """).format(python=sys.executable, count=COUNT, cluster=cluster, entries=entries_file, concurrency=concurrency)
+    return localhost_play("""\
+        - name: {count} access entries, one policy each, one task
+          eks.access.eks_access_entry:
+            cluster_name: {cluster}
+            entries: "{{{{ lookup('file', '{entries}') | from_json }}}}"
+            concurrency: {concurrency}
+          register: result
+        - name: Figures
+          ansible.builtin.debug:
+            msg: "BENCH {{{{ {{'writes': result.writes, 'changed': result.changed}} | to_json }}}}"
+        """.format(count=COUNT, cluster=cluster, entries=entries_file, concurrency=concurrency))
 
 
 def process_cpu(pid):
@@ -327,9 +315,7 @@ def main(argv=None):
             CountingRelay((target[0], int(target[1])), args.latency_ms) as relay:
         with open(os.path.join(work, "entries.json"), "w") as f:
             json.dump(entries(env["AWS_ACCOUNT_ID"]), f)
-        slow_env = dict(env, AWS_ENDPOINT_URL="http://127.0.0.1:%d" % relay.port, ANSIBLE_FORCE_COLOR="0",
-                        ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_LOCALHOST_WARNING="0",
-                        ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
+        slow_env = playbook_env(env, AWS_ENDPOINT_URL="http://127.0.0.1:%d" % relay.port)
         for concurrency in (10, 1):
             log("concurrency %d, through a relay adding %g ms each way (%d runs)"
                 % (concurrency, args.latency_ms, args.runs))
@@ -361,11 +347,8 @@ def main(argv=None):
               speedup, speedup >= 5, phase_speedup, [r["rerun_aws_writes"] for r in rows]))
     print("requests by operation (concurrency 10, first run): %s" % json.dumps(rows[0]["requests_by_operation"]))
     print("requests by operation (re-run): %s" % json.dumps(rows[0]["rerun_requests_by_operation"]))
-    os.makedirs(os.path.dirname(args.json), exist_ok=True)
-    with open(args.json, "w") as f:
-        json.dump({"count": COUNT, "latency_ms": args.latency_ms, "cases": rows, "speedup": speedup,
-                   "aws_phase_speedup": phase_speedup}, f, indent=2)
-    log("figures written to %s" % args.json)
+    log("figures written to %s" % write_json(args.json, {"count": COUNT, "latency_ms": args.latency_ms, "cases": rows,
+                                                         "speedup": speedup, "aws_phase_speedup": phase_speedup}))
     return 0
 
 

@@ -17,7 +17,7 @@ through EKS), and ``eksctl get iamidentitymapping`` against aws_auth_info.
 ``--only-eksctl`` (``BENCH=eksctl make bench``) runs case 1 and those alone.
 
 Wall time is the median of --runs runs (process start included).  Requests
-and writes come from the API server's audit log (tests/bench/apicount.py),
+and writes come from the API server's audit log (tests/lib/apicount.py),
 cross-checked with apiserver_request_total; the result is parsed with
 aws-iam-authenticator's own parser (aws-auth-check).  Then: parse + validate
 + plan + render of 10 000 mappings, and the multi-cluster rollout when the
@@ -30,7 +30,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -39,14 +38,14 @@ import tempfile
 import textwrap
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, HERE)
+import apicount
+import eksctl_cases
+from access_entries_bench import CountingRelay
+from aws_auth_state import AwsAuthState, delete_aws_auth
+from figures import machine, run_figures, write_json
+from playbook_runs import REPO, playbook_env
 
-import apicount  # noqa: E402  pylint: disable=wrong-import-position
-import eksctl_cases  # noqa: E402  pylint: disable=wrong-import-position
-from access_entries_bench import CountingRelay  # noqa: E402  pylint: disable=wrong-import-position
-from aws_auth_state import AwsAuthState, delete_aws_auth  # noqa: E402  pylint: disable=wrong-import-position
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 CACHE = os.environ.get("EKS_SANDBOX_CACHE", os.path.expanduser("~/.cache/eks-access-sandbox"))
 DRIVER = os.path.join(CACHE, "bench", "upsert-driver")
@@ -75,11 +74,6 @@ class Sandbox(AwsAuthState):
     def mapped_role_arns(self):
         """The role ARNs aws-iam-authenticator's parser reads from aws-auth (or raises)."""
         return [m["rolearn"] for m in self.authenticator_view()["mapRoles"]]
-
-
-def playbook_env(env):
-    return dict(env, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0",
-                ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
 
 
 # --------------------------------------------------------------------------- the cases
@@ -210,30 +204,9 @@ def run_case(case, runs, env, sandbox):
             % (case, run + 1, runs, first, first_counts.requests, first_counts.writes, second,
                second_counts.writes, present, nodes_kept))
     sandbox.delete()
-    return summarize(case, results)
-
-
-def summarize(case, results):
-    def med(values):
-        return statistics.median(values)
-
-    return {
-        "case": case,
-        "runs": len(results),
-        "wall_s": med([r["first"] for r in results]),
-        "wall_s_all": [round(r["first"], 2) for r in results],
-        "rerun_wall_s": med([r["rerun"] for r in results]),
-        "cpu_s": med([r["first_counts"]["cpu_s"] for r in results]),
-        "requests": med([r["first_counts"].requests for r in results]),
-        "configmap_requests": med([r["first_counts"]["configmap_requests"] for r in results]),
-        "writes": med([r["first_counts"].writes for r in results]),
-        "metrics_configmap_writes": med([r["first_counts"]["metrics_configmap_writes"] for r in results]),
-        "rerun_requests": med([r["rerun_counts"].requests for r in results]),
-        "rerun_writes": med([r["rerun_counts"].writes for r in results]),
-        "all_present": all(r["all_present"] for r in results),
-        "node_mappings_kept": all(r["node_mappings_kept"] for r in results),
-        "requests_by_verb": results[0]["first_counts"]["by"],
-    }
+    figures = run_figures(case, results)
+    figures["configmap_requests"] = statistics.median([r["first_counts"]["configmap_requests"] for r in results])
+    return figures
 
 
 # --------------------------------------------------------------------------- ansible-playbook floor
@@ -397,16 +370,6 @@ def rollout(env, sandbox, clusters, runs):
 
 # --------------------------------------------------------------------------- report
 
-def machine():
-    mem_kb = 0
-    with open("/proc/meminfo") as f:
-        for line in f:
-            if line.startswith("MemTotal:"):
-                mem_kb = int(line.split()[1])
-    return "%d cores, %.0f GiB RAM, %s, Python %s" % (
-        os.cpu_count(), mem_kb / 1048576.0, platform.machine(), platform.python_version())
-
-
 def table(rows):
     head = ("case", "wall s (median)", "rerun s", "CPU s", "API requests", "aws-auth writes", "writes (metrics)",
             "rerun writes", "200 present", "node mappings kept")
@@ -522,10 +485,7 @@ def main(argv=None):
         targets(label, group, floor["median_s"])
     if eksctl_figures["skipped"] and args.only_eksctl:
         return 3
-    os.makedirs(os.path.dirname(args.json), exist_ok=True)
-    with open(args.json, "w") as f:
-        json.dump(out, f, indent=2, default=dict)
-    log("figures written to %s" % args.json)
+    log("figures written to %s" % write_json(args.json, out, default=dict))
     return 0
 
 

@@ -36,6 +36,8 @@ import textwrap
 import time
 import urllib.request
 
+from figures import run_figures
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUILD_SCRIPT = os.path.join(HERE, "build-eksctl.sh")
 
@@ -195,29 +197,15 @@ def run_create_case(case, runner, sandbox, measure, runs):
                second_counts.writes, len(after_rerun), len(distinct)))
     sandbox.delete()
     med = statistics.median
-    return {
-        "case": case,
-        "runs": len(results),
-        "wall_s": med([r["first"] for r in results]),
-        "wall_s_all": [round(r["first"], 2) for r in results],
-        "rerun_wall_s": med([r["rerun"] for r in results]),
-        "cpu_s": med([r["first_counts"]["cpu_s"] for r in results]),
-        "requests": med([r["first_counts"].requests for r in results]),
-        "writes": med([r["first_counts"].writes for r in results]),
-        "metrics_configmap_writes": med([r["first_counts"]["metrics_configmap_writes"] for r in results]),
-        "rerun_requests": med([r["rerun_counts"].requests for r in results]),
-        "rerun_writes": med([r["rerun_counts"].writes for r in results]),
+    return dict(run_figures(case, results), **{
         "eks_requests": med([r["eks_requests"] for r in results]),
         "rerun_eks_requests": med([r["rerun_eks_requests"] for r in results]),
         "eks_requests_by_path_rerun": results[0]["eks_by"],
         "entries_after_first": results[0]["entries_after_first"],
         "entries_after_rerun": results[0]["entries_after_rerun"],
         "distinct_after_rerun": results[0]["distinct_after_rerun"],
-        "all_present": all(r["all_present"] for r in results),
-        "node_mappings_kept": all(r["node_mappings_kept"] for r in results),
-        "requests_by_verb": results[0]["first_counts"]["by"],
         "runs_repeated_after_emulator_errors": runner.retried - retried_before,
-    }
+    })
 
 
 def run_get_case(runner, sandbox, measure, runs):

@@ -22,21 +22,18 @@ import argparse
 import datetime
 import json
 import os
-import re
 import resource
 import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 import urllib.request
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, HERE)
-
-import apicount  # noqa: E402  pylint: disable=wrong-import-position
+import apicount
+from figures import machine, write_json
+from playbook_runs import REPO, eks_clusters_inventory, eks_token_env, recaps
+from sandbox_aws import aws_client
 
 TRUST = {"Version": "2012-10-17",
          "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}
@@ -65,10 +62,7 @@ def fleet_clusters(env):
 
 def ensure_principals(env):
     """The IAM roles and user aws-auth maps (created once, kept); returns {name: real ARN}."""
-    import boto3
-
-    iam = boto3.client("iam", region_name=env["AWS_REGION"], endpoint_url=env["AWS_ENDPOINT_URL"],
-                       aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+    iam = aws_client(env, "iam")
     arns = {}
     for name, role_path, _username, _groups in ROLES:
         try:
@@ -126,10 +120,7 @@ def reset_cluster(env, cluster, data):
 
 def check_migrated(env, cluster, arns):
     """Raise unless the cluster is API_AND_CONFIG_MAP with an entry for every mapped principal, ours tagged."""
-    import boto3
-
-    eks = boto3.client("eks", region_name=cluster["region"], endpoint_url=env["AWS_ENDPOINT_URL"],
-                       aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+    eks = aws_client(env, "eks", region=cluster["region"])
     mode = eks.describe_cluster(name=cluster["name"])["cluster"]["accessConfig"]["authenticationMode"]
     entries = set(eks.list_access_entries(clusterName=cluster["name"])["accessEntries"])
     wanted = set(cluster["node_roles"]) | set(arns.values()) | {env["EKS_CLUSTER_CREATOR_ARN"]}
@@ -145,18 +136,6 @@ def check_migrated(env, cluster, arns):
                 problems.append("%s not tagged as migrated" % arn)
     if problems:
         raise RuntimeError("cluster %s after the migration: %s" % (cluster["name"], "; ".join(problems)))
-
-
-def inventory(clusters):
-    """eks_clusters plugin source for these clusters only (not sandbox-v6, sandbox-addon, the access mode ones)."""
-    return textwrap.dedent("""\
-        plugin: eks.access.eks_clusters
-        regions: %s
-        include_clusters: %s
-        compose:
-          ansible_python_interpreter: "'%s'"
-        """) % (json.dumps(list(dict.fromkeys(c["region"] for c in clusters))),
-                json.dumps([c["name"] for c in clusters]), sys.executable)
 
 
 def service_cpu_s(env):
@@ -183,9 +162,7 @@ def run_playbook(env, work, forks):
     argv = [env["ANSIBLE_PLAYBOOK"], "eks.access.migrate_to_access_entries", "-i", inv, "-f", str(forks),
             "-e", "access_entry_migration_k8s_auth=eks_token"]
     # The clusters are reached by name only: DescribeCluster in the host's region and an EKS token.
-    penv = {k: v for k, v in env.items() if k != "KUBECONFIG" and not k.startswith("K8S_AUTH_")}
-    penv.update(ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0",
-                ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED="1")
+    penv = eks_token_env(env)
     services_before = service_cpu_s(env)
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
@@ -200,10 +177,7 @@ def run_playbook(env, work, forks):
         f.write(proc.stdout)
     if proc.returncode != 0:
         raise RuntimeError("the playbook failed at forks=%d (rc=%d):\n%s" % (forks, proc.returncode, proc.stdout[-6000:]))
-    recap = {}
-    for match in re.finditer(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=\d+\s+failed=(\d+)",
-                             proc.stdout.split("PLAY RECAP", 1)[-1], re.M):
-        recap[match.group(1)] = tuple(int(g) for g in match.groups()[1:])
+    recap = {host: (c["ok"], c["changed"], c["failed"]) for host, c in recaps(proc.stdout).items()}
     return elapsed, recap, {key: round(value, 1) for key, value in cpu.items()}
 
 
@@ -230,15 +204,6 @@ def measure(env, clusters, arns, account, forks, runs, work):
             "rerun_s": statistics.median(reruns), "rerun_runs": reruns, "cpu_s_last_run": cpu}
 
 
-def machine():
-    mem_kb = 0
-    with open("/proc/meminfo") as f:
-        for line in f:
-            if line.startswith("MemTotal:"):
-                mem_kb = int(line.split()[1])
-    return "%d cores, %.1f GiB RAM" % (os.cpu_count(), mem_kb / 1048576.0)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--forks", default=os.environ.get("BENCH_FLEET_FORKS", "10,1"),
@@ -259,7 +224,7 @@ def main(argv=None):
     try:
         with tempfile.TemporaryDirectory(prefix="bench-fleet-") as work:
             with open(os.path.join(work, "fleet.eks_clusters.yml"), "w") as f:
-                f.write(inventory(clusters))
+                f.write(eks_clusters_inventory([(c["name"], c["region"]) for c in clusters]))
             for forks in [int(n) for n in args.forks.split(",") if n]:
                 results.append(measure(env, clusters, arns, account, forks, args.runs, work))
     finally:
@@ -280,10 +245,7 @@ def main(argv=None):
             r["forks"], r["apply_s"], r["rerun_s"], c["ansible"], c["moto"], c["authenticator"], c["apiservers"]))
     print("load average at start %s, at end %s" % (
         " ".join("%.2f" % v for v in load_at_start), " ".join("%.2f" % v for v in out["load_average_at_end"])))
-    os.makedirs(os.path.dirname(args.json), exist_ok=True)
-    with open(args.json, "w") as f:
-        json.dump(out, f, indent=2)
-    log("figures written to %s" % args.json)
+    log("figures written to %s" % write_json(args.json, out))
     return 0
 
 

@@ -28,12 +28,11 @@ import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, HERE)
-
-import apicount  # noqa: E402  pylint: disable=wrong-import-position
-import fleet_bench  # noqa: E402  pylint: disable=wrong-import-position
+import apicount
+import fleet_bench
+from figures import machine, write_json
+from playbook_runs import REPO, eks_clusters_inventory, eks_token_env
+from sandbox_aws import aws_client
 
 GROUPS = 10
 PREFIX = "bench-report-"
@@ -45,10 +44,7 @@ def log(msg):
 
 def ensure_roles(env, count):
     """``count`` IAM roles bench-report-NNN (listed once, the missing ones created); returns their ARNs."""
-    import boto3
-
-    iam = boto3.client("iam", region_name=env["AWS_REGION"], endpoint_url=env["AWS_ENDPOINT_URL"],
-                       aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+    iam = aws_client(env, "iam")
     existing = {r["RoleName"]: r["Arn"] for page in iam.get_paginator("list_roles").paginate()
                 for r in page["Roles"] if r["RoleName"].startswith(PREFIX)}
     arns = []
@@ -108,9 +104,7 @@ def run_playbook(env, work, forks, check, out_dir):
     argv = [env["ANSIBLE_PLAYBOOK"], "eks.access.access_report", "-i", inv, "-f", str(forks),
             "-e", "access_report_k8s_auth=eks_token", "-e", "access_report_dir=%s" % out_dir,
             "-e", "access_report_verify_sample=5"] + (["--check"] if check else [])
-    penv = {k: v for k, v in env.items() if k != "KUBECONFIG" and not k.startswith("K8S_AUTH_")}
-    penv.update(ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0",
-                ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED="1")
+    penv = eks_token_env(env)
     t0 = time.monotonic()
     proc = subprocess.run(argv, env=penv, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           check=False)
@@ -149,7 +143,7 @@ def main(argv=None):
     log("%d clusters x %d principals: %s" % (len(clusters), args.principals, ", ".join(c["name"] for c in clusters)))
     arns = ensure_roles(env, args.principals)
     load_at_start = os.getloadavg()
-    log("machine: %s; load average %.2f %.2f %.2f" % ((fleet_bench.machine(),) + load_at_start))
+    log("machine: %s; load average %.2f %.2f %.2f" % ((machine(),) + load_at_start))
     t0 = time.monotonic()
     for cluster in clusters:
         prepare(env, cluster, arns)
@@ -157,7 +151,7 @@ def main(argv=None):
     try:
         with tempfile.TemporaryDirectory(prefix="bench-report-") as work:
             with open(os.path.join(work, "fleet.eks_clusters.yml"), "w") as f:
-                f.write(fleet_bench.inventory(clusters))
+                f.write(eks_clusters_inventory([(c["name"], c["region"]) for c in clusters]))
             audit = apicount.Window(os.path.join(env["EKS_SANDBOX_DIR"], "logs", "audit.log")).start()
             run_s, document = run_playbook(env, work, args.forks, False, os.path.join(work, "run"))
             counts = audit.stop()
@@ -175,7 +169,7 @@ def main(argv=None):
             cleanup(env, cluster)
     first = document["reports"][clusters[0]["name"]]
     out = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-           "machine": fleet_bench.machine(), "clusters": len(clusters), "principals_per_cluster": args.principals,
+           "machine": machine(), "clusters": len(clusters), "principals_per_cluster": args.principals,
            "forks": args.forks, "run_s": round(run_s, 1), "check_s": round(check_s, 1),
            "principals_reported": sum(len(r["principals"]) for r in document["reports"].values()),
            "findings": len(document["findings"]), "html_bytes": html_bytes,
@@ -189,10 +183,7 @@ def main(argv=None):
     figures = (run_s, check_s, out["principals_reported"], counts["requests"], html_bytes)
     print("| %.1f | %.1f | %d | %d | %d |" % figures)
     print("requests of %s: %s" % (clusters[0]["name"], json.dumps(counts["by"], sort_keys=True)))
-    os.makedirs(os.path.dirname(args.json), exist_ok=True)
-    with open(args.json, "w") as f:
-        json.dump(out, f, indent=2)
-    log("figures written to %s" % args.json)
+    log("figures written to %s" % write_json(args.json, out))
     return 0
 
 

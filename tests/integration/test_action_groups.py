@@ -18,9 +18,8 @@ import sys
 import pytest
 import yaml
 
-from conftest import playbook_env  # pylint: disable=import-error
+from playbook_runs import REPO, playbook_env
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MODULES = sorted(name[:-3] for name in os.listdir(os.path.join(REPO, "plugins", "modules")) if name.endswith(".py"))
 PROBE = "eks_access_group_probe"
 # Enough arguments for each module to pass its required / required_one_of checks.

@@ -38,15 +38,15 @@ import textwrap
 
 import pytest
 
-from conftest import ensure_role  # pylint: disable=import-error
-from conftest import playbook_env  # pylint: disable=import-error
+from aws_auth_state import delete_aws_auth
+from playbook_runs import REPO, playbook_env
+from sandbox_aws import cluster_api_clients, ensure_role
 
 try:
     import ansible_runner
 except ImportError:  # reported by the test itself, so that the other tests still run
     ansible_runner = None
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SLICES = 2
 CLUSTERS_NEEDED = 3
 # What a job's process may inherit from the node that runs it; everything else
@@ -57,11 +57,6 @@ GROUP = "awx-fleet-viewers"
 BINDING = "awx-fleet-view"
 
 
-def sandbox_clusters(env):
-    """[(name, region)] from EKS_SANDBOX_CLUSTERS ("name:region,...")."""
-    return [tuple(item.split(":", 1)) for item in env.get("EKS_SANDBOX_CLUSTERS", "").split(",") if item]
-
-
 def role_arn(account, cluster):
     return "arn:aws:iam::%s:role/awx-%s" % (account, cluster)
 
@@ -69,18 +64,11 @@ def role_arn(account, cluster):
 @pytest.fixture
 def fleet(sandbox_env):
     """{cluster name: (region, CoreV1Api as the cluster admin)}; no aws-auth nor the test's binding before or after."""
-    clusters = sandbox_clusters(sandbox_env)
-    if len(clusters) < CLUSTERS_NEEDED:
-        pytest.skip("needs a sandbox with at least %d clusters (make sandbox CLUSTERS=%d); this one has %d"
-                    % (CLUSTERS_NEEDED, CLUSTERS_NEEDED, len(clusters)))
-    from kubernetes import client, config
+    from kubernetes import client
 
-    apis, rbac = {}, []
-    for name, _region in clusters[:CLUSTERS_NEEDED]:
-        kubeconfig = os.path.join(sandbox_env["EKS_SANDBOX_DIR"], "kubeconfig-" + name)
-        api_client = config.new_client_from_config(config_file=kubeconfig)
-        apis[name] = client.CoreV1Api(api_client)
-        rbac.append(client.RbacAuthorizationV1Api(api_client))
+    clusters = cluster_api_clients(sandbox_env, CLUSTERS_NEEDED)[:CLUSTERS_NEEDED]
+    apis = {name: client.CoreV1Api(api_client) for name, _region, api_client in clusters}
+    rbac = [client.RbacAuthorizationV1Api(api_client) for _name, _region, api_client in clusters]
 
     def gone(delete, *args):
         try:
@@ -89,14 +77,14 @@ def fleet(sandbox_env):
             if e.status != 404:
                 raise
 
-    def delete_aws_auth():
+    def clean():
         for core, rbac_api in zip(apis.values(), rbac):
-            gone(core.delete_namespaced_config_map, "aws-auth", "kube-system")
+            delete_aws_auth(core)
             gone(rbac_api.delete_cluster_role_binding, BINDING)
 
-    delete_aws_auth()
-    yield dict((name, (region, apis[name])) for name, region in clusters[:CLUSTERS_NEEDED])
-    delete_aws_auth()
+    clean()
+    yield dict((name, (region, apis[name])) for name, region, _api_client in clusters)
+    clean()
 
 
 @pytest.fixture

@@ -33,13 +33,10 @@ import time
 import pytest
 import yaml
 
-from conftest import recap, run_sandbox_playbook  # pylint: disable=import-error
+import aws_request_log
+from playbook_runs import REPO, recap, run_sandbox_playbook
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLAYBOOKS = os.path.join(REPO, "playbooks")
-sys.path.insert(0, os.path.join(REPO, "tests", "sandbox"))
-
-import aws_request_log  # noqa: E402  pylint: disable=import-error,wrong-import-position
 
 WRITE_VERBS = {"create", "update", "patch", "delete", "deletecollection"}
 TRUST = {"Version": "2012-10-17",

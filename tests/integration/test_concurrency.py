@@ -11,13 +11,12 @@ aws-iam-authenticator's own parser must read the result.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import textwrap
 
 import pytest
 
-from conftest import playbook_env  # pylint: disable=import-error
+from aws_auth_state import authenticator_view, delete_aws_auth
+from playbook_runs import localhost_play, playbook_env
 
 PLAYBOOKS = 4
 ROLES_EACH = 5
@@ -28,33 +27,19 @@ def core_api(sandbox_env):
     from kubernetes import client, config
 
     api = client.CoreV1Api(config.new_client_from_config(config_file=sandbox_env["KUBECONFIG"]))
-
-    def delete():
-        try:
-            api.delete_namespaced_config_map("aws-auth", "kube-system")
-        except client.exceptions.ApiException as e:
-            if e.status != 404:
-                raise
-
-    delete()
+    delete_aws_auth(api)
     yield api
-    delete()
+    delete_aws_auth(api)
 
 
 def playbook(index, account, python):
     roles = [{"rolearn": "arn:aws:iam::%s:role/race-%d-%d" % (account, index, n), "groups": ["team-%d" % index]}
              for n in range(ROLES_EACH)]
-    return textwrap.dedent("""\
-        - hosts: localhost
-          connection: local
-          gather_facts: false
-          vars:
-            ansible_python_interpreter: "{python}"
-          tasks:
-            - eks.access.aws_auth_mapping:
-                kubeconfig: "{{{{ lookup('env', 'KUBECONFIG') }}}}"
-                roles: {roles}
-        """).format(python=python, roles=json.dumps(roles))
+    return localhost_play("""\
+        - eks.access.aws_auth_mapping:
+            kubeconfig: "{{ lookup('env', 'KUBECONFIG') }}"
+            roles: %s
+        """ % json.dumps(roles), python)
 
 
 def test_parallel_playbooks_keep_every_entry(sandbox_env, core_api, tmp_path):
@@ -75,10 +60,7 @@ def test_parallel_playbooks_keep_every_entry(sandbox_env, core_api, tmp_path):
         assert proc.returncode == 0, out[-5000:]
 
     data = core_api.read_namespaced_config_map("aws-auth", "kube-system").data
-    checker = subprocess.run([os.path.join(sandbox_env["SANDBOX_BIN"], "aws-auth-check")],
-                             input=json.dumps(data), capture_output=True, text=True, check=False)
-    assert checker.returncode == 0, checker.stderr
-    arns = [m["rolearn"] for m in json.loads(checker.stdout)["mapRoles"]]
+    arns = [m["rolearn"] for m in authenticator_view(sandbox_env, data)["mapRoles"]]
     expected = {"arn:aws:iam::%s:role/race-%d-%d" % (account, i, n) for i in range(PLAYBOOKS) for n in range(ROLES_EACH)}
     assert set(arns) == expected
     assert len(arns) == len(expected)  # no duplicates either

@@ -15,24 +15,17 @@ batched rollout must stop at a broken cluster.
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import subprocess
-import sys
 import textwrap
 
 import pytest
 
-from conftest import playbook_env  # pylint: disable=import-error
+from aws_auth_state import authenticator_view, delete_aws_auth
+from playbook_runs import eks_clusters_inventory, eks_token_env, recaps
+from sandbox_aws import cluster_api_clients
 
 CLUSTERS_NEEDED = 3
-
-
-def sandbox_clusters(env):
-    """[(name, region)] from EKS_SANDBOX_CLUSTERS ("name:region,...")."""
-    value = env.get("EKS_SANDBOX_CLUSTERS", "")
-    return [tuple(item.split(":", 1)) for item in value.split(",") if item]
 
 
 def role_arn(account, cluster):
@@ -42,44 +35,15 @@ def role_arn(account, cluster):
 @pytest.fixture
 def fleet(sandbox_env):
     """{cluster name: (region, CoreV1Api as the cluster admin)}; no aws-auth before or after."""
-    clusters = sandbox_clusters(sandbox_env)
-    if len(clusters) < CLUSTERS_NEEDED:
-        pytest.skip("needs a sandbox with at least %d clusters (make sandbox CLUSTERS=%d; make test starts one); "
-                    "this one has %d (EKS_SANDBOX_CLUSTERS=%r)"
-                    % (CLUSTERS_NEEDED, CLUSTERS_NEEDED, len(clusters), sandbox_env.get("EKS_SANDBOX_CLUSTERS", "")))
-    from kubernetes import client, config
+    from kubernetes import client
 
-    apis = {}
-    for name, region in clusters:
-        kubeconfig = os.path.join(sandbox_env["EKS_SANDBOX_DIR"], "kubeconfig-" + name)
-        apis[name] = (region, client.CoreV1Api(config.new_client_from_config(config_file=kubeconfig)))
-
-    def delete_aws_auth():
-        for _region, api in apis.values():
-            try:
-                api.delete_namespaced_config_map("aws-auth", "kube-system")
-            except client.exceptions.ApiException as e:
-                if e.status != 404:
-                    raise
-
-    delete_aws_auth()
+    apis = {name: (region, client.CoreV1Api(api_client))
+            for name, region, api_client in cluster_api_clients(sandbox_env, CLUSTERS_NEEDED)}
+    for _region, api in apis.values():
+        delete_aws_auth(api)
     yield apis
-    delete_aws_auth()
-
-
-def inventory(clusters, python):
-    """An eks_clusters inventory source for the sandbox clusters (not sandbox-v6, nor other tests' clusters).
-
-    Hosts come in the order of ``regions``, so the rollout order is the clusters' order.
-    """
-    return textwrap.dedent("""\
-        plugin: eks.access.eks_clusters
-        regions: %s
-        include_clusters: %s
-        compose:
-          ansible_python_interpreter: "'%s'"
-        """) % (json.dumps(list(dict.fromkeys(region for _name, region in clusters))),
-                json.dumps([name for name, _region in clusters]), python)
+    for _region, api in apis.values():
+        delete_aws_auth(api)
 
 
 PLAYBOOK = textwrap.dedent("""\
@@ -123,10 +87,8 @@ def run_fleet_playbook(sandbox_env, tmp_path, clusters, first_run):
 
 
 def run_playbook(sandbox_env, tmp_path, clusters, playbook, *args):
-    (tmp_path / "fleet.eks_clusters.yml").write_text(inventory(clusters, sys.executable))
-    env = {k: v for k, v in playbook_env(sandbox_env).items()
-           if k != "KUBECONFIG" and not k.startswith("K8S_AUTH_")}
-    env["ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED"] = "1"
+    (tmp_path / "fleet.eks_clusters.yml").write_text(eks_clusters_inventory(clusters))
+    env = eks_token_env(sandbox_env)
     argv = [sandbox_env.get("ANSIBLE_PLAYBOOK", "ansible-playbook"), "-i", str(tmp_path / "fleet.eks_clusters.yml")]
     argv += list(args) + [playbook]
     return subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
@@ -155,10 +117,7 @@ def test_one_playbook_maps_each_cluster_and_only_that_one(sandbox_env, fleet, tm
 
     for name, (_region, api) in fleet.items():
         data = api.read_namespaced_config_map("aws-auth", "kube-system").data
-        checker = subprocess.run([os.path.join(sandbox_env["SANDBOX_BIN"], "aws-auth-check")],
-                                 input=json.dumps(data), capture_output=True, text=True, check=False)
-        assert checker.returncode == 0, checker.stderr
-        parsed = json.loads(checker.stdout)
+        parsed = authenticator_view(sandbox_env, data)
         # This cluster's role and nothing else (none of the other clusters' roles),
         # as aws-iam-authenticator's own parser reads it.
         assert [(m["rolearn"], m["username"], m["groups"]) for m in parsed["mapRoles"]] == [
@@ -168,10 +127,9 @@ def test_one_playbook_maps_each_cluster_and_only_that_one(sandbox_env, fleet, tm
     # A second run changes nothing anywhere (the playbook asserts it per host too).
     again = run_fleet_playbook(sandbox_env, tmp_path, clusters, first_run=False)
     assert again.returncode == 0, again.stdout[-20000:]
-    recap = again.stdout.split("PLAY RECAP", 1)[1]
+    counts = recaps(again.stdout)
     for name, _region in clusters:
-        line = re.search(r"^%s\s+:\s+ok=(\d+)\s+changed=(\d+)" % re.escape(name), recap, re.M)
-        assert line and line.group(1) == "3" and line.group(2) == "0", recap
+        assert name in counts and (counts[name]["ok"], counts[name]["changed"]) == (3, 0), counts
 
 
 def mapped_roles(api):
@@ -218,6 +176,5 @@ def test_batched_rollout_stops_at_a_broken_cluster_and_resumes(sandbox_env, flee
     assert again.returncode == 0, again.stdout[-20000:]
     for name in names:
         assert mapped_roles(apis[name]) == [shared], name
-    recap = again.stdout.split("PLAY RECAP", 1)[1]
-    first = re.search(r"^%s\s+:\s+ok=\d+\s+changed=(\d+)" % re.escape(names[0]), recap, re.M)
-    assert first and first.group(1) == "0", recap
+    counts = recaps(again.stdout)
+    assert names[0] in counts and counts[names[0]]["changed"] == 0, counts

@@ -16,8 +16,8 @@ import textwrap
 
 import pytest
 
-from conftest import ensure_role  # pylint: disable=import-error
-from conftest import playbook_env  # pylint: disable=import-error
+from sandbox_aws import ensure_role
+from playbook_runs import playbook_env
 
 OTHER_ACCOUNT = "210987654321"
 VPC = {"subnetIds": ["subnet-1"], "securityGroupIds": ["sg-1"]}

@@ -13,19 +13,16 @@ migrate_access_entries; the cluster is put back to CONFIG_MAP without aws-auth.
 from __future__ import annotations
 
 import json
-import os
 import urllib.request
 
-from conftest import recap, run_sandbox_playbook  # pylint: disable=import-error
+from playbook_runs import SANDBOX_INVENTORY, recap, run_sandbox_playbook
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-INVENTORY = os.path.join(REPO, "playbooks", "inventory", "sandbox.yml")
 TRUST = {"Version": "2012-10-17",
          "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}
 
 
 def run(env, *args):
-    argv = [env.get("ANSIBLE_PLAYBOOK", "ansible-playbook"), "eks.access.migrate_to_access_entries", "-i", INVENTORY,
+    argv = [env.get("ANSIBLE_PLAYBOOK", "ansible-playbook"), "eks.access.migrate_to_access_entries", "-i", SANDBOX_INVENTORY,
             "-e", "eks_cluster_name=%s" % env["EKS_CONFIG_MAP_CLUSTER_NAME"],
             "-e", "access_entry_migration_k8s_auth=eks_token"] + list(args)
     return run_sandbox_playbook(env, argv)
@@ -125,7 +122,7 @@ GUARD_PLAY = """
 def _start(env, argv):
     import subprocess
 
-    from conftest import playbook_env  # pylint: disable=import-error
+    from playbook_runs import playbook_env
 
     return subprocess.Popen(argv, env=playbook_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
@@ -176,7 +173,7 @@ def test_a_rollback_while_finalize_holds_the_lease_is_refused_and_nodes_keep_the
 
     def playbook(*extra):
         return [env.get("ANSIBLE_PLAYBOOK", "ansible-playbook"), "eks.access.migrate_to_access_entries", "-i",
-                INVENTORY, "-e", "eks_cluster_name=%s" % cluster, "-e", "access_entry_migration_k8s_auth=eks_token"
+                SANDBOX_INVENTORY, "-e", "eks_cluster_name=%s" % cluster, "-e", "access_entry_migration_k8s_auth=eks_token"
                 ] + list(extra)
 
     # Each mode update takes 12 s here, as EKS's take minutes: the window in which the second run starts.

@@ -10,19 +10,16 @@ sandbox back as seeded.
 
 from __future__ import annotations
 
-import os
 
 import pytest
 
-from conftest import recap, run_sandbox_playbook  # pylint: disable=import-error
+from playbook_runs import SANDBOX_INVENTORY, recap, run_sandbox_playbook
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-INVENTORY = os.path.join(REPO, "playbooks", "inventory", "sandbox.yml")
 CNI_POLICY = "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"
 
 
 def run(env, *args):
-    argv = [env.get("ANSIBLE_PLAYBOOK", "ansible-playbook"), "eks.access.migrate_vpc_cni_irsa", "-i", INVENTORY,
+    argv = [env.get("ANSIBLE_PLAYBOOK", "ansible-playbook"), "eks.access.migrate_vpc_cni_irsa", "-i", SANDBOX_INVENTORY,
             "-e", "vpc_cni_irsa_restart_timeout=180"] + list(args)
     return run_sandbox_playbook(env, argv)
 

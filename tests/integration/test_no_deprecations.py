@@ -22,7 +22,7 @@ import textwrap
 import boto3
 import pytest
 
-from conftest import playbook_env  # pylint: disable=import-error
+from playbook_runs import playbook_env
 
 PROBE_POLICY = "eks-access-deprecation-probe"
 

@@ -15,6 +15,7 @@ get only entries for roles made here, removed at the end.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import ssl
@@ -334,6 +335,16 @@ class Kube:
         assert status in ok, (method, path, status, answer)
         return answer
 
+    @contextlib.contextmanager
+    def aws_auth(self, role, username, group):
+        """An aws-auth mapping ``role`` to ``username`` in ``group``, for the block."""
+        self.admin("POST", "/api/v1/namespaces/kube-system/configmaps", {"metadata": {"name": "aws-auth"}, "data": {
+            "mapRoles": "- rolearn: %s\n  username: %s\n  groups: [%s]\n" % (role, username, group)}})
+        try:
+            yield
+        finally:
+            self.admin("DELETE", "/api/v1/namespaces/kube-system/configmaps/aws-auth")
+
     def whoami(self, token):
         status, answer = self.request("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", token, {
             "apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"})
@@ -405,31 +416,23 @@ def test_api_mode_ignores_aws_auth(aws, sandbox_env, roles, names):
     cluster_name = sandbox_env["EKS_API_CLUSTER_NAME"]
     kube = Kube(sandbox_env, cluster_name)
     role = roles(names("cm-only"))
-    kube.admin("POST", "/api/v1/namespaces/kube-system/configmaps", {"metadata": {"name": "aws-auth"}, "data": {
-        "mapRoles": "- rolearn: %s\n  username: cm-only\n  groups: [ops]\n" % role}})
-    try:
+    with kube.aws_auth(role, "cm-only", "ops"):
         token = session_token(aws, sandbox_env, role, cluster_name)
         assert kube.request("GET", "/api/v1/namespaces/default/pods", token)[0] == 401
         assert kube.whoami(token)[0] == 401
-    finally:
-        kube.admin("DELETE", "/api/v1/namespaces/kube-system/configmaps/aws-auth")
 
 
 def test_api_and_config_map_the_access_entry_wins_over_aws_auth(aws, sandbox_env, roles, names, entries):
     cluster_name = sandbox_env["EKS_API_AND_CONFIG_MAP_CLUSTER_NAME"]
     kube = Kube(sandbox_env, cluster_name)
     role = roles(names("both"))
-    kube.admin("POST", "/api/v1/namespaces/kube-system/configmaps", {"metadata": {"name": "aws-auth"}, "data": {
-        "mapRoles": "- rolearn: %s\n  username: from-aws-auth\n  groups: [cm-group]\n" % role}})
-    try:
+    with kube.aws_auth(role, "from-aws-auth", "cm-group"):
         status, user = kube.whoami(session_token(aws, sandbox_env, role, cluster_name))
         assert status == 201 and user["username"] == "from-aws-auth" and "cm-group" in user["groups"]
         entries(cluster_name, role, username="from-entry:{{SessionName}}", kubernetesGroups=["entry-group"])
         status, user = kube.whoami(session_token(aws, sandbox_env, role, cluster_name, expires=61))
         assert status == 201 and user["username"] == "from-entry:alice"
         assert "entry-group" in user["groups"] and "cm-group" not in user["groups"]
-    finally:
-        kube.admin("DELETE", "/api/v1/namespaces/kube-system/configmaps/aws-auth")
 
 
 def test_the_creator_reaches_api_clusters_through_its_admin_entry(sandbox_env):

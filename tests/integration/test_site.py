@@ -21,13 +21,11 @@ import subprocess
 import pytest
 import yaml
 
-from conftest import playbook_env  # pylint: disable=import-error
+from playbook_runs import REPO, SANDBOX_INVENTORY, playbook_env
 
 # What make demo runs site.yml on: the CONFIG_MAP cluster and the API one (playbooks/inventory/sandbox.yml).
 DEMO_HOSTS = "eks_clusters:eks_access_entry_clusters"
 API_HOST = "sandbox-api"
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-INVENTORY = os.path.join(REPO, "playbooks", "inventory", "sandbox.yml")
 CREATOR = "EKSClusterCreator"
 SSO_ADMIN = "AWSReservedSSO_EKSClusterAdminAccess_4ffa4321e413c0b0"
 SSO_READONLY = "AWSReservedSSO_EKSReadOnly_6a316cc66d154241"
@@ -146,7 +144,7 @@ def fresh_cluster(sandbox_env):
 
 
 def site(env, *args, playbook="eks.access.site", host="sandbox"):
-    argv = [env["ANSIBLE_PLAYBOOK"], "-i", INVENTORY, playbook] + list(args)
+    argv = [env["ANSIBLE_PLAYBOOK"], "-i", SANDBOX_INVENTORY, playbook] + list(args)
     result = subprocess.run(argv, env=playbook_env(env), cwd=REPO, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, check=False)
     assert result.returncode == 0, result.stdout[-20000:]

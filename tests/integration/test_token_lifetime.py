@@ -29,7 +29,7 @@ import urllib.request
 import boto3
 import pytest
 
-from conftest import recap, run_sandbox_playbook  # pylint: disable=import-error
+from playbook_runs import recap, run_sandbox_playbook
 from ansible_collections.eks.access.plugins.module_utils.clients import eks_token
 
 LIFETIME = 10

@@ -65,14 +65,14 @@ def test_tarball_holds_what_a_user_needs(tarball):
 
 def test_tarball_leaves_out_developer_tooling(tarball):
     _path, members = tarball
-    left_out = ("tests/sandbox/", "tests/bench/", "tests/reliability/", "tests/unit/", "tests/packaging/",
+    left_out = ("tests/sandbox/", "tests/bench/", "tests/reliability/", "tests/lib/", "tests/unit/", "tests/packaging/",
                 "docs/reference/", "changelogs/fragments/", "tests/output/", ".venv/", ".sandbox/")
     assert not [m for m in members if m.startswith(left_out)]
     # CHANGELOG.rst is the release notes (antsibull-changelog); no other reST page ships.
     assert not [m for m in members if m.endswith((".go", ".rst", ".pyc", "go.mod", "go.sum", ".tar.gz"))
                 and m != "CHANGELOG.rst"]
     assert not [m for m in members if m.startswith("tests/integration/") and m.count("/") == 2]  # pytest drivers
-    assert not {"Makefile", "tests/run.sh", "tests/matrix.sh", ".gitignore", ".ansible-lint"} & members
+    assert not {"Makefile", "pytest.ini", "tests/run.sh", "tests/matrix.sh", ".gitignore", ".ansible-lint"} & members
 
 
 @pytest.fixture(scope="module")

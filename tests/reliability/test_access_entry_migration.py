@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,9 +28,9 @@ import urllib.request
 
 import pytest
 
-from conftest import REPO, figure  # pylint: disable=import-error
+from figures import figure
+from playbook_runs import REPO, SANDBOX_INVENTORY, start_killable
 
-INVENTORY = os.path.join(REPO, "playbooks", "inventory", "sandbox.yml")
 NODE_USERNAME = "system:node:{{EC2PrivateDNSName}}"
 # (step task name prefix, seconds after its header appears): where each run is killed.
 KILL_POINTS = [("Step 1", 0.5), ("Step 2", 0.2), ("Step 2", 2.0), ("Step 3", 0.5), ("Step 4", 0.2),
@@ -42,10 +41,8 @@ SESSION = "reliability"
 
 
 def playbook(env, *args):
-    argv = [env["ANSIBLE_PLAYBOOK"], "eks.access.migrate_to_access_entries", "-i", INVENTORY] + list(args)
-    run_env = dict(env, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0")
-    return subprocess.Popen(argv, env=run_env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
+    return start_killable(env, [env["ANSIBLE_PLAYBOOK"], "eks.access.migrate_to_access_entries", "-i",
+                                SANDBOX_INVENTORY] + list(args))
 
 
 def run_until(env, args, step, delay):

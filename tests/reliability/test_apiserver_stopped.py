@@ -19,7 +19,9 @@ import subprocess
 import sys
 import time
 
-from conftest import REPO, figure, playbook_text, role_mappings, start_playbook  # pylint: disable=import-error
+from aws_auth_state import role_mappings
+from figures import figure
+from playbook_runs import REPO, localhost_play, start_playbook
 
 LOOP = 40
 BIG = 200
@@ -91,7 +93,7 @@ def test_killed_between_tasks_fails_cleanly_and_rerun_converges(env, aws_auth, t
     wanted = role_mappings(aws_auth.account, "kill", LOOP)
     work = tmp_path / "run1"
     work.mkdir()
-    proc = start_playbook(env, playbook_text(LOOP_TASKS), work, {"mappings": wanted})
+    proc = start_playbook(env, localhost_play(LOOP_TASKS), work, {"mappings": wanted})
     try:
         wait_until(lambda: len(mapped(aws_auth, "kill") or []) >= LOOP // 4, 300, "a quarter of the writes")
         kill_apiserver(env)
@@ -110,7 +112,7 @@ def test_killed_between_tasks_fails_cleanly_and_rerun_converges(env, aws_auth, t
     rerun = tmp_path / "run2"
     rerun.mkdir()
     t0 = time.monotonic()
-    assert start_playbook(env, playbook_text(LOOP_TASKS), rerun, {"mappings": wanted}).wait(timeout=600) == 0
+    assert start_playbook(env, localhost_play(LOOP_TASKS), rerun, {"mappings": wanted}).wait(timeout=600) == 0
     converged_in = time.monotonic() - t0
     assert assert_whole(aws_auth, wanted, "kill") == LOOP
     figure("API server killed after %d/%d one-mapping tasks: the playbook failed cleanly %.1fs later "
@@ -136,7 +138,7 @@ def test_killed_during_one_big_write_leaves_old_or_new(env, aws_auth, tmp_path):
                     return True
         return False
 
-    proc = start_playbook(env, playbook_text(ONE_TASK), work, {"mappings": wanted})
+    proc = start_playbook(env, localhost_play(ONE_TASK), work, {"mappings": wanted})
     try:
         # the module has read aws-auth and is planning or writing: kill now
         wait_until(module_read_aws_auth, 300, "the module's read of aws-auth")
@@ -160,7 +162,7 @@ def test_killed_during_one_big_write_leaves_old_or_new(env, aws_auth, tmp_path):
     assert_whole(aws_auth, wanted, "big")
     rerun = tmp_path / "run2"
     rerun.mkdir()
-    assert start_playbook(env, playbook_text(ONE_TASK), rerun, {"mappings": wanted}).wait(timeout=600) == 0
+    assert start_playbook(env, localhost_play(ONE_TASK), rerun, {"mappings": wanted}).wait(timeout=600) == 0
     assert len(mapped(aws_auth, "big")) == BIG
     figure("API server killed right after the module read aws-auth (one task, %d mappings): playbook rc=%d, "
            "aws-auth held the %s content (%d of %d entries; nothing in between), the re-run converged to %d/%d"
@@ -171,7 +173,7 @@ def test_frozen_api_server_run_resumes(env, aws_auth, tmp_path):
     wanted = role_mappings(aws_auth.account, "freeze", LOOP)
     work = tmp_path / "run1"
     work.mkdir()
-    proc = start_playbook(env, playbook_text(LOOP_TASKS), work, {"mappings": wanted})
+    proc = start_playbook(env, localhost_play(LOOP_TASKS), work, {"mappings": wanted})
     pid = apiserver_pid(env)
     try:
         wait_until(lambda: len(mapped(aws_auth, "freeze") or []) >= LOOP // 4, 300, "a quarter of the writes")

@@ -13,16 +13,12 @@ no exception but the collection's own.  AWS_AUTH_FUZZ_CASES changes the count.
 from __future__ import annotations
 
 import os
-import sys
 import time
 
 import pytest
 
-from conftest import REPO, figure  # pylint: disable=import-error
-
-sys.path.insert(0, os.path.join(REPO, "tests", "fuzz"))
-
-import aws_auth_fuzz  # noqa: E402  pylint: disable=wrong-import-position,import-error
+import aws_auth_fuzz
+from figures import figure
 
 CASES = int(os.environ.get("AWS_AUTH_FUZZ_CASES", "100000"))
 CHUNK = 5000  # cases per seed, so that memory stays flat

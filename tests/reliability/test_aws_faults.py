@@ -14,8 +14,10 @@ import urllib.request
 
 import pytest
 
-from conftest import HERE, figure, run_module  # pylint: disable=import-error
+from figures import figure
+from playbook_runs import run_module
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 FAIL = 0.5
 NAMESPACE = "reliability-faults"
 ROLE = "reliability-faults-irsa"

@@ -14,7 +14,8 @@ import re
 import time
 
 import bad_inputs  # pylint: disable=import-error
-from conftest import figure, run_module  # pylint: disable=import-error
+from figures import figure
+from playbook_runs import run_module
 
 MAX_MESSAGE = 2000  # a clear error is short; a dump of the input is not
 

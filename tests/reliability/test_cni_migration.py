@@ -34,9 +34,11 @@ import subprocess
 import threading
 import time
 
-from conftest import REPO, figure  # pylint: disable=import-error
+from figures import figure
+from invariant import Sampler, carries_token
+from playbook_runs import REPO, SANDBOX_INVENTORY, playbook_env, start_killable
+from sandbox_aws import delete_oidc_providers
 
-INVENTORY = os.path.join(REPO, "playbooks", "inventory", "sandbox.yml")
 CNI_POLICY = "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"
 ROLE_NAME = "AmazonEKSVPCCNIRole"
 MAX_RUNS = 40
@@ -45,11 +47,8 @@ KILL_LEASE_DURATION = 10  # seconds: a killed run's Lease expires this long afte
 
 
 def playbook(env, *args):
-    argv = [env["ANSIBLE_PLAYBOOK"], "eks.access.migrate_vpc_cni_irsa", "-i", INVENTORY,
-            "-e", "vpc_cni_irsa_restart_timeout=180"] + list(args)
-    run_env = dict(env, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0")
-    return subprocess.Popen(argv, env=run_env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
+    return start_killable(env, [env["ANSIBLE_PLAYBOOK"], "eks.access.migrate_vpc_cni_irsa", "-i", SANDBOX_INVENTORY,
+                                "-e", "vpc_cni_irsa_restart_timeout=180"] + list(args))
 
 
 def live_pods(core):
@@ -60,18 +59,8 @@ def live_pods(core):
 
 def has_credentials(pod, role_arn):
     """The test's own judge: every container has the role's variables and the projected STS token mounted there."""
-    volumes = dict((v["name"], v) for v in pod["spec"].get("volumes") or [])
-    for container in (pod["spec"].get("initContainers") or []) + pod["spec"]["containers"]:
-        env = dict((e["name"], e.get("value")) for e in container.get("env") or [])
-        if env.get("AWS_ROLE_ARN") != role_arn or env.get("AWS_WEB_IDENTITY_TOKEN_FILE") != TOKEN_DIR + "/token":
-            return False
-        mounted = [m["name"] for m in container.get("volumeMounts") or [] if m.get("mountPath") == TOKEN_DIR]
-        tokens = [s["serviceAccountToken"] for name in mounted
-                  for s in ((volumes.get(name) or {}).get("projected") or {}).get("sources") or []
-                  if s.get("serviceAccountToken")]
-        if not any(t.get("audience") == "sts.amazonaws.com" and t.get("path") == "token" for t in tokens):
-            return False
-    return True
+    return carries_token(pod, {"AWS_ROLE_ARN": role_arn, "AWS_WEB_IDENTITY_TOKEN_FILE": TOKEN_DIR + "/token"},
+                         TOKEN_DIR, "sts.amazonaws.com", path="token")
 
 
 def state(iam, core, node_roles, role_arn):
@@ -168,10 +157,7 @@ def test_cni_migration_killed_repeatedly_resumes_and_never_detaches_early(env, c
         delete_lease(core)
         rollback = playbook(env, "-e", "vpc_cni_irsa_rollback=true", "-e", "vpc_cni_irsa_rollback_delete_role=true")
         out = rollback.communicate(timeout=900)[0]
-        issuer = env["EKS_OIDC_ISSUER"].replace("https://", "")
-        for provider in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]:
-            if provider["Arn"].endswith("oidc-provider/" + issuer):
-                iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=provider["Arn"])
+        delete_oidc_providers(iam, env["EKS_OIDC_ISSUER"])
         assert rollback.returncode == 0, out[-15000:]
     after = state(iam, core, node_roles, role_arn)
     assert after["cni_on"] == node_roles and after["pods_on_role"] == 0, after
@@ -189,35 +175,6 @@ STEPS = {"migrate": ["Step 3/7", "Step 5/7: restart aws-node", "Step 6/7", "Rene
          "rollback": ["Rollback 1/5", "Rollback 3/5", "Rollback 4/5: restart aws-node", "Rollback 5/5"]}
 OPPOSITE = {"migrate": "rollback", "rollback": "migrate"}
 RESTART_STEP = {"migrate": STEPS["migrate"][1], "rollback": STEPS["rollback"][2]}
-
-
-class Sampler(threading.Thread):
-    """Checks the invariant continuously, until stopped; counts samples and keeps every violation."""
-
-    def __init__(self, iam, core, node_roles, role_arn):
-        super().__init__(daemon=True)
-        self.args = (iam, core, node_roles, role_arn)
-        self.node_roles = node_roles
-        self.samples = 0
-        self.read_errors = 0
-        self.violations = []
-        self.halt = threading.Event()
-
-    def run(self):
-        while not self.halt.is_set():
-            try:
-                snapshot = state(*self.args)
-            except Exception:  # noqa: BLE001  pylint: disable=broad-except
-                # a read racing a restart
-                self.read_errors += 1
-                continue
-            self.samples += 1
-            if not safe(snapshot, self.node_roles):
-                self.violations.append((datetime.datetime.now().isoformat(), snapshot))
-
-    def stop(self):
-        self.halt.set()
-        self.join(timeout=30)
 
 
 class Run:
@@ -251,6 +208,15 @@ class Run:
         rc = self.process.wait(timeout=timeout)
         self.reader.join(timeout=30)
         return rc, "".join(self.lines)
+
+
+def roll_back_and_clean(env, core, iam):
+    """The sandbox as the race tests found it: no Lease, the CNI policy back on the node roles (the test role
+    deleted), no OIDC provider for the cluster."""
+    delete_lease(core)
+    rc, out = Run(env, "rollback", "-e", "vpc_cni_irsa_rollback_delete_role=true").finish()
+    delete_oidc_providers(iam, env["EKS_OIDC_ISSUER"])
+    assert rc == 0, out[-15000:]
 
 
 def write_expired_lease(core, holder):
@@ -295,7 +261,7 @@ def test_migration_and_rollback_racing_never_leave_a_pod_without_credentials_or_
     role_arn = "arn:aws:iam::%s:role/%s" % (env["AWS_ACCOUNT_ID"], ROLE_NAME)
     current = end_state_of(state(iam, core, node_roles, role_arn), node_roles)
     assert current == "rollback", "the sandbox must start as seeded (CNI policy on the node roles)"
-    sampler = Sampler(iam, core, node_roles, role_arn)
+    sampler = Sampler(lambda: state(iam, core, node_roles, role_arn), lambda snapshot: safe(snapshot, node_roles))
     sampler.start()
     outcomes = []
     schedule = race_schedule()
@@ -359,14 +325,7 @@ def test_migration_and_rollback_racing_never_leave_a_pod_without_credentials_or_
                 schedule.append({"delay": None, "forced": True, "wait": False, "expired": False})
     finally:
         sampler.stop()
-        delete_lease(core)
-        cleanup = Run(env, "rollback", "-e", "vpc_cni_irsa_rollback_delete_role=true")
-        rc, out = cleanup.finish()
-        issuer = env["EKS_OIDC_ISSUER"].replace("https://", "")
-        for provider in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]:
-            if provider["Arn"].endswith("oidc-provider/" + issuer):
-                iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=provider["Arn"])
-        assert rc == 0, out[-15000:]
+        roll_back_and_clean(env, core, iam)
     figure("CNI race: %d trials of a migration and a rollback started together (4-7 s apart, or forced at a step of "
            "the first, or waiting for the Lease); invariant sampled %d times (%d reads raced a restart), "
            "violations %d" % (
@@ -387,20 +346,13 @@ def test_rollback_by_hand_between_verify_and_detach_is_refused_when_detaching(en
     current = end_state_of(state(iam, core, node_roles, role_arn), node_roles)
     assert current is not None, "the sandbox must be migrated or rolled back, not in between"
     delete_lease(core)
-    sampler = Sampler(iam, core, node_roles, role_arn)
+    sampler = Sampler(lambda: state(iam, core, node_roles, role_arn), lambda snapshot: safe(snapshot, node_roles))
     sampler.start()
     try:
         outcome = rollback_by_hand_between_verify_and_detach(env, core, iam, node_roles, role_arn, current)
     finally:
         sampler.stop()
-        delete_lease(core)
-        cleanup = Run(env, "rollback", "-e", "vpc_cni_irsa_rollback_delete_role=true")
-        rc, out = cleanup.finish()
-        issuer = env["EKS_OIDC_ISSUER"].replace("https://", "")
-        for provider in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]:
-            if provider["Arn"].endswith("oidc-provider/" + issuer):
-                iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=provider["Arn"])
-        assert rc == 0, out[-15000:]
+        roll_back_and_clean(env, core, iam)
     figure("CNI rollback by hand between verification and detach: %s; invariant sampled %d times, violations %d"
            % (outcome, sampler.samples, len(sampler.violations)))
     assert sampler.samples > 10
@@ -427,9 +379,8 @@ def rollback_by_hand_between_verify_and_detach(env, core, iam, node_roles, role_
     playbook_file = os.path.join(env["EKS_SANDBOX_DIR"], "cni-race-by-hand.yml")
     with open(playbook_file, "w") as f:
         f.write(BY_HAND_PLAYBOOK)
-    run_env = dict(env, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0",
-                   CNI_RACE_GO=go)
-    process = subprocess.Popen([env["ANSIBLE_PLAYBOOK"], "-i", INVENTORY, playbook_file], env=run_env, cwd=REPO,
+    process = subprocess.Popen([env["ANSIBLE_PLAYBOOK"], "-i", SANDBOX_INVENTORY, playbook_file],
+                               env=playbook_env(env, CNI_RACE_GO=go), cwd=REPO,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     run = Run.__new__(Run)
     run.operation, run.process, run.lines = "migrate", process, []

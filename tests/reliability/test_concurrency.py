@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import time
 
-from conftest import apicount, figure, playbook_text, role_mappings, start_playbook  # pylint: disable=import-error
+import apicount
+from aws_auth_state import role_mappings
+from figures import figure
+from playbook_runs import localhost_play, start_playbook
 
 PLAYBOOKS = 20
 EACH = 10
@@ -27,7 +30,7 @@ def test_twenty_parallel_playbooks_lose_nothing(env, aws_auth, tmp_path):
         work = tmp_path / ("p%02d" % index)
         work.mkdir()
         mappings = role_mappings(aws_auth.account, "race%02d" % index, EACH)
-        procs.append((work, start_playbook(env, playbook_text(TASKS), work, {"mappings": mappings})))
+        procs.append((work, start_playbook(env, localhost_play(TASKS), work, {"mappings": mappings})))
     failed = []
     for work, proc in procs:
         if proc.wait(timeout=900) != 0:

@@ -9,7 +9,9 @@ import os
 
 import pytest
 
-from conftest import NODE_USERNAME, figure, run_module  # pylint: disable=import-error
+from aws_auth_state import NODE_USERNAME
+from figures import figure
+from playbook_runs import run_module
 
 USERS_OK = "- userarn: arn:aws:iam::123456789012:user/alice\n  username: alice\n  groups:\n  - readers\n"
 

@@ -78,9 +78,10 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import eks_access_rules
+from json_http import JSONRequestHandler
 
 TOKEN_PREFIX = "k8s-aws-v1."
 MAX_TOKEN_LEN = 4 * 1024
@@ -525,19 +526,11 @@ def log(message):
     sys.stderr.flush()
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(JSONRequestHandler):
     server_version = "sandbox-iam-authenticator"
 
     def log_message(self, fmt, *args):
         pass
-
-    def _reply(self, status, payload):
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def do_GET(self):
         if urllib.parse.urlsplit(self.path).path == "/healthz":

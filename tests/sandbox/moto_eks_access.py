@@ -70,8 +70,7 @@ def _raise(refusal, cluster=None):
 
 
 def _partition(response):
-    return "aws-cn" if response.region.startswith("cn-") else (
-        "aws-us-gov" if response.region.startswith("us-gov-") else "aws")
+    return common.partition(response.region)
 
 
 def _access_config(cluster):
@@ -334,11 +333,7 @@ def list_access_entries(self):
                 _raise(e, cluster_name)
         entries = _ENTRIES.get(common.state_key(self, cluster_name), {})
         arns = sorted(arn for arn, entry in entries.items() if not wanted_policy or wanted_policy in entry["policies"])
-    page, token = common.paginate(arns, self)
-    result = {"accessEntries": page}
-    if token:
-        result["nextToken"] = token
-    return ActionResult(result)
+    return common.paged("accessEntries", arns, self)
 
 
 # --------------------------------------------------------------------------- access policies
@@ -378,19 +373,12 @@ def list_associated_access_policies(self):
     with _LOCK:
         entry = _entry(self, cluster_name, principal_arn)
         associations = [_association_public(a) for _arn, a in sorted(entry["policies"].items())]
-    page, token = common.paginate(associations, self)
-    result = {"clusterName": cluster_name, "principalArn": principal_arn, "associatedAccessPolicies": page}
-    if token:
-        result["nextToken"] = token
-    return ActionResult(result)
+    return common.paged("associatedAccessPolicies", associations, self, clusterName=cluster_name,
+                        principalArn=principal_arn)
 
 
 def list_access_policies(self):
-    page, token = common.paginate(rules.access_policies(_partition(self)), self)
-    result = {"accessPolicies": page}
-    if token:
-        result["nextToken"] = token
-    return ActionResult(result)
+    return common.paged("accessPolicies", rules.access_policies(_partition(self)), self)
 
 
 # --------------------------------------------------------------------------- clusters
@@ -505,11 +493,7 @@ def list_updates(self):
         key = common.state_key(self, name)
         newest_first = sorted(_UPDATES.items(), key=lambda item: item[1]["createdAt"], reverse=True)
         ids = [update["id"] for k, update in newest_first if k[:3] == key]
-    page, token = common.paginate(ids, self)
-    result = {"updateIds": page}
-    if token:
-        result["nextToken"] = token
-    return ActionResult(result)
+    return common.paged("updateIds", ids, self)
 
 
 def describe_update(self, previous):

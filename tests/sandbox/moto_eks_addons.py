@@ -59,12 +59,11 @@ import uuid
 
 import yaml
 
+import moto_eks_common as common
+
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 from moto.eks import urls as eks_urls
-from moto.eks.exceptions import InvalidParameterException
-from moto.eks.exceptions import ResourceInUseException
-from moto.eks.exceptions import ResourceNotFoundException
 from moto.eks.responses import EKSResponse
 
 # The service account each supported add-on runs as (what on_role_change is told).
@@ -155,17 +154,8 @@ _UPDATES = {}   # (account, region, cluster, update id) -> update dict
 _HOOK = {"on_role_change": None}
 
 
-def _error(cls, message, **ids):
-    fields = dict(clusterName=None, nodegroupName=None, fargateProfileName=None, addonName=None)
-    fields.update(ids)
-    return cls(message=message, **fields)
-
-
 def _cluster(response, name):
-    backend = response.eks_backend
-    if name not in backend.clusters:
-        raise _error(ResourceNotFoundException, "No cluster found for name: %s." % name, clusterName=name)
-    return backend.clusters[name]
+    return common.cluster_of(response, name)
 
 
 def _key(response, cluster):
@@ -176,8 +166,8 @@ def _addon(response, cluster, name):
     _cluster(response, cluster)
     addon = _ADDONS.get(_key(response, cluster), {}).get(name)
     if addon is None:
-        raise _error(ResourceNotFoundException, "No addon: %s found in cluster: %s" % (name, cluster),
-                     clusterName=cluster, addonName=name)
+        raise common.eks_error("ResourceNotFoundException", "No addon: %s found in cluster: %s" % (name, cluster),
+                               clusterName=cluster, addonName=name)
     return addon
 
 
@@ -190,23 +180,25 @@ def _role_changed(response, cluster, name, old, new):
 def create_version(cluster, name, wanted, k8s_version):
     """The version CreateAddon installs: ``wanted`` when EKS offers it for the cluster, else the default."""
     if name not in CATALOG:
-        raise _error(InvalidParameterException, "Addon %s specified is not supported" % name,
-                     clusterName=cluster, addonName=name)
+        raise common.eks_error("InvalidParameterException", "Addon %s specified is not supported" % name,
+                               clusterName=cluster, addonName=name)
     if not wanted:
         version = default_version(name, k8s_version)
         if version is None:
-            raise _error(InvalidParameterException, "Addon %s has no version for Kubernetes %s" % (name, k8s_version),
-                         clusterName=cluster, addonName=name)
+            raise common.eks_error("InvalidParameterException",
+                                   "Addon %s has no version for Kubernetes %s" % (name, k8s_version),
+                                   clusterName=cluster, addonName=name)
         return version
     for version, compatible, _default in CATALOG[name][2]:
         if version == wanted:
             if k8s_version not in compatible:
-                raise _error(InvalidParameterException,
-                             "Addon version %s of %s is not supported on Kubernetes %s" % (wanted, name, k8s_version),
-                             clusterName=cluster, addonName=name)
+                raise common.eks_error("InvalidParameterException", "Addon version %s of %s is not supported on "
+                                       "Kubernetes %s" % (wanted, name, k8s_version),
+                                       clusterName=cluster, addonName=name)
             return version
-    raise _error(InvalidParameterException, "Addon version %s specified is not supported for %s." % (wanted, name),
-                 clusterName=cluster, addonName=name)
+    raise common.eks_error("InvalidParameterException",
+                           "Addon version %s specified is not supported for %s." % (wanted, name),
+                           clusterName=cluster, addonName=name)
 
 
 def _configuration(text, cluster, name):
@@ -221,14 +213,12 @@ def _configuration(text, cluster, name):
         except yaml.YAMLError:
             data = None
     if not isinstance(data, dict):
-        raise _error(InvalidParameterException, "ConfigurationValue provided in request is not supported: "
-                     "it must be a JSON or YAML object", clusterName=cluster, addonName=name)
+        raise common.eks_error("InvalidParameterException", "ConfigurationValue provided in request is not supported: "
+                               "it must be a JSON or YAML object", clusterName=cluster, addonName=name)
     return text
 
 
 def describe_addon_versions(self):
-    from moto_eks_common import paginate
-
     name = self._get_param("addonName")
     k8s_version = self._get_param("kubernetesVersion")
     query = getattr(self, "querystring", None) or {}
@@ -246,11 +236,7 @@ def describe_addon_versions(self):
                 or not wanted("publishers", info["publisher"]) or not wanted("owners", info["owner"]):
             continue
         infos.append(info)
-    page, token = paginate(infos, self)
-    result = {"addons": page}
-    if token:
-        result["nextToken"] = token
-    return ActionResult(result)
+    return common.paged("addons", infos, self)
 
 
 def list_addons(self):
@@ -280,7 +266,8 @@ def create_addon(self):
     with _LOCK:
         addons = _ADDONS.setdefault(_key(self, cluster), {})
         if name in addons:
-            raise _error(ResourceInUseException, "Addon already exists.", clusterName=cluster, addonName=name)
+            raise common.eks_error("ResourceInUseException",
+                                   "Addon already exists.", clusterName=cluster, addonName=name)
         addon = {
             "addonName": name,
             "clusterName": cluster,
@@ -310,11 +297,12 @@ def update_addon(self):
     version = self._get_param("addonVersion")
     resolve = self._get_param("resolveConflicts")
     if resolve is not None and resolve not in ("OVERWRITE", "NONE", "PRESERVE"):
-        raise _error(InvalidParameterException, "resolveConflicts must be OVERWRITE, NONE or PRESERVE",
-                     clusterName=cluster, addonName=name)
+        raise common.eks_error("InvalidParameterException", "resolveConflicts must be OVERWRITE, NONE or PRESERVE",
+                               clusterName=cluster, addonName=name)
     if version and name in CATALOG and version not in catalog_versions(name):
-        raise _error(InvalidParameterException, "Addon version %s specified is not supported for %s." % (version, name),
-                     clusterName=cluster, addonName=name)
+        raise common.eks_error("InvalidParameterException",
+                               "Addon version %s specified is not supported for %s." % (version, name),
+                               clusterName=cluster, addonName=name)
     configuration = self._get_param("configurationValues")
     if configuration is not None:
         configuration = _configuration(configuration, cluster, name)
@@ -373,8 +361,8 @@ def describe_update(self):
     if _original_describe_update is not None and not addon_name:
         return _original_describe_update(self)
     _cluster(self, cluster)
-    raise _error(ResourceNotFoundException, "No update found for ID: %s" % update_id,
-                 clusterName=cluster, addonName=addon_name)
+    raise common.eks_error("ResourceNotFoundException", "No update found for ID: %s" % update_id,
+                           clusterName=cluster, addonName=addon_name)
 
 
 _PATHS = {

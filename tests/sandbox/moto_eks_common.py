@@ -13,12 +13,16 @@ response shape's members.  Errors are raised with ``eks_error``.
 already answers: the handler gets the previous implementation as its second
 argument and calls it for the cases it does not own (DescribeUpdate, for
 example, is shared by add-on updates and cluster config updates).
+``tag_handlers`` gives TagResource, UntagResource and ListTagsForResource for
+the resources an extension keeps itself, to chain that way.
 """
 
 from __future__ import annotations
 
 import base64
+import re
 
+from moto.core.responses import ActionResult, EmptyResult
 from moto.eks import exceptions as eks_exceptions
 from moto.eks import urls as eks_urls
 from moto.eks.responses import EKSResponse
@@ -45,6 +49,19 @@ def eks_error(code, message, **ids):
     fields = dict.fromkeys(_ID_FIELDS[code])
     fields.update((k, v) for k, v in ids.items() if k in fields)
     return cls(message=message, **fields)
+
+
+# an IAM role ARN as EKS accepts one (roleArn, nodeRoleArn ...), its partition named
+ROLE_ARN_RE = re.compile(r"^arn:(?P<partition>aws[a-z-]*):iam::[0-9]{12}:role/[\w+=,.@/-]+$")
+
+
+def partition(region):
+    """The AWS partition of ``region``."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
 
 
 def cluster_of(response, name):
@@ -80,6 +97,67 @@ def paginate(items, response, default=100, maximum=100):
     page = items[start:start + size]
     after = start + size
     return page, (base64.urlsafe_b64encode(str(after).encode()).decode() if after < len(items) else None)
+
+
+def paged(key, items, response, default=100, maximum=100, **members):
+    """The ActionResult of a list operation: ``members``, the page of ``items`` under ``key`` and its nextToken."""
+    page, token = paginate(items, response, default=default, maximum=maximum)
+    result = dict(members, **{key: page})
+    if token:
+        result["nextToken"] = token
+    return ActionResult(result)
+
+
+MAX_TAGS = 50  # tags on one EKS resource
+
+
+def find_by_arn(store, response, arn, field):
+    """The resource of ``store`` ({(account, region, cluster): {id: resource}}) in the caller's account and region
+    whose ``field`` is ``arn`` (the caller holds the store's lock), else ResourceNotFoundException."""
+    for (account, region, _cluster), resources in store.items():
+        if (account, region) != (response.current_account, response.region):
+            continue
+        for resource in resources.values():
+            if resource[field] == arn:
+                return resource
+    raise eks_error("ResourceNotFoundException", "Resource was not found: %s" % arn)
+
+
+def tag_handlers(store, field, marker, lock):
+    """(TagResource, UntagResource, ListTagsForResource) handlers, for ``chain``, of the resources in ``store``
+    whose ARN (in ``field``) holds ``marker``; any other ARN goes on to the previous handler."""
+
+    def tag_resource(self, previous):
+        arn = self._extract_arn_from_path()
+        if marker not in arn:
+            return previous()
+        tags = self._get_param("tags") or {}
+        with lock:
+            resource = find_by_arn(store, self, arn, field)
+            if len(dict(resource["tags"], **tags)) > MAX_TAGS:
+                raise eks_error("InvalidParameterException", "A resource can have at most %d tags." % MAX_TAGS)
+            resource["tags"].update(tags)
+        return EmptyResult()
+
+    def untag_resource(self, previous):
+        arn = self._extract_arn_from_path()
+        if marker not in arn:
+            return previous()
+        keys = self.querystring.get("tagKeys") or []  # every key (moto's _get_param keeps the first only)
+        with lock:
+            resource = find_by_arn(store, self, arn, field)
+            for key in keys:
+                resource["tags"].pop(key, None)
+        return EmptyResult()
+
+    def list_tags_for_resource(self, previous):
+        arn = self._extract_arn_from_path()
+        if marker not in arn:
+            return previous()
+        with lock:
+            return ActionResult({"tags": dict(find_by_arn(store, self, arn, field)["tags"])})
+
+    return tag_resource, untag_resource, list_tags_for_resource
 
 
 def _region_from_host(self, request, full_url):

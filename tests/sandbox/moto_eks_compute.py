@@ -23,12 +23,9 @@ EKS does.
 
 from __future__ import annotations
 
-import re
-
 import moto_eks_common as common
 
 NODE_POOLS = ("general-purpose", "system")
-_ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$")
 
 
 def check_auto_mode(compute, storage, network, cluster=None):
@@ -51,7 +48,7 @@ def check_auto_mode(compute, storage, network, cluster=None):
     if pools and not role:
         raise common.eks_error("InvalidParameterException", "nodeRoleArn is required when nodePools are given.",
                                clusterName=cluster)
-    if role and not _ROLE_ARN_RE.match(role):
+    if role and not common.ROLE_ARN_RE.match(role):
         raise common.eks_error("InvalidParameterException", "nodeRoleArn %r is not a valid IAM role ARN." % role,
                                clusterName=cluster)
     if not flags[0]:

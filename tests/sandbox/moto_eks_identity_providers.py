@@ -47,7 +47,7 @@ import uuid
 from urllib.parse import urlsplit
 
 import moto_eks_common as common
-from moto.core.responses import ActionResult, EmptyResult
+from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 
 _LOCK = threading.RLock()
@@ -57,7 +57,7 @@ _AUTH_FILES = {}  # (region, cluster) -> path of the API server's --authenticati
 _CA = {"pem": None}
 
 OIDC = "oidc"
-MAX_TAGS = 50
+MAX_TAGS = common.MAX_TAGS
 _NAME_RE = re.compile(r"^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}\Z")
 RESERVED_PREFIX = "system:"
 EMPTY_CONFIG = {"apiVersion": "apiserver.config.k8s.io/v1", "kind": "AuthenticationConfiguration", "jwt": []}
@@ -232,11 +232,7 @@ def list_identity_provider_configs(self):
     with _LOCK:
         key = _key(self, cluster_name)
         names = sorted(_CONFIGS.get(key, {}))
-    page, token = common.paginate([{"type": OIDC, "name": n} for n in names], self)
-    result = {"identityProviderConfigs": page}
-    if token:
-        result["nextToken"] = token
-    return ActionResult(result)
+    return common.paged("identityProviderConfigs", [{"type": OIDC, "name": n} for n in names], self)
 
 
 def describe_update(self, previous):
@@ -256,53 +252,6 @@ def describe_update(self, previous):
             elif update["type"] == "DisassociateIdentityProviderConfig":
                 configs.pop(config_name, None)
         return ActionResult({"update": dict(update)})
-
-
-def _by_arn(response, arn):
-    for (account, region, _cluster), configs in _CONFIGS.items():
-        if (account, region) != (response.current_account, response.region):
-            continue
-        for config in configs.values():
-            if config["identityProviderConfigArn"] == arn:
-                return config
-    raise _error("ResourceNotFoundException", "Resource was not found: %s" % arn)
-
-
-def _is_config_arn(arn):
-    return ":identityproviderconfig/" in arn
-
-
-def _tag_resource(self, previous):
-    arn = self._extract_arn_from_path()
-    if not _is_config_arn(arn):
-        return previous()
-    tags = self._get_param("tags") or {}
-    with _LOCK:
-        config = _by_arn(self, arn)
-        if len(dict(config["tags"], **tags)) > MAX_TAGS:
-            raise _error("InvalidParameterException", "A resource can have at most %d tags." % MAX_TAGS)
-        config["tags"].update(tags)
-    return EmptyResult()
-
-
-def _untag_resource(self, previous):
-    arn = self._extract_arn_from_path()
-    if not _is_config_arn(arn):
-        return previous()
-    keys = self.querystring.get("tagKeys") or []
-    with _LOCK:
-        config = _by_arn(self, arn)
-        for key in keys:
-            config["tags"].pop(key, None)
-    return EmptyResult()
-
-
-def _list_tags_for_resource(self, previous):
-    arn = self._extract_arn_from_path()
-    if not _is_config_arn(arn):
-        return previous()
-    with _LOCK:
-        return ActionResult({"tags": dict(_by_arn(self, arn)["tags"])})
 
 
 _PATHS = (
@@ -325,6 +274,7 @@ def install(authentication_configs=None, ca_file=None):
         "describe_identity_provider_config": describe_identity_provider_config,
         "list_identity_provider_configs": list_identity_provider_configs,
     }, _PATHS)
-    for name, handler in (("describe_update", describe_update), ("tag_resource", _tag_resource),
-                          ("untag_resource", _untag_resource), ("list_tags_for_resource", _list_tags_for_resource)):
+    tagging = common.tag_handlers(_CONFIGS, "identityProviderConfigArn", ":identityproviderconfig/", _LOCK)
+    for name, handler in zip(("describe_update", "tag_resource", "untag_resource", "list_tags_for_resource"),
+                             (describe_update,) + tagging):
         common.chain(name, handler)

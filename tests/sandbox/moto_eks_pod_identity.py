@@ -62,7 +62,6 @@ import threading
 import uuid
 
 from moto.core.responses import ActionResult
-from moto.core.responses import EmptyResult
 from moto.core.utils import utcnow
 
 import moto_eks_addons
@@ -70,7 +69,7 @@ import moto_eks_common as common
 
 AGENT_ADDON = "eks-pod-identity-agent"
 MAX_ASSOCIATIONS_PER_CLUSTER = 1000
-MAX_TAGS = 50
+MAX_TAGS = common.MAX_TAGS
 LIST_MAX_RESULTS = 100
 # Add-ons whose service accounts can get their role through Pod Identity:
 # the service account and managed policies EKS recommends, and the first
@@ -96,24 +95,11 @@ _ASSOCIATIONS = {}  # (account, region, cluster) -> {association id: association
 
 _LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_ROLE_ARN_RE = re.compile(r"^arn:(?P<partition>aws[a-z-]*):iam::[0-9]{12}:role/[\w+=,.@/-]+$")
 _VERSION_RE = re.compile(r"^v(\d+)\.(\d+)\.(\d+)-eksbuild\.(\d+)$")
 _SUMMARY_FIELDS = ("clusterName", "namespace", "serviceAccount", "associationArn", "associationId", "ownerArn")
 
 
 # --------------------------------------------------------------------------- helpers
-
-def _error(code, message, **ids):
-    return common.eks_error(code, message, **ids)
-
-
-def _partition(region):
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
-
 
 def _cluster(response, name):
     return common.cluster_of(response, name)
@@ -130,33 +116,34 @@ def _new_id():
 
 
 def _check_role_arn(value, what, cluster, region):
-    match = _ROLE_ARN_RE.match(value or "")
+    match = common.ROLE_ARN_RE.match(value or "")
     if not match:
-        raise _error("InvalidParameterException", "%s %r is not a valid IAM role ARN." % (what, value),
-                     clusterName=cluster)
-    if match.group("partition") != _partition(region):
-        raise _error("InvalidParameterException", "%s %s is not in partition %s." % (what, value, _partition(region)),
-                     clusterName=cluster)
+        raise common.eks_error("InvalidParameterException", "%s %r is not a valid IAM role ARN." % (what, value),
+                               clusterName=cluster)
+    if match.group("partition") != common.partition(region):
+        raise common.eks_error("InvalidParameterException",
+                               "%s %s is not in partition %s." % (what, value, common.partition(region)),
+                               clusterName=cluster)
 
 
 def _check_names(namespace, service_account, cluster):
     if not isinstance(namespace, str) or len(namespace) > 63 or not _LABEL_RE.match(namespace):
-        raise _error("InvalidParameterException",
-                     "namespace %r is not a valid Kubernetes namespace name (RFC 1123 label)." % (namespace,),
-                     clusterName=cluster)
+        raise common.eks_error("InvalidParameterException",
+                               "namespace %r is not a valid Kubernetes namespace name (RFC 1123 label)." % (namespace,),
+                               clusterName=cluster)
     if not isinstance(service_account, str) or len(service_account) > 253 \
             or not _SUBDOMAIN_RE.match(service_account):
-        raise _error("InvalidParameterException",
-                     "serviceAccount %r is not a valid service account name (RFC 1123 subdomain)."
-                     % (service_account,), clusterName=cluster)
+        raise common.eks_error("InvalidParameterException",
+                               "serviceAccount %r is not a valid service account name (RFC 1123 subdomain)."
+                               % (service_account,), clusterName=cluster)
 
 
 def _check_policy(policy, disable_session_tags, cluster):
     if policy is None:
         return
     if not 1 <= len(policy) <= MAX_POLICY_LENGTH:
-        raise _error("InvalidParameterException", "policy must be between 1 and %d characters long."
-                     % MAX_POLICY_LENGTH, clusterName=cluster)
+        raise common.eks_error("InvalidParameterException", "policy must be between 1 and %d characters long."
+                               % MAX_POLICY_LENGTH, clusterName=cluster)
     try:
         document = json.loads(policy)
     except (TypeError, ValueError):
@@ -167,18 +154,24 @@ def _check_policy(policy, disable_session_tags, cluster):
     if not statements or not isinstance(statements, list) or any(
             not isinstance(s, dict) or s.get("Effect") not in ("Allow", "Deny")
             or not (s.get("Action") or s.get("NotAction")) for s in statements):
-        raise _error("InvalidParameterException", "policy is not a valid JSON policy document.", clusterName=cluster)
+        raise common.eks_error("InvalidParameterException",
+                               "policy is not a valid JSON policy document.", clusterName=cluster)
     if not disable_session_tags:
-        raise _error("InvalidParameterException", "disableSessionTags must be true when a policy is given.",
-                     clusterName=cluster)
+        raise common.eks_error("InvalidParameterException", "disableSessionTags must be true when a policy is given.",
+                               clusterName=cluster)
 
 
-def _find(response, cluster, association_id):
+def _find(response, cluster, association_id, unowned=False):
+    """The association (the caller holds _LOCK); ``unowned``: refused when an add-on owns it (change it there)."""
     _cluster(response, cluster)
     association = _ASSOCIATIONS.get(_key(response, cluster), {}).get(association_id)
     if association is None:
-        raise _error("ResourceNotFoundException",
-                     "No Pod Identity Association found for id: %s." % association_id, clusterName=cluster)
+        raise common.eks_error("ResourceNotFoundException",
+                               "No Pod Identity Association found for id: %s." % association_id, clusterName=cluster)
+    if unowned and association.get("ownerArn"):
+        raise common.eks_error("InvalidRequestException",
+                               "Pod Identity association %s is owned by %s; change it through that add-on."
+                               % (association_id, association["ownerArn"]), clusterName=cluster)
     return association
 
 
@@ -195,12 +188,12 @@ def _new_association(response, cluster, namespace, service_account, role_arn, ow
     associations = _ASSOCIATIONS.setdefault(_key(response, cluster), {})
     existing = _by_service_account(associations, namespace, service_account)
     if existing is not None:
-        raise _error("ResourceInUseException", "Association already exists: %s" % existing["associationArn"],
-                     clusterName=cluster)
+        raise common.eks_error("ResourceInUseException", "Association already exists: %s" % existing["associationArn"],
+                               clusterName=cluster)
     if len(associations) >= MAX_ASSOCIATIONS_PER_CLUSTER:
-        raise _error("ResourceLimitExceededException",
-                     "Cluster %s already has %d Pod Identity associations, the maximum."
-                     % (cluster, MAX_ASSOCIATIONS_PER_CLUSTER), clusterName=cluster)
+        raise common.eks_error("ResourceLimitExceededException",
+                               "Cluster %s already has %d Pod Identity associations, the maximum."
+                               % (cluster, MAX_ASSOCIATIONS_PER_CLUSTER), clusterName=cluster)
     association_id = _new_id()
     while association_id in associations:
         association_id = _new_id()
@@ -208,7 +201,7 @@ def _new_association(response, cluster, namespace, service_account, role_arn, ow
     association = {
         "clusterName": cluster, "namespace": namespace, "serviceAccount": service_account, "roleArn": role_arn,
         "associationArn": "arn:%s:eks:%s:%s:podidentityassociation/%s/%s" % (
-            _partition(response.region), response.region, response.current_account, cluster, association_id),
+            common.partition(response.region), response.region, response.current_account, cluster, association_id),
         "associationId": association_id, "tags": dict(tags or {}), "createdAt": now, "modifiedAt": now,
         "disableSessionTags": bool(disable_session_tags),
     }
@@ -240,8 +233,8 @@ def create_pod_identity_association(self):
     if target:
         _check_role_arn(target, "targetRoleArn", cluster, self.region)
     if len(tags) > MAX_TAGS:
-        raise _error("InvalidParameterException", "A resource can have at most %d tags." % MAX_TAGS,
-                     clusterName=cluster)
+        raise common.eks_error("InvalidParameterException", "A resource can have at most %d tags." % MAX_TAGS,
+                               clusterName=cluster)
     _check_policy(policy, disable, cluster)
     with _LOCK:
         association = _new_association(self, cluster, namespace, service_account, role_arn, tags=tags,
@@ -263,15 +256,12 @@ def update_pod_identity_association(self):
     disable = self._get_param("disableSessionTags")
     policy = self._get_param("policy")
     with _LOCK:
-        association = _find(self, cluster, association_id)
-        if association.get("ownerArn"):
-            raise _error("InvalidRequestException",
-                         "Pod Identity association %s is owned by %s; change it through that add-on."
-                         % (association_id, association["ownerArn"]), clusterName=cluster)
+        association = _find(self, cluster, association_id, unowned=True)
         if role_arn is None and target is None and disable is None and policy is None:
-            raise _error("InvalidParameterException",
-                         "At least one of roleArn, targetRoleArn, disableSessionTags or policy must be given.",
-                         clusterName=cluster)
+            raise common.eks_error(
+                "InvalidParameterException",
+                "At least one of roleArn, targetRoleArn, disableSessionTags or policy must be given.",
+                clusterName=cluster)
         if role_arn is not None:
             _check_role_arn(role_arn, "roleArn", cluster, self.region)
         if target:
@@ -298,11 +288,7 @@ def delete_pod_identity_association(self):
     cluster = self._get_param("name")
     association_id = self._get_param("associationId")
     with _LOCK:
-        association = _find(self, cluster, association_id)
-        if association.get("ownerArn"):
-            raise _error("InvalidRequestException",
-                         "Pod Identity association %s is owned by %s; change it through that add-on."
-                         % (association_id, association["ownerArn"]), clusterName=cluster)
+        association = _find(self, cluster, association_id, unowned=True)
         del _ASSOCIATIONS[_key(self, cluster)][association_id]
         return ActionResult({"association": dict(association)})
 
@@ -317,11 +303,7 @@ def list_pod_identity_associations(self):
                  if (not namespace or a["namespace"] == namespace)
                  and (not service_account or a["serviceAccount"] == service_account)]
         items = [{k: a[k] for k in _SUMMARY_FIELDS if k in a} for a in items]
-    page, token = common.paginate(items, self, default=LIST_MAX_RESULTS, maximum=LIST_MAX_RESULTS)
-    result = {"associations": page}
-    if token:
-        result["nextToken"] = token
-    return ActionResult(result)
+    return common.paged("associations", items, self, default=LIST_MAX_RESULTS, maximum=LIST_MAX_RESULTS)
 
 
 def pod_identity_for(account, region, cluster, namespace, service_account):
@@ -352,10 +334,12 @@ def describe_addon_configuration(self):
     name = self._get_param("addonName")
     version = self._get_param("addonVersion")
     if name not in moto_eks_addons.CATALOG:
-        raise _error("ResourceNotFoundException", "Addon %s specified is not supported." % name, addonName=name)
+        raise common.eks_error("ResourceNotFoundException",
+                               "Addon %s specified is not supported." % name, addonName=name)
     if version not in moto_eks_addons.catalog_versions(name):
-        raise _error("InvalidParameterException", "Addon version %s is not a valid version of %s." % (version, name),
-                     addonName=name)
+        raise common.eks_error("InvalidParameterException",
+                               "Addon version %s is not a valid version of %s." % (version, name),
+                               addonName=name)
     return ActionResult({"addonName": name, "addonVersion": version, "configurationSchema": CONFIGURATION_SCHEMA,
                          "podIdentityConfiguration": pod_identity_configuration(name, version)})
 
@@ -369,15 +353,15 @@ def _wanted_addon_associations(response, cluster, name, version, wanted):
     for item in wanted:
         service_account = item.get("serviceAccount")
         if service_account not in allowed:
-            raise _error("InvalidParameterException",
-                         "Service account %s is not supported for Pod Identity by addon %s version %s%s."
-                         % (service_account, name, version,
-                            " (supported: %s)" % ", ".join(sorted(allowed)) if allowed else ""),
-                         clusterName=cluster, addonName=name)
+            raise common.eks_error("InvalidParameterException",
+                                   "Service account %s is not supported for Pod Identity by addon %s version %s%s."
+                                   % (service_account, name, version,
+                                      " (supported: %s)" % ", ".join(sorted(allowed)) if allowed else ""),
+                                   clusterName=cluster, addonName=name)
         if service_account in seen:
-            raise _error("InvalidParameterException",
-                         "Service account %s is listed twice in podIdentityAssociations." % service_account,
-                         clusterName=cluster, addonName=name)
+            raise common.eks_error("InvalidParameterException",
+                                   "Service account %s is listed twice in podIdentityAssociations." % service_account,
+                                   clusterName=cluster, addonName=name)
         seen.add(service_account)
         _check_role_arn(item.get("roleArn"), "roleArn", cluster, response.region)
         result.append((namespace, service_account, item["roleArn"]))
@@ -387,8 +371,9 @@ def _wanted_addon_associations(response, cluster, name, version, wanted):
     for ns, service_account, _role in result:
         existing = _by_service_account(associations, ns, service_account)
         if existing is not None and (owner is None or existing.get("ownerArn") != owner):
-            raise _error("ResourceInUseException", "Association already exists: %s" % existing["associationArn"],
-                         clusterName=cluster, addonName=name)
+            raise common.eks_error("ResourceInUseException",
+                                   "Association already exists: %s" % existing["associationArn"],
+                                   clusterName=cluster, addonName=name)
     return result
 
 
@@ -469,56 +454,6 @@ def _delete_addon(self, previous):
         return result
 
 
-# --------------------------------------------------------------------------- tags
-
-def _association_by_arn(response, arn):
-    """The association with that ARN (caller holds _LOCK), else ResourceNotFoundException."""
-    for (account, region, _cluster_name), associations in _ASSOCIATIONS.items():
-        if (account, region) != (response.current_account, response.region):
-            continue
-        for association in associations.values():
-            if association["associationArn"] == arn:
-                return association
-    raise _error("ResourceNotFoundException", "Resource was not found: %s" % arn)
-
-
-def _is_association_arn(arn):
-    return ":podidentityassociation/" in arn
-
-
-def _tag_resource(self, previous):
-    arn = self._extract_arn_from_path()
-    if not _is_association_arn(arn):
-        return previous()
-    tags = self._get_param("tags") or {}
-    with _LOCK:
-        association = _association_by_arn(self, arn)
-        if len(dict(association["tags"], **tags)) > MAX_TAGS:
-            raise _error("InvalidParameterException", "A resource can have at most %d tags." % MAX_TAGS)
-        association["tags"].update(tags)
-    return EmptyResult()
-
-
-def _untag_resource(self, previous):
-    arn = self._extract_arn_from_path()
-    if not _is_association_arn(arn):
-        return previous()
-    keys = self.querystring.get("tagKeys") or []  # every key (moto's _get_param keeps the first only)
-    with _LOCK:
-        association = _association_by_arn(self, arn)
-        for key in keys:
-            association["tags"].pop(key, None)
-    return EmptyResult()
-
-
-def _list_tags_for_resource(self, previous):
-    arn = self._extract_arn_from_path()
-    if not _is_association_arn(arn):
-        return previous()
-    with _LOCK:
-        return ActionResult({"tags": dict(_association_by_arn(self, arn)["tags"])})
-
-
 _PATHS = (
     "{0}/clusters/(?P<name>[^/]+)/pod-identity-associations$",
     "{0}/clusters/(?P<name>[^/]+)/pod-identity-associations/(?P<associationId>[^/]+)$",
@@ -536,7 +471,7 @@ def install():
         "list_pod_identity_associations": list_pod_identity_associations,
         "describe_addon_configuration": describe_addon_configuration,
     }, _PATHS)
-    for name, handler in (("create_addon", _create_addon), ("update_addon", _update_addon),
-                          ("delete_addon", _delete_addon), ("tag_resource", _tag_resource),
-                          ("untag_resource", _untag_resource), ("list_tags_for_resource", _list_tags_for_resource)):
+    tagging = common.tag_handlers(_ASSOCIATIONS, "associationArn", ":podidentityassociation/", _LOCK)
+    for name, handler in zip(("create_addon", "update_addon", "delete_addon", "tag_resource", "untag_resource",
+                              "list_tags_for_resource"), (_create_addon, _update_addon, _delete_addon) + tagging):
         common.chain(name, handler)

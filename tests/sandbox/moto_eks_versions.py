@@ -35,10 +35,9 @@ from __future__ import annotations
 
 import datetime
 
-from moto.core.responses import ActionResult
 from moto.eks.responses import EKSResponse
 
-from moto_eks_common import eks_error, paginate, register
+from moto_eks_common import eks_error, paged, register
 
 CLUSTER_TYPE = "eks"
 DEFAULT_VERSION = "1.34"
@@ -161,11 +160,7 @@ def cluster_versions(response, now=None):
 
 
 def describe_cluster_versions(self):
-    page, token = paginate(cluster_versions(self), self)
-    result = {"clusterVersions": page}
-    if token:
-        result["nextToken"] = token
-    return ActionResult(result)
+    return paged("clusterVersions", cluster_versions(self), self)
 
 
 def install():

@@ -27,7 +27,9 @@ import json
 import ssl
 import sys
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
+
+from json_http import JSONRequestHandler
 
 
 def b64url(data):
@@ -71,18 +73,10 @@ class Issuer:
 
 
 def handler_for(issuer):
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JSONRequestHandler):
         def log_message(self, fmt, *args):
             sys.stdout.write("%s %s\n" % (self.address_string(), fmt % args))
             sys.stdout.flush()
-
-        def _reply(self, status, payload):
-            body = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
 
         def do_GET(self):
             if self.path == "/.well-known/openid-configuration":

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""kube-system/aws-auth on the sandbox, as the bench and the reliability suite set it up and check it.
+"""kube-system/aws-auth on the sandbox, as the test suites set it up and check it.
 
 Reads and writes go through the kubernetes client directly (not through the
 collection under test), and the check is aws-iam-authenticator's own parser
@@ -25,6 +25,21 @@ def delete_aws_auth(core):
     except ApiException as e:
         if e.status != 404:
             raise
+
+
+def role_mappings(account, prefix, count):
+    """``count`` mapRoles entries of roles <prefix>-NN in ``account``, each in group ``prefix``."""
+    return [{"rolearn": "arn:aws:iam::%s:role/%s-%02d" % (account, prefix, n), "username": "%s-%02d" % (prefix, n),
+             "groups": ["%s" % prefix]} for n in range(count)]
+
+
+def authenticator_view(env, data):
+    """What aws-iam-authenticator's parser (``aws-auth-check``) reads from aws-auth ``data``; raises when it refuses it."""
+    checker = subprocess.run([os.path.join(env["SANDBOX_BIN"], "aws-auth-check")],
+                             input=json.dumps(data), capture_output=True, text=True, check=False)
+    if checker.returncode != 0:
+        raise AssertionError("the authenticator refuses aws-auth: %s" % checker.stderr.strip())
+    return json.loads(checker.stdout)
 
 
 class AwsAuthState:
@@ -65,8 +80,4 @@ class AwsAuthState:
         """What aws-iam-authenticator's parser reads; raises when it refuses the ConfigMap."""
         if data is None:
             data = self.read()[0] or {}
-        checker = subprocess.run([os.path.join(self.env["SANDBOX_BIN"], "aws-auth-check")],
-                                 input=json.dumps(data), capture_output=True, text=True, check=False)
-        if checker.returncode != 0:
-            raise AssertionError("the authenticator refuses aws-auth: %s" % checker.stderr.strip())
-        return json.loads(checker.stdout)
+        return authenticator_view(self.env, data)
